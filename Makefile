@@ -1,0 +1,48 @@
+# One entry point for every chore. `make demo` and `make test` work on a fresh clone:
+# they create .venv and install what they need first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test lint format schemas bench clean
+
+help:
+	@echo "make demo     audit the sample tenant (events/sample-tenant): findings and notices"
+	@echo "make test     lint + the whole test suite"
+	@echo "make bench    benchmark the engine on 10k/100k/1M-message snapshots"
+	@echo "make schemas  regenerate docs/schemas/*.json from the models"
+	@echo "make lint     ruff"
+	@echo "make clean    remove .venv and caches"
+
+$(STAMP): pyproject.toml shared/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24,<27"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(VENV)/bin/groupaudit audit-all events/sample-tenant
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: setup lint
+	$(PY) -m pytest
+
+schemas: setup
+	$(PY) -m groupaudit.docs_gen
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .bench

@@ -1,0 +1,182 @@
+"""``groupaudit``: audit snapshots, check and show policies, print the JSON Schemas.
+
+Exit status: 0 done; 1 a finding at or above ``--fail-on``; 2 invalid input or usage.
+Invalid input never prints a traceback or a partial report: every problem is on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from groupaudit.contracts import GROUP_KINDS, SEVERITIES
+from groupaudit.errors import GroupAuditError, InputError, Problem
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
+
+
+def _timestamp(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 timestamp") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset (e.g. 2026-11-20T18:00:00+08:00)")
+    return moment
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="groupaudit", description="Audit work chat groups against policy.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    audit = commands.add_parser("audit", help="audit one group snapshot")
+    audit.add_argument("snapshot", metavar="SNAPSHOT", help="group snapshot (JSON)")
+    audit.add_argument("--directory", metavar="FILE", help="company directory (JSON)")
+    audit.add_argument("--policy", metavar="FILE", help="policy file (YAML); built-in defaults without it")
+    audit.add_argument("--backups", metavar="DIR", help="backup store folder (files hashed with SHA-256)")
+    audit.add_argument("--now", metavar="ISO8601", type=_timestamp, help="audit time (default: taken_at)")
+    audit.add_argument("--format", choices=("table", "json"), default="table")
+    audit.add_argument("--lang", choices=("zh", "en"), default="zh")
+    audit.add_argument("--fail-on", metavar="SEVERITY", choices=SEVERITIES, help=" | ".join(SEVERITIES))
+    audit.add_argument("--notice", action="store_true", help="also print the notice that would be posted")
+
+    tenant = commands.add_parser(
+        "audit-all", help="audit every snapshot of a tenant folder and print findings and notices"
+    )
+    tenant.add_argument("folder", metavar="TENANT_DIR", help="folder with snapshots/, directory.json, ...")
+    tenant.add_argument("--now", metavar="ISO8601", type=_timestamp)
+    tenant.add_argument("--lang", choices=("zh", "en"), default="zh")
+    tenant.add_argument("--format", choices=("table", "json"), default="table")
+
+    policy = commands.add_parser("policy", help="check or show a policy")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    validate = policy_commands.add_parser("validate", help="check a policy file")
+    validate.add_argument("file", metavar="FILE")
+    show = policy_commands.add_parser("show", help="print the effective policy")
+    show.add_argument("--policy", metavar="FILE", help="policy file (default: built-in defaults)")
+    show.add_argument("--group-kind", metavar="K", choices=GROUP_KINDS, help=" | ".join(GROUP_KINDS))
+    show.add_argument("--group-id", metavar="ID", help="apply this group's overrides too")
+    show.add_argument("--format", choices=("yaml", "json"), default="yaml")
+
+    schema = commands.add_parser("schema", help="print a JSON Schema of a public format")
+    schema.add_argument("name", choices=("snapshot", "directory", "findings", "policy"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "audit":
+            return _audit(args)
+        if args.command == "audit-all":
+            return _audit_all(args)
+        if args.command == "policy":
+            return _policy(args)
+        return _schema(args)
+    except InputError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_INVALID
+    except GroupAuditError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _write(data: str | bytes) -> None:
+    if isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.write(b"\n")
+    else:
+        sys.stdout.write(data + "\n")
+    sys.stdout.flush()
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from groupaudit.adapters.backups import local_backup_index
+    from groupaudit.loading import load_directory, load_snapshot
+    from groupaudit.policy import load_policy
+    from groupaudit.render import render_json, render_notice, render_table
+    from groupaudit.service import audit_snapshot
+
+    policies = load_policy(args.policy)
+    directory = load_directory(args.directory) if args.directory else None
+    backups = local_backup_index(args.backups) if args.backups else None
+    snapshot = load_snapshot(args.snapshot)
+    report = audit_snapshot(
+        snapshot, policies=policies, directory=directory, backups=backups, now=args.now, lang=args.lang
+    )
+    if args.format == "json":
+        _write(render_json(report))
+    else:
+        _write(render_table(report, snapshot.group.name, args.lang))
+    if args.notice:
+        notice = render_notice(report, snapshot, args.lang)
+        print(notice.text if notice else "(no notice: nothing to report)", file=sys.stderr)
+    if args.fail_on:
+        threshold = SEVERITIES.index(args.fail_on)
+        if any(SEVERITIES.index(f.severity) >= threshold for f in report.findings):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _audit_all(args: argparse.Namespace) -> int:
+    from groupaudit.render import render_json, render_notice, render_table
+    from groupaudit.tenant import audit_tenant_folder
+
+    results = audit_tenant_folder(Path(args.folder), now=args.now, lang=args.lang)
+    for snapshot, report in results:
+        if args.format == "json":
+            _write(render_json(report))
+            continue
+        _write(render_table(report, snapshot.group.name, args.lang))
+        notice = render_notice(report, snapshot, args.lang)
+        title = "notice" if args.lang == "en" else "群通知"
+        if notice is None:
+            _write(f"   [{title}] —\n")
+        else:
+            body = "\n".join(f"   | {line}" for line in notice.text.splitlines())
+            _write(f"   [{title} → {snapshot.group.id}]\n{body}\n")
+    if args.format == "table":
+        total = sum(len(report.findings) for _, report in results)
+        _write(f"{len(results)} group(s) audited, {total} finding(s).")
+    return EXIT_OK
+
+
+def _policy(args: argparse.Namespace) -> int:
+    from groupaudit.policy import dump_policy, load_policy
+
+    if args.policy_command == "validate":
+        policies = load_policy(args.file)
+        kinds = ", ".join(policies.document.profiles) or "none"
+        groups = ", ".join(policies.document.groups) or "none"
+        _write(f"{args.file}: valid (profiles: {kinds}; group overrides: {groups})")
+        return EXIT_OK
+    policies = load_policy(args.policy)
+    if args.group_id and args.group_id not in policies.document.groups:
+        raise InputError(
+            args.policy or "built-in defaults",
+            [Problem("groups", f"no overrides for group {args.group_id!r}")],
+        )
+    effective = policies.effective_dict(args.group_kind, args.group_id)
+    policies.for_group(args.group_kind, args.group_id)  # validates the merged result
+    if args.format == "json":
+        _write(json.dumps(effective, ensure_ascii=False, indent=2))
+    else:
+        _write(dump_policy(effective).rstrip("\n"))
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from groupaudit.schemas import schema_json
+
+    _write(schema_json(args.name))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

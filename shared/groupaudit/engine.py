@@ -1,0 +1,212 @@
+"""The pure audit engine: snapshot + directory + policy + now (+ backup index) -> report.
+
+No I/O, no clock, no environment. The indexes the rules share (who said what when) are
+computed once per audit, lazily, on the first rule that needs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from operator import itemgetter
+from zoneinfo import ZoneInfo
+
+from groupaudit.contracts import Directory, Finding, Member, Message, Report, SkippedRule, Snapshot
+from groupaudit.policy import Policy
+from groupaudit.rules import REGISTRY
+
+_TS = itemgetter(0)
+
+
+@dataclass(frozen=True)
+class BackupIndex:
+    """What the backup store holds, as content hashes, and where it is (for the evidence)."""
+
+    hashes: frozenset[str]
+    location: str
+
+
+@dataclass
+class AuditContext:
+    snapshot: Snapshot
+    policy: Policy
+    now: datetime
+    directory: Directory | None = None
+    backups: BackupIndex | None = None
+    # Hashes computed from download_url by the caller, for files the snapshot gives no sha256.
+    fetched_hashes: Mapping[str, str] = field(default_factory=dict)
+    # When each finding was first notified (pipeline state); drives the removal grace period.
+    first_notified: Mapping[str, datetime] = field(default_factory=dict)
+    lang: str = "zh"
+
+    @property
+    def tenant_id(self) -> str:
+        return self.snapshot.tenant
+
+    @property
+    def group_id(self) -> str:
+        return self.snapshot.group.id
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return self.policy.calendar.zone
+
+    @cached_property
+    def now_ts(self) -> float:
+        return self.now.timestamp()
+
+    @cached_property
+    def members(self) -> dict[str, Member]:
+        return {m.id: m for m in self.snapshot.members or ()}
+
+    @cached_property
+    def bots(self) -> frozenset[str]:
+        return frozenset(m.id for m in self.snapshot.members or () if m.is_bot)
+
+    def name(self, member_id: str | None) -> str:
+        if member_id is None:
+            return "?"
+        member = self.members.get(member_id)
+        if member is not None and member.display_name:
+            return member.display_name
+        if self.directory is not None:
+            person = self.people.get(member_id)
+            if person is not None:
+                return person.name
+        return member_id
+
+    # --- the message timeline ----------------------------------------------------------
+
+    @cached_property
+    def timeline(self) -> list[tuple[float, Message]]:
+        """Messages that count as activity and could be questions or replies: not system
+        events, and not after ``now`` (an audit "as of" an earlier moment ignores the future)."""
+        now_ts = self.now_ts
+        out = []
+        append = out.append
+        for message in self.snapshot.messages or ():
+            ts = message.sent_at.timestamp()
+            if ts <= now_ts and message.type != "system":
+                append((ts, message))
+        return out
+
+    @cached_property
+    def last_message(self) -> dict[str, tuple[float, Message]]:
+        """Each sender's latest own message in the timeline."""
+        last: dict[str, tuple[float, Message]] = {}
+        get = last.get
+        for entry in self.timeline:
+            sender = entry[1].sender_id
+            seen = get(sender)
+            if seen is None or entry[0] > seen[0] or (entry[0] == seen[0] and entry[1].id > seen[1].id):
+                last[sender] = entry
+        return last
+
+    @cached_property
+    def _by_sender_raw(self) -> dict[str, list[tuple[float, Message]]]:
+        by_sender: dict[str, list[tuple[float, Message]]] = {}
+        for entry in self.timeline:
+            sender = entry[1].sender_id
+            bucket = by_sender.get(sender)
+            if bucket is None:
+                by_sender[sender] = [entry]
+            else:
+                bucket.append(entry)
+        return by_sender
+
+    def messages_of(self, sender_id: str) -> list[tuple[float, Message]]:
+        """The sender's messages, sorted by time then id; sorted on first use only."""
+        sorted_ = self.__dict__.setdefault("_sorted_senders", set())
+        bucket = self._by_sender_raw.get(sender_id, [])
+        if sender_id not in sorted_:
+            bucket.sort(key=lambda entry: (entry[0], entry[1].id))
+            sorted_.add(sender_id)
+        return bucket
+
+    def first_message_of_after(
+        self, sender_id: str, ts: float, exclude_id: str
+    ) -> tuple[float, Message] | None:
+        bucket = self.messages_of(sender_id)
+        for index in range(bisect_left(bucket, ts, key=_TS), len(bucket)):
+            if bucket[index][1].id != exclude_id:
+                return bucket[index]
+        return None
+
+    # --- the directory -----------------------------------------------------------------
+
+    @cached_property
+    def people(self) -> dict[str, object]:
+        return {p.id: p for p in self.directory.people} if self.directory else {}
+
+    @cached_property
+    def department_heads(self) -> dict[str, str]:
+        if self.directory is None:
+            return {}
+        return {d.name: d.head_id for d in self.directory.departments or () if d.head_id}
+
+    @cached_property
+    def heads(self) -> frozenset[str]:
+        return frozenset(self.department_heads.values())
+
+    @cached_property
+    def leaders(self) -> frozenset[str]:
+        return frozenset(self.directory.leader_ids or ()) if self.directory else frozenset()
+
+    @cached_property
+    def admin_center_head(self) -> str | None:
+        if self.directory is None or not self.directory.admin_center_department:
+            return None
+        return self.department_heads.get(self.directory.admin_center_department)
+
+    def head_of(self, person_id: str) -> str | None:
+        person = self.people.get(person_id)
+        department = getattr(person, "department", None)
+        return self.department_heads.get(department) if department else None
+
+    # --- files -------------------------------------------------------------------------
+
+    def file_hash(self, file_id: str, declared: str | None) -> str | None:
+        return declared or self.fetched_hashes.get(file_id)
+
+
+def audit_id_for(tenant_id: str, group_id: str, audited_at: datetime) -> str:
+    key = f"{tenant_id}\x1f{group_id}\x1f{audited_at.isoformat()}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def run_audit(ctx: AuditContext, audit_id: str | None = None) -> Report:
+    """Run every enabled rule; list the ones that cannot run, and why."""
+    run: list[str] = []
+    skipped: list[SkippedRule] = []
+    findings: list[Finding] = []
+    for spec in REGISTRY.values():
+        config = ctx.policy.rule(spec.id)
+        if not config.enabled:
+            skipped.append(SkippedRule(rule=spec.id, reason="disabled by policy"))
+            continue
+        if spec.needs_directory and ctx.directory is None:
+            if spec.partial_without_directory is None:
+                skipped.append(SkippedRule(rule=spec.id, reason="no directory"))
+                continue
+            skipped.append(
+                SkippedRule(rule=spec.id, reason=f"no directory: {spec.partial_without_directory}")
+            )
+        if spec.needs_backups and ctx.backups is None:
+            skipped.append(SkippedRule(rule=spec.id, reason="no backup store given"))
+            continue
+        run.append(spec.id)
+        findings.extend(spec.check(ctx, config))
+    findings.sort(key=lambda f: (f.rule, f.subject_id, f.message_id or "", f.file_id or "", f.id))
+    return Report(
+        audit_id=audit_id or audit_id_for(ctx.tenant_id, ctx.group_id, ctx.now),
+        tenant_id=ctx.tenant_id,
+        group_id=ctx.group_id,
+        audited_at=ctx.now,
+        rules_run=run,
+        rules_skipped=skipped,
+        findings=findings,
+    )

@@ -1,0 +1,156 @@
+"""Findings for people: the table view of a report, and the notice posted into a group."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import msgspec
+from groupaudit.contracts import SEVERITIES, Finding, Report, Snapshot
+from groupaudit.rules import REGISTRY
+
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+# The evidence worth a glance per rule, in order (the JSON output has all of it).
+TABLE_EVIDENCE: dict[str, tuple[str, ...]] = {
+    "inactive_member": ("last_activity_at", "inactive_days", "stage"),
+    "stale_file": ("file_name", "recommendation", "backup"),
+    "overdue_reply": ("asked_at", "due_at", "replied_at", "overdue_minutes", "marker"),
+    "unbacked_document": ("file_name", "important_because", "sha256", "backup_due_at"),
+}
+
+_TEXT = {
+    "zh": {
+        "audit": "审计",
+        "rules_run": "已运行规则",
+        "skipped": "未运行",
+        "none": "未发现问题。",
+        "total": "合计",
+        "items": "项",
+    },
+    "en": {
+        "audit": "audit",
+        "rules_run": "rules run",
+        "skipped": "skipped",
+        "none": "No findings.",
+        "total": "total",
+        "items": "finding(s)",
+    },
+}
+
+
+def _title(rule_id: str, lang: str) -> str:
+    spec = REGISTRY.get(rule_id)
+    if spec is None:
+        return rule_id
+    return spec.title_en if lang == "en" else spec.title_zh
+
+
+def _short(value: object) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return value[:12] + "…"
+    return "—" if value is None else str(value)
+
+
+def render_table(report: Report, group_name: str, lang: str = "zh") -> str:
+    text = _TEXT["en" if lang == "en" else "zh"]
+    lines = [
+        f"== {group_name} ({report.group_id}) · {report.tenant_id} · "
+        f"{report.audited_at.isoformat(timespec='minutes')} · {text['audit']} {report.audit_id[:12]}",
+        f"   {text['rules_run']}: {', '.join(report.rules_run) or '—'}",
+    ]
+    for skipped in report.rules_skipped:
+        lines.append(f"   {text['skipped']}: {skipped.rule} — {skipped.reason}")
+    if not report.findings:
+        lines.append(f"   {text['none']}")
+        return "\n".join(lines)
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        by_rule.setdefault(finding.rule, []).append(finding)
+    for rule_id, findings in by_rule.items():
+        lines.append("")
+        lines.append(f"-- {rule_id} · {_title(rule_id, lang)} · {len(findings)} {text['items']}")
+        for finding in sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], f.subject_id)):
+            kind = f" {finding.kind}" if finding.kind else ""
+            lines.append(f"   [{finding.severity}]{kind} {finding.summary}")
+            shown = [
+                f"{key}={_short(finding.evidence.get(key))}"
+                for key in TABLE_EVIDENCE.get(rule_id, ())
+                if key in finding.evidence
+            ]
+            ref = f"subject={finding.subject_id}"
+            if finding.message_id:
+                ref += f" message={finding.message_id}"
+            lines.append(f"      {ref} · {' · '.join(shown)} · {finding.policy_ref}")
+    counts = Counter(f.severity for f in report.findings)
+    per_severity = ", ".join(f"{name} {counts[name]}" for name in reversed(SEVERITIES) if counts[name])
+    lines.append("")
+    lines.append(f"   {text['total']}: {len(report.findings)} {text['items']} ({per_severity})")
+    return "\n".join(lines)
+
+
+def render_json(report: Report) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(report), indent=2)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One digest for one group: the text to post and the members it @-mentions."""
+
+    group_id: str
+    text: str
+    mention_ids: tuple[str, ...]
+
+
+def _concerned(finding: Finding, snapshot: Snapshot) -> str | None:
+    """Whom a finding's notice @-mentions: the member, or the uploader of the file."""
+    if finding.rule in ("stale_file", "unbacked_document"):
+        return finding.evidence.get("uploader_id")
+    if finding.evidence.get("notify") == "admins":
+        return None  # removal recommended: for the group's administrators, not the member
+    return finding.subject_id
+
+
+def render_notice(report: Report, snapshot: Snapshot, lang: str = "zh", top: int = 10) -> Notice | None:
+    """The digest posted into the group; None when there is nothing to say (stay quiet)."""
+    if not report.findings:
+        return None
+    members = {m.id: m.display_name for m in snapshot.members or ()}
+    counts = Counter(f.rule for f in report.findings)
+    ordered = sorted(report.findings, key=lambda f: (-SEVERITY_RANK[f.severity], f.rule, f.subject_id))
+    shown = ordered[:top]
+    mention_ids: list[str] = []
+    for finding in shown:
+        person = _concerned(finding, snapshot)
+        if person and person in members and person not in mention_ids:
+            mention_ids.append(person)
+    admins = [a for a in snapshot.group.admin_ids or () if a in members]
+    if any(f.evidence.get("notify") == "admins" for f in shown):
+        mention_ids += [a for a in admins if a not in mention_ids]
+    when = report.audited_at.strftime("%Y-%m-%d %H:%M")
+    if lang == "en":
+        head = f"[Group audit] {snapshot.group.name} · {when}"
+        tally = (
+            "Found "
+            + str(len(report.findings))
+            + ": "
+            + " · ".join(f"{_title(rule, 'en')} {n}" for rule, n in counts.items())
+        )
+        rest = f"{len(ordered) - len(shown)} more in the audit report (audit id {report.audit_id[:12]})."
+        call = "Please follow up: "
+    else:
+        head = f"【群规审计】{snapshot.group.name} · {when}"
+        tally = f"共发现 {len(report.findings)} 项：" + " · ".join(
+            f"{_title(rule, 'zh')} {n}" for rule, n in counts.items()
+        )
+        rest = f"其余 {len(ordered) - len(shown)} 项请查看审计报告（审计编号 {report.audit_id[:12]}）。"
+        call = "请以下成员及时处理："
+    lines = [head, tally]
+    lines += [f"{index}. {finding.summary}" for index, finding in enumerate(shown, 1)]
+    if len(ordered) > len(shown):
+        lines.append(rest)
+    if mention_ids:
+        lines.append(call + " ".join(f"@{members[m]}" for m in mention_ids))
+    return Notice(group_id=report.group_id, text="\n".join(lines), mention_ids=tuple(mention_ids))

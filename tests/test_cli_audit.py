@@ -1,0 +1,164 @@
+"""The public CLI: `groupaudit audit` and `groupaudit audit-all` on the sample tenant."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TENANT
+from groupaudit.cli import main
+from groupaudit.tenant import audit_tenant_folder
+
+SALES = TENANT / "snapshots" / "sales.json"
+ARGS = [
+    "--directory",
+    str(TENANT / "directory.json"),
+    "--policy",
+    str(TENANT / "policy.yaml"),
+    "--backups",
+    str(TENANT / "backups"),
+]
+CORE_RULES = {"inactive_member", "stale_file", "overdue_reply", "unbacked_document"}
+
+
+def _json_audit(capsys, snapshot: Path, *extra: str) -> dict:
+    assert main(["audit", str(snapshot), *ARGS, "--format", "json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_output_is_exactly_the_findings_object(capsys):
+    # GIVEN the sales group of the sample tenant
+    # WHEN audited with --format json
+    report = _json_audit(capsys, SALES)
+    # THEN stdout is the findings object of SNAPSHOT_FORMAT.md, field for field
+    assert list(report) == [
+        "audit_id",
+        "tenant_id",
+        "group_id",
+        "audited_at",
+        "rules_run",
+        "rules_skipped",
+        "findings",
+    ]
+    assert (report["tenant_id"], report["group_id"]) == ("acme", "grp-sales")
+    assert report["audited_at"] == "2026-11-20T18:00:00+08:00"  # taken_at, no --now given
+    assert report["rules_run"] == ["inactive_member", "stale_file", "overdue_reply", "unbacked_document"]
+    assert report["rules_skipped"] == []
+    finding = next(f for f in report["findings"] if f["rule"] == "overdue_reply")
+    assert list(finding) == [
+        "id",
+        "rule",
+        "kind",
+        "severity",
+        "subject_id",
+        "message_id",
+        "file_id",
+        "detected_at",
+        "policy_ref",
+        "summary",
+        "evidence",
+    ]
+    assert finding["evidence"]["overdue_minutes"] == 25
+    assert finding["detected_at"] == "2026-11-20T18:00:00+08:00"
+
+
+def test_same_audit_twice_gives_the_same_ids(capsys):
+    # GIVEN one snapshot audited twice
+    first, second = _json_audit(capsys, SALES), _json_audit(capsys, SALES)
+    # THEN audit id and finding ids are stable
+    assert first["audit_id"] == second["audit_id"]
+    assert [f["id"] for f in first["findings"]] == [f["id"] for f in second["findings"]]
+
+
+def test_now_moves_the_audit_time(capsys):
+    # GIVEN the sales group audited at 10:30, before the head's late reply at 10:45
+    report = _json_audit(capsys, SALES, "--now", "2026-11-20T10:30:00+08:00")
+    # THEN the question is overdue by 10 minutes with no reply yet
+    (finding,) = [f for f in report["findings"] if f["rule"] == "overdue_reply"]
+    assert (finding["evidence"]["overdue_minutes"], finding["evidence"]["replied_at"]) == (10, None)
+    assert report["audited_at"] == "2026-11-20T10:30:00+08:00"
+
+
+@pytest.mark.parametrize(("threshold", "status"), [("info", 1), ("violation", 1), ("red_line", 0)])
+def test_fail_on_sets_the_exit_status(capsys, threshold, status):
+    # GIVEN the sales group, whose worst finding is a violation
+    # WHEN audited with --fail-on
+    # THEN the exit status is 1 when a finding reaches the threshold
+    assert main(["audit", str(SALES), *ARGS, "--fail-on", threshold]) == status
+
+
+def test_table_groups_findings_by_rule_with_counts(capsys):
+    # GIVEN the sales group
+    # WHEN audited as a table in English
+    assert main(["audit", str(SALES), *ARGS, "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    # THEN each rule is a section with its count, and the total is given
+    assert "-- overdue_reply · Work questions and requests not answered in time · 1 finding(s)" in out
+    assert "-- unbacked_document · Important documents without a verified backup · 2 finding(s)" in out
+    assert "total: 5 finding(s) (violation 1, warning 3, info 1)" in out
+    assert "overdue_minutes=25" in out
+
+
+def test_bad_now_is_a_usage_error(capsys):
+    # GIVEN a --now without an offset
+    # WHEN run
+    with pytest.raises(SystemExit) as exit_info:
+        main(["audit", str(SALES), "--now", "2026-11-20T10:30:00"])
+    # THEN argparse refuses it with status 2 and says why
+    assert exit_info.value.code == 2
+    assert "has no UTC offset" in capsys.readouterr().err
+
+
+def test_missing_snapshot_file_is_a_clear_error(capsys, tmp_path):
+    # GIVEN a path that does not exist
+    # WHEN audited
+    status = main(["audit", str(tmp_path / "nope.json")])
+    # THEN status 2, the path and the reason
+    assert status == 2
+    assert "snapshot file not found" in capsys.readouterr().err
+
+
+def test_sample_tenant_fires_every_core_rule_and_has_a_clean_group():
+    # GIVEN the sample tenant in events/
+    # WHEN every group is audited
+    results = audit_tenant_folder(TENANT)
+    # THEN there are at least six groups of different kinds, every core rule fires, one group is clean
+    kinds = {snapshot.group.kind for snapshot, _ in results}
+    fired = {f.rule for _, report in results for f in report.findings}
+    clean = [snapshot.group.id for snapshot, report in results if not report.findings]
+    assert len(results) >= 6 and len(kinds) >= 6
+    assert fired == CORE_RULES
+    assert {f.kind for _, r in results for f in r.findings if f.rule == "overdue_reply"} == {
+        "direct_question",
+        "leader_request",
+        "public_question",
+        "mention",
+    }
+    assert clean == ["grp-weekly"]
+
+
+def test_demo_command_prints_findings_and_notices(capsys):
+    # GIVEN the sample tenant
+    # WHEN `groupaudit audit-all` runs (what `make demo` runs)
+    assert main(["audit-all", str(TENANT)]) == 0
+    out = capsys.readouterr().out
+    # THEN it prints each group's findings and the notice that would be posted, and a total
+    assert out.count("== ") == 7
+    assert "[群通知 → grp-sales]" in out
+    assert "请以下成员及时处理：@销售部+刘强" in out
+    assert "7 group(s) audited, 17 finding(s)." in out
+
+
+def test_installed_command_runs_as_a_process():
+    # GIVEN the console script installed in the venv
+    script = Path(sys.executable).parent / "groupaudit"
+    # WHEN run on a snapshot
+    done = subprocess.run(
+        [str(script), "audit", str(SALES), *ARGS, "--format", "json"], capture_output=True, check=False
+    )
+    # THEN it succeeds and prints UTF-8 JSON
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout.decode("utf-8"))["group_id"] == "grp-sales"

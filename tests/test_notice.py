@@ -1,0 +1,50 @@
+"""The notice digest posted into a group: quiet when clean, @-mentions the people concerned."""
+
+from __future__ import annotations
+
+from conftest import TENANT
+from groupaudit.render import render_notice
+from groupaudit.tenant import audit_tenant_folder
+
+
+def _results(lang="zh"):
+    return {
+        snapshot.group.id: (snapshot, report) for snapshot, report in audit_tenant_folder(TENANT, lang=lang)
+    }
+
+
+def test_clean_group_gets_no_notice():
+    # GIVEN the clean weekly-meeting group
+    snapshot, report = _results()["grp-weekly"]
+    # WHEN its notice is rendered
+    # THEN there is none: quiet when nothing is wrong
+    assert render_notice(report, snapshot) is None
+
+
+def test_notice_counts_per_rule_and_mentions_the_people_concerned():
+    # GIVEN the sales group's findings
+    snapshot, report = _results()["grp-sales"]
+    # WHEN its notice is rendered
+    notice = render_notice(report, snapshot)
+    # THEN it has the tally, one line per finding, and @-mentions the member, the head and the uploaders
+    lines = notice.text.splitlines()
+    assert lines[0] == "【群规审计】销售部工作群 · 2026-11-20 18:00"
+    tally = [
+        "长期不活跃（潜水）成员 1",
+        "工作提问未及时回复 1",
+        "过期、过时或已被取代的群文件 1",
+        "重要文件未备份 2",
+    ]
+    assert lines[1] == "共发现 5 项：" + " · ".join(tally)
+    assert lines[2].startswith("1. 销售部+刘强 未在 20 分钟内回复")  # the violation comes first
+    assert notice.mention_ids == ("u-head-sales", "u-wang", "u-zhang")
+
+
+def test_long_digest_shows_the_top_items_and_says_where_the_rest_are():
+    # GIVEN the sales group's five findings
+    snapshot, report = _results("en")["grp-sales"]
+    # WHEN rendered with room for two
+    notice = render_notice(report, snapshot, lang="en", top=2)
+    # THEN two items are listed and the rest are pointed to
+    assert notice.text.count("\n1. ") + notice.text.count("\n2. ") == 2
+    assert "3 more in the audit report" in notice.text
