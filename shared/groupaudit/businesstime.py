@@ -88,6 +88,7 @@ class BusinessCalendar:
         return datetime.fromtimestamp(ts, self.tz).date()
 
     def _build(self, first: date, days: int) -> None:
+        previous_first = self._first
         self._first = first
         self._day_starts, self._cumulative, self._spans = [], [], []
         total = 0.0
@@ -106,9 +107,16 @@ class BusinessCalendar:
                 )
             self._spans.append(spans)
             total += sum(end - start for start, end in spans)
+        if previous_first is not None:
+            # Keep positions stable when the table grows backwards: the old first day stays 0.
+            shift = self._cumulative[(previous_first - first).days]
+            self._cumulative = [value - shift for value in self._cumulative]
 
     def _index(self, ts: float) -> int:
         """Index of the day holding ``ts``, extending the table as needed."""
+        starts = self._day_starts
+        if starts and starts[0] <= ts < starts[-1]:  # the hot path: no time-zone conversion
+            return bisect.bisect_right(starts, ts) - 1
         day = self._local_day(ts)
         if self._first is None:
             self._build(day - timedelta(days=_CHUNK_DAYS), 2 * _CHUNK_DAYS)
@@ -120,15 +128,34 @@ class BusinessCalendar:
             self._build(first, (end - first).days)
         return bisect.bisect_right(self._day_starts, ts) - 1
 
-    def _worked_before(self, ts: float) -> float:
-        """Working seconds from the start of the table up to ``ts``."""
+    def position(self, ts: float) -> float:
+        """Working seconds from a fixed origin up to ``ts``: subtract two to get the working
+        time between them. Stable for the life of the calendar, however the table grows."""
         index = self._index(ts)
         worked = self._cumulative[index]
         for start, end in self._spans[index]:
             if ts <= start:
                 break
-            worked += min(ts, end) - start
+            worked += (ts if ts < end else end) - start
         return worked
+
+    def instant(self, position: float) -> float:
+        """The earliest instant at ``position``: where a deadline of that many working
+        seconds falls (a deadline that lands on the end of a period is that end)."""
+        for _ in range(_MAX_DAYS_WITHOUT_WORK // _CHUNK_DAYS + 1):
+            if self._cumulative[-1] >= position:
+                break
+            self._index(self._day_starts[-1] + 2 * 86400)  # extend ahead; positions stay put
+        else:
+            raise CalendarError("no working time found within ten years")
+        # Day i holds it: cumulative[i] < position <= cumulative[i + 1].
+        index = max(bisect.bisect_left(self._cumulative, position) - 1, 0)
+        remaining = position - self._cumulative[index]
+        for start, end in self._spans[index]:
+            if remaining <= end - start:
+                return start + remaining
+            remaining -= end - start
+        raise CalendarError("business calendar table is inconsistent")  # unreachable by construction
 
     # --- the arithmetic ----------------------------------------------------------------
 
@@ -145,32 +172,14 @@ class BusinessCalendar:
         """
         if seconds <= 0:
             return ts
-        target = self._worked_before(ts) + seconds  # table start is fixed while extending ahead
-        for _ in range(_MAX_DAYS_WITHOUT_WORK // _CHUNK_DAYS + 1):
-            if self._cumulative[-1] >= target:
-                break
-            self._index(self._day_starts[-1] + 2 * 86400)
-        else:
-            raise CalendarError("no working time found within ten years")
-        # Day i holds the target: cumulative[i] < target <= cumulative[i + 1].
-        index = bisect.bisect_left(self._cumulative, target) - 1
-        remaining = target - self._cumulative[index]
-        for start, end in self._spans[index]:
-            if remaining <= end - start:
-                return start + remaining
-            remaining -= end - start
-        raise CalendarError("business calendar table is inconsistent")  # unreachable by construction
+        return self.instant(self.position(ts) + seconds)
 
     def add_minutes(self, moment: datetime, minutes: float) -> datetime:
         return datetime.fromtimestamp(self.add_seconds(moment.timestamp(), minutes * 60), self.tz)
 
     def seconds_between(self, start_ts: float, end_ts: float) -> float:
         """Working seconds in [start, end); negative when end is before start."""
-        if end_ts < start_ts:
-            return -self.seconds_between(end_ts, start_ts)
-        self._index(start_ts)  # grow the table to hold both ends before reading it
-        self._index(end_ts)
-        return self._worked_before(end_ts) - self._worked_before(start_ts)
+        return self.position(end_ts) - self.position(start_ts)
 
     def minutes_between(self, start: datetime, end: datetime) -> float:
         return self.seconds_between(start.timestamp(), end.timestamp()) / 60
@@ -181,6 +190,14 @@ class WallClock:
 
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
+
+    @staticmethod
+    def position(ts: float) -> float:
+        return ts
+
+    @staticmethod
+    def instant(position: float) -> float:
+        return position
 
     def add_seconds(self, ts: float, seconds: float) -> float:
         return ts + seconds

@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from groupaudit.contracts import Directory, Finding, Member, Message, Report, SkippedRule, Snapshot
+from groupaudit.contracts import Directory, Finding, Member, Message, Person, Report, SkippedRule, Snapshot
 from groupaudit.policy import Policy
 from groupaudit.rules import REGISTRY
 
-_TS = itemgetter(0)
+# A timeline entry: (sent_at as POSIX seconds, message id, the message).
+Entry = tuple[float, str, Message]
 
 
 @dataclass(frozen=True)
@@ -82,35 +82,37 @@ class AuditContext:
     # --- the message timeline ----------------------------------------------------------
 
     @cached_property
-    def timeline(self) -> list[tuple[float, Message]]:
-        """Messages that count as activity and could be questions or replies: not system
-        events, and not after ``now`` (an audit "as of" an earlier moment ignores the future)."""
+    def timeline(self) -> list[Entry]:
+        """Messages that count as activity and could be questions or replies, as
+        ``(ts, id, message)`` entries (they sort by time, then id, with no key function):
+        not system events, and not after ``now`` (an audit "as of" an earlier moment
+        ignores the future)."""
         now_ts = self.now_ts
-        out = []
+        out: list[Entry] = []
         append = out.append
         for message in self.snapshot.messages or ():
             ts = message.sent_at.timestamp()
             if ts <= now_ts and message.type != "system":
-                append((ts, message))
+                append((ts, message.id, message))
         return out
 
     @cached_property
-    def last_message(self) -> dict[str, tuple[float, Message]]:
-        """Each sender's latest own message in the timeline."""
-        last: dict[str, tuple[float, Message]] = {}
+    def last_message(self) -> dict[str, Entry]:
+        """Each sender's latest own message in the timeline (the greater id on a tie)."""
+        last: dict[str, Entry] = {}
         get = last.get
         for entry in self.timeline:
-            sender = entry[1].sender_id
+            sender = entry[2].sender_id
             seen = get(sender)
-            if seen is None or entry[0] > seen[0] or (entry[0] == seen[0] and entry[1].id > seen[1].id):
+            if seen is None or entry[:2] > seen[:2]:
                 last[sender] = entry
         return last
 
     @cached_property
-    def _by_sender_raw(self) -> dict[str, list[tuple[float, Message]]]:
-        by_sender: dict[str, list[tuple[float, Message]]] = {}
+    def _by_sender(self) -> dict[str, list[Entry]]:
+        by_sender: dict[str, list[Entry]] = {}
         for entry in self.timeline:
-            sender = entry[1].sender_id
+            sender = entry[2].sender_id
             bucket = by_sender.get(sender)
             if bucket is None:
                 by_sender[sender] = [entry]
@@ -118,28 +120,32 @@ class AuditContext:
                 bucket.append(entry)
         return by_sender
 
-    def messages_of(self, sender_id: str) -> list[tuple[float, Message]]:
-        """The sender's messages, sorted by time then id; sorted on first use only."""
-        sorted_ = self.__dict__.setdefault("_sorted_senders", set())
-        bucket = self._by_sender_raw.get(sender_id, [])
-        if sender_id not in sorted_:
-            bucket.sort(key=lambda entry: (entry[0], entry[1].id))
-            sorted_.add(sender_id)
+    @cached_property
+    def _sorted_senders(self) -> set[str]:
+        return set()
+
+    def messages_of(self, sender_id: str) -> list[Entry]:
+        """The sender's messages in time order; each list is sorted on first use only."""
+        bucket = self._by_sender.get(sender_id)
+        if bucket is None:
+            return []
+        if sender_id not in self._sorted_senders:
+            bucket.sort()
+            self._sorted_senders.add(sender_id)
         return bucket
 
-    def first_message_of_after(
-        self, sender_id: str, ts: float, exclude_id: str
-    ) -> tuple[float, Message] | None:
+    def first_message_of_after(self, sender_id: str, ts: float, exclude_id: str) -> Entry | None:
+        """The sender's first message at or after ``ts``, other than ``exclude_id``."""
         bucket = self.messages_of(sender_id)
-        for index in range(bisect_left(bucket, ts, key=_TS), len(bucket)):
-            if bucket[index][1].id != exclude_id:
+        for index in range(bisect_left(bucket, (ts,)), len(bucket)):
+            if bucket[index][1] != exclude_id:
                 return bucket[index]
         return None
 
     # --- the directory -----------------------------------------------------------------
 
     @cached_property
-    def people(self) -> dict[str, object]:
+    def people(self) -> dict[str, Person]:
         return {p.id: p for p in self.directory.people} if self.directory else {}
 
     @cached_property
@@ -164,8 +170,9 @@ class AuditContext:
 
     def head_of(self, person_id: str) -> str | None:
         person = self.people.get(person_id)
-        department = getattr(person, "department", None)
-        return self.department_heads.get(department) if department else None
+        if person is None or not person.department:
+            return None
+        return self.department_heads.get(person.department)
 
     # --- files -------------------------------------------------------------------------
 

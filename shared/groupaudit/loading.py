@@ -8,37 +8,25 @@ partially accepted.
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 from collections import Counter
 from collections.abc import Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import msgspec
-from groupaudit.contracts import Directory, File, Member, Message, Person, Snapshot
+
+from groupaudit.contracts import Directory, File, Group, Member, Message, Person, Snapshot
 from groupaudit.errors import InputError, Problem
+from groupaudit.perf import gc_paused
 
 MAX_PROBLEMS = 50
 
 _MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _MISSING = re.compile(r"missing required field `([^`]+)`")
 _TZ_HINT = "timestamp has no UTC offset; write it with one, e.g. 2026-11-20T09:15:00+08:00 or ...Z"
-
-
-@contextmanager
-def _gc_paused() -> Iterable[None]:
-    """Decoding allocates millions of small objects; cyclic GC passes over them find nothing."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def read_bytes(path: str | Path, what: str) -> bytes:
@@ -56,7 +44,7 @@ def read_bytes(path: str | Path, what: str) -> bytes:
 
 def decode_snapshot(data: bytes, source: str = "snapshot") -> Snapshot:
     try:
-        with _gc_paused():
+        with gc_paused():
             snapshot = msgspec.json.decode(data, type=Snapshot)
     except msgspec.DecodeError:
         raise InputError(source, _diagnose(data, _SNAPSHOT_SECTIONS, Snapshot)) from None
@@ -90,13 +78,20 @@ def load_directory(path: str | Path) -> Directory:
 
 @dataclass(frozen=True)
 class _Section:
-    """A list field whose items are validated one by one, so each problem names its record."""
+    """A field whose records are validated one by one, so each problem names its record:
+    a list of records, or one record (``placeholder`` then stands in for it afterwards)."""
 
     field: str
     item_type: type
+    placeholder: dict[str, Any] | None = None
 
 
-_SNAPSHOT_SECTIONS = (_Section("members", Member), _Section("messages", Message), _Section("files", File))
+_SNAPSHOT_SECTIONS = (
+    _Section("group", Group, placeholder={"id": "-", "name": "-"}),
+    _Section("members", Member),
+    _Section("messages", Message),
+    _Section("files", File),
+)
 _DIRECTORY_SECTIONS = (_Section("people", Person),)
 
 
@@ -113,14 +108,20 @@ def _diagnose(data: bytes, sections: tuple[_Section, ...], root_type: type) -> l
     problems: list[Problem] = []
     shell = dict(document)
     for section in sections:
-        items = shell.get(section.field)
-        if not isinstance(items, list):
+        value = shell.get(section.field)
+        if section.placeholder is not None:
+            if isinstance(value, dict):
+                problems.extend(_check(value, section.item_type, section.field, _record_id(value)))
+                shell[section.field] = section.placeholder
+            continue
+        if not isinstance(value, list):
             continue  # absent, null or of the wrong type: the header check below names it
         shell[section.field] = []
-        for index, item in enumerate(items):
+        for index, item in enumerate(value):
             if len(problems) >= MAX_PROBLEMS:
                 break
             problems.extend(_check(item, section.item_type, f"{section.field}[{index}]", _record_id(item)))
+        problems.extend(_duplicates(section.field, filter(None, map(_record_id, value))))
     # Everything but the big arrays: the header, the group, the departments...
     problems[:0] = _check(shell, root_type, "", None)
     if not problems:  # msgspec refused it, so something is wrong; never pass silently.

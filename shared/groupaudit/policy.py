@@ -22,10 +22,11 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+
 from groupaudit.contracts import GROUP_KINDS
 from groupaudit.errors import InputError, Problem
 from groupaudit.rules import REGISTRY
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 POLICY_VERSION = 1
 
@@ -160,25 +161,26 @@ class PolicySet:
                 problems.append(
                     Problem(f"profiles.{kind}", "unknown group kind" + _suggestion(kind, GROUP_KINDS))
                 )
-        base = _builtin_dict()
-        defaults_problems = _validate_layer(base, document.defaults, "defaults")
+        defaults_problems = _validate_layer(_builtin_dict(), document.defaults, "defaults")
         problems += defaults_problems
         # Later layers are checked on top of valid defaults only, so that a problem in the
         # defaults is reported once, where it was written, and not again in every layer.
-        self._defaults = base if defaults_problems else deep_merge(base, document.defaults)
+        self._defaults = {} if defaults_problems else document.defaults
         for kind, layer in document.profiles.items():
-            problems += _validate_layer(self._profile_base(kind), layer, f"profiles.{kind}")
+            problems += _validate_layer(self._below(kind), layer, f"profiles.{kind}")
         for group_id, layer in document.groups.items():
-            problems += _validate_layer(self._defaults, layer, f"groups.{group_id}")
+            problems += _validate_layer(self._below(None), layer, f"groups.{group_id}")
         if problems:
             raise InputError(source, problems)
 
-    def _profile_base(self, kind: str) -> dict[str, Any]:
-        return deep_merge(self._defaults, BUILTIN_PROFILES.get(kind, {}))
+    def _below(self, kind: str | None) -> dict[str, Any]:
+        """Built-in defaults, the built-in profile of ``kind``, then the file's defaults."""
+        builtin = deep_merge(_builtin_dict(), BUILTIN_PROFILES.get(kind or "other", {}))
+        return deep_merge(builtin, self._defaults)
 
     def effective_dict(self, group_kind: str | None = None, group_id: str | None = None) -> dict[str, Any]:
-        merged = self._profile_base(group_kind or "other")
-        merged = deep_merge(merged, self.document.profiles.get(group_kind or "other", {}))
+        kind = group_kind or "other"
+        merged = deep_merge(self._below(kind), self.document.profiles.get(kind, {}))
         if group_id is not None:
             merged = deep_merge(merged, self.document.groups.get(group_id, {}))
         return merged

@@ -11,7 +11,8 @@ from groupaudit.adapters.download import DownloadError, sha256_from_url
 from groupaudit.contracts import Directory, Report, Snapshot
 from groupaudit.engine import AuditContext, BackupIndex, run_audit
 from groupaudit.loading import load_directory, load_snapshot
-from groupaudit.policy import PolicySet, load_policy
+from groupaudit.perf import gc_paused
+from groupaudit.policy import Policy, PolicySet, load_policy
 from groupaudit.rules.documents import importance
 
 
@@ -39,7 +40,8 @@ def audit_snapshot(
         first_notified=first_notified or {},
         lang=lang,
     )
-    return run_audit(ctx, audit_id)
+    with gc_paused():
+        return run_audit(ctx, audit_id)
 
 
 def audit_files(
@@ -61,7 +63,7 @@ def audit_files(
     )
 
 
-def _fetch_missing_hashes(snapshot: Snapshot, policy) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _fetch_missing_hashes(snapshot: Snapshot, policy: Policy) -> dict[str, str]:
     """Hash the bytes of important files that come with a download_url but no sha256."""
     config = policy.rule("unbacked_document")
     fetched: dict[str, str] = {}

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from groupaudit.contracts import Finding
 from pydantic import BaseModel, ConfigDict
+
+from groupaudit.contracts import Finding
 
 if TYPE_CHECKING:
     from groupaudit.engine import AuditContext

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from groupaudit.contracts import Finding, Message
-from groupaudit.rules.base import RuleConfig, RuleSpec, SeverityName, finding_id, local_iso, make_finding
 from pydantic import Field
 
+from groupaudit.contracts import Finding
+from groupaudit.rules.base import RuleConfig, RuleSpec, SeverityName, finding_id, local_iso, make_finding
+
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.engine import AuditContext, Entry
 
 DAY = 86400.0
 
@@ -51,7 +52,7 @@ def _finding(
     member_id: str,
     last_ts: float | None,
     source: str | None,
-    said: tuple[float, Message] | None,
+    said: Entry | None,
 ) -> Finding:
     key = (member_id, local_iso(ctx, last_ts))  # a new silence after activity is a new fact
     warned_at = ctx.first_notified.get(finding_id(ctx.tenant_id, ctx.group_id, RULE.id, *key))
@@ -70,7 +71,7 @@ def _finding(
     evidence = {
         "last_activity_at": local_iso(ctx, last_ts),
         "last_activity": source,
-        "last_message_id": said[1].id if said is not None and source == "message" else None,
+        "last_message_id": said[1] if said is not None and source == "message" else None,
         "inactive_days": days,
         "threshold_days": config.inactive_days,
         "stage": "removal_recommended" if removal else "warning",

@@ -22,19 +22,20 @@ import math
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
-from operator import itemgetter
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from groupaudit.contracts import Finding, Message
-from groupaudit.rules.base import RuleConfig, RuleSpec, SeverityName, local_iso, local_short, make_finding
 from pydantic import BaseModel, ConfigDict, Field
 
+from groupaudit.businesstime import WallClock
+from groupaudit.contracts import Finding
+from groupaudit.rules.base import RuleConfig, RuleSpec, SeverityName, local_iso, local_short, make_finding
+
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.engine import AuditContext, Entry
 
 Kind = Literal["leader_request", "direct_question", "public_question", "mention"]
-_TS = itemgetter(0)
 
 POLICY_REFS: dict[str, str] = {
     "direct_question": "003 第五章 1.1",
@@ -132,25 +133,38 @@ def _find(pattern: re.Pattern[str] | None, text: str) -> str | None:
     return match.group(0) if match else None
 
 
+class _Clock(Protocol):
+    """Working-time coordinates: ``position(b) - position(a)`` is the time between a and b."""
+
+    def position(self, ts: float) -> float: ...
+    def instant(self, position: float) -> float: ...
+
+
 def check(ctx: AuditContext, config: OverdueReplyConfig) -> Iterator[Finding]:
     questions = _regex(config.question_markers)
     requests = _regex(config.request_markers)
     problems = _regex(config.problem_markers)
     public = _regex(config.public_topic_keywords)
-    clock = ctx.policy.business_calendar if config.sla_clock == "business" else _wall
-    members, bots = ctx.members, ctx.bots
+    clock: _Clock = ctx.policy.business_calendar if config.sla_clock == "business" else WallClock(ctx.tz)
+    judge = _Judge(ctx, config, clock)
+    members, bots, heads = ctx.members, ctx.bots, ctx.heads
     with_directory = ctx.directory is not None
-    leads = ctx.leaders | ctx.heads
+    leads = ctx.leaders | heads
     admin_head = ctx.admin_center_head
+    search_question = questions.search if questions else None
 
-    for ts, message in ctx.timeline:
-        text = message.text or ""
-        mentioned = message.mentions or ()
+    for entry in ctx.timeline:
+        message = entry[2]
+        text = message.text
         sender = message.sender_id
         if not text or sender in bots:
             continue
-        stripped = text.rstrip()
-        question = "?" if stripped.endswith(("?", "？")) else _find(questions, text)
+        mentioned = message.mentions or ()
+        if text.rstrip().endswith(("?", "？")):
+            question: str | None = "?"
+        else:
+            found = search_question(text) if search_question else None
+            question = found.group(0) if found else None
         if question is None and not mentioned:
             continue
         request = None if question else _find(requests, text)
@@ -172,7 +186,7 @@ def check(ctx: AuditContext, config: OverdueReplyConfig) -> Iterator[Finding]:
                 marker = question or request or _find(problems, text)
                 if marker:
                     for person in mentioned:
-                        if person in ctx.heads:
+                        if person in heads:
                             owe(person, "leader_request", marker)
             if question:
                 for person in mentioned:
@@ -184,125 +198,124 @@ def check(ctx: AuditContext, config: OverdueReplyConfig) -> Iterator[Finding]:
                     owe(ctx.head_of(sender), "direct_question", question)
                     if not owed:  # no department head in the group: nobody owns it
                         owe(admin_head, "public_question", question)
-        if question or request:
+        marker = question or request
+        if marker:
             for person in mentioned:
-                owe(person, "mention", question or request)  # type: ignore[arg-type]
+                owe(person, "mention", marker)
 
         for person, (kind, marker) in owed.items():
-            finding = _judge(ctx, config, clock, ts, message, person, kind, marker)
+            finding = judge(entry, person, kind, marker)
             if finding is not None:
                 yield finding
 
 
-class _Wall:
-    @staticmethod
-    def add_seconds(ts: float, seconds: float) -> float:
-        return ts + seconds
+class _Judge:
+    """Decides whether one question was answered in time by one person."""
 
-    @staticmethod
-    def seconds_between(start: float, end: float) -> float:
-        return end - start
+    def __init__(self, ctx: AuditContext, config: OverdueReplyConfig, clock: _Clock) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.clock = clock
+        self.now_position = clock.position(ctx.now_ts)
+        self.strict = config.reply_match == "strict"
+        self._asked: tuple[str, float] | None = None  # (message id, position), the last one
 
-
-_wall = _Wall()
-
-
-def _judge(
-    ctx: AuditContext,
-    config: OverdueReplyConfig,
-    clock: _Wall,
-    asked_ts: float,
-    question: Message,
-    person: str,
-    kind: Kind,
-    marker: str,
-) -> Finding | None:
-    deadline = getattr(config.deadlines_minutes, kind)
-    due_ts = clock.add_seconds(asked_ts, deadline * 60)
-    if clock.seconds_between(due_ts, ctx.now_ts) <= 0:
-        return None  # not due yet (or no working time has passed since it fell due)
-    reply = _reply(ctx, config, question, asked_ts, person)
-    end_ts = reply[0] if reply is not None else ctx.now_ts
-    overdue_seconds = clock.seconds_between(due_ts, end_ts)
-    if overdue_seconds <= 0:
-        return None
-    overdue = math.ceil(overdue_seconds / 60)
-    asker = question.sender_id
-    evidence = {
-        "asker_id": asker,
-        "responsible_id": person,
-        "asked_at": local_iso(ctx, asked_ts),
-        "due_at": local_iso(ctx, due_ts),
-        "replied_at": local_iso(ctx, reply[0]) if reply else None,
-        "reply_message_id": reply[1].id if reply else None,
-        "overdue_minutes": overdue,
-        "deadline_minutes": deadline,
-        "sla_clock": config.sla_clock,
-        "reply_match": config.reply_match,
-        "marker": marker,
-    }
-    if kind != "mention" and (person in ctx.heads or person in ctx.leaders):
-        evidence["recommended_sanction"] = MANAGER_SANCTION
-    who, by, when = ctx.name(person), ctx.name(asker), local_short(ctx, asked_ts)
-    late = f"replied {overdue} min late" if reply else f"{overdue} min overdue, no reply yet"
-    if ctx.lang == "en":
-        summary = f"{who} did not answer {by}'s question of {when} within {deadline} min ({late})"
-    else:
-        state = f"回复晚了 {overdue} 分钟" if reply else f"已逾期 {overdue} 分钟未回复"
-        summary = f"{who} 未在 {deadline} 分钟内回复 {by} {when} 的提问（{state}）"
-    return make_finding(
-        ctx,
-        rule=RULE,
-        config=config,
-        key=(question.id, person),
-        kind=kind,
-        severity=config.mention_severity if kind == "mention" else None,
-        subject_id=person,
-        message_id=question.id,
-        policy_ref=POLICY_REFS[kind],
-        summary=summary,
-        evidence=evidence,
-    )
+    def __call__(self, entry: Entry, person: str, kind: Kind, marker: str) -> Finding | None:
+        ctx, config, clock = self.ctx, self.config, self.clock
+        asked_ts, question_id, question = entry
+        if self._asked is None or self._asked[0] != question_id:
+            self._asked = (question_id, clock.position(asked_ts))
+        deadline = getattr(config.deadlines_minutes, kind)
+        due_position = self._asked[1] + deadline * 60
+        if self.now_position <= due_position:
+            return None  # not due yet (or no working time has passed since it fell due)
+        reply = (
+            _strict_reply(ctx, entry, person)
+            if self.strict
+            else ctx.first_message_of_after(person, asked_ts, question_id)
+        )
+        overdue_seconds = (clock.position(reply[0]) if reply else self.now_position) - due_position
+        if overdue_seconds <= 0:
+            return None
+        overdue = math.ceil(overdue_seconds / 60)
+        due_ts = clock.instant(due_position)
+        asker = question.sender_id
+        evidence = {
+            "asker_id": asker,
+            "responsible_id": person,
+            "asked_at": local_iso(ctx, asked_ts),
+            "due_at": local_iso(ctx, due_ts),
+            "replied_at": local_iso(ctx, reply[0]) if reply else None,
+            "reply_message_id": reply[1] if reply else None,
+            "overdue_minutes": overdue,
+            "deadline_minutes": deadline,
+            "sla_clock": config.sla_clock,
+            "reply_match": config.reply_match,
+            "marker": marker,
+        }
+        if kind != "mention" and (person in ctx.heads or person in ctx.leaders):
+            evidence["recommended_sanction"] = MANAGER_SANCTION
+        who, by, when = ctx.name(person), ctx.name(asker), local_short(ctx, asked_ts)
+        if ctx.lang == "en":
+            late = f"replied {overdue} min late" if reply else f"{overdue} min overdue, no reply yet"
+            summary = f"{who} did not answer {by}'s question of {when} within {deadline} min ({late})"
+        else:
+            state = f"回复晚了 {overdue} 分钟" if reply else f"已逾期 {overdue} 分钟未回复"
+            summary = f"{who} 未在 {deadline} 分钟内回复 {by} {when} 的提问（{state}）"
+        return make_finding(
+            ctx,
+            rule=RULE,
+            config=config,
+            key=(question_id, person),
+            kind=kind,
+            severity=config.mention_severity if kind == "mention" else None,
+            subject_id=person,
+            message_id=question_id,
+            policy_ref=POLICY_REFS[kind],
+            summary=summary,
+            evidence=evidence,
+        )
 
 
-def _reply(
-    ctx: AuditContext, config: OverdueReplyConfig, question: Message, asked_ts: float, person: str
-) -> tuple[float, Message] | None:
-    """The responsible person's first later message that answers the question."""
-    if config.reply_match == "lenient":
-        return ctx.first_message_of_after(person, asked_ts, question.id)
+def _strict_reply(ctx: AuditContext, question: Entry, person: str) -> Entry | None:
+    """The person's first later message that quotes or threads the question, or @-mentions
+    the asker."""
+    asked_ts, question_id, message = question
     index = _strict_index(ctx)
     quoted_or_threaded = [
-        *index["reply_to"].get(question.id, ()),
-        *index["thread"].get(question.id, ()),
-        *(index["thread"].get(question.thread_id, ()) if question.thread_id else ()),
+        *index.reply_to.get(question_id, ()),
+        *index.thread.get(question_id, ()),
+        *(index.thread.get(message.thread_id, ()) if message.thread_id else ()),
     ]
-    candidates = [entry for entry in quoted_or_threaded if entry[1].sender_id == person]
-    mentions = index["mentions"].get((person, question.sender_id), [])
-    candidates += mentions[bisect_left(mentions, asked_ts, key=_TS) :]
-    answers = [entry for entry in candidates if entry[0] >= asked_ts and entry[1].id != question.id]
-    return min(answers, key=lambda entry: (entry[0], entry[1].id), default=None)
+    candidates = [entry for entry in quoted_or_threaded if entry[2].sender_id == person]
+    mentions = index.mentions.get((person, message.sender_id), [])
+    candidates += mentions[bisect_left(mentions, (asked_ts,)) :]
+    return min((e for e in candidates if e[0] >= asked_ts and e[1] != question_id), default=None)
 
 
-def _strict_index(ctx: AuditContext) -> dict[str, dict]:
+@dataclass(frozen=True)
+class _StrictIndex:
+    reply_to: dict[str, list[Entry]]
+    thread: dict[str, list[Entry]]
+    mentions: dict[tuple[str, str], list[Entry]]  # (sender, mentioned) -> entries, sorted
+
+
+def _strict_index(ctx: AuditContext) -> _StrictIndex:
     """Quotes, threads and mentions, indexed once per audit (strict matching only)."""
     cached = ctx.__dict__.get("_strict_reply_index")
     if cached is not None:
         return cached
-    reply_to: dict[str, list] = {}
-    thread: dict[str, list] = {}
-    mentions: dict[tuple[str, str], list] = {}
+    index = _StrictIndex({}, {}, {})
     for entry in ctx.timeline:
-        message = entry[1]
+        message = entry[2]
         if message.reply_to_id:
-            reply_to.setdefault(message.reply_to_id, []).append(entry)
+            index.reply_to.setdefault(message.reply_to_id, []).append(entry)
         if message.thread_id:
-            thread.setdefault(message.thread_id, []).append(entry)
+            index.thread.setdefault(message.thread_id, []).append(entry)
         for mentioned in message.mentions or ():
-            mentions.setdefault((message.sender_id, mentioned), []).append(entry)
-    for bucket in mentions.values():
-        bucket.sort(key=lambda e: (e[0], e[1].id))
-    index = {"reply_to": reply_to, "thread": thread, "mentions": mentions}
+            index.mentions.setdefault((message.sender_id, mentioned), []).append(entry)
+    for bucket in index.mentions.values():
+        bucket.sort()
     ctx.__dict__["_strict_reply_index"] = index
     return index
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
+
 from groupaudit.contracts import File, Finding
 from groupaudit.rules.base import RuleConfig, RuleSpec, SeverityName, local_iso, make_finding
 from groupaudit.rules.documents import backup_state, importance, normalised_title
-from pydantic import Field
 
 if TYPE_CHECKING:
     from groupaudit.engine import AuditContext

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from groupaudit.contracts import Finding
 from groupaudit.rules.base import RuleConfig, RuleSpec, SeverityName, local_iso, make_finding
 from groupaudit.rules.documents import backup_state, importance
-from pydantic import Field
 
 if TYPE_CHECKING:
     from groupaudit.engine import AuditContext
