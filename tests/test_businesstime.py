@@ -8,6 +8,7 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from groupaudit.businesstime import BusinessCalendar, WallClock, chinese_workday_rule, weekday_rule
 from groupaudit.errors import CalendarError
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import TENANT
 from groupaudit.cli import main
 from groupaudit.tenant import audit_tenant_folder

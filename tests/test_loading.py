@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from groupaudit.cli import main
 from groupaudit.errors import InputError, Problem
 from groupaudit.loading import decode_directory, decode_snapshot, load_snapshot

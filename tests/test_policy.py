@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from groupaudit.cli import main
 from groupaudit.errors import InputError, Problem
 from groupaudit.policy import load_policy, parse_policy

@@ -6,9 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
-from factories import audit, directory, policy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from factories import audit, directory, policy
 
 PEOPLE = ["u1", "u2", "u3", "h1", "h2", "adm", "ceo", "bot", "ext"]
 TEXTS = [

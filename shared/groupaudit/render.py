@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import msgspec
+
 from groupaudit.contracts import SEVERITIES, Finding, Report, Snapshot
 from groupaudit.rules import REGISTRY
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import msgspec
+
 from groupaudit.contracts import GROUP_KINDS, Directory, Report, Snapshot
 
 SCHEMA_NAMES = ("snapshot", "directory", "findings", "policy")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+
 from factories import audit, member, message, of_rule, policy, snapshot
 
 NOW = "2026-11-20T18:00:00+08:00"

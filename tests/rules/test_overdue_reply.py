@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from factories import audit, directory, member, message, of_rule, policy, snapshot
 
 # 销售部: head h-sales, staff u1/u2; 研发部: head h-rd; 行政中心: head h-admin; leader ceo.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from factories import audit, file, of_rule, snapshot
 
 UPLOADED = "2026-11-19T10:00:00+08:00"

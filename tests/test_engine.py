@@ -1,0 +1,58 @@
+"""The engine as a whole: empty groups, sparse records, unsorted input, stable output."""
+
+from __future__ import annotations
+
+from factories import audit, directory, member, message, snapshot
+
+DIRECTORY = directory([("u1", "A"), ("h1", "A")], {"A": "h1"})
+
+
+def test_an_empty_group_has_no_findings_and_runs_every_rule():
+    # GIVEN a group with no members, messages or files
+    snap = snapshot()
+    # WHEN audited with a directory and a backup store
+    report = audit(snap, directory_doc=DIRECTORY, backups=set())
+    # THEN every rule ran and nothing was found
+    assert report.rules_run == ["inactive_member", "stale_file", "overdue_reply", "unbacked_document"]
+    assert report.rules_skipped == []
+    assert report.findings == []
+
+
+def test_records_with_only_required_fields_are_audited():
+    # GIVEN members, messages and files with nothing but their required fields
+    snap = {
+        "schema_version": 1,
+        "platform": "generic",
+        "taken_at": "2026-11-20T18:00:00+08:00",
+        "group": {"id": "g", "name": "g"},
+        "members": [{"id": "u1", "display_name": "u1"}, {"id": "h1", "display_name": "h1"}],
+        "messages": [{"id": "m1", "sender_id": "u1", "sent_at": "2026-11-20T10:00:00+08:00"}],
+        "files": [{"id": "f1", "name": "合同.pdf", "uploaded_at": "2026-01-01T10:00:00+08:00"}],
+    }
+    # WHEN audited
+    report = audit(snap, directory_doc=DIRECTORY, backups=set())
+    # THEN the defaults apply: kind other, tenant default, unknown join = long ago, no hash = unverifiable
+    assert (report.tenant_id, report.group_id) == ("default", "g")
+    facts = sorted((f.rule, f.subject_id, f.kind) for f in report.findings)
+    assert facts == [
+        ("inactive_member", "h1", "inactive"),
+        ("stale_file", "f1", "inactive"),
+        ("unbacked_document", "f1", "unverifiable"),
+    ]
+
+
+def test_unsorted_messages_give_the_same_findings_as_sorted_ones():
+    # GIVEN a question, an early unrelated message and a late reply, listed newest first
+    messages = [
+        message("m3", "h1", "2026-11-20T10:45:00+08:00", "在群文件里"),
+        message("m2", "u1", "2026-11-20T10:00:00+08:00", "请问模板在哪里？"),
+        message("m1", "h1", "2026-11-20T09:00:00+08:00", "早"),
+    ]
+    members = [member("u1"), member("h1")]
+    # WHEN audited as listed and in time order
+    shuffled = audit(snapshot(members, messages), directory_doc=DIRECTORY)
+    ordered = audit(snapshot(members, list(reversed(messages))), directory_doc=DIRECTORY)
+    # THEN the reply at 10:45 is found as the answer either way, 25 minutes late
+    assert [
+        (f.id, f.evidence["reply_message_id"], f.evidence["overdue_minutes"]) for f in shuffled.findings
+    ] == [(ordered.findings[0].id, "m3", 25)]
