@@ -103,9 +103,10 @@ class Notice:
     group_id: str
     text: str
     mention_ids: tuple[str, ...]
+    findings: tuple[tuple[str, str], ...] = ()  # (rule, finding id) listed in the text
 
 
-def _concerned(finding: Finding, snapshot: Snapshot) -> str | None:
+def _concerned(finding: Finding) -> str | None:
     """Whom a finding's notice @-mentions: the member, or the uploader of the file."""
     if finding.rule in ("stale_file", "unbacked_document"):
         return finding.evidence.get("uploader_id")
@@ -114,44 +115,63 @@ def _concerned(finding: Finding, snapshot: Snapshot) -> str | None:
     return finding.subject_id
 
 
-def render_notice(report: Report, snapshot: Snapshot, lang: str = "zh", top: int = 10) -> Notice | None:
-    """The digest posted into the group; None when there is nothing to say (stay quiet)."""
-    if not report.findings:
+def render_notice(
+    report: Report,
+    snapshot: Snapshot,
+    lang: str = "zh",
+    top: int = 10,
+    items: list[Finding] | None = None,
+    see_more: str | None = None,
+) -> Notice | None:
+    """The digest posted into the group; None when there is nothing to say (stay quiet).
+
+    ``items`` are the findings to tell about (default: all; the pipeline passes those not
+    notified within ``renotify_days``); the tally counts every finding of the report.
+    ``see_more`` says where the rest can be read (default: the audit id).
+    """
+    candidates = report.findings if items is None else items
+    if not candidates:
         return None
     members = {m.id: m.display_name for m in snapshot.members or ()}
     counts = Counter(f.rule for f in report.findings)
-    ordered = sorted(report.findings, key=lambda f: (-SEVERITY_RANK[f.severity], f.rule, f.subject_id))
+    ordered = sorted(candidates, key=lambda f: (-SEVERITY_RANK[f.severity], f.rule, f.subject_id))
     shown = ordered[:top]
     mention_ids: list[str] = []
     for finding in shown:
-        person = _concerned(finding, snapshot)
+        person = _concerned(finding)
         if person and person in members and person not in mention_ids:
             mention_ids.append(person)
     admins = [a for a in snapshot.group.admin_ids or () if a in members]
     if any(f.evidence.get("notify") == "admins" for f in shown):
         mention_ids += [a for a in admins if a not in mention_ids]
     when = report.audited_at.strftime("%Y-%m-%d %H:%M")
+    hidden = len(report.findings) - len(shown)
+    where = see_more or (
+        f"audit id {report.audit_id[:12]}" if lang == "en" else f"审计编号 {report.audit_id[:12]}"
+    )
     if lang == "en":
         head = f"[Group audit] {snapshot.group.name} · {when}"
-        tally = (
-            "Found "
-            + str(len(report.findings))
-            + ": "
-            + " · ".join(f"{_title(rule, 'en')} {n}" for rule, n in counts.items())
+        tally = f"Found {len(report.findings)}: " + " · ".join(
+            f"{_title(rule, 'en')} {n}" for rule, n in counts.items()
         )
-        rest = f"{len(ordered) - len(shown)} more in the audit report (audit id {report.audit_id[:12]})."
+        rest = f"{hidden} more in the audit report ({where})."
         call = "Please follow up: "
     else:
         head = f"【群规审计】{snapshot.group.name} · {when}"
         tally = f"共发现 {len(report.findings)} 项：" + " · ".join(
             f"{_title(rule, 'zh')} {n}" for rule, n in counts.items()
         )
-        rest = f"其余 {len(ordered) - len(shown)} 项请查看审计报告（审计编号 {report.audit_id[:12]}）。"
+        rest = f"其余 {hidden} 项请查看审计报告（{where}）。"
         call = "请以下成员及时处理："
     lines = [head, tally]
     lines += [f"{index}. {finding.summary}" for index, finding in enumerate(shown, 1)]
-    if len(ordered) > len(shown):
+    if hidden > 0:
         lines.append(rest)
     if mention_ids:
         lines.append(call + " ".join(f"@{members[m]}" for m in mention_ids))
-    return Notice(group_id=report.group_id, text="\n".join(lines), mention_ids=tuple(mention_ids))
+    return Notice(
+        group_id=report.group_id,
+        text="\n".join(lines),
+        mention_ids=tuple(mention_ids),
+        findings=tuple((f.rule, f.id) for f in shown),
+    )

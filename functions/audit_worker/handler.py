@@ -1,0 +1,50 @@
+"""Audit worker: one SQS record = one group to audit. Failed records go back to SQS alone."""
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Json
+
+from groupaudit.pipeline.models import AuditMessage
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+class AuditRecord(SqsRecordModel):
+    body: Json[AuditMessage]  # type: ignore[assignment]
+
+
+processor = BatchProcessor(event_type=EventType.SQS, model=AuditRecord)
+
+
+@tracer.capture_method
+def record_handler(record: AuditRecord) -> None:
+    from groupaudit.pipeline import runtime
+    from groupaudit.pipeline.worker import audit_group
+
+    message = record.body
+    outcome = audit_group(message, runtime.worker_deps())
+    metrics.add_metric(name=f"Audit_{outcome.status}", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "audit finished",
+        tenant_id=message.tenant_id,
+        group_id=message.group_id,
+        audit_id=message.audit_id,
+        status=outcome.status,
+        findings=outcome.findings,
+        notice=outcome.notice,
+        error=outcome.error,
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

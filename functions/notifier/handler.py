@@ -1,0 +1,49 @@
+"""Notifier: one SQS record = one group's digest for one audit run, delivered exactly once."""
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Json
+
+from groupaudit.pipeline.models import NoticeMessage
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+class NoticeRecord(SqsRecordModel):
+    body: Json[NoticeMessage]  # type: ignore[assignment]
+
+
+processor = BatchProcessor(event_type=EventType.SQS, model=NoticeRecord)
+
+
+@tracer.capture_method
+def record_handler(record: NoticeRecord) -> None:
+    from groupaudit.pipeline import runtime
+    from groupaudit.pipeline.notify import deliver
+
+    message = record.body
+    status = deliver(message, runtime.notifier_deps())
+    metrics.add_metric(name=f"Notice_{status}", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "notice handled",
+        tenant_id=message.tenant_id,
+        group_id=message.group_id,
+        audit_id=message.audit_id,
+        channel=message.channel.type,
+        status=status,
+        mentions=len(message.mention_ids),
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

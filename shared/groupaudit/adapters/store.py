@@ -1,0 +1,565 @@
+"""The DynamoDB single table (key design in docs/PIPELINE.md).
+
+Findings are written in batches of conditional updates (TransactWriteItems, 100 a call): an
+update only applies when no newer audit of the group has written the item already, and it
+touches only the lifecycle fields, so notification state set by the notifier is never
+overwritten by a later audit.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from groupaudit.contracts import Finding
+from groupaudit.errors import GroupAuditError
+from groupaudit.pipeline.models import GroupRegistration
+
+TRANSACTION_ITEMS = 100
+BATCH_ITEMS = 25
+RESOLVED_TTL = timedelta(days=730)  # resolved findings stay two years (supervision history)
+RUN_TTL = timedelta(days=400)
+NONCE_TTL = timedelta(minutes=10)
+
+
+class StoreError(GroupAuditError):
+    """A store operation failed in a way the caller must handle (not a transient error)."""
+
+
+class StaleAudit(StoreError):
+    """A newer audit of the group has already been stored; this one must not overwrite it."""
+
+
+class BadCursor(StoreError):
+    """A pagination cursor that this store did not issue."""
+
+
+# A finding seen by this audit: (re)open it; first_seen and the GSI sort key are kept.
+_OPEN_FINDING = (
+    "SET finding_id = :id, #rule = :rule, kind = :kind, severity = :sev, subject_id = :subj, "
+    "#status = :open, last_seen = :at, last_audit_id = :aid, last_audited_ts = :ts, finding = :json, "
+    "first_seen = if_not_exists(first_seen, :at), GSI1PK = :g1pk, GSI1SK = if_not_exists(GSI1SK, :g1sk) "
+    "REMOVE resolved_at, expires_at"
+)
+# An open finding this audit no longer sees: resolve it, and let it expire in two years.
+_RESOLVE_FINDING = (
+    "SET #status = :resolved, resolved_at = :at, last_audit_id = :aid, last_audited_ts = :ts, "
+    "expires_at = :exp"
+)
+_NEWER_ONLY = "attribute_not_exists(PK) OR last_audited_ts <= :ts"
+_STILL_OPEN_AND_NEWER_ONLY = "#status = :open AND last_audited_ts <= :ts"
+
+
+def _group_pk(tenant: str, group: str) -> str:
+    return f"TENANT#{tenant}#GROUP#{group}"
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: float) -> dict[str, str]:
+    return {"N": repr(value) if isinstance(value, float) else str(value)}
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as plain Python (S, N, BOOL, NULL, L, M)."""
+    return {key: _value(value) for key, value in item.items()}
+
+
+def _value(value: dict[str, Any]) -> Any:
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return inner
+    if kind == "N":
+        number = float(inner)
+        return int(number) if number.is_integer() else number
+    if kind == "BOOL":
+        return inner
+    if kind == "NULL":
+        return None
+    if kind == "L":
+        return [_value(v) for v in inner]
+    if kind == "M":
+        return _plain(inner)
+    if kind == "SS":
+        return sorted(inner)
+    raise StoreError(f"unsupported DynamoDB type {kind}")
+
+
+@dataclass
+class SyncResult:
+    new: list[str] = field(default_factory=list)
+    still_open: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
+
+
+class Store:
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.table = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("dynamodb")
+        return self._client
+
+    # --- low-level helpers -----------------------------------------------------------------
+
+    def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        paginator = self.client.get_paginator("query")
+        for page in paginator.paginate(TableName=self.table, **kwargs):
+            yield from page.get("Items", [])
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        for start in range(0, len(requests), BATCH_ITEMS):
+            pending = {self.table: requests[start : start + BATCH_ITEMS]}
+            for _ in range(8):
+                answer = self.client.batch_write_item(RequestItems=pending)
+                pending = answer.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+            else:
+                raise StoreError("DynamoDB kept items unprocessed after 8 attempts")
+
+    # --- the group registry ------------------------------------------------------------------
+
+    def put_group(self, registration: GroupRegistration) -> None:
+        body = registration.model_dump_json()
+        self._batch_write(
+            [
+                {
+                    "PutRequest": {
+                        "Item": {
+                            "PK": _s(f"TENANT#{registration.tenant_id}"),
+                            "SK": _s(f"GROUP#{registration.group_id}"),
+                            "type": _s("group"),
+                            "registration": _s(body),
+                        }
+                    }
+                },
+                {
+                    "PutRequest": {
+                        "Item": {
+                            "PK": _s("TENANTS"),
+                            "SK": _s(f"TENANT#{registration.tenant_id}"),
+                            "tenant_id": _s(registration.tenant_id),
+                        }
+                    }
+                },
+            ]
+        )
+
+    def get_group(self, tenant: str, group: str) -> GroupRegistration | None:
+        answer = self.client.get_item(
+            TableName=self.table,
+            Key={"PK": _s(f"TENANT#{tenant}"), "SK": _s(f"GROUP#{group}")},
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return GroupRegistration.model_validate_json(item["registration"]["S"]) if item else None
+
+    def list_groups(self, tenant: str) -> list[GroupRegistration]:
+        items = self._query(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
+            ExpressionAttributeValues={":pk": _s(f"TENANT#{tenant}"), ":sk": _s("GROUP#")},
+        )
+        return [GroupRegistration.model_validate_json(item["registration"]["S"]) for item in items]
+
+    def delete_group(self, tenant: str, group: str) -> bool:
+        answer = self.client.delete_item(
+            TableName=self.table,
+            Key={"PK": _s(f"TENANT#{tenant}"), "SK": _s(f"GROUP#{group}")},
+            ReturnValues="ALL_OLD",
+        )
+        return "Attributes" in answer
+
+    def list_tenants(self) -> list[str]:
+        items = self._query(
+            KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": _s("TENANTS")}
+        )
+        return [item["tenant_id"]["S"] for item in items]
+
+    # --- audit requests and runs -------------------------------------------------------------
+
+    def create_audit(
+        self, tenant: str, audit_id: str, group_ids: list[str], trigger: str, requested_at: datetime
+    ) -> str:
+        """Record an audit request: 'created'; or, for a retried request, 'queued' when its
+        messages were all sent already, 'pending' when a previous attempt did not finish."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    "PK": _s(f"TENANT#{tenant}"),
+                    "SK": _s(f"AUDIT#{audit_id}"),
+                    "type": _s("audit"),
+                    "audit_id": _s(audit_id),
+                    "trigger": _s(trigger),
+                    "requested_at": _s(requested_at.isoformat()),
+                    "groups": {"L": [_s(g) for g in group_ids]},
+                    "groups_total": _n(len(group_ids)),
+                    "groups_done": _n(0),
+                    "groups_failed": _n(0),
+                    "findings_total": _n(0),
+                    "expires_at": _n(int((requested_at + RUN_TTL).timestamp())),
+                },
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            existing = self.client.get_item(
+                TableName=self.table,
+                Key={"PK": _s(f"TENANT#{tenant}"), "SK": _s(f"AUDIT#{audit_id}")},
+                ConsistentRead=True,
+            ).get("Item", {})
+            return "queued" if existing.get("queued", {}).get("BOOL") else "pending"
+        return "created"
+
+    def mark_audit_queued(self, tenant: str, audit_id: str) -> None:
+        self.client.update_item(
+            TableName=self.table,
+            Key={"PK": _s(f"TENANT#{tenant}"), "SK": _s(f"AUDIT#{audit_id}")},
+            UpdateExpression="SET queued = :yes",
+            ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
+
+    def get_audit(self, tenant: str, audit_id: str) -> dict[str, Any] | None:
+        answer = self.client.get_item(
+            TableName=self.table,
+            Key={"PK": _s(f"TENANT#{tenant}"), "SK": _s(f"AUDIT#{audit_id}")},
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        if not item:
+            return None
+        audit = _plain(item)
+        runs = [self.get_run(tenant, group, audit_id) for group in audit["groups"]]
+        audit["runs"] = [run for run in runs if run is not None]
+        return audit
+
+    def get_run(self, tenant: str, group: str, audit_id: str) -> dict[str, Any] | None:
+        answer = self.client.get_item(
+            TableName=self.table,
+            Key={"PK": _s(_group_pk(tenant, group)), "SK": _s(f"RUN#{audit_id}")},
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        if not item:
+            return None
+        run = _plain(item)
+        run["counts"] = json.loads(run.pop("counts_json", "{}"))
+        return run
+
+    def finish_run(self, tenant: str, group: str, audit_id: str, run: dict[str, Any]) -> bool:
+        """Record a finished run (succeeded or failed) once; False if it was recorded already.
+
+        The audit request's counters move only on the first recording, however often SQS
+        redelivers the message.
+        """
+        audited = datetime.fromisoformat(run["finished_at"])
+        item = {
+            "PK": _s(_group_pk(tenant, group)),
+            "SK": _s(f"RUN#{audit_id}"),
+            "type": _s("run"),
+            "audit_id": _s(audit_id),
+            "group_id": _s(group),
+            "status": _s(run["status"]),
+            "finished_at": _s(run["finished_at"]),
+            "duration_ms": _n(int(run["duration_ms"])),
+            "findings": _n(int(run.get("findings", 0))),
+            "counts_json": _s(json.dumps(run.get("counts", {}), ensure_ascii=False, sort_keys=True)),
+            "expires_at": _n(int((audited + RUN_TTL).timestamp())),
+        }
+        for key in ("error", "snapshot_taken_at", "audited_at", "notice"):
+            if run.get(key) is not None:
+                item[key] = _s(str(run[key]))
+        try:
+            self.client.put_item(
+                TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(PK)"
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        failed = run["status"] != "succeeded"
+        # A run without a request record (a manual run) has nothing to count.
+        with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
+            self.client.update_item(
+                TableName=self.table,
+                Key={"PK": _s(f"TENANT#{tenant}"), "SK": _s(f"AUDIT#{audit_id}")},
+                UpdateExpression="ADD groups_done :one, groups_failed :failed, findings_total :n",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={
+                    ":one": _n(1),
+                    ":failed": _n(1 if failed else 0),
+                    ":n": _n(int(run.get("findings", 0))),
+                },
+            )
+        return True
+
+    # --- findings ----------------------------------------------------------------------------
+
+    def begin_group_audit(self, tenant: str, group: str, audited_at: datetime) -> None:
+        """Claim the group for an audit as of ``audited_at``; StaleAudit if a newer one ran."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"PK": _s(_group_pk(tenant, group)), "SK": _s("STATE")},
+                UpdateExpression="SET last_audited_ts = :ts, last_audited_at = :at",
+                ConditionExpression="attribute_not_exists(last_audited_ts) OR last_audited_ts <= :ts",
+                ExpressionAttributeValues={
+                    ":ts": _n(audited_at.timestamp()),
+                    ":at": _s(audited_at.isoformat()),
+                },
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            raise StaleAudit(f"group {group} has a newer audit than {audited_at.isoformat()}") from None
+
+    def group_findings(self, tenant: str, group: str) -> dict[str, dict[str, Any]]:
+        """Every stored finding of the group (open and resolved), by finding id."""
+        items = self._query(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
+            ExpressionAttributeValues={":pk": _s(_group_pk(tenant, group)), ":sk": _s("FINDING#")},
+            ConsistentRead=True,
+            ProjectionExpression="SK, finding_id, #s, notified_at, first_notified_at, first_seen",
+            ExpressionAttributeNames={"#s": "status"},
+        )
+        return {item["finding_id"]["S"]: _plain(item) for item in items}
+
+    def sync_findings(
+        self,
+        tenant: str,
+        group: str,
+        audit_id: str,
+        audited_at: datetime,
+        findings: Iterable[Finding],
+        stored: dict[str, dict[str, Any]],
+    ) -> SyncResult:
+        """Open or refresh every current finding; resolve the open ones no longer seen."""
+        result = SyncResult()
+        pk = _s(_group_pk(tenant, group))
+        common = {":at": _s(audited_at.isoformat()), ":aid": _s(audit_id), ":ts": _n(audited_at.timestamp())}
+        updates: list[dict[str, Any]] = []
+        current: set[str] = set()
+        for finding in findings:
+            current.add(finding.id)
+            previous = stored.get(finding.id)
+            if previous is None:
+                result.new.append(finding.id)
+            elif previous.get("status") == "resolved":
+                result.reopened.append(finding.id)
+            else:
+                result.still_open.append(finding.id)
+            values = {
+                **common,
+                ":id": _s(finding.id),
+                ":rule": _s(finding.rule),
+                ":kind": _s(finding.kind or "-"),
+                ":sev": _s(finding.severity),
+                ":subj": _s(finding.subject_id),
+                ":open": _s("open"),
+                ":json": _s(msgspec.json.encode(finding).decode()),
+                ":g1pk": _s(f"TENANT#{tenant}#MEMBER#{finding.subject_id}"),
+                ":g1sk": _s(f"{audited_at.isoformat()}#{finding.id}"),
+            }
+            key = {"PK": pk, "SK": _s(f"FINDING#{finding.rule}#{finding.id}")}
+            updates.append(self._update(key, _OPEN_FINDING, _NEWER_ONLY, values))
+        expiry = _n(int((audited_at + RESOLVED_TTL).timestamp()))
+        for finding_id, previous in stored.items():
+            if finding_id in current or previous.get("status") != "open":
+                continue
+            result.resolved.append(finding_id)
+            values = {**common, ":resolved": _s("resolved"), ":open": _s("open"), ":exp": expiry}
+            key = {"PK": pk, "SK": _s(previous["SK"])}
+            updates.append(self._update(key, _RESOLVE_FINDING, _STILL_OPEN_AND_NEWER_ONLY, values))
+        for start in range(0, len(updates), TRANSACTION_ITEMS):
+            try:
+                self.client.transact_write_items(TransactItems=updates[start : start + TRANSACTION_ITEMS])
+            except self.client.exceptions.TransactionCanceledException as exc:
+                raise StaleAudit(f"a newer audit of group {group} wrote its findings first") from exc
+        return result
+
+    def _update(self, key: dict[str, Any], expression: str, condition: str, values: dict[str, Any]) -> dict:
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": key,
+                "UpdateExpression": expression,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {
+                    name: name[1:] for name in ("#rule", "#status") if name in expression
+                },
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    def mark_notified(self, tenant: str, group: str, refs: Iterable[tuple[str, str]], at: datetime) -> None:
+        """Set notified_at (and first_notified_at once) on findings given as (rule, id)."""
+        for rule, finding_id in refs:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"PK": _s(_group_pk(tenant, group)), "SK": _s(f"FINDING#{rule}#{finding_id}")},
+                UpdateExpression=(
+                    "SET notified_at = :at, first_notified_at = if_not_exists(first_notified_at, :at) "
+                    "ADD notify_count :one"
+                ),
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":at": _s(at.isoformat()), ":one": _n(1)},
+            )
+
+    def list_findings(
+        self, tenant: str, group: str, status: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the group's findings, newest rule order; ``cursor`` continues."""
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :sk)",
+            "ExpressionAttributeValues": {":pk": _s(_group_pk(tenant, group)), ":sk": _s("FINDING#")},
+        }
+        if status:
+            kwargs["FilterExpression"] = "#s = :status"
+            kwargs["ExpressionAttributeNames"] = {"#s": "status"}
+            kwargs["ExpressionAttributeValues"][":status"] = _s(status)
+        start = _decode_cursor(cursor, tenant, group) if cursor else None
+        page: list[dict[str, Any]] = []
+        while True:
+            call = dict(kwargs, TableName=self.table, Limit=max(limit - len(page), 1) * 2)
+            if start:
+                call["ExclusiveStartKey"] = start
+            answer = self.client.query(**call)
+            for item in answer.get("Items", []):
+                page.append(_public_finding(item))
+                if len(page) == limit:
+                    return page, _encode_cursor(item)
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return page, None
+
+    def member_history(self, tenant: str, member: str) -> list[dict[str, Any]]:
+        items = self._query(
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues={":pk": _s(f"TENANT#{tenant}#MEMBER#{member}")},
+        )
+        return [_public_finding(item) for item in items]
+
+    # --- notices -----------------------------------------------------------------------------
+
+    def claim_notice(self, tenant: str, group: str, audit_id: str, now: datetime, lease: timedelta) -> str:
+        """'claimed' to send now, 'sent' if this run's notice went out already, 'busy' if
+        another delivery holds an unexpired claim."""
+        key = {"PK": _s(_group_pk(tenant, group)), "SK": _s(f"NOTICE#{audit_id}")}
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    **key,
+                    "type": _s("notice"),
+                    "status": _s("sending"),
+                    "lease_until": _n(int((now + lease).timestamp())),
+                    "attempts": _n(1),
+                    "expires_at": _n(int((now + RUN_TTL).timestamp())),
+                },
+                ConditionExpression=(
+                    "attribute_not_exists(PK) OR #s = :failed OR (#s = :sending AND lease_until < :now)"
+                ),
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":failed": _s("failed"),
+                    ":sending": _s("sending"),
+                    ":now": _n(int(now.timestamp())),
+                },
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            answer = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True)
+            status = answer.get("Item", {}).get("status", {}).get("S")
+            return "sent" if status in ("sent", "dry_run") else "busy"
+        return "claimed"
+
+    def finish_notice(
+        self, tenant: str, group: str, audit_id: str, status: str, at: datetime, detail: str | None = None
+    ) -> None:
+        values: dict[str, Any] = {":s": _s(status), ":at": _s(at.isoformat())}
+        expression = "SET #s = :s, finished_at = :at"
+        if detail:
+            expression += ", detail = :d"
+            values[":d"] = _s(detail[:1000])
+        self.client.update_item(
+            TableName=self.table,
+            Key={"PK": _s(_group_pk(tenant, group)), "SK": _s(f"NOTICE#{audit_id}")},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=values,
+        )
+
+    def get_notice(self, tenant: str, group: str, audit_id: str) -> dict[str, Any] | None:
+        answer = self.client.get_item(
+            TableName=self.table,
+            Key={"PK": _s(_group_pk(tenant, group)), "SK": _s(f"NOTICE#{audit_id}")},
+            ConsistentRead=True,
+        )
+        return _plain(answer["Item"]) if "Item" in answer else None
+
+    # --- webhook replay protection -----------------------------------------------------------
+
+    def remember_signature(self, tenant: str, signature: str, now: datetime) -> bool:
+        """True the first time a signature is seen within its validity window."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    "PK": _s(f"NONCE#{tenant}"),
+                    "SK": _s(signature),
+                    "expires_at": _n(int((now + NONCE_TTL).timestamp())),
+                },
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+
+_PUBLIC = (
+    "finding_id",
+    "rule",
+    "kind",
+    "severity",
+    "subject_id",
+    "status",
+    "first_seen",
+    "last_seen",
+    "resolved_at",
+    "notified_at",
+    "last_audit_id",
+)
+
+
+def _public_finding(item: dict[str, Any]) -> dict[str, Any]:
+    plain = _plain(item)
+    out = {key: plain.get(key) for key in _PUBLIC}
+    out["finding"] = json.loads(plain["finding"]) if "finding" in plain else None
+    return out
+
+
+def _encode_cursor(item: dict[str, Any]) -> str:
+    key = {"PK": item["PK"]["S"], "SK": item["SK"]["S"]}
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, tenant: str, group: str) -> dict[str, Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        pk, sk = key["PK"], key["SK"]
+    except (ValueError, KeyError, TypeError):
+        raise BadCursor("invalid cursor") from None
+    if pk != _group_pk(tenant, group) or not isinstance(sk, str) or not sk.startswith("FINDING#"):
+        raise BadCursor("cursor belongs to another listing")
+    return {"PK": _s(pk), "SK": _s(sk)}

@@ -1,0 +1,85 @@
+"""Notice channels of the pipeline: the console (logs, dry runs, local runs) and a generic
+HTTP webhook signed with our own HMAC. The chat platforms' robots come in their own module."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import IO, Protocol
+
+from groupaudit.errors import GroupAuditError
+from groupaudit.pipeline.models import NoticeMessage
+from groupaudit.signing import sign_webhook
+
+TIMEOUT_S = 10
+
+
+class DeliveryError(GroupAuditError):
+    """A notice could not be delivered; ``retryable`` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Channel(Protocol):
+    def send(self, notice: NoticeMessage) -> str: ...
+
+
+class ConsoleChannel:
+    """Writes the notice to a stream (stdout in local runs, the log in Lambda)."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def send(self, notice: NoticeMessage) -> str:
+        self.stream.write(f"[notice → {notice.tenant_id}/{notice.group_id}]\n{notice.text}\n\n")
+        self.stream.flush()
+        return "written to console"
+
+
+class WebhookChannel:
+    """POSTs the notice as JSON, signed with the group's secret (see groupaudit.signing)."""
+
+    def __init__(self, url: str, secret: bytes) -> None:
+        self.url = url
+        self.secret = secret
+
+    def send(self, notice: NoticeMessage) -> str:
+        body = json.dumps(
+            {
+                "tenant_id": notice.tenant_id,
+                "group_id": notice.group_id,
+                "audit_id": notice.audit_id,
+                "platform": notice.platform,
+                "text": notice.text,
+                "mention_ids": notice.mention_ids,
+                "findings": [{"rule": rule, "id": fid} for rule, fid in notice.findings],
+            },
+            ensure_ascii=False,
+        ).encode()
+        timestamp = str(int(time.time()))
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "X-GroupAudit-Timestamp": timestamp,
+                "X-GroupAudit-Signature": sign_webhook(self.secret, timestamp, body),
+                "Idempotency-Key": f"{notice.audit_id}:{notice.group_id}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+                return f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            retryable = exc.code == 429 or exc.code >= 500
+            raise DeliveryError(f"webhook answered HTTP {exc.code}", retryable=retryable) from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise DeliveryError(
+                f"webhook unreachable: {getattr(exc, 'reason', exc)}", retryable=True
+            ) from None

@@ -1,0 +1,56 @@
+"""Deliver one group's notice for one audit run, exactly once however often SQS redelivers.
+
+A delivery claims ``NOTICE#{audit_id}`` in the table first (a conditional write with a
+lease), sends, then records the outcome and sets ``notified_at`` on the findings it told
+about. A redelivered message finds the claim ``sent`` and does nothing. (Only a crash between
+the platform accepting the message and the outcome being recorded can repeat a notice, once
+the lease has run out.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from groupaudit.adapters.store import Store
+from groupaudit.errors import GroupAuditError
+from groupaudit.pipeline.channels import Channel, DeliveryError
+from groupaudit.pipeline.models import NoticeMessage
+
+LEASE = timedelta(minutes=5)
+
+
+class NoticeBusy(GroupAuditError):
+    """Another delivery of the same notice is in progress; retry later."""
+
+
+@dataclass
+class NotifierDeps:
+    store: Store
+    channel_for: Callable[[NoticeMessage], Channel]
+    clock: Callable[[], datetime]
+
+
+def deliver(message: NoticeMessage, deps: NotifierDeps) -> str:
+    """'sent', 'dry_run', 'duplicate' or 'failed' (permanent); raises to retry."""
+    tenant, group, audit_id = message.tenant_id, message.group_id, message.audit_id
+    claim = deps.store.claim_notice(tenant, group, audit_id, deps.clock(), LEASE)
+    if claim == "sent":
+        return "duplicate"
+    if claim == "busy":
+        raise NoticeBusy(f"notice {audit_id} of group {group} is being delivered")
+    if message.channel.dry_run:
+        deps.store.finish_notice(tenant, group, audit_id, "dry_run", deps.clock(), message.text)
+        return "dry_run"
+    try:
+        detail = deps.channel_for(message).send(message)
+    except DeliveryError as exc:
+        deps.store.finish_notice(tenant, group, audit_id, "failed", deps.clock(), str(exc))
+        if exc.retryable:
+            raise
+        return "failed"
+    now = deps.clock()
+    deps.store.mark_notified(tenant, group, message.findings, now)
+    deps.store.finish_notice(tenant, group, audit_id, "sent", now, detail)
+    return "sent"

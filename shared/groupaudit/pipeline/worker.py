@@ -1,0 +1,235 @@
+"""Audit one group: pull its snapshot, run the engine, keep the findings, queue one notice.
+
+A bad input (missing or malformed snapshot, invalid policy or directory) is not retried: the
+run is recorded as failed with the reason and the stored findings are left as they were.
+Anything else (throttling, a network error) raises, so SQS retries the message and, after
+the last attempt, moves it to the DLQ.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import yaml
+
+from groupaudit.adapters import s3
+from groupaudit.adapters.store import StaleAudit, Store
+from groupaudit.contracts import Directory, Finding, Report, Snapshot
+from groupaudit.errors import InputError, Problem
+from groupaudit.loading import decode_directory, decode_snapshot
+from groupaudit.pipeline.models import AuditMessage, GroupRegistration, NoticeMessage
+from groupaudit.policy import PolicySet, deep_merge, parse_policy
+from groupaudit.render import render_json, render_notice
+from groupaudit.rules.documents import importance
+from groupaudit.service import audit_snapshot
+from groupaudit.settings import Settings
+
+
+@dataclass
+class WorkerDeps:
+    settings: Settings
+    store: Store
+    s3: Any
+    sqs: Any
+    clock: Callable[[], datetime]
+    # Tenant inputs read once per invocation: (directory, policy file data) by tenant.
+    tenant_inputs: dict[str, tuple[Directory | None, dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    status: str  # succeeded | failed | skipped | duplicate
+    findings: int = 0
+    notice: str = "none"
+    error: str | None = None
+
+
+def audit_group(message: AuditMessage, deps: WorkerDeps) -> RunOutcome:
+    started = time.monotonic()
+    tenant, group, audit_id = message.tenant_id, message.group_id, message.audit_id
+    store = deps.store
+    if store.get_run(tenant, group, audit_id) is not None:
+        return RunOutcome("duplicate")  # SQS delivered it again after the run was recorded
+
+    def finish(status: str, *, error: str | None = None, **fields: Any) -> RunOutcome:
+        run = {
+            "status": status,
+            "finished_at": deps.clock().isoformat(),
+            "duration_ms": (time.monotonic() - started) * 1000,
+            "error": error,
+            **fields,
+        }
+        store.finish_run(tenant, group, audit_id, run)
+        return RunOutcome(status, fields.get("findings", 0), fields.get("notice", "none"), error)
+
+    registration = store.get_group(tenant, group)
+    if registration is None or not registration.enabled:
+        return finish("failed", error=f"group {group} is not registered (or disabled) for tenant {tenant}")
+    try:
+        snapshot = _snapshot(registration, deps)
+        directory, policy_data = _tenant_inputs(tenant, deps)
+        policies = _policies(policy_data, registration, tenant)
+    except (InputError, s3.ObjectMissing) as exc:
+        return finish("failed", error=_reason(exc))
+
+    audited_at = snapshot.taken_at
+    try:
+        store.begin_group_audit(tenant, group, audited_at)
+    except StaleAudit as exc:
+        return finish("skipped", error=str(exc), snapshot_taken_at=audited_at.isoformat())
+    stored = store.group_findings(tenant, group)
+    first_notified = {
+        fid: datetime.fromisoformat(item["first_notified_at"])
+        for fid, item in stored.items()
+        if item.get("first_notified_at")
+    }
+    backups = None
+    if deps.settings.backup_bucket:
+        candidates = _backup_candidates(snapshot, policies)
+        backups = s3.s3_backup_index(deps.settings.backup_bucket, tenant, candidates, deps.s3)
+    report = audit_snapshot(
+        snapshot,
+        policies=policies,
+        directory=directory,
+        backups=backups,
+        lang=registration.notice.lang,
+        fetch_hashes=False,  # never fetch URLs out of a snapshot inside the pipeline (SSRF)
+        first_notified=first_notified,
+        audit_id=audit_id,
+    )
+    if deps.settings.report_bucket:
+        key = f"reports/{tenant}/{group}/{audit_id}.json"
+        s3.put_json(deps.settings.report_bucket, key, render_json(report), deps.s3)
+    try:
+        sync = store.sync_findings(tenant, group, audit_id, audited_at, report.findings, stored)
+    except StaleAudit as exc:
+        return finish("skipped", error=str(exc), snapshot_taken_at=audited_at.isoformat())
+
+    notice = _queue_notice(report, snapshot, registration, stored, deps)
+    counts = {
+        "by_rule": dict(Counter(f.rule for f in report.findings)),
+        "by_severity": dict(Counter(f.severity for f in report.findings)),
+        "new": len(sync.new) + len(sync.reopened),
+        "resolved": len(sync.resolved),
+        "rules_run": report.rules_run,
+        "rules_skipped": [{"rule": s.rule, "reason": s.reason} for s in report.rules_skipped],
+    }
+    return finish(
+        "succeeded",
+        findings=len(report.findings),
+        counts=counts,
+        notice=notice,
+        snapshot_taken_at=audited_at.isoformat(),
+        audited_at=audited_at.isoformat(),
+    )
+
+
+def _snapshot(registration: GroupRegistration, deps: WorkerDeps) -> Snapshot:
+    key = registration.snapshot_key()
+    source = f"s3://{deps.settings.snapshot_bucket}/{key}"
+    snapshot = decode_snapshot(s3.get_bytes(deps.settings.snapshot_bucket, key, deps.s3), source)
+    if snapshot.group.id != registration.group_id or snapshot.tenant != registration.tenant_id:
+        raise InputError(
+            source,
+            [
+                Problem(
+                    "group.id",
+                    f"snapshot is of {snapshot.tenant}/{snapshot.group.id}, "
+                    f"registered as {registration.tenant_id}/{registration.group_id}",
+                )
+            ],
+        )
+    return snapshot
+
+
+def _tenant_inputs(tenant: str, deps: WorkerDeps) -> tuple[Directory | None, dict[str, Any]]:
+    cached = deps.tenant_inputs.get(tenant)
+    if cached is not None:
+        return cached
+    bucket = deps.settings.snapshot_bucket
+    directory_bytes = s3.get_optional_bytes(bucket, f"tenants/{tenant}/directory.json", deps.s3)
+    directory = (
+        decode_directory(directory_bytes, f"s3://{bucket}/tenants/{tenant}/directory.json")
+        if directory_bytes is not None
+        else None
+    )
+    policy_source = f"s3://{bucket}/tenants/{tenant}/policy.yaml"
+    policy_bytes = s3.get_optional_bytes(bucket, f"tenants/{tenant}/policy.yaml", deps.s3)
+    try:
+        policy_data = yaml.safe_load(policy_bytes.decode("utf-8")) if policy_bytes else {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(policy_source, [Problem("", f"invalid policy file: {exc}")]) from None
+    if not isinstance(policy_data, dict):
+        raise InputError(policy_source, [Problem("", "expected a mapping at the top level")])
+    policy_data["_source"] = policy_source
+    deps.tenant_inputs[tenant] = (directory, policy_data)
+    return directory, policy_data
+
+
+def _policies(policy_data: dict[str, Any], registration: GroupRegistration, tenant: str) -> PolicySet:
+    """The tenant's policy file with the registry's overrides as the group's top layer."""
+    data = {key: value for key, value in policy_data.items() if key != "_source"}
+    groups = dict(data.get("groups") or {})
+    groups[registration.group_id] = deep_merge(
+        groups.get(registration.group_id, {}), registration.policy_overrides
+    )
+    data["groups"] = groups
+    return parse_policy(data, policy_data.get("_source", f"policy of {tenant}"))
+
+
+def _backup_candidates(snapshot: Snapshot, policies: PolicySet) -> set[str]:
+    config = policies.for_group(snapshot.group.kind, snapshot.group.id).rule("unbacked_document")
+    return {f.sha256 for f in snapshot.files or () if f.sha256 and importance(f, config)}
+
+
+def _due_for_notice(
+    finding: Finding, stored: dict[str, dict[str, Any]], now: datetime, renotify: float
+) -> bool:
+    previous = stored.get(finding.id)
+    if previous is None or not previous.get("notified_at") or previous.get("status") == "resolved":
+        return True
+    return now - datetime.fromisoformat(previous["notified_at"]) >= timedelta(days=renotify)
+
+
+def _queue_notice(
+    report: Report,
+    snapshot: Snapshot,
+    registration: GroupRegistration,
+    stored: dict[str, dict[str, Any]],
+    deps: WorkerDeps,
+) -> str:
+    now = deps.clock()
+    due = [f for f in report.findings if _due_for_notice(f, stored, now, deps.settings.renotify_days)]
+    see_more = f"GET /groups/{registration.group_id}/findings?status=open"
+    notice = render_notice(
+        report, snapshot, registration.notice.lang, deps.settings.notice_top, items=due, see_more=see_more
+    )
+    if notice is None:
+        return "none"
+    body = NoticeMessage(
+        tenant_id=registration.tenant_id,
+        group_id=registration.group_id,
+        audit_id=report.audit_id,
+        platform=registration.platform,
+        channel=registration.notice,
+        text=notice.text,
+        mention_ids=list(notice.mention_ids),
+        findings=list(notice.findings),
+        created_at=now,
+    )
+    deps.sqs.send_message(QueueUrl=deps.settings.notice_queue_url, MessageBody=body.model_dump_json())
+    return f"queued ({len(notice.findings)} finding(s))"
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, InputError):
+        return json.dumps(
+            {"source": exc.source, "problems": [str(p) for p in exc.problems[:10]]}, ensure_ascii=False
+        )
+    return str(exc)
