@@ -9,12 +9,12 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: help setup demo test lint format schemas bench clean
 
 help:
-	@echo "make demo     audit the sample tenant (events/sample-tenant): findings and notices"
+	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
 	@echo "make test     lint + the whole test suite"
 	@echo "make bench    benchmark the engine on 10k/100k/1M-message snapshots"
 	@echo "make schemas  regenerate docs/schemas/*.json from the models"
-	@echo "make lint     ruff"
-	@echo "make clean    remove .venv and caches"
+	@echo "make lint     ruff, then cfn-lint on template.yaml"
+	@echo "make clean    remove .venv, caches and .aws-sam (sam build output)"
 
 $(STAMP): pyproject.toml shared/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,11 +25,12 @@ $(STAMP): pyproject.toml shared/requirements.txt
 setup: $(STAMP)
 
 demo: setup
-	$(VENV)/bin/groupaudit audit-all events/sample-tenant
+	$(VENV)/bin/groupaudit demo events/sample-tenant
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cfn-lint template.yaml
 
 format: setup
 	$(VENV)/bin/ruff format .
@@ -40,9 +41,11 @@ test: setup lint
 
 schemas: setup
 	$(PY) -m groupaudit.docs_gen
+	$(PY) -m groupaudit.pipeline.openapi
 
 bench: setup
 	$(PY) bench/run.py
+	$(PY) bench/pipeline.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .bench
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .bench .aws-sam

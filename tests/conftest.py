@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EVENTS = ROOT / "events"
-TENANT = EVENTS / "sample-tenant"
+from kit import TENANT
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TENANT
 from groupaudit.cli import main
 from groupaudit.tenant import audit_tenant_folder
+from kit import TENANT
 
 SALES = TENANT / "snapshots" / "sales.json"
 ARGS = [

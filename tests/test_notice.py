@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import TENANT
 from groupaudit.render import render_notice
 from groupaudit.tenant import audit_tenant_folder
+from kit import TENANT
 
 
 def _results(lang="zh"):

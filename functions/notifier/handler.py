@@ -1,27 +1,22 @@
 """Notifier: one SQS record = one group's digest for one audit run, delivered exactly once."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Json
 
-from groupaudit.pipeline.models import NoticeMessage
+from groupaudit.pipeline.models import NoticeRecord
+from groupaudit.pipeline.tracing import lazily_traced
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 
-class NoticeRecord(SqsRecordModel):
-    body: Json[NoticeMessage]  # type: ignore[assignment]
+# Every failed record is reported back, even when all of them failed (no exception: SQS
+# retries exactly the failed records, then moves them to the DLQ).
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False, model=NoticeRecord)
 
 
-processor = BatchProcessor(event_type=EventType.SQS, model=NoticeRecord)
-
-
-@tracer.capture_method
 def record_handler(record: NoticeRecord) -> None:
     from groupaudit.pipeline import runtime
     from groupaudit.pipeline.notify import deliver
@@ -41,7 +36,7 @@ def record_handler(record: NoticeRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@lazily_traced
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(

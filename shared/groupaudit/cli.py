@@ -52,6 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     tenant.add_argument("--lang", choices=("zh", "en"), default="zh")
     tenant.add_argument("--format", choices=("table", "json"), default="table")
 
+    demo = commands.add_parser(
+        "demo", help="the local main job: a scheduled audit of a tenant through the pipeline on moto's server"
+    )
+    demo.add_argument("folder", metavar="TENANT_DIR", nargs="?", help="default: events/sample-tenant")
+
+    _add_groups_parser(commands)
+
+    serve = commands.add_parser(
+        "serve-api", help="serve the HTTP API on 127.0.0.1 over a local stack (Ctrl-C stops)"
+    )
+    serve.add_argument("folder", metavar="TENANT_DIR", nargs="?", help="default: events/sample-tenant")
+    serve.add_argument("--port", type=int, default=8787)
+
     policy = commands.add_parser("policy", help="check or show a policy")
     policy_commands = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
     validate = policy_commands.add_parser("validate", help="check a policy file")
@@ -67,6 +80,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_groups_parser(commands: argparse._SubParsersAction) -> None:
+    groups = commands.add_parser("groups", help="the group registry (DynamoDB table TABLE_NAME)")
+    group_commands = groups.add_subparsers(dest="groups_command", required=True, metavar="ACTION")
+    add = group_commands.add_parser("add", help="register a group, or replace its registration")
+    add.add_argument("tenant", metavar="TENANT")
+    add.add_argument("group", metavar="GROUP_ID")
+    add.add_argument("--platform", required=True, choices=("dingtalk", "wecom", "feishu", "slack", "generic"))
+    add.add_argument("--kind", default="other", choices=GROUP_KINDS)
+    add.add_argument("--name", help="display name of the group")
+    add.add_argument("--snapshot-key", help="S3 key of its snapshot (default snapshots/TENANT/GROUP.json)")
+    add.add_argument("--notice", choices=("console", "webhook"), default="console")
+    add.add_argument("--webhook-url", help="https URL of the webhook (with --notice webhook)")
+    add.add_argument(
+        "--secret-name", help="Secrets Manager name of the webhook's HMAC key, under SECRETS_PREFIX"
+    )
+    add.add_argument("--lang", choices=("zh", "en"), default="zh")
+    add.add_argument("--dry-run", action="store_true", help="render notices without sending them")
+    add.add_argument("--overrides", metavar="FILE", help="YAML policy layer for this group (rules: ...)")
+    add.add_argument("--disabled", action="store_true", help="registered but not audited")
+    listing = group_commands.add_parser("list", help="list a tenant's groups")
+    listing.add_argument("tenant", metavar="TENANT")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    remove = group_commands.add_parser("remove", help="unregister a group (its findings are kept)")
+    remove.add_argument("tenant", metavar="TENANT")
+    remove.add_argument("group", metavar="GROUP_ID")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -76,6 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _audit_all(args)
         if args.command == "policy":
             return _policy(args)
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "groups":
+            return _groups(args)
+        if args.command == "serve-api":
+            return _serve_api(args)
         return _schema(args)
     except InputError as exc:
         print(exc.render(), file=sys.stderr)
@@ -144,6 +190,87 @@ def _audit_all(args: argparse.Namespace) -> int:
     if args.format == "table":
         total = sum(len(report.findings) for _, report in results)
         _write(f"{len(results)} group(s) audited, {total} finding(s).")
+    return EXIT_OK
+
+
+def _groups(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from groupaudit.pipeline import runtime
+    from groupaudit.pipeline.models import GroupRegistration
+    from groupaudit.policy import load_policy_layer
+    from groupaudit.settings import load_settings
+
+    store = runtime.store(load_settings())
+    if args.groups_command == "list":
+        registrations = store.list_groups(args.tenant)
+        if args.format == "json":
+            _write(
+                json.dumps([r.model_dump(mode="json") for r in registrations], ensure_ascii=False, indent=2)
+            )
+        else:
+            for r in registrations:
+                state = "" if r.enabled else " (disabled)"
+                _write(f"{r.group_id}\t{r.platform}\t{r.kind}\t{r.notice.type}\t{r.name or ''}{state}")
+            _write(f"{len(registrations)} group(s) registered for {args.tenant}")
+        return EXIT_OK
+    if args.groups_command == "remove":
+        if not store.delete_group(args.tenant, args.group):
+            raise InputError(
+                "groups remove", [Problem("", f"group {args.group!r} is not registered for {args.tenant!r}")]
+            )
+        _write(f"removed {args.tenant}/{args.group}")
+        return EXIT_OK
+    overrides = load_policy_layer(args.overrides, args.group) if args.overrides else {}
+    notice: dict[str, object] = {"type": args.notice, "lang": args.lang, "dry_run": args.dry_run}
+    if args.notice == "webhook":
+        notice.update(url=args.webhook_url, secret_name=args.secret_name)
+    try:
+        registration = GroupRegistration.model_validate(
+            {
+                "tenant_id": args.tenant,
+                "group_id": args.group,
+                "platform": args.platform,
+                "kind": args.kind,
+                "name": args.name,
+                "source": {"key": args.snapshot_key},
+                "notice": notice,
+                "policy_overrides": overrides,
+                "enabled": not args.disabled,
+            }
+        )
+    except ValidationError as exc:
+        problems = [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        raise InputError("groups add", problems) from None
+    store.put_group(registration)
+    _write(f"registered {args.tenant}/{args.group} ({args.platform}, {args.kind}, notices: {args.notice})")
+    return EXIT_OK
+
+
+def _serve_api(args: argparse.Namespace) -> int:
+    import time
+
+    from groupaudit.local.api_server import served_api
+    from groupaudit.local.demo import SAMPLE
+
+    with served_api(Path(args.folder) if args.folder else SAMPLE, port=args.port) as served:
+        _write(
+            f"groupaudit API on {served.url} (moto on {served.moto_endpoint})\n"
+            f"tenant {served.tenant!r}, signing secret {served.secret!r}; see README 'On-demand audits'.\n"
+            "Ctrl-C stops."
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            _write("stopping")
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from groupaudit.local.demo import SAMPLE, run_demo
+
+    run_demo(Path(args.folder) if args.folder else SAMPLE)
     return EXIT_OK
 
 

@@ -293,5 +293,20 @@ def load_policy(path: str | Path | None) -> PolicySet:
     return parse_policy(data, source)
 
 
+def load_policy_layer(path: str | Path, group_id: str) -> dict[str, Any]:
+    """A YAML file holding one group's overrides (``rules: ...``), checked like a group layer."""
+    source = str(path)
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise InputError(source, [Problem("", "overrides file not found")]) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(source, [Problem("", f"cannot read overrides: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise InputError(source, [Problem("", "expected a mapping at the top level")])
+    parse_policy({"groups": {group_id: data}}, source)
+    return data
+
+
 def dump_policy(policy_dict: dict[str, Any]) -> str:
     return yaml.safe_dump(policy_dict, allow_unicode=True, sort_keys=False, default_flow_style=False)

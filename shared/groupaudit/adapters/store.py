@@ -136,30 +136,28 @@ class Store:
     # --- the group registry ------------------------------------------------------------------
 
     def put_group(self, registration: GroupRegistration) -> None:
-        body = registration.model_dump_json()
-        self._batch_write(
-            [
-                {
-                    "PutRequest": {
-                        "Item": {
-                            "PK": _s(f"TENANT#{registration.tenant_id}"),
-                            "SK": _s(f"GROUP#{registration.group_id}"),
-                            "type": _s("group"),
-                            "registration": _s(body),
-                        }
+        self.put_groups([registration])
+
+    def put_groups(self, registrations: list[GroupRegistration]) -> None:
+        """Register (or replace) groups, 25 items a request; each tenant is listed once."""
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        "PK": _s(f"TENANT#{r.tenant_id}"),
+                        "SK": _s(f"GROUP#{r.group_id}"),
+                        "type": _s("group"),
+                        "registration": _s(r.model_dump_json()),
                     }
-                },
-                {
-                    "PutRequest": {
-                        "Item": {
-                            "PK": _s("TENANTS"),
-                            "SK": _s(f"TENANT#{registration.tenant_id}"),
-                            "tenant_id": _s(registration.tenant_id),
-                        }
-                    }
-                },
-            ]
-        )
+                }
+            }
+            for r in registrations
+        ]
+        requests += [
+            {"PutRequest": {"Item": {"PK": _s("TENANTS"), "SK": _s(f"TENANT#{t}"), "tenant_id": _s(t)}}}
+            for t in sorted({r.tenant_id for r in registrations})
+        ]
+        self._batch_write(requests)
 
     def get_group(self, tenant: str, group: str) -> GroupRegistration | None:
         answer = self.client.get_item(
@@ -290,7 +288,7 @@ class Store:
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
-        failed = run["status"] != "succeeded"
+        failed = run["status"] == "failed"  # a skipped (stale) run is done, not failed
         # A run without a request record (a manual run) has nothing to count.
         with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
             self.client.update_item(
@@ -435,13 +433,25 @@ class Store:
             if start:
                 call["ExclusiveStartKey"] = start
             answer = self.client.query(**call)
-            for item in answer.get("Items", []):
+            items = answer.get("Items", [])
+            for position, item in enumerate(items):
                 page.append(_public_finding(item))
                 if len(page) == limit:
-                    return page, _encode_cursor(item)
+                    more = position + 1 < len(items) or self._any_after(kwargs, item)
+                    return page, _encode_cursor(item) if more else None
             start = answer.get("LastEvaluatedKey")
             if not start:
                 return page, None
+
+    def _any_after(self, query: dict[str, Any], item: dict[str, Any]) -> bool:
+        """Does the listing go on after ``item``? (so the last page carries no cursor)"""
+        start: dict[str, Any] | None = {"PK": item["PK"], "SK": item["SK"]}
+        while start:
+            answer = self.client.query(**query, TableName=self.table, Limit=50, ExclusiveStartKey=start)
+            if answer.get("Items"):
+                return True
+            start = answer.get("LastEvaluatedKey")
+        return False
 
     def member_history(self, tenant: str, member: str) -> list[dict[str, Any]]:
         items = self._query(
@@ -510,15 +520,18 @@ class Store:
 
     # --- webhook replay protection -----------------------------------------------------------
 
-    def remember_signature(self, tenant: str, signature: str, now: datetime) -> bool:
-        """True the first time a signature is seen within its validity window."""
+    def remember_signature(
+        self, tenant: str, signature: str, now: datetime, ttl: timedelta = NONCE_TTL
+    ) -> bool:
+        """True the first time a signature is seen; remembered for ``ttl``, which must cover
+        the whole window in which its timestamp is accepted (twice the tolerance)."""
         try:
             self.client.put_item(
                 TableName=self.table,
                 Item={
                     "PK": _s(f"NONCE#{tenant}"),
                     "SK": _s(signature),
-                    "expires_at": _n(int((now + NONCE_TTL).timestamp())),
+                    "expires_at": _n(int((now + ttl).timestamp())),
                 },
                 ConditionExpression="attribute_not_exists(PK)",
             )

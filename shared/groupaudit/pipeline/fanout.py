@@ -34,6 +34,19 @@ class FanOutResult:
     audits: dict[str, str]  # tenant -> audit id
 
 
+SCHEDULE_ZONE = "Asia/Shanghai"
+
+
+def is_working_day(scheduled_time: str | None, now: datetime) -> bool:
+    """Is the schedule's day a working day of the Chinese public calendar (调休 included)?"""
+    from zoneinfo import ZoneInfo
+
+    from groupaudit.businesstime import chinese_workday_rule
+
+    moment = datetime.fromisoformat(scheduled_time) if scheduled_time else now
+    return chinese_workday_rule()(moment.astimezone(ZoneInfo(SCHEDULE_ZONE)).date())
+
+
 def audit_id_for(tenant: str, trigger: str, key: str) -> str:
     """Stable: the same scheduled time (or API idempotency key) gives the same audit id."""
     return hashlib.sha256(f"{tenant}\x1f{trigger}\x1f{key}".encode()).hexdigest()[:32]

@@ -6,7 +6,7 @@ Settings are validated at every invocation; AWS clients are created once (never 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from groupaudit.settings import Settings, load_settings
@@ -60,10 +60,7 @@ def channel_for(message: Any, settings: Settings) -> Any:
 
 def secret(settings: Settings, name: str) -> bytes:
     """A secret from Secrets Manager (cached five minutes by Powertools Parameters)."""
-    from aws_lambda_powertools.utilities import parameters
-
-    provider = parameters.SecretsProvider(boto3_client=client("secretsmanager"))
-    value = provider.get(f"{settings.secrets_prefix}{name}", max_age=300)
+    value = _secrets_provider(client("secretsmanager")).get(f"{settings.secrets_prefix}{name}", max_age=300)
     return value if isinstance(value, bytes) else str(value).encode()
 
 
@@ -72,3 +69,45 @@ def fanout_deps() -> Any:
 
     settings = load_settings()
     return FanOutDeps(store=store(settings), sqs=client("sqs"), queue_url=settings.audit_queue_url, clock=now)
+
+
+def api_deps() -> Any:
+    from groupaudit.pipeline.api import ApiDeps
+    from groupaudit.pipeline.fanout import FanOutDeps
+
+    settings = load_settings()
+    table = store(settings)
+    return ApiDeps(
+        store=table,
+        fanout=FanOutDeps(store=table, sqs=client("sqs"), queue_url=settings.audit_queue_url, clock=now),
+        settings=settings,
+        clock=now,
+        secret_for=lambda tenant: tenant_secret(settings, tenant),
+    )
+
+
+@lru_cache(maxsize=1)
+def _secrets_provider(secretsmanager: Any) -> Any:
+    """One provider per client, so its cache lives as long as the client (``reset`` drops both)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    return parameters.SecretsProvider(boto3_client=secretsmanager)
+
+
+def tenant_secret(settings: Settings, tenant: str) -> bytes | None:
+    """The tenant's API signing secret (cached five minutes), or None when it has none."""
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+    from botocore.exceptions import ClientError
+
+    from groupaudit.pipeline.api import tenant_secret_name
+
+    provider = _secrets_provider(client("secretsmanager"))
+    try:
+        value = provider.get(tenant_secret_name(settings, tenant), max_age=300)
+    except GetParameterError as exc:
+        # Powertools wraps the SDK error (as the implicit context); only "no such secret" is None.
+        cause = exc.__context__
+        if isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ResourceNotFoundException":
+            return None
+        raise
+    return value if isinstance(value, bytes) else str(value).encode()

@@ -1,0 +1,33 @@
+"""Shared test helpers: repository paths; invoking handlers, scheduling runs, reading queues."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from groupaudit.local.invoke import LambdaContext, load_handler
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+TENANT = EVENTS / "sample-tenant"
+SCHEDULED = json.loads((ROOT / "events" / "scheduled.json").read_text(encoding="utf-8"))
+
+
+def invoke(name: str, event: dict) -> dict:
+    return load_handler(name)(event, LambdaContext(name))
+
+
+def schedule(scheduled_time: str = "2026-11-20T10:00:00Z") -> dict:
+    return invoke("scheduler", {**SCHEDULED, "scheduled_time": scheduled_time})
+
+
+def receive_all(sqs, queue_url: str) -> list[dict]:
+    """Every message now visible on the queue (they stay invisible until deleted or released)."""
+    out = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
+            "Messages", []
+        )
+        if not batch:
+            return out
+        out.extend(batch)

@@ -1,0 +1,60 @@
+"""Pipeline fixtures: moto in-process, with the table, queues and buckets built from template.yaml."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from groupaudit.local.resources import create_resources
+from groupaudit.local.seed import seed_tenant
+from groupaudit.local.stack import LOCAL_ENV, TEMPLATE
+from groupaudit.pipeline import runtime
+from groupaudit.settings import load_settings
+from kit import TENANT
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """Moto in-process with the template's resources; the functions' environment set."""
+    for key, value in LOCAL_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        runtime.reset()
+        resources = create_resources(boto3.Session(region_name="us-east-1"), TEMPLATE)
+        for key, value in resources.items():
+            monkeypatch.setenv(key, value)
+        yield resources
+    runtime.reset()
+
+
+@pytest.fixture
+def settings(aws):
+    return load_settings()
+
+
+@pytest.fixture
+def store(settings):
+    return runtime.store(settings)
+
+
+@pytest.fixture
+def sqs(aws):
+    return runtime.client("sqs")
+
+
+@pytest.fixture
+def s3(aws):
+    return runtime.client("s3")
+
+
+@pytest.fixture
+def seeded(settings, store, s3):
+    return seed_tenant(
+        TENANT,
+        s3_client=s3,
+        store=store,
+        snapshot_bucket=settings.snapshot_bucket,
+        backup_bucket=settings.backup_bucket,
+    )

@@ -1,0 +1,61 @@
+"""The whole flow on moto's server over loopback, exactly as `make demo` runs it."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+
+import pytest
+
+from groupaudit.cli import main
+from groupaudit.local.demo import run_demo
+
+
+def test_scheduled_audit_of_the_sample_tenant_end_to_end():
+    # GIVEN nothing running
+    endpoint_before = os.environ.get("AWS_ENDPOINT_URL")
+    out = io.StringIO()
+    # WHEN the local main job runs (server, resources from the template, seed, schedule, drain)
+    result = run_demo(out=out)
+    # THEN every group was audited, findings stored, and one notice per group with findings posted
+    text = out.getvalue()
+    assert result == {"groups": 7, "findings": 17, "notices": 6}
+    assert "scheduler: 7 audit(s) queued" in text
+    assert "audit worker: 7 handled, 0 failed" in text
+    assert text.count("[notice → acme/") == 6
+    assert "[notice → acme/grp-weekly]" not in text  # the clean group gets no notice
+    assert "-- acme/grp-weekly: succeeded, 0 open finding(s)" in text
+    assert "-- acme/grp-sales: succeeded, 5 open finding(s)" in text
+    # AND the server is gone and the environment restored
+    assert os.environ.get("AWS_ENDPOINT_URL") == endpoint_before
+
+
+def test_demo_command_on_an_empty_tenant_ends_cleanly(tmp_path, capsys):
+    # GIVEN a tenant folder with no snapshots
+    endpoint_before = os.environ.get("AWS_ENDPOINT_URL")
+    (tmp_path / "snapshots").mkdir()
+    # WHEN the demo runs on it
+    status = main(["demo", str(tmp_path)])
+    # THEN it ends cleanly (nothing to audit) and leaves no endpoint behind
+    assert status == 0
+    assert "0 group(s) registered" in capsys.readouterr().out
+    assert os.environ.get("AWS_ENDPOINT_URL") == endpoint_before
+
+
+def test_demo_stops_the_server_when_the_run_fails(tmp_path, capsys):
+    # GIVEN a tenant folder whose snapshot is invalid
+    endpoint_before = os.environ.get("AWS_ENDPOINT_URL")
+    (tmp_path / "snapshots").mkdir()
+    (tmp_path / "snapshots" / "bad.json").write_text('{"schema_version": 2}', encoding="utf-8")
+    # WHEN the demo runs on it
+    status = main(["demo", str(tmp_path)])
+    # THEN it fails with the input error, and the server it started no longer listens
+    captured = capsys.readouterr()
+    assert status == 2
+    assert "bad.json is invalid" in captured.err
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", captured.out).group(1))
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        pass
+    assert os.environ.get("AWS_ENDPOINT_URL") == endpoint_before

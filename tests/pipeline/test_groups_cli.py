@@ -1,0 +1,77 @@
+"""`groupaudit groups add|list|remove`: the registry from the command line."""
+
+from __future__ import annotations
+
+import json
+
+from groupaudit.cli import main
+
+
+def test_add_list_and_remove_a_group(aws, store, capsys):
+    # GIVEN an empty registry
+    # WHEN a group is added with a webhook channel, then listed
+    status = main(
+        [
+            "groups",
+            "add",
+            "acme",
+            "grp-sales",
+            "--platform",
+            "dingtalk",
+            "--kind",
+            "department",
+            "--name",
+            "销售部工作群",
+            "--notice",
+            "webhook",
+            "--webhook-url",
+            "https://hooks.example.com/ga",
+            "--secret-name",
+            "acme/sales",
+        ]
+    )
+    capsys.readouterr()
+    main(["groups", "list", "acme", "--format", "json"])
+    listed = json.loads(capsys.readouterr().out)
+    # THEN it is stored as given, with the default snapshot key
+    assert status == 0
+    assert [(g["group_id"], g["platform"], g["kind"], g["notice"]["type"]) for g in listed] == [
+        ("grp-sales", "dingtalk", "department", "webhook")
+    ]
+    assert store.get_group("acme", "grp-sales").snapshot_key() == "snapshots/acme/grp-sales.json"
+    # AND removing it empties the registry; removing it again is an error
+    assert main(["groups", "remove", "acme", "grp-sales"]) == 0
+    assert store.list_groups("acme") == []
+    assert main(["groups", "remove", "acme", "grp-sales"]) == 2
+    assert "is not registered" in capsys.readouterr().err
+
+
+def test_policy_overrides_are_checked_before_registering(aws, store, tmp_path, capsys):
+    # GIVEN an overrides file with a typo
+    overrides = tmp_path / "o.yaml"
+    overrides.write_text("rules:\n  overdue_reply:\n    reply_macth: strict\n", encoding="utf-8")
+    # WHEN the group is added with it
+    status = main(["groups", "add", "acme", "grp-x", "--platform", "wecom", "--overrides", str(overrides)])
+    # THEN nothing is registered and the error suggests the key
+    assert status == 2
+    assert "did you mean 'reply_match'?" in capsys.readouterr().err
+    assert store.list_groups("acme") == []
+
+
+def test_webhook_without_url_is_refused(aws, store, capsys):
+    # GIVEN a webhook channel missing its URL and secret
+    # WHEN added
+    status = main(["groups", "add", "acme", "grp-x", "--platform", "slack", "--notice", "webhook"])
+    # THEN it is refused with the reason
+    assert status == 2
+    assert "a webhook channel needs url and secret_name" in capsys.readouterr().err
+
+
+def test_without_a_table_name_the_command_says_what_is_missing(monkeypatch, capsys):
+    # GIVEN no TABLE_NAME in the environment
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    # WHEN listing groups
+    status = main(["groups", "list", "acme"])
+    # THEN the missing variable is named
+    assert status == 2
+    assert "TABLE_NAME" in capsys.readouterr().err

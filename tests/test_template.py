@@ -1,0 +1,438 @@
+"""template.yaml lints clean (cfn-lint, sam validate --lint) and declares what docs/PIPELINE.md promises."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from groupaudit.local.resources import RESOURCE_ENV_VARS, load_template
+from kit import ROOT
+
+TEMPLATE = ROOT / "template.yaml"
+VENV_BIN = Path(sys.executable).parent
+FUNCTIONS = {
+    "SchedulerFunction": "functions/scheduler/",
+    "AuditWorkerFunction": "functions/audit_worker/",
+    "NotifierFunction": "functions/notifier/",
+    "ApiFunction": "functions/api/",
+}
+SQS_CONSUMERS = {"AuditWorkerFunction": "AuditQueue", "NotifierFunction": "NoticeQueue"}
+DEAD_LETTER_QUEUES = {"AuditQueue": "AuditDLQ", "NoticeQueue": "NoticeDLQ"}
+BUCKETS = ("SnapshotBucket", "BackupBucket", "ReportBucket")
+SECRETS_ARN = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:groupaudit/*"
+SAM_MANAGED_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template(TEMPLATE)
+
+
+def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def function_setting(template: dict[str, Any], function: str, key: str) -> Any:
+    """A function property as deployed: its own value, else the Globals one."""
+    properties = template["Resources"][function]["Properties"]
+    return properties.get(key, template["Globals"]["Function"].get(key))
+
+
+def parameter_default(template: dict[str, Any], value: Any) -> Any:
+    assert set(value) == {"Ref"}, value
+    return template["Parameters"][value["Ref"]]["Default"]
+
+
+def sam_translated(monkeypatch: pytest.MonkeyPatch, template: dict[str, Any]) -> dict[str, Any]:
+    """The plain CloudFormation that SAM deploys (policy templates expanded into statements)."""
+    from samtranslator.translator.transform import transform
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    document = json.loads(json.dumps(template))
+    for resource in document["Resources"].values():
+        for key in ("CodeUri", "ContentUri"):  # the translator wants S3 URIs, as after `sam package`
+            if key in resource.get("Properties", {}):
+                resource["Properties"][key] = "s3://bucket/key"
+
+    class NoManagedPolicyLookups:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    return transform(document, {}, NoManagedPolicyLookups())
+
+
+def lint_environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "SAM_CLI_TELEMETRY": "0",
+    }
+
+
+# ----------------------------------------------------------------------------- linters
+
+
+def test_cfn_lint_finds_nothing():
+    # GIVEN the template and the cfn-lint installed in this venv (cfn-lint 1.x has no
+    # `python -m cfnlint`: its console script sits next to the interpreter)
+    # WHEN cfn-lint checks it
+    result = subprocess.run(
+        [str(VENV_BIN / "cfn-lint"), str(TEMPLATE)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # THEN it exits 0 with no findings
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_sam_validate_with_lint_accepts_the_template():
+    # GIVEN the template, the venv's SAM CLI, a region and dummy credentials (no account needed)
+    # WHEN `sam validate --lint` checks it
+    result = subprocess.run(
+        [str(VENV_BIN / "sam"), "validate", "--lint", "--template-file", str(TEMPLATE)],
+        cwd=ROOT,
+        env=lint_environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # THEN it exits 0 and calls it valid
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+# ----------------------------------------------------------------------------- functions
+
+
+def test_functions_have_their_code_folder_handler_runtime_layer_and_tracing(template):
+    # GIVEN the four functions of docs/PIPELINE.md
+    for function, code_uri in FUNCTIONS.items():
+        # THEN each runs handler.handler from its own folder, with the layer, traced
+        assert function_setting(template, function, "CodeUri") == code_uri
+        assert (ROOT / code_uri / "requirements.txt").is_file()
+        assert function_setting(template, function, "Handler") == "handler.handler"
+        assert function_setting(template, function, "Runtime") == "python3.11"
+        assert function_setting(template, function, "Architectures") == ["arm64"]
+        assert function_setting(template, function, "Layers") == [{"Ref": "GroupAuditLayer"}]
+        assert function_setting(template, function, "Tracing") == "Active"
+    layer = template["Resources"]["GroupAuditLayer"]
+    assert layer["Properties"]["ContentUri"] == "shared/"
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.11", "BuildArchitecture": "arm64"}
+
+
+def test_the_worker_has_the_most_memory_and_five_minutes(template):
+    # GIVEN each function's memory and timeout
+    memory = {function: function_setting(template, function, "MemorySize") for function in FUNCTIONS}
+    # THEN the audit worker has 3008 MB and 300 s, more memory than any other function
+    assert memory["AuditWorkerFunction"] == 3008
+    assert function_setting(template, "AuditWorkerFunction", "Timeout") == 300
+    assert max(memory, key=memory.get) == "AuditWorkerFunction"
+    # AND the API answers within the HTTP API's 30 s integration limit
+    assert function_setting(template, "ApiFunction", "Timeout") < 30
+
+
+def test_every_function_gets_the_environment_of_the_pipeline_doc(template):
+    # GIVEN the environment shared by every function (Globals)
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    # THEN the resource variables name the template's resources
+    assert {name: variables[name] for name in RESOURCE_ENV_VARS} == {
+        "TABLE_NAME": {"Ref": "AuditTable"},
+        "AUDIT_QUEUE_URL": {"Ref": "AuditQueue"},
+        "NOTICE_QUEUE_URL": {"Ref": "NoticeQueue"},
+        "SNAPSHOT_BUCKET": {"Ref": "SnapshotBucket"},
+        "BACKUP_BUCKET": {"Ref": "BackupBucket"},
+        "REPORT_BUCKET": {"Ref": "ReportBucket"},
+    }
+    # AND the service settings are there too
+    assert variables["SECRETS_PREFIX"] == "groupaudit/"
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "groupaudit"
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "GroupAudit"
+    assert parameter_default(template, variables["LOG_LEVEL"]) == "INFO"
+
+
+def test_every_function_logs_to_its_own_group_with_a_retention(template):
+    # GIVEN the functions and their logging configuration
+    log_groups = set()
+    for function in FUNCTIONS:
+        reference = template["Resources"][function]["Properties"]["LoggingConfig"]["LogGroup"]
+        log_group = template["Resources"][reference["Ref"]]
+        # THEN each writes to a log group of the stack whose retention is the parameter (30 days)
+        assert log_group["Type"] == "AWS::Logs::LogGroup"
+        assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+        log_groups.add(reference["Ref"])
+    assert len(log_groups) == len(FUNCTIONS)
+    assert template["Parameters"]["LogRetentionInDays"]["Default"] == 30
+
+
+# ----------------------------------------------------------------------------- queues
+
+
+def test_work_queues_redrive_to_their_dead_letter_queue_after_three_receives(template):
+    # GIVEN the audit and notice queues
+    for queue, dead_letter_queue in DEAD_LETTER_QUEUES.items():
+        redrive = template["Resources"][queue]["Properties"]["RedrivePolicy"]
+        # THEN each sends a message to its own DLQ on the third failed receive
+        assert redrive == {
+            "deadLetterTargetArn": {"Fn::GetAtt": [dead_letter_queue, "Arn"]},
+            "maxReceiveCount": 3,
+        }
+        assert template["Resources"][dead_letter_queue]["Type"] == "AWS::SQS::Queue"
+
+
+def test_every_queue_is_encrypted_and_dead_letter_queues_keep_messages_for_14_days(template):
+    # GIVEN every queue of the template
+    queues = resources_of_type(template, "AWS::SQS::Queue")
+    assert set(queues) == {"AuditQueue", "AuditDLQ", "NoticeQueue", "NoticeDLQ", "ScheduleDLQ"}
+    for logical_id, queue in queues.items():
+        # THEN SQS-managed server-side encryption is on
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True, logical_id
+    for dead_letter_queue in ("AuditDLQ", "NoticeDLQ", "ScheduleDLQ"):
+        assert queues[dead_letter_queue]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_queue_visibility_is_at_least_six_times_the_consumer_timeout(template):
+    # GIVEN each SQS-triggered function and the queue it consumes
+    for function, queue in SQS_CONSUMERS.items():
+        timeout = function_setting(template, function, "Timeout")
+        visibility = template["Resources"][queue]["Properties"]["VisibilityTimeout"]
+        # THEN a message stays hidden for 6 function timeouts (AWS's guidance for event sources)
+        assert visibility >= 6 * timeout, (queue, visibility, timeout)
+
+
+def test_sqs_event_sources_report_batch_item_failures_in_small_batches(template):
+    # GIVEN the worker's and the notifier's SQS events
+    for function, queue in SQS_CONSUMERS.items():
+        events = template["Resources"][function]["Properties"]["Events"]
+        sqs_events = [event["Properties"] for event in events.values() if event["Type"] == "SQS"]
+        # THEN each reads its queue in small batches and reports only the failed records back
+        assert len(sqs_events) == 1
+        (event,) = sqs_events
+        assert event["Queue"] == {"Fn::GetAtt": [queue, "Arn"]}
+        assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert 1 <= event["BatchSize"] <= 10
+
+
+# ----------------------------------------------------------------------------- table and buckets
+
+
+def test_table_has_the_single_table_keys_gsi1_ttl_pitr_and_sse(template):
+    # GIVEN the audit table
+    table = template["Resources"]["AuditTable"]["Properties"]
+    # THEN it is the on-demand single table of docs/PIPELINE.md
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    assert sorted((a["AttributeName"], a["AttributeType"]) for a in table["AttributeDefinitions"]) == [
+        ("GSI1PK", "S"),
+        ("GSI1SK", "S"),
+        ("PK", "S"),
+        ("SK", "S"),
+    ]
+    assert table["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": "GSI1",
+            "KeySchema": [
+                {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ]
+    # AND expired items go away, it can be restored to any second of 35 days, it is encrypted
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"] == {"SSEEnabled": True}
+    # AND deletion protection is a parameter, on by default
+    assert table["DeletionProtectionEnabled"] == {"Fn::If": ["IsTableDeletionProtected", True, False]}
+    assert template["Parameters"]["TableDeletionProtection"]["Default"] == "true"
+
+
+def test_every_bucket_is_private_encrypted_versioned_and_refuses_plain_http(template):
+    # GIVEN the buckets and the bucket policies
+    buckets = resources_of_type(template, "AWS::S3::Bucket")
+    assert set(buckets) == set(BUCKETS)
+    policies = {
+        policy["Properties"]["Bucket"]["Ref"]: policy["Properties"]["PolicyDocument"]
+        for policy in resources_of_type(template, "AWS::S3::BucketPolicy").values()
+    }
+    for logical_id, bucket in buckets.items():
+        properties = bucket["Properties"]
+        # THEN public access is blocked in all four ways and ACLs are off
+        assert properties["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+        assert properties["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+        # AND objects are encrypted and versioned
+        (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+        assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+        # AND the bucket policy denies every request that is not TLS
+        (statement,) = policies[logical_id]["Statement"]
+        assert statement["Effect"] == "Deny"
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        assert statement["Resource"] == [
+            {"Fn::GetAtt": [logical_id, "Arn"]},
+            {"Fn::Sub": f"${{{logical_id}.Arn}}/*"},
+        ]
+
+
+# ----------------------------------------------------------------------------- schedule and API
+
+
+def test_schedule_fires_daily_at_18_in_shanghai_for_working_days_with_retries_and_a_dlq(template):
+    # GIVEN the audit schedule
+    schedule = template["Resources"]["AuditSchedule"]
+    assert schedule["Type"] == "AWS::Scheduler::Schedule"
+    properties = schedule["Properties"]
+    # THEN it fires at 18:00 every day, on time, in Asia/Shanghai by default (the function
+    # skips days that are not Chinese working days: a cron cannot know holidays or 调休)
+    assert properties["ScheduleExpression"] == "cron(0 18 * * ? *)"
+    assert parameter_default(template, properties["ScheduleExpressionTimezone"]) == "Asia/Shanghai"
+    assert properties["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    # AND it invokes the scheduler function for every tenant, on working days, with the
+    # scheduled time that makes a retried invocation idempotent
+    target = properties["Target"]
+    assert target["Arn"] == {"Fn::GetAtt": ["SchedulerFunction", "Arn"]}
+    assert json.loads(target["Input"]) == {
+        "source": "schedule",
+        "tenant_id": "all",
+        "workdays_only": True,
+        "scheduled_time": "<aws.scheduler.scheduled-time>",
+    }
+    # AND retries, then dead-letters to ScheduleDLQ
+    assert 1 <= target["RetryPolicy"]["MaximumRetryAttempts"] <= 185
+    assert 60 <= target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 86400
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["ScheduleDLQ", "Arn"]}}
+    # AND its role, assumable by EventBridge Scheduler only, may do exactly that
+    role = template["Resources"][target["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    granted = {
+        (action, json.dumps(statement["Resource"], sort_keys=True))
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in statement["Action"]
+    }
+    function_arn = {"Fn::GetAtt": ["SchedulerFunction", "Arn"]}
+    assert granted == {
+        ("lambda:InvokeFunction", json.dumps([function_arn, {"Fn::Sub": "${SchedulerFunction.Arn}:*"}])),
+        ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["ScheduleDLQ", "Arn"]}, sort_keys=True)),
+    }
+
+
+def test_http_api_routes_reach_the_api_function(template):
+    # GIVEN the API function's events
+    events = template["Resources"]["ApiFunction"]["Properties"]["Events"].values()
+    # THEN every route of the pipeline is on the HTTP API AuditApi
+    assert template["Resources"]["AuditApi"]["Type"] == "AWS::Serverless::HttpApi"
+    assert all(event["Type"] == "HttpApi" for event in events)
+    assert all(event["Properties"]["ApiId"] == {"Ref": "AuditApi"} for event in events)
+    assert sorted((event["Properties"]["Method"], event["Properties"]["Path"]) for event in events) == [
+        ("DELETE", "/groups/{group_id}"),
+        ("GET", "/audits/{audit_id}"),
+        ("GET", "/groups"),
+        ("GET", "/groups/{group_id}/findings"),
+        ("POST", "/audits"),
+        ("POST", "/groups"),
+    ]
+
+
+# ----------------------------------------------------------------------------- alarms and outputs
+
+
+def test_alarms_fire_on_any_dead_lettered_message_and_any_function_error(template):
+    # GIVEN the alarms
+    alarms = [alarm["Properties"] for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()]
+    watched = {
+        (alarm["Namespace"], alarm["MetricName"], json.dumps(alarm["Dimensions"][0]["Value"]))
+        for alarm in alarms
+        if alarm["ComparisonOperator"] == "GreaterThanThreshold" and alarm["Threshold"] == 0
+    }
+    # THEN each DLQ's visible messages and each function's errors are watched from the first one
+    expected_queues = {
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", json.dumps({"Fn::GetAtt": [queue, "QueueName"]}))
+        for queue in ("AuditDLQ", "NoticeDLQ", "ScheduleDLQ")
+    }
+    expected_functions = {("AWS/Lambda", "Errors", json.dumps({"Ref": function})) for function in FUNCTIONS}
+    assert watched == expected_queues | expected_functions
+
+
+def test_outputs_name_the_api_url_table_queues_and_buckets(template):
+    # GIVEN the stack outputs
+    outputs = {name: output["Value"] for name, output in template["Outputs"].items()}
+    # THEN a deployer finds every endpoint and resource name there
+    assert outputs["ApiUrl"] == {
+        "Fn::Sub": "https://${AuditApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
+    }
+    assert outputs["TableName"] == {"Ref": "AuditTable"}
+    for queue in ("AuditQueue", "NoticeQueue", "AuditDLQ", "NoticeDLQ", "ScheduleDLQ"):
+        assert outputs[f"{queue}Url"] == {"Ref": queue}
+    for bucket in BUCKETS:
+        assert outputs[f"{bucket}Name"] == {"Ref": bucket}
+
+
+# ----------------------------------------------------------------------------- least privilege
+
+
+def test_no_allow_statement_grants_a_wildcard_action(monkeypatch, template):
+    # GIVEN the template as SAM deploys it (policy templates expanded into IAM statements)
+    deployed = sam_translated(monkeypatch, template)
+    roles = resources_of_type(deployed, "AWS::IAM::Role")
+    assert {
+        "SchedulerFunctionRole",
+        "AuditWorkerFunctionRole",
+        "NotifierFunctionRole",
+        "ApiFunctionRole",
+    } <= set(roles)
+    statements = [
+        statement
+        for role in roles.values()
+        for policy in role["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    actions = [
+        action
+        for statement in statements
+        if statement["Effect"] == "Allow"
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    ]
+    # THEN no granted action is "*" or a whole service ("dynamodb:*")
+    assert actions
+    assert [action for action in actions if action == "*" or action.endswith(":*")] == []
+    # AND the only managed policies are SAM's execution, tracing and SQS-poller ones
+    managed = {arn for role in roles.values() for arn in role["Properties"].get("ManagedPolicyArns", [])}
+    assert managed <= SAM_MANAGED_POLICIES
+    # AND secrets are readable only under groupaudit/, and only with GetSecretValue
+    secret_statements = [s for s in statements if any(a.startswith("secretsmanager:") for a in s["Action"])]
+    assert secret_statements
+    assert all(s["Action"] == ["secretsmanager:GetSecretValue"] for s in secret_statements)
+    assert all(s["Resource"] == {"Fn::Sub": SECRETS_ARN} for s in secret_statements)
