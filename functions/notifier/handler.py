@@ -13,8 +13,10 @@ metrics = Metrics()
 
 
 # Every failed record is reported back, even when all of them failed (no exception: SQS
-# retries exactly the failed records, then moves them to the DLQ).
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False, model=NoticeRecord)
+# retries exactly the failed records, then moves them to the DLQ), with its reason logged.
+processor = BatchProcessor(
+    event_type=EventType.SQS, raise_on_entire_batch_failure=False, model=NoticeRecord, logger=logger
+)
 
 
 def record_handler(record: NoticeRecord) -> None:

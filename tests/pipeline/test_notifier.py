@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -177,13 +178,25 @@ def test_webhook_client_error_is_a_permanent_failure(seeded, sqs, settings, stor
     assert (notice["status"], notice["detail"]) == ("failed", "webhook answered HTTP 400")
 
 
-def test_poison_message_reaches_the_dlq(aws, sqs, settings):
-    # GIVEN a message that is not a notice at all
+def test_poison_message_reaches_the_dlq_with_its_reason_logged(aws, sqs, settings):
+    # GIVEN a message that is not a notice at all, and the function's log (Powertools logs
+    # through the standard logger named after the service)
     sqs.send_message(QueueUrl=settings.notice_queue_url, MessageBody="not json")
+    records: list[logging.LogRecord] = []
+    tap = logging.Handler()
+    tap.emit = records.append
+    logging.getLogger("groupaudit").addHandler(tap)
     # WHEN the queue is drained (each attempt fails)
-    result = drain(sqs, settings.notice_queue_url, load_handler("notifier"), "notifier")
+    try:
+        result = drain(sqs, settings.notice_queue_url, load_handler("notifier"), "notifier")
+    finally:
+        logging.getLogger("groupaudit").removeHandler(tap)
     # THEN after three receives SQS moves it to the DLQ
     dlq_url = sqs.get_queue_url(QueueName="NoticeDLQ")["QueueUrl"]
     dead = receive_all(sqs, dlq_url)
     assert result["failed"] == 3
     assert [m["Body"] for m in dead] == ["not json"]
+    # AND each failure was logged with why (the body is not valid JSON)
+    failures = [r for r in records if r.getMessage() == "Record processing exception; skipping this record"]
+    assert len(failures) == 3
+    assert all(r.levelname == "WARNING" and "Invalid JSON" in str(r.exc_info[1]) for r in failures)
