@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("folder", metavar="TENANT_DIR", nargs="?", help="default: events/sample-tenant")
 
     _add_groups_parser(commands)
+    _add_import_parser(commands)
 
     serve = commands.add_parser(
         "serve-api", help="serve the HTTP API on 127.0.0.1 over a local stack (Ctrl-C stops)"
@@ -107,6 +108,24 @@ def _add_groups_parser(commands: argparse._SubParsersAction) -> None:
     remove.add_argument("group", metavar="GROUP_ID")
 
 
+def _add_import_parser(commands: argparse._SubParsersAction) -> None:
+    importer = commands.add_parser("import", help="convert a platform's export into group snapshots")
+    sources = importer.add_subparsers(dest="import_command", required=True, metavar="SOURCE")
+    slack = sources.add_parser(
+        "slack-export", help="Slack's workspace export (folder or .zip): one snapshot per channel"
+    )
+    slack.add_argument("path", metavar="PATH", help="the export: its folder or the .zip Slack gave")
+    slack.add_argument("--channel", metavar="NAME", help="only this channel (name or id)")
+    slack.add_argument("--out", metavar="DIR", required=True, help="folder for the <channel>.json snapshots")
+    slack.add_argument("--tenant", default="default", help="tenant_id of the snapshots (default: default)")
+    slack.add_argument(
+        "--taken-at", metavar="ISO8601", type=_timestamp, help="default: the latest message in the export"
+    )
+    slack.add_argument(
+        "--kind", metavar="K", choices=GROUP_KINDS, help=" | ".join(GROUP_KINDS) + " (default other)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -122,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _groups(args)
         if args.command == "serve-api":
             return _serve_api(args)
+        if args.command == "import":
+            return _import(args)
         return _schema(args)
     except InputError as exc:
         print(exc.render(), file=sys.stderr)
@@ -244,6 +265,31 @@ def _groups(args: argparse.Namespace) -> int:
         raise InputError("groups add", problems) from None
     store.put_group(registration)
     _write(f"registered {args.tenant}/{args.group} ({args.platform}, {args.kind}, notices: {args.notice})")
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from groupaudit.connectors.slack_export import import_slack_export, write_snapshots
+
+    result = import_slack_export(
+        args.path, channel=args.channel, tenant_id=args.tenant, taken_at=args.taken_at, kind=args.kind
+    )
+    written = write_snapshots(result, args.out)
+    for channel, path in zip(result.channels, written, strict=True):
+        snapshot = channel.snapshot
+        _write(
+            f"{snapshot.group.name}\t{len(snapshot.members or ())} members\t"
+            f"{len(snapshot.messages or ())} messages\t{len(snapshot.files or ())} files\t{path}"
+        )
+    if result.taken_at_from_export:
+        print(
+            f"note: taken_at {result.taken_at.isoformat()} is the latest message in the export "
+            "(set it with --taken-at)",
+            file=sys.stderr,
+        )
+    for channel in result.channels:
+        for note in channel.notes:
+            print(f"note: {channel.snapshot.group.name}: {note}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -8,6 +8,9 @@ import urllib.request
 from urllib.parse import urlparse
 
 ALLOWED_SCHEMES = ("https", "http", "file")
+# Hosts that answer an unauthenticated request with a sign-in page (HTTP 200): hashing that
+# page would "verify" the wrong bytes, so such files stay "cannot verify backup".
+AUTH_REQUIRED_HOSTS = ("files.slack.com",)
 MAX_BYTES = 512 * 1024 * 1024
 TIMEOUT_S = 30
 
@@ -17,9 +20,12 @@ class DownloadError(Exception):
 
 
 def sha256_from_url(url: str, *, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT_S) -> str:
-    scheme = urlparse(url).scheme.lower()
+    parts = urlparse(url)
+    scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         raise DownloadError(f"unsupported URL scheme {scheme!r}")
+    if (parts.hostname or "").lower() in AUTH_REQUIRED_HOSTS:
+        raise DownloadError(f"{parts.hostname} needs the platform's token; not fetched")
     digest = hashlib.sha256()
     total = 0
     try:

@@ -1,0 +1,9 @@
+"""Connectors: turn what a chat platform gives (an API, an export) into group snapshots.
+
+Each connector maps the platform's ids, timestamps and message kinds onto the contract of
+``SNAPSHOT_FORMAT.md`` and validates every snapshot it produces with
+:func:`groupaudit.loading.decode_snapshot` before anyone may write it.
+
+- :mod:`groupaudit.connectors.slack_export` — Slack's standard workspace export (a folder
+  or the ``.zip`` Slack hands out), one snapshot per channel; see ``docs/platforms/slack.md``.
+"""
