@@ -91,8 +91,10 @@ def _add_groups_parser(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--kind", default="other", choices=GROUP_KINDS)
     add.add_argument("--name", help="display name of the group")
     add.add_argument("--snapshot-key", help="S3 key of its snapshot (default snapshots/TENANT/GROUP.json)")
-    add.add_argument("--notice", choices=("console", "webhook"), default="console")
-    add.add_argument("--webhook-url", help="https URL of the webhook (with --notice webhook)")
+    add.add_argument(
+        "--notice", choices=("console", "webhook", "dingtalk", "wecom", "feishu", "slack"), default="console"
+    )
+    add.add_argument("--webhook-url", help="https URL of the webhook or the robot")
     add.add_argument(
         "--secret-name", help="Secrets Manager name of the webhook's HMAC key, under SECRETS_PREFIX"
     )
@@ -244,7 +246,7 @@ def _groups(args: argparse.Namespace) -> int:
         return EXIT_OK
     overrides = load_policy_layer(args.overrides, args.group) if args.overrides else {}
     notice: dict[str, object] = {"type": args.notice, "lang": args.lang, "dry_run": args.dry_run}
-    if args.notice == "webhook":
+    if args.notice != "console":
         notice.update(url=args.webhook_url, secret_name=args.secret_name)
     try:
         registration = GroupRegistration.model_validate(

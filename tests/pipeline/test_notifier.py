@@ -13,7 +13,7 @@ import pytest
 
 from groupaudit.local.invoke import drain, load_handler, sqs_event
 from groupaudit.pipeline import runtime
-from groupaudit.pipeline.models import NoticeChannel
+from groupaudit.pipeline.models import NoticeChannel, NoticeMessage
 from groupaudit.signing import sign_webhook
 from kit import invoke, receive_all, schedule
 
@@ -200,3 +200,49 @@ def test_poison_message_reaches_the_dlq_with_its_reason_logged(aws, sqs, setting
     failures = [r for r in records if r.getMessage() == "Record processing exception; skipping this record"]
     assert len(failures) == 3
     assert all(r.levelname == "WARNING" and "Invalid JSON" in str(r.exc_info[1]) for r in failures)
+
+
+@pytest.mark.parametrize(
+    ("kind", "robot"),
+    [
+        ("dingtalk", "DingTalkRobot"),
+        ("wecom", "WeComRobot"),
+        ("feishu", "FeishuBot"),
+        ("slack", "SlackWebhook"),
+    ],
+)
+def test_a_group_notified_through_a_chat_robot_gets_that_robot(aws, settings, kind, robot):
+    # GIVEN a notice for a group registered with a chat robot (DingTalk and Feishu signed)
+    secret_name = "acme/robot" if kind in ("dingtalk", "feishu") else None
+    if secret_name:
+        runtime.client("secretsmanager").create_secret(
+            Name=f"groupaudit/{secret_name}", SecretString="s3cr3t"
+        )
+    channel = NoticeChannel(
+        type=kind, url="https://robot.example.com/send?access_token=t", secret_name=secret_name
+    )
+    message = NoticeMessage(
+        tenant_id="acme",
+        group_id="g",
+        audit_id="a" * 32,
+        platform=kind,
+        channel=channel,
+        text="t",
+        mention_ids=[],
+        findings=[],
+        created_at=datetime.now(UTC),
+    )
+    # WHEN the notifier picks its channel
+    chosen = runtime.channel_for(message, settings)
+    # THEN it is that platform's robot, with the secret from Secrets Manager where it signs
+    assert type(chosen).__name__ == robot
+    if secret_name:
+        assert chosen._secret in ("s3cr3t", b"s3cr3t")
+
+
+def test_a_robot_channel_without_a_url_is_refused():
+    # GIVEN a DingTalk channel with no URL
+    # WHEN it is validated
+    # THEN it is refused with the reason
+    with pytest.raises(ValueError, match="a dingtalk robot needs its webhook url"):
+        NoticeChannel(type="dingtalk")

@@ -34,7 +34,7 @@ class NoticeChannel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    type: Literal["console", "webhook"] = "console"
+    type: Literal["console", "webhook", "dingtalk", "wecom", "feishu", "slack"] = "console"
     url: HttpUrl | None = None
     secret_name: str | None = Field(
         None, description="Secrets Manager name (under SECRETS_PREFIX) of the HMAC key"
@@ -56,6 +56,8 @@ class NoticeChannel(BaseModel):
     def model_post_init(self, _: Any) -> None:
         if self.type == "webhook" and (self.url is None or not self.secret_name):
             raise ValueError("a webhook channel needs url and secret_name")
+        if self.type in ("dingtalk", "wecom", "feishu", "slack") and self.url is None:
+            raise ValueError(f"a {self.type} robot needs its webhook url")
 
 
 class GroupRegistration(BaseModel):

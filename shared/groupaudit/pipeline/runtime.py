@@ -55,6 +55,13 @@ def channel_for(message: Any, settings: Settings) -> Any:
 
     if message.channel.type == "console":
         return ConsoleChannel()
+    if message.channel.type in ("dingtalk", "wecom", "feishu", "slack"):
+        from groupaudit.notifiers.robots import robot_for
+
+        name = message.channel.secret_name
+        return robot_for(
+            message.channel.type, str(message.channel.url), secret(settings, name) if name else None
+        )
     return WebhookChannel(str(message.channel.url), secret(settings, message.channel.secret_name))
 
 

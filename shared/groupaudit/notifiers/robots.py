@@ -1,0 +1,336 @@
+"""The chat platforms' group robots as notice channels (``send(notice) -> str``).
+
+What each platform documents, and what this module does about it:
+
+- DingTalk custom robot: optional signing, ``timestamp`` (ms) and ``sign`` =
+  urlEncode(base64(HmacSHA256(key=secret, msg=timestamp + "\\n" + secret))) as query
+  parameters; ``markdown`` message, mentions in ``at.atUserIds`` and as ``@id`` in the text;
+  HTTP 200 with ``errcode`` 0 on success; 130101 = sending too fast (20/minute, then throttled
+  for 10 minutes); 310000 = a security setting failed (keyword, sign, IP).
+- WeCom group robot: unsigned (the ``key`` in the URL is the secret); ``markdown`` message,
+  content at most 4096 bytes UTF-8, mentions as ``<@userid>`` in the content; ``errcode`` 0 on
+  success, 45009 = frequency limit (20/minute).
+- Feishu custom bot: optional signing in the JSON body, ``timestamp`` (s) and ``sign`` =
+  base64(HmacSHA256(key=timestamp + "\\n" + secret, msg=b"")); ``post`` rich text with
+  ``{"tag": "at", "user_id": ...}``; request body at most 20 KB; ``code`` 0 on success,
+  11232 = frequency limit, 19021 = signature or timestamp rejected.
+- Slack incoming webhook: unsigned; ``{"text": ...}`` with ``<@U…>`` mentions (``&``, ``<``
+  and ``>`` escaped in the text); HTTP 200 ``ok``, 429 with ``Retry-After``; text over 40,000
+  characters is truncated by Slack.
+
+A digest longer than the platform's limit goes out as several messages, split on line
+boundaries and sent in order; the @-mentions ride on the first one only. Error texts carry
+the platform's own message, never the secret nor the webhook URL (which holds a token).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+from groupaudit.pipeline.channels import TIMEOUT_S, DeliveryError
+from groupaudit.pipeline.models import NoticeMessage
+
+DINGTALK_MAX_BYTES = 20_000
+WECOM_MARKDOWN_MAX_BYTES = 4_096
+FEISHU_MAX_BODY_BYTES = 20 * 1024
+SLACK_MAX_CHARS = 40_000
+
+DINGTALK_RATE_LIMITED = 130101
+WECOM_RATE_LIMITED = 45009
+FEISHU_RATE_LIMITED = (11232, 99991400)
+SYSTEM_BUSY = -1  # DingTalk and WeCom: "system busy, retry later"
+
+
+class RobotRateLimited(DeliveryError):
+    """The platform refused because we sent too fast; ``retry_after_s`` when it says how long."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message, retryable=True)
+        self.retry_after_s = retry_after_s
+
+
+def _key(secret: str | bytes) -> bytes:
+    return secret if isinstance(secret, bytes) else secret.encode()
+
+
+def dingtalk_sign(secret: str | bytes, timestamp_ms: int) -> str:
+    """DingTalk's ``sign``: URL-encoded base64 of HmacSHA256 keyed by the secret over
+    ``timestamp_ms + "\\n" + secret``."""
+    key = _key(secret)
+    digest = hmac.new(key, f"{timestamp_ms}\n".encode() + key, hashlib.sha256).digest()
+    return urllib.parse.quote_plus(base64.b64encode(digest).decode())
+
+
+def feishu_sign(secret: str | bytes, timestamp_s: int) -> str:
+    """Feishu's ``sign``: base64 of HmacSHA256 keyed by ``timestamp_s + "\\n" + secret`` over an
+    empty message."""
+    digest = hmac.new(f"{timestamp_s}\n".encode() + _key(secret), b"", hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def split_lines(text: str, limit: int, size: Callable[[str], int]) -> list[str]:
+    """Cuts ``text`` into parts of at most ``limit`` (as measured by ``size``), on line
+    boundaries; a single line longer than the limit is cut between characters."""
+    parts: list[str] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        if current and size("\n".join([*current, line])) <= limit:
+            current.append(line)
+            continue
+        if current:
+            parts.append("\n".join(current))
+        current = [line]
+        while size(current[0]) > limit:
+            head = _longest_prefix(current[0], limit, size)
+            parts.append(head)
+            current = [current[0][len(head) :]]
+    if current and (current != [""] or not parts):
+        parts.append("\n".join(current))
+    return parts
+
+
+def _longest_prefix(line: str, limit: int, size: Callable[[str], int]) -> str:
+    low, high = 1, len(line)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if size(line[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return line[:low]
+
+
+def _utf8_len(text: str) -> int:
+    return len(text.encode())
+
+
+def _title(notice: NoticeMessage) -> str:
+    first = next((line.strip("# ").strip() for line in notice.text.split("\n") if line.strip()), "")
+    return first[:64] or "GroupAudit"
+
+
+def _post(url: str, payload: dict[str, Any], platform: str) -> tuple[int, dict[str, str], bytes]:
+    """POSTs JSON; returns (status, headers, body) for any HTTP answer, raises
+    DeliveryError(retryable) when the platform cannot be reached."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+            return response.status, dict(response.headers.items()), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers.items()) if exc.headers else {}, exc.read()
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise DeliveryError(
+            f"{platform} unreachable: {getattr(exc, 'reason', exc)}", retryable=True
+        ) from None
+
+
+def _json_answer(platform: str, status: int, body: bytes) -> dict[str, Any]:
+    if status == 429:
+        raise RobotRateLimited(f"{platform} answered HTTP 429")
+    if status >= 500:
+        raise DeliveryError(f"{platform} answered HTTP {status}", retryable=True)
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise DeliveryError(f"{platform} answered HTTP {status} without a JSON body", retryable=False)
+    return answer
+
+
+def _send_parts(parts: list[str], send_one: Callable[[int, str], None], platform: str) -> str:
+    for index, part in enumerate(parts):
+        try:
+            send_one(index, part)
+        except DeliveryError as exc:
+            if len(parts) > 1:
+                exc.args = (f"{exc.args[0]} (part {index + 1}/{len(parts)})",)
+            raise
+    return f"{platform}: {len(parts)} message{'s' if len(parts) > 1 else ''} delivered"
+
+
+class DingTalkRobot:
+    """A DingTalk group's custom robot (``https://oapi.dingtalk.com/robot/send?access_token=…``),
+    signed when the robot's security setting is "加签" (``secret`` starting ``SEC``)."""
+
+    def __init__(self, url: str, secret: str | bytes | None = None) -> None:
+        self.url = url
+        self._secret = secret
+
+    def send(self, notice: NoticeMessage) -> str:
+        head = " ".join(f"@{user_id}" for user_id in notice.mention_ids)
+        text = f"{head}\n\n{notice.text}" if head else notice.text
+        parts = split_lines(text, DINGTALK_MAX_BYTES, _utf8_len)
+        title = _title(notice)
+
+        def send_one(index: int, part: str) -> None:
+            payload = {
+                "msgtype": "markdown",
+                "markdown": {"title": title, "text": part},
+                "at": {"atUserIds": notice.mention_ids if index == 0 else [], "isAtAll": False},
+            }
+            status, _, body = _post(self._signed_url(), payload, "dingtalk")
+            answer = _json_answer("dingtalk", status, body)
+            code = answer.get("errcode")
+            if code == 0:
+                return
+            message = f"dingtalk errcode {code}: {answer.get('errmsg', '')}"
+            if code == DINGTALK_RATE_LIMITED:
+                raise RobotRateLimited(message, retry_after_s=600)
+            raise DeliveryError(message, retryable=code == SYSTEM_BUSY)
+
+        return _send_parts(parts, send_one, "dingtalk")
+
+    def _signed_url(self) -> str:
+        if not self._secret:
+            return self.url
+        timestamp_ms = int(time.time() * 1000)
+        separator = "&" if "?" in self.url else "?"
+        return (
+            f"{self.url}{separator}timestamp={timestamp_ms}&sign={dingtalk_sign(self._secret, timestamp_ms)}"
+        )
+
+
+class WeComRobot:
+    """A WeCom group robot (``https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def send(self, notice: NoticeMessage) -> str:
+        head = " ".join(f"<@{user_id}>" for user_id in notice.mention_ids)
+        text = f"{head}\n{notice.text}" if head else notice.text
+        parts = split_lines(text, WECOM_MARKDOWN_MAX_BYTES, _utf8_len)
+
+        def send_one(_: int, part: str) -> None:
+            payload = {"msgtype": "markdown", "markdown": {"content": part}}
+            status, _, body = _post(self.url, payload, "wecom")
+            answer = _json_answer("wecom", status, body)
+            code = answer.get("errcode")
+            if code == 0:
+                return
+            message = f"wecom errcode {code}: {answer.get('errmsg', '')}"
+            if code == WECOM_RATE_LIMITED:
+                raise RobotRateLimited(message, retry_after_s=60)
+            raise DeliveryError(message, retryable=code == SYSTEM_BUSY)
+
+        return _send_parts(parts, send_one, "wecom")
+
+
+class FeishuBot:
+    """A Feishu custom bot (``https://open.feishu.cn/open-apis/bot/v2/hook/…``), signed when
+    the bot's security setting is "签名校验"."""
+
+    def __init__(self, url: str, secret: str | bytes | None = None) -> None:
+        self.url = url
+        self._secret = secret
+
+    def send(self, notice: NoticeMessage) -> str:
+        mentions = [{"tag": "at", "user_id": user_id} for user_id in notice.mention_ids]
+        title = _title(notice)
+        # the envelope (msg_type, timestamp, sign, title, mentions) must fit beside the lines
+        reserve = 1024 + _utf8_len(json.dumps(mentions, ensure_ascii=False)) + _utf8_len(title)
+        parts = split_lines(notice.text, FEISHU_MAX_BODY_BYTES - reserve, _feishu_paragraphs_size)
+        language = "en_us" if notice.channel.lang == "en" else "zh_cn"
+
+        def send_one(index: int, part: str) -> None:
+            paragraphs: list[list[dict[str, str]]] = [mentions] if index == 0 and mentions else []
+            paragraphs += _feishu_paragraphs(part)
+            payload: dict[str, Any] = {
+                "msg_type": "post",
+                "content": {"post": {language: {"title": title, "content": paragraphs}}},
+            }
+            if self._secret:
+                timestamp_s = int(time.time())
+                payload["timestamp"] = str(timestamp_s)
+                payload["sign"] = feishu_sign(self._secret, timestamp_s)
+            status, _, body = _post(self.url, payload, "feishu")
+            answer = _json_answer("feishu", status, body)
+            code = answer.get("code", answer.get("StatusCode"))
+            if code == 0:
+                return
+            message = f"feishu code {code}: {answer.get('msg', '')}"
+            if code in FEISHU_RATE_LIMITED:
+                raise RobotRateLimited(message)
+            raise DeliveryError(message, retryable=False)
+
+        return _send_parts(parts, send_one, "feishu")
+
+
+def _feishu_paragraphs(text: str) -> list[list[dict[str, str]]]:
+    return [[{"tag": "text", "text": line}] for line in text.split("\n")]
+
+
+def _feishu_paragraphs_size(text: str) -> int:
+    return _utf8_len(json.dumps(_feishu_paragraphs(text), ensure_ascii=False))
+
+
+def _slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SlackWebhook:
+    """A Slack incoming webhook (``https://hooks.slack.com/services/…``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def send(self, notice: NoticeMessage) -> str:
+        head = " ".join(f"<@{user_id}>" for user_id in notice.mention_ids)
+        body = _slack_escape(notice.text)
+        text = f"{head}\n{body}" if head else body
+        parts = split_lines(text, SLACK_MAX_CHARS, len)
+
+        def send_one(_: int, part: str) -> None:
+            status, headers, answer = _post(self.url, {"text": part}, "slack")
+            reply = answer.decode(errors="replace").strip()
+            if status == 200 and reply == "ok":
+                return
+            if status == 429:
+                retry_after = _retry_after(headers)
+                raise RobotRateLimited(
+                    f"slack answered HTTP 429 (Retry-After {retry_after})", retry_after_s=retry_after
+                )
+            if status >= 500:
+                raise DeliveryError(f"slack answered HTTP {status}: {reply[:200]}", retryable=True)
+            raise DeliveryError(f"slack answered HTTP {status}: {reply[:200]}", retryable=False)
+
+        return _send_parts(parts, send_one, "slack")
+
+
+def _retry_after(headers: dict[str, str]) -> float | None:
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+Robot = DingTalkRobot | WeComRobot | FeishuBot | SlackWebhook
+
+
+def robot_for(channel_type: str, url: str, secret: str | bytes | None = None) -> Robot:
+    """The robot of a notice channel type (``dingtalk``, ``wecom``, ``feishu``, ``slack``)."""
+    if channel_type == "dingtalk":
+        return DingTalkRobot(url, secret)
+    if channel_type == "feishu":
+        return FeishuBot(url, secret)
+    if channel_type == "wecom":
+        return WeComRobot(url)
+    if channel_type == "slack":
+        return SlackWebhook(url)
+    raise ValueError(f"no robot for channel type {channel_type!r}; one of dingtalk, wecom, feishu, slack")
