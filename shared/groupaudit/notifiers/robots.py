@@ -184,14 +184,7 @@ class DingTalkRobot:
                 "at": {"atUserIds": notice.mention_ids if index == 0 else [], "isAtAll": False},
             }
             status, _, body = _post(self._signed_url(), payload, "dingtalk")
-            answer = _json_answer("dingtalk", status, body)
-            code = answer.get("errcode")
-            if code == 0:
-                return
-            message = f"dingtalk errcode {code}: {answer.get('errmsg', '')}"
-            if code == DINGTALK_RATE_LIMITED:
-                raise RobotRateLimited(message, retry_after_s=600)
-            raise DeliveryError(message, retryable=code == SYSTEM_BUSY)
+            _check_errcode("dingtalk", _json_answer("dingtalk", status, body), DINGTALK_RATE_LIMITED, 600)
 
         return _send_parts(parts, send_one, "dingtalk")
 
@@ -203,6 +196,18 @@ class DingTalkRobot:
         return (
             f"{self.url}{separator}timestamp={timestamp_ms}&sign={dingtalk_sign(self._secret, timestamp_ms)}"
         )
+
+
+def _check_errcode(platform: str, answer: dict[str, Any], rate_limited: int, retry_after_s: int) -> None:
+    """DingTalk and WeCom answer HTTP 200 either way: ``errcode`` 0 is success, their rate-limit
+    code is worth a retry after ``retry_after_s``, -1 (system busy) too, the rest is final."""
+    code = answer.get("errcode")
+    if code == 0:
+        return
+    message = f"{platform} errcode {code}: {answer.get('errmsg', '')}"
+    if code == rate_limited:
+        raise RobotRateLimited(message, retry_after_s=retry_after_s)
+    raise DeliveryError(message, retryable=code == SYSTEM_BUSY)
 
 
 class WeComRobot:
@@ -219,14 +224,7 @@ class WeComRobot:
         def send_one(_: int, part: str) -> None:
             payload = {"msgtype": "markdown", "markdown": {"content": part}}
             status, _, body = _post(self.url, payload, "wecom")
-            answer = _json_answer("wecom", status, body)
-            code = answer.get("errcode")
-            if code == 0:
-                return
-            message = f"wecom errcode {code}: {answer.get('errmsg', '')}"
-            if code == WECOM_RATE_LIMITED:
-                raise RobotRateLimited(message, retry_after_s=60)
-            raise DeliveryError(message, retryable=code == SYSTEM_BUSY)
+            _check_errcode("wecom", _json_answer("wecom", status, body), WECOM_RATE_LIMITED, 60)
 
         return _send_parts(parts, send_one, "wecom")
 
