@@ -1,5 +1,10 @@
 """Notifier: one SQS record = one group's digest for one audit run, delivered exactly once."""
 
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -7,6 +12,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from groupaudit.pipeline.models import NoticeRecord
 from groupaudit.pipeline.tracing import lazily_traced
+
+if TYPE_CHECKING:
+    from groupaudit.pipeline.notify import NotifierDeps
 
 logger = Logger()
 metrics = Metrics()
@@ -19,12 +27,11 @@ processor = BatchProcessor(
 )
 
 
-def record_handler(record: NoticeRecord) -> None:
-    from groupaudit.pipeline import runtime
+def record_handler(record: NoticeRecord, deps: NotifierDeps) -> None:
     from groupaudit.pipeline.notify import deliver
 
     message = record.body
-    status = deliver(message, runtime.notifier_deps())
+    status = deliver(message, deps)
     metrics.add_metric(name=f"Notice_{status}", unit=MetricUnit.Count, value=1)
     logger.info(
         "notice handled",
@@ -41,6 +48,11 @@ def record_handler(record: NoticeRecord) -> None:
 @lazily_traced
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
+    from groupaudit.pipeline import runtime
+
+    # One set of dependencies per invocation: settings validated once, and what they cache
+    # (a tenant's directory and policy) shared by the batch's records.
+    deps = runtime.notifier_deps()
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=partial(record_handler, deps=deps), processor=processor, context=context
     )

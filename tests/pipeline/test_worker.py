@@ -227,3 +227,27 @@ def test_unregistered_group_is_a_recorded_failure(aws, sqs, settings, store):
     assert store.get_run("acme", "grp-ghost", "0" * 32)["error"] == (
         "group grp-ghost is not registered (or disabled) for tenant acme"
     )
+
+
+def test_a_batch_reads_the_tenant_inputs_once(seeded, sqs, settings, s3, monkeypatch):
+    # GIVEN three queued groups of one tenant, and a count of the tenant-input reads
+    schedule()
+    messages = [
+        m
+        for m in _audit_messages(sqs, settings)
+        if json.loads(m["Body"])["group_id"] in (SALES, "grp-rd", "grp-mgmt")
+    ]
+    reads: list[str] = []
+    original = s3.get_object
+
+    def counting(**kwargs):
+        if kwargs["Key"].startswith("tenants/"):
+            reads.append(kwargs["Key"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(s3, "get_object", counting)
+    # WHEN the worker handles them in one invocation
+    response = _run_worker(sqs, settings, messages)
+    # THEN the directory and the policy were read once each, not once per group
+    assert response == {"batchItemFailures": []}
+    assert sorted(reads) == ["tenants/acme/directory.json", "tenants/acme/policy.yaml"]
