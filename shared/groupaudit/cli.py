@@ -166,18 +166,19 @@ def _write(data: str | bytes) -> None:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from groupaudit.adapters.backups import local_backup_index
-    from groupaudit.loading import load_directory, load_snapshot
-    from groupaudit.policy import load_policy
+    from groupaudit.loading import load_snapshot
     from groupaudit.render import render_json, render_notice, render_table
-    from groupaudit.service import audit_snapshot
+    from groupaudit.service import audit_snapshot, load_local_inputs
 
-    policies = load_policy(args.policy)
-    directory = load_directory(args.directory) if args.directory else None
-    backups = local_backup_index(args.backups) if args.backups else None
+    inputs = load_local_inputs(args.policy, args.directory, args.backups)
     snapshot = load_snapshot(args.snapshot)
     report = audit_snapshot(
-        snapshot, policies=policies, directory=directory, backups=backups, now=args.now, lang=args.lang
+        snapshot,
+        policies=inputs.policies,
+        directory=inputs.directory,
+        backups=inputs.backups,
+        now=args.now,
+        lang=args.lang,
     )
     if args.format == "json":
         _write(render_json(report))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -44,6 +45,28 @@ def audit_snapshot(
         return run_audit(ctx, audit_id)
 
 
+@dataclass(frozen=True)
+class LocalInputs:
+    """A tenant's inputs read from local files: the policy, the directory, the backup store."""
+
+    policies: PolicySet
+    directory: Directory | None = None
+    backups: BackupIndex | None = None
+
+
+def load_local_inputs(
+    policy_path: str | Path | None = None,
+    directory_path: str | Path | None = None,
+    backups_dir: str | Path | None = None,
+) -> LocalInputs:
+    """Read and validate what is given; built-in policy defaults, no directory, no backups otherwise."""
+    return LocalInputs(
+        policies=load_policy(policy_path),
+        directory=load_directory(directory_path) if directory_path else None,
+        backups=local_backup_index(backups_dir) if backups_dir else None,
+    )
+
+
 def audit_files(
     snapshot_path: str | Path,
     *,
@@ -53,13 +76,16 @@ def audit_files(
     now: datetime | None = None,
     lang: str = "zh",
 ) -> Report:
-    """Read, validate and audit one snapshot file (the CLI's and the benchmark's entry)."""
-    policies = load_policy(policy_path)
-    directory = load_directory(directory_path) if directory_path else None
-    backups = local_backup_index(backups_dir) if backups_dir else None
+    """Read, validate and audit one snapshot file (the benchmark's entry)."""
+    inputs = load_local_inputs(policy_path, directory_path, backups_dir)
     snapshot = load_snapshot(snapshot_path)
     return audit_snapshot(
-        snapshot, policies=policies, directory=directory, backups=backups, now=now, lang=lang
+        snapshot,
+        policies=inputs.policies,
+        directory=inputs.directory,
+        backups=inputs.backups,
+        now=now,
+        lang=lang,
     )
 
 

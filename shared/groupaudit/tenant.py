@@ -12,12 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from groupaudit.adapters.backups import local_backup_index
 from groupaudit.contracts import Report, Snapshot
 from groupaudit.errors import InputError, Problem
-from groupaudit.loading import load_directory, load_snapshot
-from groupaudit.policy import load_policy
-from groupaudit.service import audit_snapshot
+from groupaudit.loading import load_snapshot
+from groupaudit.service import audit_snapshot, load_local_inputs
 
 
 def audit_tenant_folder(
@@ -30,15 +28,22 @@ def audit_tenant_folder(
     policy_path = folder / "policy.yaml"
     directory_path = folder / "directory.json"
     backups_dir = folder / "backups"
-    policies = load_policy(policy_path if policy_path.exists() else None)
-    directory = load_directory(directory_path) if directory_path.exists() else None
-    backups = local_backup_index(backups_dir) if backups_dir.is_dir() else None
+    inputs = load_local_inputs(
+        policy_path if policy_path.exists() else None,
+        directory_path if directory_path.exists() else None,
+        backups_dir if backups_dir.is_dir() else None,
+    )
     snapshots = [load_snapshot(path) for path in paths]  # all valid, or nothing is audited
     return [
         (
             snapshot,
             audit_snapshot(
-                snapshot, policies=policies, directory=directory, backups=backups, now=now, lang=lang
+                snapshot,
+                policies=inputs.policies,
+                directory=inputs.directory,
+                backups=inputs.backups,
+                now=now,
+                lang=lang,
             ),
         )
         for snapshot in snapshots
