@@ -381,7 +381,26 @@ def test_alarms_fire_on_any_dead_lettered_message_and_any_function_error(templat
         for queue in ("AuditDLQ", "NoticeDLQ", "ScheduleDLQ")
     }
     expected_functions = {("AWS/Lambda", "Errors", json.dumps({"Ref": function})) for function in FUNCTIONS}
-    assert watched == expected_queues | expected_functions
+    # AND the refused notices and failed runs, which are recorded and never reach a DLQ
+    expected_outcomes = {
+        ("GroupAudit", metric, json.dumps("groupaudit")) for metric in ("Notice_failed", "Audit_failed")
+    }
+    assert watched == expected_queues | expected_functions | expected_outcomes
+
+
+def test_outcome_alarms_watch_the_metrics_the_handlers_emit(template):
+    # GIVEN the namespace and service the functions' Powertools Metrics use
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    for name, metric in (("NoticeFailedAlarm", "Notice_failed"), ("AuditFailedAlarm", "Audit_failed")):
+        properties = alarms[name]["Properties"]
+        # THEN the alarm reads exactly that metric (a dimension mismatch would never fire)
+        assert properties["Namespace"] == variables["POWERTOOLS_METRICS_NAMESPACE"]
+        assert properties["Dimensions"] == [
+            {"Name": "service", "Value": variables["POWERTOOLS_SERVICE_NAME"]}
+        ]
+        assert properties["MetricName"] == metric
+        assert properties["Statistic"] == "Sum"
 
 
 def test_outputs_name_the_api_url_table_queues_and_buckets(template):
@@ -436,3 +455,12 @@ def test_no_allow_statement_grants_a_wildcard_action(monkeypatch, template):
     assert secret_statements
     assert all(s["Action"] == ["secretsmanager:GetSecretValue"] for s in secret_statements)
     assert all(s["Resource"] == {"Fn::Sub": SECRETS_ARN} for s in secret_statements)
+
+
+def test_worker_knows_the_audit_queue_receive_limit(template):
+    # GIVEN the audit queue's redrive policy and the worker's environment
+    resources = template["Resources"]
+    redrive = resources["AuditQueue"]["Properties"]["RedrivePolicy"]["maxReceiveCount"]
+    variables = resources["AuditWorkerFunction"]["Properties"]["Environment"]["Variables"]
+    # THEN the worker records a failed pull on the very receive after which SQS would give up
+    assert int(variables["MAX_RECEIVE_COUNT"]) == int(redrive) == 3

@@ -31,7 +31,8 @@ def record_handler(record: AuditRecord, deps: WorkerDeps) -> None:
     from groupaudit.pipeline.worker import audit_group
 
     message = record.body
-    outcome = audit_group(message, deps)
+    receives = int(record.attributes.get("ApproximateReceiveCount", 1))
+    outcome = audit_group(message, deps, receive_count=receives)
     metrics.add_metric(name=f"Audit_{outcome.status}", unit=MetricUnit.Count, value=1)
     logger.info(
         "audit finished",

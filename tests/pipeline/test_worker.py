@@ -248,6 +248,10 @@ def test_a_batch_reads_the_tenant_inputs_once(seeded, sqs, settings, s3, monkeyp
     monkeypatch.setattr(s3, "get_object", counting)
     # WHEN the worker handles them in one invocation
     response = _run_worker(sqs, settings, messages)
-    # THEN the directory and the policy were read once each, not once per group
+    # THEN the directory, the id map and the policy were read once each, not once per group
     assert response == {"batchItemFailures": []}
-    assert sorted(reads) == ["tenants/acme/directory.json", "tenants/acme/policy.yaml"]
+    assert sorted(reads) == [
+        "tenants/acme/directory.json",
+        "tenants/acme/idmap.json",
+        "tenants/acme/policy.yaml",
+    ]

@@ -417,8 +417,9 @@ def register_group(deps: ApiDeps, tenant: str, body: bytes) -> tuple[GroupRegist
     """Register or replace a group: (the registration, created).
 
     A tenant's registration may only point at that tenant's objects: its snapshot key lies
-    under ``snapshots/{tenant}/`` and its webhook secret under ``tenants/{tenant}/``, or a
-    tenant could have another tenant's snapshot audited, or its secret used, on its behalf.
+    under ``snapshots/{tenant}/``, its dropped records under ``drops/{tenant}/`` and its
+    secrets (webhook key, app credentials) under ``tenants/{tenant}/``, or a tenant could have
+    another tenant's data audited, or its secret used, on its behalf.
     """
     registration: GroupRegistration = _parse(GroupRegistration, body)
     _same_tenant(tenant, registration.tenant_id)
@@ -429,9 +430,15 @@ def register_group(deps: ApiDeps, tenant: str, body: bytes) -> tuple[GroupRegist
     if registration.source.key is not None and not registration.source.key.startswith(snapshots):
         problems.append(_detail(("body", "source", "key"), f"must start with {snapshots}"))
     secrets = f"tenants/{tenant}/"
-    secret_name = registration.notice.secret_name
-    if secret_name is not None and not secret_name.startswith(secrets):
-        problems.append(_detail(("body", "notice", "secret_name"), f"must start with {secrets}"))
+    for where, secret_name in (
+        ("notice", registration.notice.secret_name),
+        ("source", registration.source.secret_name),
+    ):
+        if secret_name is not None and not secret_name.startswith(secrets):
+            problems.append(_detail(("body", where, "secret_name"), f"must start with {secrets}"))
+    drops = f"drops/{tenant}/"
+    if registration.source.drop_prefix is not None and not registration.source.drop_prefix.startswith(drops):
+        problems.append(_detail(("body", "source", "drop_prefix"), f"must start with {drops}"))
     if problems:
         raise InvalidRequest("invalid group registration", problems)
     created = deps.store.get_group(tenant, registration.group_id) is None

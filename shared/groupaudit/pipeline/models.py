@@ -18,15 +18,70 @@ IdStr = str
 _ID = r"^[A-Za-z0-9._:@\-]{1,128}$"
 
 
+SOURCE_VARIANTS: dict[str, tuple[str, ...]] = {
+    "dingtalk": ("chat", "scene"),
+    "wecom": ("customer", "internal"),
+}
+
+
+def _loopback_or_https(value: HttpUrl | None, what: str) -> HttpUrl | None:
+    if value is not None and value.scheme != "https" and value.host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"{what} must use https (http is allowed on loopback only)")
+    return value
+
+
 class SnapshotSource(BaseModel):
-    """Where the worker pulls the group's snapshot from (platform connectors come later)."""
+    """Where the worker gets the group's snapshot: a snapshot object in S3 (``s3``), or a pull
+    from the chat platform's API (``slack``, ``feishu``, ``dingtalk``, ``wecom``; DingTalk and
+    WeCom messages come from records dropped under ``drop_prefix``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    type: Literal["s3"] = "s3"
+    type: Literal["s3", "slack", "feishu", "dingtalk", "wecom"] = "s3"
     key: str | None = Field(
-        None, description="object key in SNAPSHOT_BUCKET; default snapshots/{tenant}/{group}.json"
+        None, description="s3: object key in SNAPSHOT_BUCKET; default snapshots/{tenant}/{group}.json"
     )
+    chat_id: str | None = Field(
+        None, max_length=256, description="the platform's id of the chat; default the group id"
+    )
+    secret_name: str | None = Field(
+        None, description="Secrets Manager name (under SECRETS_PREFIX) of the app credentials (JSON)"
+    )
+    variant: str | None = Field(None, description="dingtalk: chat | scene; wecom: customer | internal")
+    base_url: HttpUrl | None = Field(None, description="API endpoint; the platform's public one by default")
+    lookback_days: int = Field(30, ge=1, le=400, description="messages of this many days are pulled")
+    drop_prefix: str | None = Field(
+        None,
+        description="dingtalk/wecom: S3 prefix of dropped message records; default drops/{tenant}/{group}/",
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _https_only_outside_loopback(cls, value: HttpUrl | None) -> HttpUrl | None:
+        return _loopback_or_https(value, "source base_url")
+
+    def model_post_init(self, _: Any) -> None:
+        if self.type == "s3":
+            extra = [
+                name
+                for name in ("chat_id", "secret_name", "variant", "base_url", "drop_prefix")
+                if getattr(self, name)
+            ]
+            if extra:
+                raise ValueError(
+                    f"an s3 source takes only key; {', '.join(extra)} belong to platform sources"
+                )
+            return
+        if self.key is not None:
+            raise ValueError(f"a {self.type} source pulls from the platform; key is for s3 sources")
+        if not self.secret_name:
+            raise ValueError(f"a {self.type} source needs secret_name (the app credentials)")
+        variants = SOURCE_VARIANTS.get(self.type, ())
+        if self.variant is not None and self.variant not in variants:
+            allowed = f"one of {', '.join(variants)}" if variants else "none"
+            raise ValueError(f"unknown {self.type} variant {self.variant!r}; {allowed}")
+        if self.drop_prefix is not None and self.type not in ("dingtalk", "wecom"):
+            raise ValueError(f"drop_prefix is for dingtalk and wecom; {self.type} messages come from its API")
 
 
 class NoticeChannel(BaseModel):
@@ -45,13 +100,7 @@ class NoticeChannel(BaseModel):
     @field_validator("url")
     @classmethod
     def _https_only_outside_loopback(cls, value: HttpUrl | None) -> HttpUrl | None:
-        if (
-            value is not None
-            and value.scheme != "https"
-            and value.host not in ("127.0.0.1", "localhost", "::1")
-        ):
-            raise ValueError("webhook URLs must use https (http is allowed on loopback only)")
-        return value
+        return _loopback_or_https(value, "webhook URLs")
 
     def model_post_init(self, _: Any) -> None:
         if self.type == "webhook" and (self.url is None or not self.secret_name):
@@ -84,6 +133,13 @@ class GroupRegistration(BaseModel):
 
     def snapshot_key(self) -> str:
         return self.source.key or f"snapshots/{self.tenant_id}/{self.group_id}.json"
+
+    def drop_prefix(self) -> str:
+        return self.source.drop_prefix or f"drops/{self.tenant_id}/{self.group_id}/"
+
+    def model_post_init(self, _: Any) -> None:
+        if self.source.type not in ("s3", self.platform):
+            raise ValueError(f"a {self.platform} group cannot be pulled from {self.source.type}")
 
 
 Trigger = Literal["schedule", "api", "manual"]

@@ -38,7 +38,14 @@ def worker_deps() -> Any:
     from groupaudit.pipeline.worker import WorkerDeps
 
     settings = load_settings()
-    return WorkerDeps(settings=settings, store=store(settings), s3=client("s3"), sqs=client("sqs"), clock=now)
+    return WorkerDeps(
+        settings=settings,
+        store=store(settings),
+        s3=client("s3"),
+        sqs=client("sqs"),
+        clock=now,
+        secret=lambda name: secret(settings, name),
+    )
 
 
 def notifier_deps() -> Any:

@@ -1,9 +1,16 @@
 """Audit one group: pull its snapshot, run the engine, keep the findings, queue one notice.
 
-A bad input (missing or malformed snapshot, invalid policy or directory) is not retried: the
-run is recorded as failed with the reason and the stored findings are left as they were.
-Anything else (throttling, a network error) raises, so SQS retries the message and, after
-the last attempt, moves it to the DLQ.
+The snapshot is an object in S3, or is pulled from the group's chat platform (see
+:mod:`groupaudit.connectors`). A pull reads everything before anything is audited: a platform
+error half-way fails the run, never audits half a group.
+
+A bad input (missing or malformed snapshot, invalid policy or directory, a platform refusing
+the pull: bad credentials, no permission, unknown chat) is not retried: the run is recorded as
+failed with the reason (the platform's own code and message) and the stored findings are left
+as they were. A platform that is rate limiting or unavailable is retried through SQS while
+receives remain, and recorded as failed on the last one. Anything else (throttling, a network
+error to AWS) raises, so SQS retries the message and, after the last attempt, moves it to the
+DLQ.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ import yaml
 
 from groupaudit.adapters import s3
 from groupaudit.adapters.store import StaleAudit, Store
+from groupaudit.connectors.base import IdMap
+from groupaudit.connectors.http import PlatformError
 from groupaudit.contracts import Directory, Finding, Report, Snapshot
 from groupaudit.errors import InputError, Problem
 from groupaudit.loading import decode_directory, decode_snapshot
@@ -38,8 +47,13 @@ class WorkerDeps:
     s3: Any
     sqs: Any
     clock: Callable[[], datetime]
+    # A secret's value by name under SECRETS_PREFIX (the platform sources' app credentials).
+    secret: Callable[[str], bytes] | None = None
     # Tenant inputs read once per invocation: (directory, policy file data) by tenant.
     tenant_inputs: dict[str, tuple[Directory | None, dict[str, Any]]] = field(default_factory=dict)
+    id_maps: dict[str, Any] = field(default_factory=dict)  # idmap.json documents by tenant
+    # Keyword arguments for the sources' Http (tests pass a recording ``sleep``).
+    http_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,7 +64,9 @@ class RunOutcome:
     error: str | None = None
 
 
-def audit_group(message: AuditMessage, deps: WorkerDeps) -> RunOutcome:
+def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int = 1) -> RunOutcome:
+    """Audits one group; ``receive_count`` is how often SQS has delivered this message (a
+    platform that is rate limiting or down is retried while receives remain)."""
     started = time.monotonic()
     tenant, group, audit_id = message.tenant_id, message.group_id, message.audit_id
     store = deps.store
@@ -72,11 +88,16 @@ def audit_group(message: AuditMessage, deps: WorkerDeps) -> RunOutcome:
     if registration is None or not registration.enabled:
         return finish("failed", error=f"group {group} is not registered (or disabled) for tenant {tenant}")
     try:
-        snapshot = _snapshot(registration, deps)
         directory, policy_data = _tenant_inputs(tenant, deps)
         policies = _policies(policy_data, registration, tenant)
+        ids = _id_map(tenant, registration.platform, deps)
+        snapshot = _snapshot(registration, deps, ids)
     except (InputError, s3.ObjectMissing) as exc:
         return finish("failed", error=_reason(exc))
+    except PlatformError as exc:
+        if exc.retryable and receive_count < deps.settings.max_receive_count:
+            raise  # SQS delivers it again after the visibility timeout
+        return finish("failed", error=str(exc))
 
     audited_at = snapshot.taken_at
     try:
@@ -111,7 +132,7 @@ def audit_group(message: AuditMessage, deps: WorkerDeps) -> RunOutcome:
     except StaleAudit as exc:
         return finish("skipped", error=str(exc), snapshot_taken_at=audited_at.isoformat())
 
-    notice = _queue_notice(report, snapshot, registration, stored, deps)
+    notice = _queue_notice(report, snapshot, registration, stored, deps, ids)
     counts = {
         "by_rule": dict(Counter(f.rule for f in report.findings)),
         "by_severity": dict(Counter(f.severity for f in report.findings)),
@@ -130,7 +151,9 @@ def audit_group(message: AuditMessage, deps: WorkerDeps) -> RunOutcome:
     )
 
 
-def _snapshot(registration: GroupRegistration, deps: WorkerDeps) -> Snapshot:
+def _snapshot(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap) -> Snapshot:
+    if registration.source.type != "s3":
+        return _pull(registration, deps, ids)
     key = registration.snapshot_key()
     source = f"s3://{deps.settings.snapshot_bucket}/{key}"
     snapshot = decode_snapshot(s3.get_bytes(deps.settings.snapshot_bucket, key, deps.s3), source)
@@ -146,6 +169,72 @@ def _snapshot(registration: GroupRegistration, deps: WorkerDeps) -> Snapshot:
             ],
         )
     return snapshot
+
+
+def _pull(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap) -> Snapshot:
+    """Pulls the group from its platform (DingTalk and WeCom messages from the dropped records)."""
+    from groupaudit.connectors.base import NoDrops, PullRequest, S3Drops, pull_snapshot
+
+    source = registration.source
+    platform = source.type
+    assert source.secret_name is not None  # the model requires it for platform sources
+    now = deps.clock()
+    drops = (
+        S3Drops(deps.settings.snapshot_bucket, registration.drop_prefix(), deps.s3)
+        if platform in ("dingtalk", "wecom")
+        else NoDrops()
+    )
+    request = PullRequest(
+        platform=platform,
+        tenant_id=registration.tenant_id,
+        group_id=registration.group_id,
+        chat_id=source.chat_id or registration.group_id,
+        taken_at=now,
+        since=now - timedelta(days=source.lookback_days),
+        credentials=_credentials(source.secret_name, platform, deps),
+        base_url=str(source.base_url).rstrip("/") if source.base_url else None,
+        kind=registration.kind,
+        name=registration.name,
+        variant=source.variant,
+        ids=ids,
+        drops=drops,
+    )
+    return pull_snapshot(request, request.http(**deps.http_options))
+
+
+def _credentials(name: str, platform: str, deps: WorkerDeps) -> dict[str, str]:
+    """The app credentials: a JSON object of strings. The secret's value never appears in an
+    error, only its name."""
+    from groupaudit.connectors.base import CREDENTIAL_KEYS
+
+    where = f"secret {deps.settings.secrets_prefix}{name}"
+    if deps.secret is None:
+        raise InputError(where, [Problem("", "no secret store configured for platform sources")])
+    try:
+        value = json.loads(deps.secret(name))
+    except ValueError:
+        value = None
+    keys = ", ".join(CREDENTIAL_KEYS[platform])
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InputError(where, [Problem("", f"expected a JSON object of strings with {keys}")])
+    missing = [key for key in CREDENTIAL_KEYS[platform] if not value.get(key)]
+    if missing:
+        raise InputError(where, [Problem("", f"missing {', '.join(missing)} (expected {keys})")])
+    return value
+
+
+def _id_map(tenant: str, platform: str, deps: WorkerDeps) -> IdMap:
+    """The tenant's platform id -> directory id map (``tenants/{tenant}/idmap.json``, read
+    once per invocation for all platforms)."""
+    bucket = deps.settings.snapshot_bucket
+    where = f"s3://{bucket}/tenants/{tenant}/idmap.json"
+    if tenant not in deps.id_maps:
+        data = s3.get_optional_bytes(bucket, f"tenants/{tenant}/idmap.json", deps.s3)
+        try:
+            deps.id_maps[tenant] = json.loads(data) if data is not None else None
+        except ValueError as exc:
+            raise InputError(where, [Problem("", f"invalid JSON: {exc}")]) from None
+    return IdMap.from_document(deps.id_maps[tenant], platform, where)
 
 
 def _tenant_inputs(tenant: str, deps: WorkerDeps) -> tuple[Directory | None, dict[str, Any]]:
@@ -203,6 +292,7 @@ def _queue_notice(
     registration: GroupRegistration,
     stored: dict[str, dict[str, Any]],
     deps: WorkerDeps,
+    ids: IdMap,
 ) -> str:
     now = deps.clock()
     due = [f for f in report.findings if _due_for_notice(f, stored, now, deps.settings.renotify_days)]
@@ -219,7 +309,9 @@ def _queue_notice(
         platform=registration.platform,
         channel=registration.notice,
         text=notice.text,
-        mention_ids=list(notice.mention_ids),
+        mention_ids=[
+            ids.platform_id(member_id) for member_id in notice.mention_ids
+        ],  # as the robot knows them
         findings=list(notice.findings),
         created_at=now,
     )

@@ -1,0 +1,129 @@
+"""A loopback HTTP server with a request log and scripted answers, the base of every peer."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.parse
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+def json_answer(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
+    return (
+        status,
+        {"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+        json.dumps(payload, ensure_ascii=False).encode(),
+    )
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # without the query string
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class Peer(ABC):
+    """Subclasses implement :meth:`route`. ``script(path, *answers)`` queues answers given to
+    the next requests on that path (before :meth:`route` is asked), to play failures."""
+
+    name: str = "peer"
+    received: list[Request] = field(default_factory=list)
+    _scripted: dict[str, list[Answer]] = field(default_factory=lambda: defaultdict(list))
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @abstractmethod
+    def route(self, request: Request) -> Answer:
+        """The platform's answer to ``request``."""
+
+    def script(self, path: str, *answers: Answer) -> None:
+        with self._lock:
+            self._scripted[path].extend(answers)
+
+    def requests(self, path: str) -> list[Request]:
+        return [r for r in self.received if r.path == path]
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start the peer first"
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def start(self) -> Peer:
+        peer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                split = urllib.parse.urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                request = Request(
+                    self.command,
+                    split.path,
+                    urllib.parse.parse_qs(split.query, keep_blank_values=True),
+                    dict(self.headers.items()),
+                    self.rfile.read(length) if length else b"",
+                )
+                with peer._lock:
+                    peer.received.append(request)
+                    scripted = peer._scripted.get(request.path)
+                    answer = scripted.pop(0) if scripted else None
+                if answer is None:
+                    try:
+                        answer = peer.route(request)
+                    except Exception as exc:  # a peer bug shows as a 500 with the reason
+                        answer = json_answer({"peer_error": repr(exc)}, 500)
+                status, headers, payload = answer
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> Peer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
