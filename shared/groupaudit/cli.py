@@ -1,6 +1,7 @@
 """``groupaudit``: audit snapshots, check and show policies, print the JSON Schemas.
 
-Exit status: 0 done; 1 a finding at or above ``--fail-on``; 2 invalid input or usage.
+Exit status: 0 done; 1 a finding at or above ``--fail-on``; 2 invalid input or usage; 3 a
+chat platform refused or failed a pull (its code and message on stderr).
 Invalid input never prints a traceback or a partial report: every problem is on stderr.
 """
 
@@ -10,13 +11,14 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from groupaudit.contracts import GROUP_KINDS, SEVERITIES
 from groupaudit.errors import GroupAuditError, InputError, Problem
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_INVALID, EXIT_PLATFORM = 0, 1, 2, 3
 
 
 def _timestamp(text: str) -> datetime:
@@ -59,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_groups_parser(commands)
     _add_import_parser(commands)
+    _add_pull_parser(commands)
 
     serve = commands.add_parser(
         "serve-api", help="serve the HTTP API on 127.0.0.1 over a local stack (Ctrl-C stops)"
@@ -90,7 +93,44 @@ def _add_groups_parser(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--platform", required=True, choices=("dingtalk", "wecom", "feishu", "slack", "generic"))
     add.add_argument("--kind", default="other", choices=GROUP_KINDS)
     add.add_argument("--name", help="display name of the group")
-    add.add_argument("--snapshot-key", help="S3 key of its snapshot (default snapshots/TENANT/GROUP.json)")
+    add.add_argument("--department", help="the department the group belongs to (for pulled snapshots)")
+    add.add_argument(
+        "--exempt",
+        metavar="MEMBER_ID",
+        action="append",
+        default=[],
+        help="exempt from inactivity (repeatable)",
+    )
+    add.add_argument(
+        "--allow-external",
+        metavar="ID",
+        action="append",
+        default=[],
+        help="approved outside member (repeatable)",
+    )
+    add.add_argument(
+        "--source",
+        choices=("s3", "slack", "feishu", "dingtalk", "wecom"),
+        default="s3",
+        help="where its snapshot comes from: an S3 object (default) or the platform's API",
+    )
+    add.add_argument("--snapshot-key", help="s3: key of its snapshot (default snapshots/TENANT/GROUP.json)")
+    add.add_argument("--chat-id", help="platform source: the platform's id of the chat (default GROUP_ID)")
+    add.add_argument(
+        "--source-secret", metavar="NAME", help="platform source: Secrets Manager name of the app credentials"
+    )
+    add.add_argument(
+        "--variant", help="dingtalk: chat | scene; wecom: customer | internal; feishu: user_id | open_id"
+    )
+    add.add_argument("--base-url", help="platform source: API endpoint (default the platform's public one)")
+    add.add_argument(
+        "--lookback-days",
+        type=int,
+        help="platform source: days of messages to pull (default: from the group's policy)",
+    )
+    add.add_argument(
+        "--drop-prefix", help="dingtalk/wecom: S3 prefix of dropped records (drops/TENANT/GROUP/)"
+    )
     add.add_argument(
         "--notice", choices=("console", "webhook", "dingtalk", "wecom", "feishu", "slack"), default="console"
     )
@@ -128,6 +168,39 @@ def _add_import_parser(commands: argparse._SubParsersAction) -> None:
     )
 
 
+def _add_pull_parser(commands: argparse._SubParsersAction) -> None:
+    pull = commands.add_parser(
+        "pull", help="pull one group's snapshot from its chat platform's API (what the worker does)"
+    )
+    pull.add_argument("platform", metavar="PLATFORM", choices=("slack", "feishu", "dingtalk", "wecom"))
+    pull.add_argument("chat_id", metavar="CHAT_ID", help="the platform's id of the chat")
+    pull.add_argument(
+        "--credentials",
+        metavar="FILE",
+        required=True,
+        help="JSON file of the app credentials (slack: token; feishu/dingtalk: app_id|app_key, "
+        "app_secret; wecom: corp_id, secret)",
+    )
+    pull.add_argument("--out", metavar="FILE", required=True, help="where to write the snapshot (JSON)")
+    pull.add_argument("--group", metavar="GROUP_ID", help="our id of the group (default: CHAT_ID)")
+    pull.add_argument("--tenant", default="default")
+    pull.add_argument("--kind", metavar="K", choices=GROUP_KINDS, help=" | ".join(GROUP_KINDS))
+    pull.add_argument("--name", help="the group's name when the platform gives none")
+    pull.add_argument(
+        "--variant", help="dingtalk: chat | scene; wecom: customer | internal; feishu: user_id | open_id"
+    )
+    pull.add_argument("--base-url", help="the API endpoint (default: the platform's public one)")
+    pull.add_argument(
+        "--lookback-days",
+        type=int,
+        default=180,
+        help="days of messages to pull (default 180: twice the default stale_file_days)",
+    )
+    pull.add_argument("--drops", metavar="DIR", help="dingtalk/wecom: folder of the dropped message records")
+    pull.add_argument("--idmap", metavar="FILE", help="JSON {platform: {platform id: directory id}}")
+    pull.add_argument("--now", metavar="ISO8601", type=_timestamp, help="taken_at (default: now)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -145,11 +218,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve_api(args)
         if args.command == "import":
             return _import(args)
+        if args.command == "pull":
+            return _pull(args)
         return _schema(args)
     except InputError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_INVALID
     except GroupAuditError as exc:
+        from groupaudit.connectors.http import PlatformError
+
+        if isinstance(exc, PlatformError):
+            retry = " (temporary: try again later)" if exc.retryable else ""
+            print(f"error: {exc}{retry}", file=sys.stderr)
+            return EXIT_PLATFORM
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except BrokenPipeError:
@@ -257,7 +338,10 @@ def _groups(args: argparse.Namespace) -> int:
                 "platform": args.platform,
                 "kind": args.kind,
                 "name": args.name,
-                "source": {"key": args.snapshot_key},
+                "department": args.department,
+                "exempt_member_ids": args.exempt,
+                "allowed_external_ids": args.allow_external,
+                "source": _source_args(args),
                 "notice": notice,
                 "policy_overrides": overrides,
                 "enabled": not args.disabled,
@@ -271,6 +355,21 @@ def _groups(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _source_args(args: argparse.Namespace) -> dict[str, object]:
+    """The registration's source from ``groups add``'s flags (unset ones left to the model)."""
+    given = {
+        "type": args.source,
+        "key": args.snapshot_key,
+        "chat_id": args.chat_id,
+        "secret_name": args.source_secret,
+        "variant": args.variant,
+        "base_url": args.base_url,
+        "lookback_days": args.lookback_days,
+        "drop_prefix": args.drop_prefix,
+    }
+    return {name: value for name, value in given.items() if value is not None}
+
+
 def _import(args: argparse.Namespace) -> int:
     from groupaudit.connectors.slack_export import import_slack_export, write_snapshots
 
@@ -279,11 +378,7 @@ def _import(args: argparse.Namespace) -> int:
     )
     written = write_snapshots(result, args.out)
     for channel, path in zip(result.channels, written, strict=True):
-        snapshot = channel.snapshot
-        _write(
-            f"{snapshot.group.name}\t{len(snapshot.members or ())} members\t"
-            f"{len(snapshot.messages or ())} messages\t{len(snapshot.files or ())} files\t{path}"
-        )
+        _write(_snapshot_line(channel.snapshot, path))
     if result.taken_at_from_export:
         print(
             f"note: taken_at {result.taken_at.isoformat()} is the latest message in the export "
@@ -294,6 +389,71 @@ def _import(args: argparse.Namespace) -> int:
         for note in channel.notes:
             print(f"note: {channel.snapshot.group.name}: {note}", file=sys.stderr)
     return EXIT_OK
+
+
+def _pull(args: argparse.Namespace) -> int:
+    import msgspec
+    from pydantic import ValidationError
+
+    from groupaudit.connectors.base import FolderDrops, IdMap, NoDrops, PullRequest, pull_snapshot
+    from groupaudit.pipeline.models import SnapshotSource
+
+    try:
+        SnapshotSource(
+            type=args.platform,
+            chat_id=args.chat_id,
+            secret_name="--credentials",
+            variant=args.variant,
+            base_url=args.base_url,
+            lookback_days=args.lookback_days,
+        )
+    except ValidationError as exc:
+        problems = [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        raise InputError("pull", problems) from None
+    credentials = _json_file(args.credentials, "credentials")
+    if not isinstance(credentials, dict) or not all(isinstance(v, str) for v in credentials.values()):
+        raise InputError(args.credentials, [Problem("", "expected a JSON object of strings")])
+    ids = (
+        IdMap.from_document(_json_file(args.idmap, "id map"), args.platform, args.idmap)
+        if args.idmap
+        else IdMap()
+    )
+    now = args.now or datetime.now(UTC)
+    request = PullRequest(
+        platform=args.platform,
+        tenant_id=args.tenant,
+        group_id=args.group or args.chat_id,
+        chat_id=args.chat_id,
+        taken_at=now,
+        since=now - timedelta(days=args.lookback_days),
+        credentials=credentials,
+        base_url=args.base_url.rstrip("/") if args.base_url else None,
+        kind=args.kind,
+        name=args.name,
+        variant=args.variant,
+        ids=ids,
+        drops=FolderDrops(Path(args.drops)) if args.drops else NoDrops(),
+    )
+    snapshot = pull_snapshot(request)
+    Path(args.out).write_bytes(msgspec.json.format(msgspec.json.encode(snapshot), indent=2) + b"\n")
+    _write(_snapshot_line(snapshot, args.out))
+    return EXIT_OK
+
+
+def _snapshot_line(snapshot: Any, path: object) -> str:
+    return (
+        f"{snapshot.group.name}\t{len(snapshot.members or ())} members\t"
+        f"{len(snapshot.messages or ())} messages\t{len(snapshot.files or ())} files\t{path}"
+    )
+
+
+def _json_file(path: str, what: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(path, [Problem("", f"cannot read the {what} file: {exc.strerror}")]) from None
+    except ValueError as exc:
+        raise InputError(path, [Problem("", f"the {what} file is not valid JSON: {exc}")]) from None
 
 
 def _serve_api(args: argparse.Namespace) -> int:

@@ -145,3 +145,28 @@ def test_missing_credentials_are_named_without_their_values():
         "feishu: the credentials have no 'app_secret' (expected a JSON object with app_id, app_secret)"
     )
     assert "cli_1" not in repr(request)
+
+
+def test_a_redirect_to_another_host_never_carries_the_token():
+    # GIVEN a platform that redirects a download to another host (a second peer)
+    class Elsewhere(Peer):
+        def route(self, request: Request):
+            return json_answer(
+                {
+                    "authorization": request.header("Authorization"),
+                    "x": request.header("x-acs-dingtalk-access-token"),
+                }
+            )
+
+    class Redirecting(Peer):
+        def route(self, request: Request):
+            return 302, {"Location": f"{target.url}/landing"}, b""
+
+    with Elsewhere() as target, Redirecting() as origin:
+        http = Http("demo", origin.url.replace("127.0.0.1", "localhost"), sleep=lambda _: None)
+        # WHEN we call it with our credentials in headers
+        answer = http.request(
+            "GET", "/file", headers={"Authorization": "Bearer xoxb-1", "x-acs-dingtalk-access-token": "tok"}
+        )
+    # THEN the other host got neither
+    assert answer == {"authorization": None, "x": None}

@@ -486,6 +486,21 @@ def test_the_registry_round_trip(tenants):
             },
             ["body", "notice", "secret_name"],
         ),
+        (
+            {"source": {"type": "slack", "chat_id": "C024BE91L", "secret_name": "tenants/globex/slack"}},
+            ["body", "source", "secret_name"],
+        ),
+        (
+            {
+                "platform": "wecom",
+                "source": {
+                    "type": "wecom",
+                    "secret_name": "tenants/acme/wecom",
+                    "drop_prefix": "drops/globex/grp-x/",
+                },
+            },
+            ["body", "source", "drop_prefix"],
+        ),
     ],
 )
 def test_a_registration_may_only_point_at_the_tenants_own_things(tenants, store, fields, loc):

@@ -75,3 +75,96 @@ def test_without_a_table_name_the_command_says_what_is_missing(monkeypatch, caps
     # THEN the missing variable is named
     assert status == 2
     assert "TABLE_NAME" in capsys.readouterr().err
+
+
+def test_a_group_pulled_from_its_platform_is_registered_with_its_source(aws, store, capsys):
+    # WHEN a WeCom customer group is registered to be pulled from WeCom, with its chat id and
+    # the name of its app credentials
+    status = main(
+        [
+            "groups",
+            "add",
+            "acme",
+            "grp-vip",
+            "--platform",
+            "wecom",
+            "--source",
+            "wecom",
+            "--chat-id",
+            "wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA",
+            "--source-secret",
+            "tenants/acme/wecom-app",
+            "--variant",
+            "customer",
+            "--lookback-days",
+            "14",
+            "--department",
+            "客户成功部",
+            "--exempt",
+            "E-boss",
+            "--allow-external",
+            "wmEXT01",
+        ]
+    )
+    # THEN the registration holds the source, with the default drop prefix for its records
+    assert status == 0
+    source = store.get_group("acme", "grp-vip").source
+    assert (source.type, source.chat_id, source.secret_name, source.variant, source.lookback_days) == (
+        "wecom",
+        "wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA",
+        "tenants/acme/wecom-app",
+        "customer",
+        14,
+    )
+    registered = store.get_group("acme", "grp-vip")
+    assert registered.drop_prefix() == "drops/acme/grp-vip/"
+    # AND what WeCom cannot say about the group is kept for its pulled snapshots
+    assert (registered.department, registered.exempt_member_ids, registered.allowed_external_ids) == (
+        "客户成功部",
+        ["E-boss"],
+        ["wmEXT01"],
+    )
+
+
+def test_a_platform_source_is_checked_before_registering(aws, store, capsys):
+    # GIVEN sources that cannot work: no credentials; another platform's API; an unknown variant
+    cases = [
+        (["--platform", "feishu", "--source", "feishu"], "a feishu source needs secret_name"),
+        (
+            ["--platform", "dingtalk", "--source", "feishu", "--source-secret", "tenants/acme/x"],
+            "a dingtalk group cannot be pulled from feishu",
+        ),
+        (
+            [
+                "--platform",
+                "dingtalk",
+                "--source",
+                "dingtalk",
+                "--source-secret",
+                "s",
+                "--variant",
+                "customer",
+            ],
+            "unknown dingtalk variant 'customer'; one of chat, scene",
+        ),
+        (
+            [
+                "--platform",
+                "slack",
+                "--source",
+                "slack",
+                "--source-secret",
+                "s",
+                "--base-url",
+                "http://api.x",
+            ],
+            "source base_url must use https (http is allowed on loopback only)",
+        ),
+    ]
+    for flags, reason in cases:
+        # WHEN each is added
+        status = main(["groups", "add", "acme", "grp-x", *flags])
+        # THEN it is refused with the reason, and nothing is registered
+        assert status == 2
+        assert reason in capsys.readouterr().err
+    assert store.list_groups("acme") == []

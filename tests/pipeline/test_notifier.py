@@ -246,3 +246,33 @@ def test_a_robot_channel_without_a_url_is_refused():
     # THEN it is refused with the reason
     with pytest.raises(ValueError, match="a dingtalk robot needs its webhook url"):
         NoticeChannel(type="dingtalk")
+
+
+def test_a_notice_the_robot_refuses_is_recorded_and_counted_for_the_alarm(
+    seeded, sqs, settings, store, capsys, monkeypatch
+):
+    # GIVEN the sales group's DingTalk robot, whose platform no longer knows its token, and the
+    # metrics on (local runs turn them off)
+    from groupaudit.local.peers.robots import RobotPeer
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+
+    with RobotPeer(dingtalk={"live-token": ""}) as robots:
+        sales = next(r for r in seeded if r.group_id == SALES)
+        _register(store, sales, type="dingtalk", url=robots.dingtalk_url("revoked-token"))
+        audit_id = _audit(sqs, settings)
+        capsys.readouterr()
+        # WHEN the notifier delivers the notice
+        result = drain(sqs, settings.notice_queue_url, load_handler("notifier"), "notifier")
+    # THEN it is not retried, the platform's message is recorded...
+    assert result == {"handled": 1, "failed": 0}
+    notice = store.get_notice("acme", SALES, audit_id)
+    assert (notice["status"], notice["detail"]) == ("failed", "dingtalk errcode 300001: token is not exist")
+    # ... and the Notice_failed metric the NoticeFailedAlarm watches was emitted (EMF)
+    out = capsys.readouterr().out
+    metrics = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
+    (emitted,) = [m for m in metrics if "Notice_failed" in m]
+    assert emitted["Notice_failed"] == [1.0]
+    (directive,) = emitted["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "GroupAudit" and directive["Dimensions"] == [["service"]]
+    assert emitted["service"] == "groupaudit"

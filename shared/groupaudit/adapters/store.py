@@ -465,26 +465,28 @@ class Store:
 
     def claim_notice(self, tenant: str, group: str, audit_id: str, now: datetime, lease: timedelta) -> str:
         """'claimed' to send now, 'sent' if this run's notice went out already, 'busy' if
-        another delivery holds an unexpired claim."""
+        another delivery holds an unexpired claim. A new claim keeps ``parts_sent`` (how many
+        parts of a split digest went out before a failure), so a retry resumes after them."""
         key = {"PK": _s(_group_pk(tenant, group)), "SK": _s(f"NOTICE#{audit_id}")}
         try:
-            self.client.put_item(
+            self.client.update_item(
                 TableName=self.table,
-                Item={
-                    **key,
-                    "type": _s("notice"),
-                    "status": _s("sending"),
-                    "lease_until": _n(int((now + lease).timestamp())),
-                    "attempts": _n(1),
-                    "expires_at": _n(int((now + RUN_TTL).timestamp())),
-                },
+                Key=key,
+                UpdateExpression=(
+                    "SET #t = :type, #s = :sending, lease_until = :lease, "
+                    "expires_at = if_not_exists(expires_at, :expires) ADD attempts :one"
+                ),
                 ConditionExpression=(
                     "attribute_not_exists(PK) OR #s = :failed OR (#s = :sending AND lease_until < :now)"
                 ),
-                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeNames={"#s": "status", "#t": "type"},
                 ExpressionAttributeValues={
+                    ":type": _s("notice"),
                     ":failed": _s("failed"),
                     ":sending": _s("sending"),
+                    ":lease": _n(int((now + lease).timestamp())),
+                    ":expires": _n(int((now + RUN_TTL).timestamp())),
+                    ":one": _n(1),
                     ":now": _n(int(now.timestamp())),
                 },
             )
@@ -493,6 +495,19 @@ class Store:
             status = answer.get("Item", {}).get("status", {}).get("S")
             return "sent" if status in ("sent", "dry_run") else "busy"
         return "claimed"
+
+    def notice_parts_sent(self, tenant: str, group: str, audit_id: str) -> int:
+        notice = self.get_notice(tenant, group, audit_id) or {}
+        return int(notice.get("parts_sent", 0))
+
+    def record_notice_part(self, tenant: str, group: str, audit_id: str, parts_sent: int) -> None:
+        """``parts_sent`` parts of the notice's digest were accepted by the platform."""
+        self.client.update_item(
+            TableName=self.table,
+            Key={"PK": _s(_group_pk(tenant, group)), "SK": _s(f"NOTICE#{audit_id}")},
+            UpdateExpression="SET parts_sent = :n",
+            ExpressionAttributeValues={":n": _n(parts_sent)},
+        )
 
     def finish_notice(
         self, tenant: str, group: str, audit_id: str, status: str, at: datetime, detail: str | None = None
@@ -538,6 +553,64 @@ class Store:
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    # --- robot send rates, shared by every concurrent notifier ------------------------------
+
+    def take_send_slot(self, key: str, windows: Iterable[tuple[int, float]], now: float) -> float:
+        """Takes a send slot for robot ``key`` if every window ``(limit, seconds)`` allows one
+        more send at ``now`` (epoch seconds) and the robot is not blocked: returns 0. Otherwise
+        returns how many seconds to wait. The item keeps the last sends (a sliding log, exact
+        for "at most N in any W seconds") and a version, and is written conditionally on that
+        version: two notifiers never take the same slot."""
+        windows = sorted(windows, key=lambda w: w[1])
+        longest = max((seconds for _, seconds in windows), default=0.0)
+        keep = max((limit for limit, _ in windows), default=1)
+        item_key = {"PK": _s(f"RATE#{key}"), "SK": _s("RATE")}
+        while True:
+            item = self.client.get_item(TableName=self.table, Key=item_key, ConsistentRead=True).get(
+                "Item", {}
+            )
+            version = int(item["version"]["N"]) if "version" in item else 0
+            blocked_until = float(item["blocked_until"]["N"]) if "blocked_until" in item else 0.0
+            logged = sorted(float(value["N"]) for value in item.get("sent", {}).get("L", []))
+            sent = [t for t in logged if t > now - longest]
+            wait = max(0.0, blocked_until - now)
+            for limit, seconds in windows:
+                recent = [t for t in sent if t > now - seconds]
+                if len(recent) >= limit:
+                    wait = max(wait, recent[-limit] + seconds - now)
+            if wait > 0:
+                return wait
+            try:
+                self.client.put_item(
+                    TableName=self.table,
+                    Item={
+                        **item_key,
+                        "type": _s("rate"),
+                        "sent": {"L": [_n(t) for t in [*sent, now][-keep:]]},
+                        "version": _n(version + 1),
+                        "blocked_until": _n(blocked_until),
+                        "expires_at": _n(int(now + longest + 86_400)),
+                    },
+                    ConditionExpression="attribute_not_exists(PK) OR version = :v",
+                    ExpressionAttributeValues={":v": _n(version)},
+                )
+            except self.client.exceptions.ConditionalCheckFailedException:
+                continue  # another notifier took a slot meanwhile: look again
+            return 0.0
+
+    def block_sends(self, key: str, until: float) -> None:
+        """The platform throttled robot ``key``: nobody sends through it before ``until``
+        (epoch seconds). A later block is never shortened by an earlier one."""
+        with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
+            self.client.update_item(
+                TableName=self.table,
+                Key={"PK": _s(f"RATE#{key}"), "SK": _s("RATE")},
+                UpdateExpression="SET blocked_until = :until, #t = :type ADD version :one",
+                ConditionExpression="attribute_not_exists(blocked_until) OR blocked_until < :until",
+                ExpressionAttributeNames={"#t": "type"},
+                ExpressionAttributeValues={":until": _n(until), ":type": _s("rate"), ":one": _n(1)},
+            )
 
 
 _PUBLIC = (

@@ -183,7 +183,9 @@ class PullRequest:
     base_url: str | None = None  # API endpoint; the platform's public one by default
     kind: str | None = None
     name: str | None = None
-    variant: str | None = None  # dingtalk: chat | scene; wecom: customer | internal
+    variant: str | None = (
+        None  # dingtalk: chat | scene; wecom: customer | internal; feishu: user_id | open_id
+    )
     ids: IdMap = field(default_factory=IdMap)
     drops: Drops = field(default_factory=NoDrops)
     max_download_bytes: int = 20 * 1024 * 1024  # files up to this size are downloaded to hash them

@@ -69,11 +69,28 @@ Judge = Callable[[Answer], Any]
 
 
 def retry_after(answer: Answer) -> float | None:
-    value = answer.header("Retry-After")
+    """Seconds to wait: ``Retry-After`` (Slack, HTTP), or Feishu's ``x-ogw-ratelimit-reset``."""
+    value = answer.header("Retry-After") or answer.header("x-ogw-ratelimit-reset")
     try:
         return max(float(value), 0.0) if value is not None else None
     except ValueError:
         return None
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect, but never carries credentials (``Authorization``, any ``*token*``
+    header) to another scheme or host."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and urllib.parse.urlsplit(newurl)[:2] != urllib.parse.urlsplit(req.full_url)[:2]:
+            for name in list(new.headers):
+                if name.lower() == "authorization" or "token" in name.lower():
+                    new.remove_header(name)
+        return new
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirects)
 
 
 class Http:
@@ -182,7 +199,7 @@ class Http:
         self.calls += 1
         request = urllib.request.Request(url, data=data, method=method, headers=dict(headers))
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+            with _OPENER.open(request, timeout=self.timeout_s) as response:
                 return Answer(response.status, dict(response.headers.items()), response.read(MAX_BODY_BYTES))
         except urllib.error.HTTPError as exc:
             headers_ = dict(exc.headers.items()) if exc.headers else {}

@@ -26,6 +26,9 @@ The mapping (documented for users in ``docs/platforms/slack.md``):
 - files: from ``file`` (2016 exports) or ``files`` (newer); no sha256 (Slack gives none);
   download_url = ``url_private`` without its query string (the export's ``?t=`` token is
   dropped): fetching it needs a token with ``files:read``.
+
+The Web API source (:mod:`groupaudit.connectors.slack_api`) maps the same message, user and
+file objects with :func:`index_users`, :func:`apply_events` and :class:`ChannelMapping`.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import re
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -212,7 +215,7 @@ def _zip_export(archive: zipfile.ZipFile, label: str) -> _Export:
 
 
 @dataclass(frozen=True)
-class _User:
+class SlackUser:
     id: str
     display_name: str
     is_bot: bool
@@ -220,7 +223,7 @@ class _User:
 
 
 @dataclass(frozen=True)
-class _Conversation:
+class Conversation:
     id: str
     name: str
     source: str
@@ -245,7 +248,7 @@ def _display_name(record: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _read_users(export: _Export) -> tuple[dict[str, _User], dict[str, str]]:
+def _read_users(export: _Export) -> tuple[dict[str, SlackUser], dict[str, str]]:
     """Users by id, and the bot users by the bot_id their messages carry."""
     source = next((name for name in USERS_FILES if name in export.top), None)
     if source is None:
@@ -260,16 +263,28 @@ def _read_users(export: _Export) -> tuple[dict[str, _User], dict[str, str]]:
     document = export.json(source)
     if not isinstance(document, list):
         raise InputError(export.label, [Problem(source, "expected a JSON array of users")])
-    users: dict[str, _User] = {}
-    bot_users: dict[str, str] = {}
     problems: list[Problem] = []
-    for index, record in enumerate(document):
+    users, bot_users = index_users(document, source, problems)
+    if problems:
+        raise InputError(export.label, problems[:MAX_PROBLEMS])
+    return users, bot_users
+
+
+def index_users(
+    records: Iterable[Any], source: str, problems: list[Problem]
+) -> tuple[dict[str, SlackUser], dict[str, str]]:
+    """Slack user objects (users.json, or users.list / users.info of the Web API) -> the users
+    by id, and the bot users by the ``bot_id`` their messages carry. A record without an id is
+    a problem, named ``source[index].id``."""
+    users: dict[str, SlackUser] = {}
+    bot_users: dict[str, str] = {}
+    for index, record in enumerate(records):
         user_id = record.get("id") if isinstance(record, dict) else None
         if not isinstance(user_id, str) or not user_id:
             problems.append(Problem(f"{source}[{index}].id", "expected a non-empty user id"))
             continue
         is_bot = record.get("is_bot") is True or user_id == SLACKBOT
-        users[user_id] = _User(
+        users[user_id] = SlackUser(
             id=user_id,
             display_name=_display_name(record) or user_id,
             is_bot=is_bot,
@@ -279,19 +294,17 @@ def _read_users(export: _Export) -> tuple[dict[str, _User], dict[str, str]]:
         bot_id = profile.get("bot_id") if isinstance(profile, dict) else None
         if is_bot and isinstance(bot_id, str) and bot_id:
             bot_users[bot_id] = user_id
-    if problems:
-        raise InputError(export.label, problems[:MAX_PROBLEMS])
     return users, bot_users
 
 
-def _read_conversations(export: _Export) -> list[_Conversation]:
+def _read_conversations(export: _Export) -> list[Conversation]:
     sources = [name for name in CONVERSATION_FILES if name in export.top]
     if not sources:
         raise InputError(
             export.label,
             [Problem("channels.json", "missing: no channels.json, groups.json or mpims.json in the export")],
         )
-    conversations: list[_Conversation] = []
+    conversations: list[Conversation] = []
     seen: set[str] = set()
     problems: list[Problem] = []
     for source in sources:
@@ -316,7 +329,7 @@ def _read_conversations(export: _Export) -> list[_Conversation]:
 
 def _conversation(
     record: Any, source: str, where: str, export: _Export, problems: list[Problem]
-) -> _Conversation | None:
+) -> Conversation | None:
     if not isinstance(record, dict):
         problems.append(Problem(where, "expected a channel object"))
         return None
@@ -336,7 +349,7 @@ def _conversation(
         problems.append(Problem(f"{where}.created", f"expected epoch seconds, got {created!r}", channel_id))
     creator = record.get("creator")
     folder = next((f for f in (name, channel_id) if f in export.days), None)
-    return _Conversation(
+    return Conversation(
         id=channel_id,
         name=name,
         source=source,
@@ -350,7 +363,7 @@ def _conversation(
 # --- timestamps -------------------------------------------------------------------------------
 
 
-def _ts_key(value: Any) -> TsKey | None:
+def ts_key(value: Any) -> TsKey | None:
     """Slack's ``ts`` ("1452837318.000002": epoch seconds and microseconds) as exact integers."""
     if not isinstance(value, str):
         return None
@@ -374,7 +387,7 @@ def _epoch(value: Any) -> datetime | None:
     return _at((seconds, 0)) if seconds > 0 else None
 
 
-def _latest_message_time(export: _Export, conversations: list[_Conversation]) -> datetime:
+def _latest_message_time(export: _Export, conversations: list[Conversation]) -> datetime:
     """The latest ``ts`` of any conversation: only the newest day files need reading."""
     by_day: dict[str, list[str]] = {}
     for conversation in conversations:
@@ -398,7 +411,7 @@ def _message_ts(event: Any, where: str, export: _Export) -> TsKey | None:
     """A message's ts as a key; None for what is not a message."""
     if not isinstance(event, dict) or "ts" not in event:
         return None
-    key = _ts_key(event["ts"])
+    key = ts_key(event["ts"])
     if key is None:
         raise InputError(export.label, [_bad_ts(where, event["ts"])])
     return key
@@ -419,7 +432,7 @@ def _events(export: _Export, path: str) -> list[Any]:
 
 
 @dataclass
-class _Record:
+class Record:
     id: str
     key: TsKey
     raw: dict[str, Any]
@@ -427,7 +440,7 @@ class _Record:
 
 
 @dataclass
-class _Log:
+class MappingLog:
     """What the import did that a reader of the snapshot would not guess: said once, counted."""
 
     counts: Counter[str] = field(default_factory=Counter)
@@ -448,58 +461,69 @@ class _Log:
         return tuple(texts[key].format(n=n) for key, n in self.counts.items() if n)
 
 
-def _records(export: _Export, conversation: _Conversation, log: _Log) -> list[_Record]:
+def _records(export: _Export, conversation: Conversation, log: MappingLog) -> list[Record]:
     """The conversation's messages as they stand now: edits applied, deletions removed."""
-    records: list[_Record] = []
-    by_ts: dict[str, _Record] = {}
-    repeats: Counter[str] = Counter()
+    events = (
+        (f"{path}[{index}]", event)
+        for path in export.days.get(conversation.folder or "", ())
+        for index, event in enumerate(_events(export, path))
+    )
     problems: list[Problem] = []
-    for path in export.days.get(conversation.folder or "", ()):
-        for index, entry in enumerate(_events(export, path)):
-            where, event = f"{path}[{index}]", entry
-            if not isinstance(event, dict):
-                problems.append(Problem(where, "expected a message object"))
-                continue
-            subtype = event.get("subtype")
-            if subtype in ("message_changed", "message_replied"):
-                inner = event.get("message")
-                original = by_ts.get(inner.get("ts")) if isinstance(inner, dict) else None
-                if original is not None:
-                    original.raw = {**original.raw, **inner}
-                    log.counts["edited"] += subtype == "message_changed"
-                    continue
-                if not isinstance(inner, dict):
-                    log.counts["hidden"] += 1
-                    continue
-                log.counts["edit_orphan"] += 1
-                event = inner
-            elif subtype in ("message_deleted", "tombstone"):
-                previous = event.get("previous_message")
-                previous_ts = previous.get("ts") if isinstance(previous, dict) else None
-                deleted_ts = event.get("deleted_ts") or previous_ts or event.get("ts")
-                original = by_ts.pop(deleted_ts, None) if isinstance(deleted_ts, str) else None
-                if original is not None:
-                    original.alive = False
-                log.counts[
-                    "deleted" if original is not None or subtype == "tombstone" else "delete_orphan"
-                ] += 1
-                continue
-            elif event.get("hidden") is True or event.get("type", "message") != "message":
-                log.counts["hidden"] += 1
-                continue
-            ts = event.get("ts")
-            key = _ts_key(ts)
-            if key is None:
-                problems.append(_bad_ts(where, ts))
-                continue
-            repeats[ts] += 1
-            message_id = ts if repeats[ts] == 1 else f"{ts}-{repeats[ts]}"
-            log.counts["duplicate"] += repeats[ts] > 1
-            record = _Record(message_id, key, event)
-            by_ts.setdefault(ts, record)
-            records.append(record)
+    records = apply_events(events, log, problems)
     if problems:
         raise InputError(export.label, problems[:MAX_PROBLEMS])
+    return records
+
+
+def apply_events(events: Iterable[tuple[str, Any]], log: MappingLog, problems: list[Problem]) -> list[Record]:
+    """Message objects in the order they happened, each with where it was read -> the messages
+    as they stand now, by time: edits (``message_changed``) applied, deletions
+    (``message_deleted``, ``tombstone``) and hidden events removed, a repeated ``ts`` given the
+    id ``ts-2``, ``ts-3``... A message with an unreadable ``ts`` is a problem."""
+    records: list[Record] = []
+    by_ts: dict[str, Record] = {}
+    repeats: Counter[str] = Counter()
+    for where, entry in events:
+        event = entry
+        if not isinstance(event, dict):
+            problems.append(Problem(where, "expected a message object"))
+            continue
+        subtype = event.get("subtype")
+        if subtype in ("message_changed", "message_replied"):
+            inner = event.get("message")
+            original = by_ts.get(inner.get("ts")) if isinstance(inner, dict) else None
+            if original is not None:
+                original.raw = {**original.raw, **inner}
+                log.counts["edited"] += subtype == "message_changed"
+                continue
+            if not isinstance(inner, dict):
+                log.counts["hidden"] += 1
+                continue
+            log.counts["edit_orphan"] += 1
+            event = inner
+        elif subtype in ("message_deleted", "tombstone"):
+            previous = event.get("previous_message")
+            previous_ts = previous.get("ts") if isinstance(previous, dict) else None
+            deleted_ts = event.get("deleted_ts") or previous_ts or event.get("ts")
+            original = by_ts.pop(deleted_ts, None) if isinstance(deleted_ts, str) else None
+            if original is not None:
+                original.alive = False
+            log.counts["deleted" if original is not None or subtype == "tombstone" else "delete_orphan"] += 1
+            continue
+        elif event.get("hidden") is True or event.get("type", "message") != "message":
+            log.counts["hidden"] += 1
+            continue
+        ts = event.get("ts")
+        key = ts_key(ts)
+        if key is None:
+            problems.append(_bad_ts(where, ts))
+            continue
+        repeats[ts] += 1
+        message_id = ts if repeats[ts] == 1 else f"{ts}-{repeats[ts]}"
+        log.counts["duplicate"] += repeats[ts] > 1
+        record = Record(message_id, key, event)
+        by_ts.setdefault(ts, record)
+        records.append(record)
     return sorted((record for record in records if record.alive), key=lambda record: record.key)
 
 
@@ -536,15 +560,15 @@ def _download_url(raw: Mapping[str, Any]) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))  # never keep the ?t= token
 
 
-class _ChannelImport:
+class ChannelMapping:
     """Maps one conversation's records onto a snapshot."""
 
     def __init__(
         self,
-        conversation: _Conversation,
-        users: Mapping[str, _User],
+        conversation: Conversation,
+        users: Mapping[str, SlackUser],
         bot_users: Mapping[str, str],
-        log: _Log,
+        log: MappingLog,
     ) -> None:
         self.conversation = conversation
         self.users = users
@@ -598,35 +622,37 @@ class _ChannelImport:
         """Record the message's files; return the first one's id (the contract's one file_id)."""
         first = None
         for item in _file_objects(raw):
-            file_id = item.get("id")
-            if not isinstance(file_id, str) or not file_id:
-                continue
-            if item.get("mode") == "tombstone":
-                self.log.counts["file_tombstone"] += 1
-                continue
+            file_id = self.add_file(item, sender, sent_at)
             first = first or file_id
-            if file_id in self.files:
-                continue
-            name = next(
-                (v for v in (item.get("name"), item.get("title")) if isinstance(v, str) and v), file_id
-            )
-            uploader = item.get("user")
-            size = item.get("size")
-            pinned_to = item.get("pinned_to")
-            self.files[file_id] = File(
-                id=file_id,
-                name=name,
-                uploaded_at=_epoch(item.get("timestamp")) or _epoch(item.get("created")) or sent_at,
-                uploader_id=uploader if isinstance(uploader, str) and uploader else sender,
-                size_bytes=size
-                if isinstance(size, int) and not isinstance(size, bool) and size >= 0
-                else None,
-                important=True if isinstance(pinned_to, list) and self.conversation.id in pinned_to else None,
-                download_url=_download_url(item),
-            )
         return first
 
-    def message(self, record: _Record) -> Message | None:
+    def add_file(self, item: Mapping[str, Any], sender: str | None, sent_at: datetime) -> str | None:
+        """Record one Slack file object (the first version seen of each id wins); return its id,
+        None for a deleted file (``mode: tombstone``) or one without an id."""
+        file_id = item.get("id")
+        if not isinstance(file_id, str) or not file_id:
+            return None
+        if item.get("mode") == "tombstone":
+            self.log.counts["file_tombstone"] += 1
+            return None
+        if file_id in self.files:
+            return file_id
+        name = next((v for v in (item.get("name"), item.get("title")) if isinstance(v, str) and v), file_id)
+        uploader = item.get("user")
+        size = item.get("size")
+        pinned_to = item.get("pinned_to")
+        self.files[file_id] = File(
+            id=file_id,
+            name=name,
+            uploaded_at=_epoch(item.get("timestamp")) or _epoch(item.get("created")) or sent_at,
+            uploader_id=uploader if isinstance(uploader, str) and uploader else sender,
+            size_bytes=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+            important=True if isinstance(pinned_to, list) and self.conversation.id in pinned_to else None,
+            download_url=_download_url(item),
+        )
+        return file_id
+
+    def message(self, record: Record) -> Message | None:
         raw = record.raw
         found = self.sender(raw)
         if found is None:
@@ -654,7 +680,7 @@ class _ChannelImport:
         mentions = tuple(dict.fromkeys(m for m in _USER_MENTION.findall(text) if m != sender))
         thread_ts = raw.get("thread_ts")
         in_thread = (
-            isinstance(thread_ts, str) and _ts_key(thread_ts) is not None and thread_ts != raw.get("ts")
+            isinstance(thread_ts, str) and ts_key(thread_ts) is not None and thread_ts != raw.get("ts")
         )
         return Message(
             id=record.id,
@@ -669,7 +695,7 @@ class _ChannelImport:
             file_id=file_id,
         )
 
-    def members(self, records: list[_Record], messages: list[Message]) -> list[Member]:
+    def members(self, records: list[Record], messages: list[Message]) -> list[Member]:
         last_event: dict[str, tuple[TsKey, str]] = {}
         joined: dict[str, TsKey] = {}
         for record in records:
@@ -719,7 +745,7 @@ class _ChannelImport:
         self.log.counts["deactivated"] += len(deactivated)
         return list(out.values())
 
-    def snapshot(self, records: list[_Record], *, tenant_id: str, taken_at: datetime, kind: str) -> Snapshot:
+    def snapshot(self, records: list[Record], *, tenant_id: str, taken_at: datetime, kind: str) -> Snapshot:
         for record in records:
             if record.raw.get("subtype") in ("bot_add", "bot_remove") and isinstance(
                 record.raw.get("text"), str
@@ -778,9 +804,9 @@ def import_slack_export(
         names = _file_names(conversations)
         imported = []
         for conversation in selected:
-            log = _Log()
+            log = MappingLog()
             records = _records(export, conversation, log)
-            snapshot = _ChannelImport(conversation, users, bot_users, log).snapshot(
+            snapshot = ChannelMapping(conversation, users, bot_users, log).snapshot(
                 records, tenant_id=tenant_id, taken_at=moment, kind=kind or "other"
             )
             data = msgspec.json.format(msgspec.json.encode(snapshot), indent=2) + b"\n"
@@ -792,7 +818,7 @@ def import_slack_export(
     return SlackImport(tuple(imported), moment, taken_at is None)
 
 
-def _file_names(conversations: list[_Conversation]) -> dict[str, str]:
+def _file_names(conversations: list[Conversation]) -> dict[str, str]:
     """``<channel name>.json``; the id instead when the name is unusable as a file name, and
     ``<name>-<id>.json`` when two conversations share a name."""
     counts = Counter(c.name for c in conversations)

@@ -33,9 +33,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+from groupaudit.notifiers.pacing import Pacer
 from groupaudit.pipeline.channels import TIMEOUT_S, DeliveryError
 from groupaudit.pipeline.models import NoticeMessage
 
@@ -152,26 +154,63 @@ def _json_answer(platform: str, status: int, body: bytes) -> dict[str, Any]:
     return answer
 
 
-def _send_parts(parts: list[str], send_one: Callable[[int, str], None], platform: str) -> str:
-    for index, part in enumerate(parts):
+def _send_parts(
+    parts: list[str],
+    send_one: Callable[[int, str], None],
+    platform: str,
+    pacer: Pacer | None,
+    resume_from: int,
+    on_part: Callable[[int], None] | None,
+) -> str:
+    """Sends ``parts[resume_from:]`` in order: each after the pacer gives a slot, each
+    reported to ``on_part`` (the count sent so far) so a failed digest resumes after the
+    parts the platform accepted, never repeating them."""
+    for index in range(resume_from, len(parts)):
         try:
-            send_one(index, part)
+            if pacer is not None:
+                pacer()
+            send_one(index, parts[index])
         except DeliveryError as exc:
+            if isinstance(exc, RobotRateLimited) and pacer is not None:
+                pacer.throttled(exc.retry_after_s)
             if len(parts) > 1:
                 exc.args = (f"{exc.args[0]} (part {index + 1}/{len(parts)})",)
             raise
-    return f"{platform}: {len(parts)} message{'s' if len(parts) > 1 else ''} delivered"
+        if on_part is not None:
+            on_part(index + 1)
+    sent = len(parts) - resume_from
+    resumed = f" (resumed after {resume_from} sent before)" if resume_from else ""
+    return f"{platform}: {sent} message{'s' if sent != 1 else ''} delivered{resumed}"
 
 
-class DingTalkRobot:
+class _Robot(ABC):
+    """What every robot shares: its URL, its pacer, and ``send`` over its parts."""
+
+    platform = ""
+
+    def __init__(self, url: str, secret: str | bytes | None = None, *, pacer: Pacer | None = None) -> None:
+        self.url = url
+        self._secret = secret
+        self.pacer = pacer
+
+    def send(
+        self, notice: NoticeMessage, *, resume_from: int = 0, on_part: Callable[[int], None] | None = None
+    ) -> str:
+        parts, send_one = self._plan(notice)
+        return _send_parts(parts, send_one, self.platform, self.pacer, min(resume_from, len(parts)), on_part)
+
+    @abstractmethod
+    def _plan(self, notice: NoticeMessage) -> tuple[list[str], Callable[[int, str], None]]:
+        """The digest's parts, and how to post part ``index``."""
+
+
+class DingTalkRobot(_Robot):
     """A DingTalk group's custom robot (``https://oapi.dingtalk.com/robot/send?access_token=…``),
     signed when the robot's security setting is "加签" (``secret`` starting ``SEC``)."""
 
-    def __init__(self, url: str, secret: str | bytes | None = None) -> None:
-        self.url = url
-        self._secret = secret
+    platform = "dingtalk"
 
-    def send(self, notice: NoticeMessage) -> str:
+    def _plan(self, notice: NoticeMessage) -> tuple[list[str], Callable[[int, str], None]]:
         head = " ".join(f"@{user_id}" for user_id in notice.mention_ids)
         text = f"{head}\n\n{notice.text}" if head else notice.text
         parts = split_lines(text, DINGTALK_MAX_BYTES, _utf8_len)
@@ -186,7 +225,7 @@ class DingTalkRobot:
             status, _, body = _post(self._signed_url(), payload, "dingtalk")
             _check_errcode("dingtalk", _json_answer("dingtalk", status, body), DINGTALK_RATE_LIMITED, 600)
 
-        return _send_parts(parts, send_one, "dingtalk")
+        return parts, send_one
 
     def _signed_url(self) -> str:
         if not self._secret:
@@ -210,13 +249,12 @@ def _check_errcode(platform: str, answer: dict[str, Any], rate_limited: int, ret
     raise DeliveryError(message, retryable=code == SYSTEM_BUSY)
 
 
-class WeComRobot:
+class WeComRobot(_Robot):
     """A WeCom group robot (``https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…``)."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    platform = "wecom"
 
-    def send(self, notice: NoticeMessage) -> str:
+    def _plan(self, notice: NoticeMessage) -> tuple[list[str], Callable[[int, str], None]]:
         head = " ".join(f"<@{user_id}>" for user_id in notice.mention_ids)
         text = f"{head}\n{notice.text}" if head else notice.text
         parts = split_lines(text, WECOM_MARKDOWN_MAX_BYTES, _utf8_len)
@@ -226,18 +264,16 @@ class WeComRobot:
             status, _, body = _post(self.url, payload, "wecom")
             _check_errcode("wecom", _json_answer("wecom", status, body), WECOM_RATE_LIMITED, 60)
 
-        return _send_parts(parts, send_one, "wecom")
+        return parts, send_one
 
 
-class FeishuBot:
+class FeishuBot(_Robot):
     """A Feishu custom bot (``https://open.feishu.cn/open-apis/bot/v2/hook/…``), signed when
     the bot's security setting is "签名校验"."""
 
-    def __init__(self, url: str, secret: str | bytes | None = None) -> None:
-        self.url = url
-        self._secret = secret
+    platform = "feishu"
 
-    def send(self, notice: NoticeMessage) -> str:
+    def _plan(self, notice: NoticeMessage) -> tuple[list[str], Callable[[int, str], None]]:
         mentions = [{"tag": "at", "user_id": user_id} for user_id in notice.mention_ids]
         title = _title(notice)
         # the envelope (msg_type, timestamp, sign, title, mentions) must fit beside the lines
@@ -266,7 +302,7 @@ class FeishuBot:
                 raise RobotRateLimited(message)
             raise DeliveryError(message, retryable=False)
 
-        return _send_parts(parts, send_one, "feishu")
+        return parts, send_one
 
 
 def _feishu_paragraphs(text: str) -> list[list[dict[str, str]]]:
@@ -281,13 +317,12 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class SlackWebhook:
+class SlackWebhook(_Robot):
     """A Slack incoming webhook (``https://hooks.slack.com/services/…``)."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    platform = "slack"
 
-    def send(self, notice: NoticeMessage) -> str:
+    def _plan(self, notice: NoticeMessage) -> tuple[list[str], Callable[[int, str], None]]:
         head = " ".join(f"<@{user_id}>" for user_id in notice.mention_ids)
         body = _slack_escape(notice.text)
         text = f"{head}\n{body}" if head else body
@@ -307,7 +342,7 @@ class SlackWebhook:
                 raise DeliveryError(f"slack answered HTTP {status}: {reply[:200]}", retryable=True)
             raise DeliveryError(f"slack answered HTTP {status}: {reply[:200]}", retryable=False)
 
-        return _send_parts(parts, send_one, "slack")
+        return parts, send_one
 
 
 def _retry_after(headers: dict[str, str]) -> float | None:
@@ -319,16 +354,19 @@ def _retry_after(headers: dict[str, str]) -> float | None:
 
 
 Robot = DingTalkRobot | WeComRobot | FeishuBot | SlackWebhook
+ROBOTS: dict[str, type[_Robot]] = {
+    "dingtalk": DingTalkRobot,
+    "wecom": WeComRobot,
+    "feishu": FeishuBot,
+    "slack": SlackWebhook,
+}
 
 
-def robot_for(channel_type: str, url: str, secret: str | bytes | None = None) -> Robot:
-    """The robot of a notice channel type (``dingtalk``, ``wecom``, ``feishu``, ``slack``)."""
-    if channel_type == "dingtalk":
-        return DingTalkRobot(url, secret)
-    if channel_type == "feishu":
-        return FeishuBot(url, secret)
-    if channel_type == "wecom":
-        return WeComRobot(url)
-    if channel_type == "slack":
-        return SlackWebhook(url)
-    raise ValueError(f"no robot for channel type {channel_type!r}; one of dingtalk, wecom, feishu, slack")
+def robot_for(
+    channel_type: str, url: str, secret: str | bytes | None = None, *, pacer: Pacer | None = None
+) -> _Robot:
+    """The robot of a notice channel type (``dingtalk``, ``wecom``, ``feishu``, ``slack``);
+    WeCom and Slack webhooks are unsigned (the URL is the secret), so they ignore ``secret``."""
+    if channel_type not in ROBOTS:
+        raise ValueError(f"no robot for channel type {channel_type!r}; one of dingtalk, wecom, feishu, slack")
+    return ROBOTS[channel_type](url, secret if channel_type in ("dingtalk", "feishu") else None, pacer=pacer)

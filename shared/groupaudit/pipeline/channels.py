@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import IO, Protocol
 
 from groupaudit.errors import GroupAuditError
@@ -26,7 +27,12 @@ class DeliveryError(GroupAuditError):
 
 
 class Channel(Protocol):
-    def send(self, notice: NoticeMessage) -> str: ...
+    def send(
+        self, notice: NoticeMessage, *, resume_from: int = 0, on_part: Callable[[int], None] | None = None
+    ) -> str:
+        """Delivers the notice; a channel that splits it into parts skips the first
+        ``resume_from`` (sent by an earlier attempt) and reports each part sent to ``on_part``."""
+        ...
 
 
 class ConsoleChannel:
@@ -35,7 +41,9 @@ class ConsoleChannel:
     def __init__(self, stream: IO[str] | None = None) -> None:
         self.stream = stream or sys.stdout
 
-    def send(self, notice: NoticeMessage) -> str:
+    def send(
+        self, notice: NoticeMessage, *, resume_from: int = 0, on_part: Callable[[int], None] | None = None
+    ) -> str:
         self.stream.write(f"[notice → {notice.tenant_id}/{notice.group_id}]\n{notice.text}\n\n")
         self.stream.flush()
         return "written to console"
@@ -48,7 +56,9 @@ class WebhookChannel:
         self.url = url
         self.secret = secret
 
-    def send(self, notice: NoticeMessage) -> str:
+    def send(
+        self, notice: NoticeMessage, *, resume_from: int = 0, on_part: Callable[[int], None] | None = None
+    ) -> str:
         body = json.dumps(
             {
                 "tenant_id": notice.tenant_id,

@@ -21,6 +21,7 @@ _ID = r"^[A-Za-z0-9._:@\-]{1,128}$"
 SOURCE_VARIANTS: dict[str, tuple[str, ...]] = {
     "dingtalk": ("chat", "scene"),
     "wecom": ("customer", "internal"),
+    "feishu": ("user_id", "open_id"),
 }
 
 
@@ -47,9 +48,17 @@ class SnapshotSource(BaseModel):
     secret_name: str | None = Field(
         None, description="Secrets Manager name (under SECRETS_PREFIX) of the app credentials (JSON)"
     )
-    variant: str | None = Field(None, description="dingtalk: chat | scene; wecom: customer | internal")
+    variant: str | None = Field(
+        None, description="dingtalk: chat | scene; wecom: customer | internal; feishu: user_id | open_id"
+    )
     base_url: HttpUrl | None = Field(None, description="API endpoint; the platform's public one by default")
-    lookback_days: int = Field(30, ge=1, le=400, description="messages of this many days are pulled")
+    lookback_days: int | None = Field(
+        None,
+        ge=1,
+        le=3650,
+        description="days of messages (and files shared in them) to pull; default twice the longer of "
+        "the group policy's inactive_days and stale_file_days, never less than that longer one plus a day",
+    )
     drop_prefix: str | None = Field(
         None,
         description="dingtalk/wecom: S3 prefix of dropped message records; default drops/{tenant}/{group}/",
@@ -117,6 +126,15 @@ class GroupRegistration(BaseModel):
     platform: Literal["dingtalk", "wecom", "feishu", "slack", "generic"]
     kind: str = "other"
     name: str | None = None
+    # What a platform cannot say about its group, given to pulled snapshots (SNAPSHOT_FORMAT's
+    # group fields of the same names).
+    department: str | None = Field(None, description="the department the group belongs to")
+    exempt_member_ids: list[str] = Field(
+        default_factory=list, description="members exempt from inactivity checks (e.g. leaders)"
+    )
+    allowed_external_ids: list[str] = Field(
+        default_factory=list, description="outside members approved for this group"
+    )
     source: SnapshotSource = Field(default_factory=SnapshotSource)
     notice: NoticeChannel = Field(default_factory=NoticeChannel)
     policy_overrides: dict[str, Any] = Field(

@@ -4,7 +4,9 @@ A delivery claims ``NOTICE#{audit_id}`` in the table first (a conditional write 
 lease), sends, then records the outcome and sets ``notified_at`` on the findings it told
 about. A redelivered message finds the claim ``sent`` and does nothing. (Only a crash between
 the platform accepting the message and the outcome being recorded can repeat a notice, once
-the lease has run out.)
+the lease has run out.) A digest the platform takes in several parts records each part it
+accepted, so a retry after a failed part resumes there instead of repeating the group's
+earlier parts.
 """
 
 from __future__ import annotations
@@ -43,8 +45,13 @@ def deliver(message: NoticeMessage, deps: NotifierDeps) -> str:
     if message.channel.dry_run:
         deps.store.finish_notice(tenant, group, audit_id, "dry_run", deps.clock(), message.text)
         return "dry_run"
+
+    def part_sent(count: int) -> None:
+        deps.store.record_notice_part(tenant, group, audit_id, count)
+
     try:
-        detail = deps.channel_for(message).send(message)
+        resume_from = deps.store.notice_parts_sent(tenant, group, audit_id)
+        detail = deps.channel_for(message).send(message, resume_from=resume_from, on_part=part_sent)
     except DeliveryError as exc:
         deps.store.finish_notice(tenant, group, audit_id, "failed", deps.clock(), str(exc))
         if exc.retryable:

@@ -52,23 +52,27 @@ def notifier_deps() -> Any:
     from groupaudit.pipeline.notify import NotifierDeps
 
     settings = load_settings()
+    table = store(settings)
     return NotifierDeps(
-        store=store(settings), channel_for=lambda message: channel_for(message, settings), clock=now
+        store=table, channel_for=lambda message: channel_for(message, settings, table), clock=now
     )
 
 
-def channel_for(message: Any, settings: Settings) -> Any:
+def channel_for(message: Any, settings: Settings, table: Any = None) -> Any:
+    """The notice's channel; a platform robot is paced through ``table`` (shared by every
+    notifier) when one is given."""
     from groupaudit.pipeline.channels import ConsoleChannel, WebhookChannel
 
     if message.channel.type == "console":
         return ConsoleChannel()
     if message.channel.type in ("dingtalk", "wecom", "feishu", "slack"):
+        from groupaudit.notifiers.pacing import Pacer
         from groupaudit.notifiers.robots import robot_for
 
         name = message.channel.secret_name
-        return robot_for(
-            message.channel.type, str(message.channel.url), secret(settings, name) if name else None
-        )
+        url = str(message.channel.url)
+        pacer = Pacer(table, message.channel.type, url) if table is not None else None
+        return robot_for(message.channel.type, url, secret(settings, name) if name else None, pacer=pacer)
     return WebhookChannel(str(message.channel.url), secret(settings, message.channel.secret_name))
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 import yaml
 
 from groupaudit.adapters import s3
@@ -91,7 +92,7 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
         directory, policy_data = _tenant_inputs(tenant, deps)
         policies = _policies(policy_data, registration, tenant)
         ids = _id_map(tenant, registration.platform, deps)
-        snapshot = _snapshot(registration, deps, ids)
+        snapshot = _snapshot(registration, deps, ids, policies)
     except (InputError, s3.ObjectMissing) as exc:
         return finish("failed", error=_reason(exc))
     except PlatformError as exc:
@@ -151,9 +152,9 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
     )
 
 
-def _snapshot(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap) -> Snapshot:
+def _snapshot(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap, policies: PolicySet) -> Snapshot:
     if registration.source.type != "s3":
-        return _pull(registration, deps, ids)
+        return _pull(registration, deps, ids, lookback_days(registration, policies))
     key = registration.snapshot_key()
     source = f"s3://{deps.settings.snapshot_bucket}/{key}"
     snapshot = decode_snapshot(s3.get_bytes(deps.settings.snapshot_bucket, key, deps.s3), source)
@@ -171,7 +172,18 @@ def _snapshot(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap) -> 
     return snapshot
 
 
-def _pull(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap) -> Snapshot:
+def lookback_days(registration: GroupRegistration, policies: PolicySet) -> int:
+    """How many days of messages a pull reads. Inactivity and file staleness look back
+    ``inactive_days`` and ``stale_file_days``: a shorter window would make everyone silent
+    before it look inactive, so the window is never shorter than the longer of the two plus a
+    day; by default it is twice that (files are often only seen in the messages sharing them)."""
+    policy = policies.for_group(registration.kind, registration.group_id)
+    needed = max(policy.rule("inactive_member").inactive_days, policy.rule("stale_file").stale_file_days)
+    wanted = registration.source.lookback_days or 2 * needed
+    return max(wanted, needed + 1)
+
+
+def _pull(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap, days: int) -> Snapshot:
     """Pulls the group from its platform (DingTalk and WeCom messages from the dropped records)."""
     from groupaudit.connectors.base import NoDrops, PullRequest, S3Drops, pull_snapshot
 
@@ -190,7 +202,7 @@ def _pull(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap) -> Snap
         group_id=registration.group_id,
         chat_id=source.chat_id or registration.group_id,
         taken_at=now,
-        since=now - timedelta(days=source.lookback_days),
+        since=now - timedelta(days=days),
         credentials=_credentials(source.secret_name, platform, deps),
         base_url=str(source.base_url).rstrip("/") if source.base_url else None,
         kind=registration.kind,
@@ -199,7 +211,17 @@ def _pull(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap) -> Snap
         ids=ids,
         drops=drops,
     )
-    return pull_snapshot(request, request.http(**deps.http_options))
+    snapshot = pull_snapshot(request, request.http(**deps.http_options))
+    # what the platform cannot say about its group comes from the registration
+    known = {
+        "department": registration.department,
+        "exempt_member_ids": registration.exempt_member_ids or None,
+        "allowed_external_ids": registration.allowed_external_ids or None,
+    }
+    given = {name: value for name, value in known.items() if value is not None}
+    if not given:
+        return snapshot
+    return msgspec.structs.replace(snapshot, group=msgspec.structs.replace(snapshot.group, **given))
 
 
 def _credentials(name: str, platform: str, deps: WorkerDeps) -> dict[str, str]:

@@ -1,0 +1,227 @@
+"""The worker pulling groups from their platforms (loopback peers over real HTTP, moto for AWS):
+a whole pull is audited, a pull that fails half-way fails the run and keeps what was stored,
+a platform that rate limits is retried through SQS, credentials never leak."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from groupaudit.connectors.http import PlatformError
+from groupaudit.loading import load_snapshot
+from groupaudit.local.peers import wecom as wecom_peer
+from groupaudit.local.peers.feishu import FeishuPeer, feishu_error, open_id_of, rate_limited
+from groupaudit.pipeline import runtime
+from groupaudit.pipeline.models import AuditMessage, GroupRegistration
+from groupaudit.pipeline.worker import WorkerDeps, audit_group
+from kit import TENANT
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)  # = 18:00 in Shanghai, the samples' taken_at
+RD = load_snapshot(TENANT / "snapshots" / "rd.json")
+VIP = load_snapshot(TENANT / "snapshots" / "operations-vip.json")
+
+
+def _deps(settings, store, s3, sqs, waits: list[float], now: datetime = NOW) -> WorkerDeps:
+    return WorkerDeps(
+        settings=settings,
+        store=store,
+        s3=s3,
+        sqs=sqs,
+        clock=lambda: now,
+        secret=lambda name: runtime.secret(settings, name),
+        http_options={"sleep": waits.append},
+    )
+
+
+def _message(group: str) -> AuditMessage:
+    return AuditMessage(
+        tenant_id="acme", group_id=group, audit_id=uuid.uuid4().hex, trigger="manual", requested_at=NOW
+    )
+
+
+def _open_findings(store, group: str) -> set[tuple[str, str]]:
+    items, _ = store.list_findings("acme", group, "open", 100, None)
+    return {(item["rule"], item["subject_id"]) for item in items}
+
+
+@pytest.fixture
+def feishu(seeded, store, s3, settings):
+    """grp-rd registered to be pulled from a Feishu peer holding it, with open ids only (the
+    tenant's app has no employee-id scope) and an id map back to the directory."""
+    backup = (TENANT / "backups" / "服务器扩容方案 2026-11-13 赵敏.docx").read_bytes()
+    with FeishuPeer.from_snapshot(RD, contents={"f-rd-scale": backup}, message_page_size=3) as peer:
+        runtime.client("secretsmanager").create_secret(
+            Name="groupaudit/tenants/acme/feishu-app",
+            SecretString=json.dumps({"app_id": peer.app_id, "app_secret": peer.app_secret}),
+        )
+        idmap = {"feishu": {open_id_of(m.id): m.id for m in RD.members if not m.is_bot}}
+        s3.put_object(
+            Bucket=settings.snapshot_bucket, Key="tenants/acme/idmap.json", Body=json.dumps(idmap).encode()
+        )
+        registration = next(r for r in seeded if r.group_id == "grp-rd")
+        store.put_group(
+            GroupRegistration.model_validate(
+                {
+                    **registration.model_dump(exclude={"source"}),
+                    "department": "研发部",
+                    "source": {
+                        "type": "feishu",
+                        "chat_id": peer.chat_id,
+                        "secret_name": "tenants/acme/feishu-app",
+                        "variant": "open_id",
+                        "base_url": peer.url,
+                    },
+                }
+            )
+        )
+        yield peer
+
+
+def test_a_group_pulled_from_feishu_is_audited_and_noticed_in_feishu_ids(feishu, settings, store, s3, sqs):
+    # WHEN the worker audits grp-rd, pulled page by page from Feishu
+    waits: list[float] = []
+    outcome = audit_group(_message("grp-rd"), _deps(settings, store, s3, sqs, waits))
+    # THEN it succeeded on the whole group: every message page was read
+    assert outcome.status == "succeeded", outcome.error
+    pages = feishu.requests("/open-apis/im/v1/messages")
+    assert len(pages) >= 3 and pages[-1].arg("page_token")
+    # AND the findings are those of the group (directory ids, through the id map); Feishu keeps
+    # no file expiry, so the expired duty roster is the one finding it cannot show
+    assert _open_findings(store, "grp-rd") == {("overdue_reply", "u-zhou"), ("stale_file", "f-rd-api")}
+    # AND the notice mentions people by the ids Feishu knows them by (open ids)
+    (notice,) = [
+        json.loads(m["Body"])
+        for m in sqs.receive_message(QueueUrl=settings.notice_queue_url, MaxNumberOfMessages=10)["Messages"]
+    ]
+    assert notice["mention_ids"] and all(m.startswith("ou_") for m in notice["mention_ids"])
+    assert open_id_of("u-zhou") in notice["mention_ids"]
+
+
+def test_a_pull_failing_half_way_fails_the_run_and_keeps_the_stored_findings(
+    feishu, settings, store, s3, sqs
+):
+    # GIVEN grp-rd audited once
+    waits: list[float] = []
+    assert audit_group(_message("grp-rd"), _deps(settings, store, s3, sqs, waits)).status == "succeeded"
+    before = _open_findings(store, "grp-rd")
+    # WHEN a day later Feishu refuses the second page of messages (the scope was withdrawn)
+    served = len(feishu.requests("/open-apis/im/v1/messages"))
+    feishu.fail_on(
+        "/open-apis/im/v1/messages",
+        feishu_error(99991672, "Access denied. One of the following scopes is required: [im:message]"),
+        after=served + 1,
+    )
+    message = _message("grp-rd")
+    outcome = audit_group(message, _deps(settings, store, s3, sqs, waits, NOW + timedelta(days=1)))
+    # THEN the run failed with Feishu's code and message, naming no secret...
+    assert outcome.status == "failed"
+    assert "99991672" in outcome.error and "im:message" in outcome.error
+    run = store.get_run("acme", "grp-rd", message.audit_id)
+    assert run["status"] == "failed" and run["error"] == outcome.error
+    for secret in (feishu.app_secret, *feishu.tokens_issued):
+        assert secret not in outcome.error
+    # ... and nothing was audited from half a group: the stored findings are as they were
+    assert _open_findings(store, "grp-rd") == before
+
+
+def test_a_rate_limiting_platform_is_retried_by_sqs_then_recorded_on_the_last_receive(
+    feishu, settings, store, s3, sqs
+):
+    # GIVEN Feishu answering "too many requests" to every members call
+    feishu.script("/open-apis/im/v1/chats/" + feishu.chat_id + "/members", *[rate_limited(reset_s=1)] * 20)
+    waits: list[float] = []
+    message = _message("grp-rd")
+    # WHEN the first receive of the message gives up after the HTTP layer's own retries
+    with pytest.raises(PlatformError) as raised:
+        audit_group(message, _deps(settings, store, s3, sqs, waits), receive_count=1)
+    # THEN it raises (SQS delivers it again later) and no run is recorded yet
+    assert raised.value.retryable is True
+    assert waits and all(w == 1.0 for w in waits)
+    assert store.get_run("acme", "grp-rd", message.audit_id) is None
+    # AND on the last receive the run is recorded as failed, with the platform's answer
+    outcome = audit_group(message, _deps(settings, store, s3, sqs, waits), receive_count=3)
+    assert outcome.status == "failed"
+    assert outcome.error.startswith("feishu: GET /open-apis/im/v1/chats/")
+    assert "rate limited" in outcome.error
+
+
+def test_wrong_credentials_fail_the_run_with_the_platforms_message_only(feishu, settings, store, s3, sqs):
+    # GIVEN the stored app secret was rotated on Feishu's side
+    runtime.client("secretsmanager").put_secret_value(
+        SecretId="groupaudit/tenants/acme/feishu-app",
+        SecretString=json.dumps({"app_id": feishu.app_id, "app_secret": "an-old-secret-value"}),
+    )
+    runtime.reset()  # a new container: the cached secret is gone
+    # WHEN the worker audits grp-rd
+    outcome = audit_group(_message("grp-rd"), _deps(settings, store, s3, sqs, []))
+    # THEN the run failed, saying so, without the secret
+    assert outcome.status == "failed"
+    assert outcome.error.startswith("feishu: ") and "an-old-secret-value" not in outcome.error
+
+
+def test_a_malformed_credentials_secret_is_named_not_shown(feishu, settings, store, s3, sqs):
+    runtime.client("secretsmanager").put_secret_value(
+        SecretId="groupaudit/tenants/acme/feishu-app", SecretString="app_secret=hunter2"
+    )
+    runtime.reset()
+    outcome = audit_group(_message("grp-rd"), _deps(settings, store, s3, sqs, []))
+    assert outcome.status == "failed"
+    assert json.loads(outcome.error) == {
+        "source": "secret groupaudit/tenants/acme/feishu-app",
+        "problems": ["(document): expected a JSON object of strings with app_id, app_secret"],
+    }
+
+
+@pytest.mark.parametrize("registered_exemptions", [False, True])
+def test_a_wecom_group_is_pulled_with_its_archive_records_from_s3(
+    seeded, settings, store, s3, sqs, registered_exemptions
+):
+    # GIVEN the VIP customer group in WeCom, its archive records dropped in S3, and the
+    # registration (which may carry what WeCom cannot: who is exempt, which outsiders are approved)
+    ids = wecom_peer.platform_ids(VIP)
+    records = wecom_peer.archive_records(VIP)
+    for number, start in enumerate(range(0, len(records), 2)):
+        body = "\n".join(json.dumps(r, ensure_ascii=False) for r in records[start : start + 2])
+        s3.put_object(
+            Bucket=settings.snapshot_bucket,
+            Key=f"drops/acme/grp-ops-vip/{number:04d}.jsonl",
+            Body=body.encode(),
+        )
+    s3.put_object(
+        Bucket=settings.snapshot_bucket,
+        Key="tenants/acme/idmap.json",
+        Body=json.dumps({"wecom": {w: m for m, w in ids.items() if w != m}}).encode(),
+    )
+    with wecom_peer.WeComPeer.from_snapshot(VIP) as peer:
+        runtime.client("secretsmanager").create_secret(
+            Name="groupaudit/tenants/acme/wecom-app", SecretString=json.dumps(peer.credentials())
+        )
+        registration = next(r for r in seeded if r.group_id == "grp-ops-vip")
+        known = (
+            {"exempt_member_ids": ["u-head-mkt"], "allowed_external_ids": ["ext-cust-1", "ext-cust-2"]}
+            if registered_exemptions
+            else {}
+        )
+        store.put_group(
+            GroupRegistration.model_validate(
+                {
+                    **registration.model_dump(exclude={"source"}),
+                    **known,
+                    "source": {
+                        "type": "wecom",
+                        "secret_name": "tenants/acme/wecom-app",
+                        "base_url": peer.url,
+                    },
+                }
+            )
+        )
+        # WHEN the worker audits it
+        outcome = audit_group(_message("grp-ops-vip"), _deps(settings, store, s3, sqs, []))
+    # THEN members came from WeCom and messages from every dropped object
+    assert outcome.status == "succeeded", outcome.error
+    found = _open_findings(store, "grp-ops-vip")
+    # AND the exempt owner is flagged as inactive only when the registration does not say so
+    assert (("inactive_member", "u-head-mkt") in found) is not registered_exemptions
