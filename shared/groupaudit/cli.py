@@ -179,7 +179,7 @@ def _add_pull_parser(commands: argparse._SubParsersAction) -> None:
         metavar="FILE",
         required=True,
         help="JSON file of the app credentials (slack: token; feishu/dingtalk: app_id|app_key, "
-        "app_secret; wecom: corp_id, secret)",
+        "app_secret (dingtalk: optional operator_union_id); wecom: corp_id, secret)",
     )
     pull.add_argument("--out", metavar="FILE", required=True, help="where to write the snapshot (JSON)")
     pull.add_argument("--group", metavar="GROUP_ID", help="our id of the group (default: CHAT_ID)")

@@ -19,13 +19,27 @@ def test_scheduled_audit_of_the_sample_tenant_end_to_end():
     out = io.StringIO()
     # WHEN the local main job runs (server, resources from the template, seed, schedule, drain)
     result = run_demo(out=out)
-    # THEN every group was audited, findings stored, and one notice per group with findings posted
+    # THEN every group was audited, findings stored, and one notice per group with findings
+    # posted to its platform's robot, which checked the signature and took it
     text = out.getvalue()
-    assert result == {"groups": 7, "findings": 17, "notices": 6}
+    assert result == {"groups": 7, "findings": 17, "notices": 6, "delivered": 6, "refused": 0}
     assert "scheduler: 7 audit(s) queued" in text
     assert "audit worker: 7 handled, 0 failed" in text
-    assert text.count("[notice → acme/") == 6
-    assert "[notice → acme/grp-weekly]" not in text  # the clean group gets no notice
+    robots = [
+        line.split("]")[0] + "]"
+        for line in text.splitlines()
+        if line.startswith("[") and " robot of " in line
+    ]
+    assert sorted(robots) == [
+        "[dingtalk robot of grp-company]",
+        "[dingtalk robot of grp-mgmt]",
+        "[dingtalk robot of grp-sales]",
+        "[feishu robot of grp-rd]",
+        "[wecom robot of grp-ops-vip]",
+        "[wecom robot of grp-proj-xinghe]",
+    ]  # the clean group (grp-weekly, on Slack) gets no notice
+    assert "[dingtalk robot of grp-sales] @u-head-sales @u-wang @u-zhang" in text
+    assert "【群规审计】销售部工作群 · 2026-11-20 18:00" in text
     assert "-- acme/grp-weekly: succeeded, 0 open finding(s)" in text
     assert "-- acme/grp-sales: succeeded, 5 open finding(s)" in text
     # AND the server is gone and the environment restored

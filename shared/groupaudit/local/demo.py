@@ -2,8 +2,10 @@
 
 moto's server on 127.0.0.1 → resources from template.yaml → the sample tenant registered and
 its snapshots dropped in the bucket → the scheduler handler with events/scheduled.json → the
-audit queue drained through the worker → the notice queue through the notifier (console
-channel: the notices print as they are delivered) → the findings read back from DynamoDB.
+audit queue drained through the worker → the notice queue through the notifier, which posts
+each group's digest to its platform's robot (DingTalk signed, WeCom, Feishu signed, Slack) on a
+loopback peer that checks signatures and rates as the platforms do → what the robots received
+and the findings read back from DynamoDB.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from pathlib import Path
 from typing import IO
 
 from groupaudit.local.invoke import LambdaContext, drain, load_handler
+from groupaudit.local.peers.robots import RobotPeer
 from groupaudit.local.seed import seed_tenant
 from groupaudit.local.stack import ROOT, local_stack
 from groupaudit.pipeline import runtime
+from groupaudit.pipeline.models import GroupRegistration, NoticeChannel
 from groupaudit.settings import load_settings
 
 SAMPLE = ROOT / "events" / "sample-tenant"
@@ -26,7 +30,7 @@ SCHEDULED_EVENT = ROOT / "events" / "scheduled.json"
 
 def run_demo(tenant_dir: Path = SAMPLE, out: IO[str] | None = None) -> dict[str, int]:
     out = out or sys.stdout
-    with local_stack() as stack:
+    with local_stack() as stack, RobotPeer() as robots:
         settings = load_settings()
         store = runtime.store(settings)
         sqs, s3_client = runtime.client("sqs"), runtime.client("s3")
@@ -39,16 +43,31 @@ def run_demo(tenant_dir: Path = SAMPLE, out: IO[str] | None = None) -> dict[str,
             snapshot_bucket=settings.snapshot_bucket,
             backup_bucket=settings.backup_bucket,
         )
-        out.write(f"{len(groups)} group(s) registered from {tenant_dir}\n\n")
+        channels = [_robot_channel(g, robots) for g in groups]
+        store.put_groups(
+            [g.model_copy(update={"notice": channel}) for g, channel in zip(groups, channels, strict=True)]
+        )
+        out.write(
+            f"{len(groups)} group(s) registered from {tenant_dir}, notices to robots on {robots.url}\n\n"
+        )
         event = json.loads(SCHEDULED_EVENT.read_text(encoding="utf-8"))
         fanned = load_handler("scheduler")(event, LambdaContext("scheduler"))
         out.write(f"scheduler: {fanned['groups']} audit(s) queued\n")
         audits = drain(sqs, settings.audit_queue_url, load_handler("audit_worker"), "audit_worker")
         out.write(f"audit worker: {audits['handled']} handled, {audits['failed']} failed\n\n== notices ==\n")
         out.flush()
-        with contextlib.redirect_stdout(out):  # the console channel posts to stdout
+        with contextlib.redirect_stdout(out):  # a console channel would post to stdout
             notices = drain(sqs, settings.notice_queue_url, load_handler("notifier"), "notifier")
-        out.write(f"notifier: {notices['handled']} delivered, {notices['failed']} failed\n\n== findings ==\n")
+        for message in robots.delivered:
+            mentions = " ".join(f"@{m}" for m in message.mentions)
+            out.write(f"[{message.platform} robot of {message.robot}] {mentions}\n{message.text}\n\n")
+        for platform, robot, answer in robots.refused:
+            out.write(f"[{platform} robot of {robot}] REFUSED: {answer}\n")
+        out.write(
+            f"notifier: {notices['handled']} handled, {notices['failed']} failed; "
+            f"the robots received {len(robots.delivered)} message(s), refused {len(robots.refused)}\n"
+            "\n== findings ==\n"
+        )
         total = 0
         for tenant, audit_id in fanned["audits"].items():
             audit = store.get_audit(tenant, audit_id)
@@ -62,4 +81,35 @@ def run_demo(tenant_dir: Path = SAMPLE, out: IO[str] | None = None) -> dict[str,
                     summary = item["finding"]["summary"]
                     out.write(f"   [{item['severity']}] {item['rule']}/{item['kind']} {summary}\n")
         out.write(f"\n{len(groups)} group(s) audited, {total} open finding(s) stored.\n")
-        return {"groups": len(groups), "findings": total, "notices": notices["handled"]}
+        return {
+            "groups": len(groups),
+            "findings": total,
+            "notices": notices["handled"],
+            "delivered": len(robots.delivered),
+            "refused": len(robots.refused),
+        }
+
+
+def _robot_channel(group: GroupRegistration, robots: RobotPeer) -> NoticeChannel:
+    """The group's notices go to a robot of its platform on the peer, named after the group;
+    DingTalk and Feishu robots are signed, their secrets kept in Secrets Manager."""
+    name = group.group_id
+    if group.platform in ("dingtalk", "feishu"):
+        secret = f"demo-{group.platform}-secret-{name}"
+        secret_name = f"tenants/{group.tenant_id}/{group.platform}-robot-{name}"
+        settings = load_settings()
+        runtime.client("secretsmanager").create_secret(
+            Name=f"{settings.secrets_prefix}{secret_name}", SecretString=secret
+        )
+        if group.platform == "dingtalk":
+            robots.dingtalk[name] = secret
+            return NoticeChannel(type="dingtalk", url=robots.dingtalk_url(name), secret_name=secret_name)
+        robots.feishu[name] = secret
+        return NoticeChannel(type="feishu", url=robots.feishu_url(name), secret_name=secret_name)
+    if group.platform == "wecom":
+        robots.wecom.add(name)
+        return NoticeChannel(type="wecom", url=robots.wecom_url(name))
+    if group.platform == "slack":
+        robots.slack.add(name)
+        return NoticeChannel(type="slack", url=robots.slack_url(name))
+    return NoticeChannel()
