@@ -197,7 +197,24 @@ class _Robot(ABC):
         self, notice: NoticeMessage, *, resume_from: int = 0, on_part: Callable[[int], None] | None = None
     ) -> str:
         parts, send_one = self._plan(notice)
-        return _send_parts(parts, send_one, self.platform, self.pacer, min(resume_from, len(parts)), on_part)
+        try:
+            return _send_parts(
+                parts, send_one, self.platform, self.pacer, min(resume_from, len(parts)), on_part
+            )
+        except DeliveryError as exc:
+            exc.args = (self._redact(str(exc)),)  # a platform may echo the token it refused
+            raise
+
+    def _redact(self, text: str) -> str:
+        """Hides the robot's secret and the tokens its URL carries (query values, the hook path)."""
+        split = urllib.parse.urlsplit(self.url)
+        tokens = [value for values in urllib.parse.parse_qs(split.query).values() for value in values]
+        tokens += [segment for segment in split.path.split("/") if len(segment) >= 16]
+        if self._secret:
+            tokens.append(self._secret.decode() if isinstance(self._secret, bytes) else self._secret)
+        for token in sorted((t for t in tokens if len(t) >= 6), key=len, reverse=True):
+            text = text.replace(token, "***")
+        return text
 
     @abstractmethod
     def _plan(self, notice: NoticeMessage) -> tuple[list[str], Callable[[int, str], None]]:
