@@ -84,21 +84,21 @@ def test_table_has_the_template_keys_gsi_billing_ttl_pitr_and_sse(session, templ
     assert table["SSEDescription"]["Status"] == "ENABLED"
 
 
-def test_queues_redrive_to_the_created_dead_letter_queue_after_three_receives(session, template):
+def test_queues_redrive_to_the_created_dead_letter_queue_after_their_receives(session, template):
     # WHEN the resources are created
     env = create_resources(session, TEMPLATE)
     sqs = session.client("sqs")
-    for queue, dead_letter_queue, env_var in (
-        ("AuditQueue", "AuditDLQ", "AUDIT_QUEUE_URL"),
-        ("NoticeQueue", "NoticeDLQ", "NOTICE_QUEUE_URL"),
+    for queue, dead_letter_queue, env_var, receives in (
+        ("AuditQueue", "AuditDLQ", "AUDIT_QUEUE_URL", 5),
+        ("NoticeQueue", "NoticeDLQ", "NOTICE_QUEUE_URL", 3),
     ):
         attributes = queue_attributes(session, env[env_var])
         dlq_url = sqs.get_queue_url(QueueName=dead_letter_queue)["QueueUrl"]
         dlq_arn = queue_attributes(session, dlq_url)["QueueArn"]
-        # THEN the redrive policy names the DLQ created alongside, after 3 receives
+        # THEN the redrive policy names the DLQ created alongside, after the template's receives
         redrive = json.loads(attributes["RedrivePolicy"])
         assert redrive["deadLetterTargetArn"] == dlq_arn
-        assert int(redrive["maxReceiveCount"]) == 3
+        assert int(redrive["maxReceiveCount"]) == receives
         # AND the template's attributes are applied
         declared = template["Resources"][queue]["Properties"]
         assert attributes["VisibilityTimeout"] == str(declared["VisibilityTimeout"])

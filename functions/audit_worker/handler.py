@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -27,9 +28,29 @@ processor = BatchProcessor(
 )
 
 
+# A record is only started with this much of the invocation left (a platform pull may take
+# minutes); otherwise it goes back to the queue at once for another invocation. The reserve is
+# kept for recording the outcome and answering SQS.
+RECORD_BUDGET_S = 120.0
+RESERVE_S = 15.0
+
+
+class NotStarted(Exception):  # an outcome for the batch, reported as its failure
+    """Too little time left in this invocation to audit the record; it is visible again."""
+
+
 def record_handler(record: AuditRecord, deps: WorkerDeps) -> None:
     from groupaudit.pipeline.worker import audit_group
 
+    time_left = None if deps.deadline is None else deps.deadline - time.monotonic()
+    if deps.records_started and time_left is not None and time_left < RECORD_BUDGET_S:
+        deps.sqs.change_message_visibility(
+            QueueUrl=deps.settings.audit_queue_url,
+            ReceiptHandle=record.receiptHandle,
+            VisibilityTimeout=0,
+        )
+        raise NotStarted(f"{RECORD_BUDGET_S:.0f} s are needed to start a group; given back to the queue")
+    deps.records_started += 1
     message = record.body
     receives = int(record.attributes.get("ApproximateReceiveCount", 1))
     outcome = audit_group(message, deps, receive_count=receives)
@@ -55,6 +76,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     # One set of dependencies per invocation: settings validated once, and what they cache
     # (a tenant's directory and policy) shared by the batch's records.
     deps = runtime.worker_deps()
+    deps.deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - RESERVE_S
     return process_partial_response(
         event=event, record_handler=partial(record_handler, deps=deps), processor=processor, context=context
     )

@@ -26,7 +26,7 @@ class Settings(BaseModel):
     secrets_prefix: str = Field("groupaudit/", alias="SECRETS_PREFIX")
     renotify_days: float = Field(7, ge=0, alias="RENOTIFY_DAYS")
     notice_top: int = Field(10, ge=1, le=50, alias="NOTICE_TOP")
-    max_receive_count: int = Field(3, ge=1, le=1000, alias="MAX_RECEIVE_COUNT")
+    max_receive_count: int = Field(5, ge=1, le=1000, alias="MAX_RECEIVE_COUNT")  # AuditQueue maxReceiveCount
     signature_tolerance_s: int = Field(300, ge=1, le=3600, alias="SIGNATURE_TOLERANCE_S")
 
 

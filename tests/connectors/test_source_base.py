@@ -170,3 +170,24 @@ def test_a_redirect_to_another_host_never_carries_the_token():
         )
     # THEN the other host got neither
     assert answer == {"authorization": None, "x": None}
+
+
+def test_a_pull_never_waits_past_the_invocations_deadline(peer):
+    # GIVEN a platform asking for 10 s, and 5 s left in the invocation
+    import time
+
+    peer.script("/list", json_answer({}, 429, {"Retry-After": "10"}))
+    waits: list[float] = []
+    http = _http(peer, waits, deadline=time.monotonic() + 5)
+    # WHEN we call it
+    with pytest.raises(PlatformError) as raised:
+        http.request("GET", "/list")
+    # THEN it ends now, retryable, without waiting
+    assert waits == [] and raised.value.retryable is True
+    assert str(raised.value) == "demo: GET /list: out of time in this invocation; the pull will be retried"
+    # AND once the time is gone no call starts at all
+    gone = _http(peer, waits, deadline=time.monotonic() - 1)
+    calls = len(peer.received)
+    with pytest.raises(PlatformError):
+        gone.request("GET", "/list")
+    assert len(peer.received) == calls

@@ -255,3 +255,32 @@ def test_a_batch_reads_the_tenant_inputs_once(seeded, sqs, settings, s3, monkeyp
         "tenants/acme/idmap.json",
         "tenants/acme/policy.yaml",
     ]
+
+
+def test_records_an_invocation_has_no_time_for_go_back_to_the_queue_at_once(seeded, sqs, settings, store):
+    # GIVEN three queued groups, and an invocation with 134 s left (the reserve is 15 s, a
+    # record is started only with 120 s to go)
+    from groupaudit.local.invoke import LambdaContext, load_handler
+
+    audit_id = schedule()["audits"]["acme"]
+    messages = [
+        m
+        for m in _audit_messages(sqs, settings)
+        if json.loads(m["Body"])["group_id"] in (SALES, "grp-rd", "grp-mgmt")
+    ]
+    arn = sqs.get_queue_attributes(QueueUrl=settings.audit_queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    context = LambdaContext("audit_worker", timeout_ms=134_000)
+    # WHEN the worker handles them
+    response = load_handler("audit_worker")(sqs_event(messages, arn), context)
+    # THEN the first group was audited, and the two others were not started: reported as
+    # failures and visible on the queue again right away (not after the 30-min visibility)
+    deferred = {f["itemIdentifier"] for f in response["batchItemFailures"]}
+    assert deferred == {m["MessageId"] for m in messages[1:]}
+    first = json.loads(messages[0]["Body"])["group_id"]
+    assert store.get_run("acme", first, audit_id)["status"] == "succeeded"
+    for message in messages[1:]:
+        assert store.get_run("acme", json.loads(message["Body"])["group_id"], audit_id) is None
+    visible = {m["MessageId"] for m in receive_all(sqs, settings.audit_queue_url)}
+    assert deferred <= visible

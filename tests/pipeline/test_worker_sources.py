@@ -142,7 +142,8 @@ def test_a_rate_limiting_platform_is_retried_by_sqs_then_recorded_on_the_last_re
     assert waits and all(w == 1.0 for w in waits)
     assert store.get_run("acme", "grp-rd", message.audit_id) is None
     # AND on the last receive the run is recorded as failed, with the platform's answer
-    outcome = audit_group(message, _deps(settings, store, s3, sqs, waits), receive_count=3)
+    last = settings.max_receive_count
+    outcome = audit_group(message, _deps(settings, store, s3, sqs, waits), receive_count=last)
     assert outcome.status == "failed"
     assert outcome.error.startswith("feishu: GET /open-apis/im/v1/chats/")
     assert "rate limited" in outcome.error

@@ -794,15 +794,7 @@ def _hosts(request: PullRequest, http: Http | None) -> tuple[Http, Http]:
     oapi_http = http or request.http()
     if request.base_url:
         return oapi_http, oapi_http
-    api_http = Http(
-        request.platform,
-        API_BASE,
-        secrets=request.credentials.values(),
-        timeout_s=oapi_http.timeout_s,
-        max_retries=oapi_http.max_retries,
-        max_wait_s=oapi_http.max_wait_s,
-        sleep=oapi_http.sleep,
-    )
+    api_http = oapi_http.sibling(API_BASE, secrets=request.credentials.values())
     return oapi_http, api_http
 
 

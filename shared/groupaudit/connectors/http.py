@@ -6,7 +6,8 @@ One :class:`Http` per platform and pull. It retries what the platform says is wo
 as told but never longer than ``max_wait_s`` in one go, and gives up after ``max_retries``.
 Giving up raises :class:`PlatformError` with ``retryable=True`` so the pipeline can retry the
 whole group later; a refusal (bad credentials, no permission, unknown chat) raises it with
-``retryable=False``.
+``retryable=False``. With a ``deadline`` (the function's time), no call and no wait starts
+that would end after it: the pull ends retryable instead of being killed half-way.
 
 Error texts name the platform, the method and path (never the query string, which may carry
 a token) and the platform's own message, with every secret the caller registered replaced by
@@ -106,6 +107,7 @@ class Http:
         max_retries: int = 4,
         max_wait_s: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: float | None = None,
     ) -> None:
         self.platform = platform
         self.base_url = base_url.rstrip("/")
@@ -113,9 +115,24 @@ class Http:
         self.max_retries = max_retries
         self.max_wait_s = max_wait_s
         self.sleep = sleep
+        self.deadline = deadline  # time.monotonic() after which no call or wait may start
         self._secrets: set[str] = {s for s in secrets if s}
         self.calls = 0  # requests sent, retries included
         self.waited_s = 0.0  # time spent waiting before retries
+
+    def sibling(self, base_url: str, secrets: Iterable[str] = ()) -> Http:
+        """An Http for another host of the same platform, with the same timeouts, retries,
+        sleep and deadline, hiding this one's secrets too."""
+        return Http(
+            self.platform,
+            base_url,
+            secrets=[*self._secrets, *secrets],
+            timeout_s=self.timeout_s,
+            max_retries=self.max_retries,
+            max_wait_s=self.max_wait_s,
+            sleep=self.sleep,
+            deadline=self.deadline,
+        )
 
     def add_secret(self, value: str | None) -> None:
         """Never let ``value`` (a token obtained during the pull) appear in an error text."""
@@ -160,6 +177,7 @@ class Http:
         while True:
             attempt += 1
             wait: float | None
+            self._check_deadline(where, 0.0)
             try:
                 answer = self._send(method, url, data, sent_headers)
             except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -181,8 +199,17 @@ class Http:
                 raise self.fail(
                     f"{reason}; gave up after {attempt} attempt(s)", retryable=True, retry_after_s=wait
                 )
+            self._check_deadline(where, wait)
             self.waited_s += wait
             self.sleep(wait)
+
+    def _check_deadline(self, where: str, wait: float) -> None:
+        """A pull that cannot finish before the function's time runs out ends now, retryable,
+        instead of being killed half-way."""
+        if self.deadline is not None and time.monotonic() + wait > self.deadline:
+            raise self.fail(
+                f"{where}: out of time in this invocation; the pull will be retried", retryable=True
+            )
 
     def default_judge(self, answer: Answer) -> Any:
         if not 200 <= answer.status < 300:

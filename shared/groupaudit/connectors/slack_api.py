@@ -305,15 +305,7 @@ class _Slack:
             return None
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._downloads:
-            self._downloads[origin] = Http(
-                self.http.platform,
-                origin,
-                secrets=[self.token],
-                timeout_s=self.http.timeout_s,
-                max_retries=self.http.max_retries,
-                max_wait_s=self.http.max_wait_s,
-                sleep=self.http.sleep,
-            )
+            self._downloads[origin] = self.http.sibling(origin, secrets=[self.token])
 
         def judge(answer: Answer) -> str | None:
             if answer.status != 200 or len(answer.body) != size:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,14 +25,15 @@ class LambdaContext:
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     log_group_name: str = "local"
     log_stream_name: str = "local"
+    timeout_ms: int = 300_000
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def invoked_function_arn(self) -> str:
         return f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
 
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 300_000
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int(self.timeout_ms - (time.monotonic() - self.started) * 1000))
 
 
 def load_handler(name: str, functions_dir: Path = FUNCTIONS) -> Callable[[dict, Any], Any]:

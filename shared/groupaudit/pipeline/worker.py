@@ -55,6 +55,10 @@ class WorkerDeps:
     id_maps: dict[str, Any] = field(default_factory=dict)  # idmap.json documents by tenant
     # Keyword arguments for the sources' Http (tests pass a recording ``sleep``).
     http_options: dict[str, Any] = field(default_factory=dict)
+    # time.monotonic() by which this invocation must be done with a record (the handler sets it
+    # from the Lambda context); a pull stops, retryable, rather than run past it
+    deadline: float | None = None
+    records_started: int = 0
 
 
 @dataclass(frozen=True)
@@ -211,7 +215,7 @@ def _pull(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap, days: i
         ids=ids,
         drops=drops,
     )
-    snapshot = pull_snapshot(request, request.http(**deps.http_options))
+    snapshot = pull_snapshot(request, request.http(**{"deadline": deps.deadline, **deps.http_options}))
     # what the platform cannot say about its group comes from the registration
     known = {
         "department": registration.department,
