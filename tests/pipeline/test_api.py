@@ -501,6 +501,21 @@ def test_the_registry_round_trip(tenants):
             },
             ["body", "source", "drop_prefix"],
         ),
+        # the Lambda runtime API listens on loopback: a tenant never points a function there
+        (
+            {"notice": {"type": "slack", "url": "http://127.0.0.1:9001/2018-06-01/runtime/init/error"}},
+            ["body", "notice", "url"],
+        ),
+        (
+            {
+                "source": {
+                    "type": "slack",
+                    "secret_name": "tenants/acme/slack",
+                    "base_url": "https://10.0.0.7/api",
+                }
+            },
+            ["body", "source", "base_url"],
+        ),
     ],
 )
 def test_a_registration_may_only_point_at_the_tenants_own_things(tenants, store, fields, loc):
@@ -580,3 +595,25 @@ def test_reads_may_be_repeated_but_writes_may_not(groups, sqs, settings):
     # THEN the read answers twice (status polling), the removal only once
     assert reads == [200, 200]
     assert writes == [204, 401]
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://open.feishu.cn", True),
+        ("https://oapi.dingtalk.com/robot/send?access_token=x", True),
+        ("https://8.8.8.8/hook", True),
+        ("http://open.feishu.cn", False),
+        ("https://localhost/x", False),
+        ("https://127.0.0.1/x", False),
+        ("https://[::1]/x", False),
+        ("https://169.254.169.254/latest", False),
+        ("https://192.168.1.10/x", False),
+        ("https://metadata.google.internal/x", False),
+    ],
+)
+def test_tenant_urls_must_be_public_https(url, allowed):
+    from urllib.parse import urlsplit
+
+    split = urlsplit(url)
+    assert api._public_https(split.scheme, split.hostname) is allowed

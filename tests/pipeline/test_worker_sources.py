@@ -226,3 +226,16 @@ def test_a_wecom_group_is_pulled_with_its_archive_records_from_s3(
     found = _open_findings(store, "grp-ops-vip")
     # AND the exempt owner is flagged as inactive only when the registration does not say so
     assert (("inactive_member", "u-head-mkt") in found) is not registered_exemptions
+
+
+def test_a_registration_naming_a_missing_secret_fails_the_run_saying_so(feishu, settings, store, s3, sqs):
+    runtime.client("secretsmanager").delete_secret(
+        SecretId="groupaudit/tenants/acme/feishu-app", ForceDeleteWithoutRecovery=True
+    )
+    runtime.reset()
+    outcome = audit_group(_message("grp-rd"), _deps(settings, store, s3, sqs, []))
+    assert outcome.status == "failed"
+    assert json.loads(outcome.error) == {
+        "source": "secret groupaudit/tenants/acme/feishu-app",
+        "problems": ["(document): no such secret"],
+    }

@@ -22,6 +22,7 @@ client that wants a fresh audit of the same target sends a new ``Idempotency-Key
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -419,7 +420,8 @@ def register_group(deps: ApiDeps, tenant: str, body: bytes) -> tuple[GroupRegist
     A tenant's registration may only point at that tenant's objects: its snapshot key lies
     under ``snapshots/{tenant}/``, its dropped records under ``drops/{tenant}/`` and its
     secrets (webhook key, app credentials) under ``tenants/{tenant}/``, or a tenant could have
-    another tenant's data audited, or its secret used, on its behalf.
+    another tenant's data audited, or its secret used, on its behalf. Its robot URL and API
+    endpoint are public https URLs: a tenant never makes the functions call their own network.
     """
     registration: GroupRegistration = _parse(GroupRegistration, body)
     _same_tenant(tenant, registration.tenant_id)
@@ -439,11 +441,28 @@ def register_group(deps: ApiDeps, tenant: str, body: bytes) -> tuple[GroupRegist
     drops = f"drops/{tenant}/"
     if registration.source.drop_prefix is not None and not registration.source.drop_prefix.startswith(drops):
         problems.append(_detail(("body", "source", "drop_prefix"), f"must start with {drops}"))
+    for where, url in (("notice", registration.notice.url), ("source", registration.source.base_url)):
+        field = "url" if where == "notice" else "base_url"
+        if url is not None and not _public_https(url.scheme, url.host):
+            problems.append(_detail(("body", where, field), "must be a public https URL"))
     if problems:
         raise InvalidRequest("invalid group registration", problems)
     created = deps.store.get_group(tenant, registration.group_id) is None
     deps.store.put_group(registration)
     return registration, created
+
+
+def _public_https(scheme: str, host: str | None) -> bool:
+    """What the worker and the notifier may be pointed at by a tenant: https to a named host,
+    never loopback or an address of the function's own network (the Lambda runtime API listens
+    on loopback; http to it is only allowed for local runs, from the command line)."""
+    if scheme != "https" or not host or host.lower() in ("localhost", "localhost.localdomain"):
+        return False
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return not host.lower().endswith((".localhost", ".local", ".internal"))
+    return address.is_global
 
 
 def list_groups(deps: ApiDeps, tenant: str) -> GroupList:

@@ -115,7 +115,6 @@ def _secrets_provider(secretsmanager: Any) -> Any:
 def tenant_secret(settings: Settings, tenant: str) -> bytes | None:
     """The tenant's API signing secret (cached five minutes), or None when it has none."""
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-    from botocore.exceptions import ClientError
 
     from groupaudit.pipeline.api import tenant_secret_name
 
@@ -123,9 +122,16 @@ def tenant_secret(settings: Settings, tenant: str) -> bytes | None:
     try:
         value = provider.get(tenant_secret_name(settings, tenant), max_age=300)
     except GetParameterError as exc:
-        # Powertools wraps the SDK error (as the implicit context); only "no such secret" is None.
-        cause = exc.__context__
-        if isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ResourceNotFoundException":
+        if secret_missing(exc):  # only "no such secret" is None
             return None
         raise
     return value if isinstance(value, bytes) else str(value).encode()
+
+
+def secret_missing(exc: BaseException) -> bool:
+    """Whether a secret lookup failed because the secret does not exist (Powertools wraps the
+    SDK's error, as the implicit context)."""
+    from botocore.exceptions import ClientError
+
+    cause = exc.__context__ or exc
+    return isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ResourceNotFoundException"

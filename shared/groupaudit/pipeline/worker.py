@@ -237,7 +237,15 @@ def _credentials(name: str, platform: str, deps: WorkerDeps) -> dict[str, str]:
     if deps.secret is None:
         raise InputError(where, [Problem("", "no secret store configured for platform sources")])
     try:
-        value = json.loads(deps.secret(name))
+        raw = deps.secret(name)
+    except Exception as exc:
+        from groupaudit.pipeline.runtime import secret_missing
+
+        if secret_missing(exc):
+            raise InputError(where, [Problem("", "no such secret")]) from None
+        raise  # throttled or unreachable: SQS retries
+    try:
+        value = json.loads(raw)
     except ValueError:
         value = None
     keys = ", ".join(CREDENTIAL_KEYS[platform])
@@ -335,9 +343,8 @@ def _queue_notice(
         platform=registration.platform,
         channel=registration.notice,
         text=notice.text,
-        mention_ids=[
-            ids.platform_id(member_id) for member_id in notice.mention_ids
-        ],  # as the robot knows them
+        # people are mentioned by the ids their platform knows them by
+        mention_ids=[ids.platform_id(member_id) for member_id in notice.mention_ids],
         findings=list(notice.findings),
         created_at=now,
     )
