@@ -46,6 +46,7 @@ schemas: setup
 bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/pipeline.py
+	$(PY) bench/sources.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .bench .aws-sam
