@@ -199,6 +199,12 @@ def _add_pull_parser(commands: argparse._SubParsersAction) -> None:
     pull.add_argument("--drops", metavar="DIR", help="dingtalk/wecom: folder of the dropped message records")
     pull.add_argument("--idmap", metavar="FILE", help="JSON {platform: {platform id: directory id}}")
     pull.add_argument("--now", metavar="ISO8601", type=_timestamp, help="taken_at (default: now)")
+    pull.add_argument(
+        "--state",
+        metavar="FILE",
+        help="slack/feishu: pull state to build on (only what is new is read) and to update; "
+        "upload it to pulls/TENANT/GROUP.json to seed the worker's incremental pulls",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -434,7 +440,19 @@ def _pull(args: argparse.Namespace) -> int:
         ids=ids,
         drops=FolderDrops(Path(args.drops)) if args.drops else NoDrops(),
     )
-    snapshot = pull_snapshot(request)
+    if args.state:
+        from groupaudit.connectors import incremental
+
+        state_path = Path(args.state)
+        state = incremental.decode_state(state_path.read_bytes()) if state_path.exists() else None
+        snapshot, new_state, was_incremental = incremental.pull(request, None, state)
+        state_path.write_bytes(incremental.encode_state(new_state))
+        print(
+            f"pull: {'incremental' if was_incremental else 'full'}; state written to {state_path}",
+            file=sys.stderr,
+        )
+    else:
+        snapshot = pull_snapshot(request)
     Path(args.out).write_bytes(msgspec.json.format(msgspec.json.encode(snapshot), indent=2) + b"\n")
     _write(_snapshot_line(snapshot, args.out))
     return EXIT_OK

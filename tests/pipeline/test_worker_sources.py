@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from groupaudit.connectors import incremental
+from groupaudit.connectors.base import IdMap, PullRequest, pull_snapshot
 from groupaudit.connectors.http import PlatformError
 from groupaudit.loading import load_snapshot
 from groupaudit.local.peers import wecom as wecom_peer
@@ -239,3 +241,65 @@ def test_a_registration_naming_a_missing_secret_fails_the_run_saying_so(feishu, 
         "source": "secret groupaudit/tenants/acme/feishu-app",
         "problems": ["(document): no such secret"],
     }
+
+
+def test_a_feishu_group_is_pulled_whole_once_then_only_what_is_new(feishu, settings, store, s3, sqs):
+    # GIVEN grp-rd with two months of older messages in Feishu
+    qian = next(u for u in feishu.users if u.user_id == "u-qian")
+    for day in range(3, 63):
+        feishu.post(qian, "text", {"text": f"{day} 天前的进展"}, at=NOW - timedelta(days=day))
+    path = "/open-apis/im/v1/messages"
+    # WHEN it is audited, then a day later again, after one new message
+    first = _message("grp-rd")
+    assert audit_group(first, _deps(settings, store, s3, sqs, [])).status == "succeeded"
+    whole = len(feishu.requests(path))
+    later = NOW + timedelta(days=1)
+    feishu.post(qian, "text", {"text": "今天的进展"}, at=later - timedelta(hours=1))
+    second = _message("grp-rd")
+    assert audit_group(second, _deps(settings, store, s3, sqs, [], later)).status == "succeeded"
+    requests = feishu.requests(path)[whole:]
+    # THEN the first pull read the whole window and the second only the days since, re-reading
+    # the last two days of the first (start_time = the first pull's time - 2 days)
+    assert store.get_run("acme", "grp-rd", first.audit_id)["pull"] == "full"
+    assert store.get_run("acme", "grp-rd", second.audit_id)["pull"] == "incremental"
+    assert whole >= 20 and len(requests) <= 3
+    assert {r.arg("start_time") for r in requests} == {str(int((NOW - timedelta(days=2)).timestamp()))}
+    # AND what it audited is exactly what a whole pull at that time reads
+    state = incremental.decode_state(
+        s3.get_object(Bucket=settings.snapshot_bucket, Key="pulls/acme/grp-rd.json")["Body"].read()
+    )
+    request = PullRequest(
+        platform="feishu",
+        tenant_id="acme",
+        group_id="grp-rd",
+        chat_id=feishu.chat_id,
+        taken_at=later,
+        since=later - timedelta(days=180),
+        credentials={"app_id": feishu.app_id, "app_secret": feishu.app_secret},
+        base_url=feishu.url,
+        kind="department",
+        name=RD.group.name,
+        variant="open_id",
+        ids=IdMap({open_id_of(m.id): m.id for m in RD.members if not m.is_bot}),
+    )
+    whole_now = pull_snapshot(request, request.http(sleep=lambda _: None))
+    assert state.snapshot.messages == whole_now.messages
+    assert sum("天前的进展" in (m.text or "") for m in whole_now.messages) == 60
+    assert state.snapshot.members == whole_now.members
+    assert state.snapshot.files == whole_now.files
+    assert (state.covered_since, state.covered_until) == (request.since, later)
+
+
+def test_a_pull_state_from_another_chat_or_id_map_is_not_built_on(feishu, settings, store, s3, sqs):
+    # GIVEN a pull state, then the group's id map changes (people re-mapped)
+    assert audit_group(_message("grp-rd"), _deps(settings, store, s3, sqs, [])).status == "succeeded"
+    s3.put_object(
+        Bucket=settings.snapshot_bucket,
+        Key="tenants/acme/idmap.json",
+        Body=json.dumps({"feishu": {open_id_of("u-qian"): "u-qian"}}).encode(),
+    )
+    # WHEN it is audited again (a new invocation reads the new map)
+    message = _message("grp-rd")
+    audit_group(message, _deps(settings, store, s3, sqs, [], NOW + timedelta(days=1)))
+    # THEN the whole window was pulled again
+    assert store.get_run("acme", "grp-rd", message.audit_id)["pull"] == "full"

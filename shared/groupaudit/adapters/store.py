@@ -279,7 +279,7 @@ class Store:
             "counts_json": _s(json.dumps(run.get("counts", {}), ensure_ascii=False, sort_keys=True)),
             "expires_at": _n(int((audited + RUN_TTL).timestamp())),
         }
-        for key in ("error", "snapshot_taken_at", "audited_at", "notice"):
+        for key in ("error", "snapshot_taken_at", "audited_at", "notice", "pull"):
             if run.get(key) is not None:
                 item[key] = _s(str(run[key]))
         try:

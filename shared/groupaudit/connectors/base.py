@@ -10,6 +10,7 @@ half a group is ever audited.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import importlib
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -50,6 +51,11 @@ class IdMap:
 
     def __bool__(self) -> bool:
         return bool(self._forward)
+
+    def digest(self) -> str:
+        """Identifies the mapping (a pull state is only reused under the same one)."""
+        canonical = json.dumps(sorted(self._forward.items()), separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def directory_id(self, platform_id: str) -> str:
         return self._forward.get(platform_id, platform_id)

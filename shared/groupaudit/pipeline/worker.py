@@ -96,7 +96,7 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
         directory, policy_data = _tenant_inputs(tenant, deps)
         policies = _policies(policy_data, registration, tenant)
         ids = _id_map(tenant, registration.platform, deps)
-        snapshot = _snapshot(registration, deps, ids, policies)
+        snapshot, pulled = _snapshot(registration, deps, ids, policies)
     except (InputError, s3.ObjectMissing) as exc:
         return finish("failed", error=_reason(exc))
     except PlatformError as exc:
@@ -148,6 +148,7 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
     }
     return finish(
         "succeeded",
+        pull=pulled,
         findings=len(report.findings),
         counts=counts,
         notice=notice,
@@ -156,7 +157,10 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
     )
 
 
-def _snapshot(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap, policies: PolicySet) -> Snapshot:
+def _snapshot(
+    registration: GroupRegistration, deps: WorkerDeps, ids: IdMap, policies: PolicySet
+) -> tuple[Snapshot, str | None]:
+    """The group's snapshot, and how it was pulled (``full``, ``incremental``; None for S3)."""
     if registration.source.type != "s3":
         return _pull(registration, deps, ids, lookback_days(registration, policies))
     key = registration.snapshot_key()
@@ -173,7 +177,7 @@ def _snapshot(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap, pol
                 )
             ],
         )
-    return snapshot
+    return snapshot, None
 
 
 def lookback_days(registration: GroupRegistration, policies: PolicySet) -> int:
@@ -187,9 +191,11 @@ def lookback_days(registration: GroupRegistration, policies: PolicySet) -> int:
     return max(wanted, needed + 1)
 
 
-def _pull(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap, days: int) -> Snapshot:
-    """Pulls the group from its platform (DingTalk and WeCom messages from the dropped records)."""
-    from groupaudit.connectors.base import NoDrops, PullRequest, S3Drops, pull_snapshot
+def _pull(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap, days: int) -> tuple[Snapshot, str]:
+    """Pulls the group from its platform (DingTalk and WeCom messages from the dropped
+    records; Slack and Feishu only what is new since the pull state in ``pulls/``)."""
+    from groupaudit.connectors import incremental
+    from groupaudit.connectors.base import NoDrops, PullRequest, S3Drops
 
     source = registration.source
     platform = source.type
@@ -215,7 +221,16 @@ def _pull(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap, days: i
         ids=ids,
         drops=drops,
     )
-    snapshot = pull_snapshot(request, request.http(**{"deadline": deps.deadline, **deps.http_options}))
+    http = request.http(**{"deadline": deps.deadline, **deps.http_options})
+    bucket = deps.settings.snapshot_bucket
+    state_key = f"pulls/{registration.tenant_id}/{registration.group_id}.json"
+    keeps_state = platform in incremental.INCREMENTAL_PLATFORMS
+    state = (
+        incremental.decode_state(s3.get_optional_bytes(bucket, state_key, deps.s3)) if keeps_state else None
+    )
+    snapshot, new_state, was_incremental = incremental.pull(request, http, state)
+    if keeps_state:
+        s3.put_json(bucket, state_key, incremental.encode_state(new_state), deps.s3)
     # what the platform cannot say about its group comes from the registration
     known = {
         "department": registration.department,
@@ -223,9 +238,9 @@ def _pull(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap, days: i
         "allowed_external_ids": registration.allowed_external_ids or None,
     }
     given = {name: value for name, value in known.items() if value is not None}
-    if not given:
-        return snapshot
-    return msgspec.structs.replace(snapshot, group=msgspec.structs.replace(snapshot.group, **given))
+    if given:
+        snapshot = msgspec.structs.replace(snapshot, group=msgspec.structs.replace(snapshot.group, **given))
+    return snapshot, "incremental" if was_incremental else "full"
 
 
 def _credentials(name: str, platform: str, deps: WorkerDeps) -> dict[str, str]:

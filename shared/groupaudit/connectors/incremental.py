@@ -1,0 +1,146 @@
+"""Incremental pulls: read from the platform only what is new since the last pull.
+
+A daily audit looks back months (``lookback_days``), and Slack and Feishu ration their
+history methods (Slack about 50 calls a minute, one per thread with replies): pulling the
+whole window every day does not fit a function's time for a busy channel
+(docs/BENCHMARKS.md, "Platform pulls"). So after each pull the worker keeps a *pull state*
+(``pulls/{tenant}/{group}.json``): the snapshot it pulled, the window it covers, and what it
+was pulled with (platform, chat, id map). The next pull asks the platform only for the
+messages from ``covered_until - OVERLAP`` on (the source itself looks further back for
+threads still active, as in a full pull), and merges:
+
+- messages: the state's messages inside the new window and before the re-read part, then
+  everything re-read (the overlap is read again whole, so an edit or a recall there is seen);
+- members, group: as the platform says now (a ``joined_at`` only the state knew is kept;
+  bots that posted in the kept messages stay members);
+- files: the platform's, plus the state's files that kept messages share (Feishu lists files
+  only through the messages sharing them).
+
+A state is only used when it was pulled from the same platform and chat with the same id
+map, and it covers the new window's start; anything else makes a full pull. What an
+incremental pull cannot see: an edit or a recall of a message older than the overlap, a reply
+to a thread silent for longer than the source's thread look-back. Such changes leave the
+window with time.
+
+``groupaudit pull ... --state FILE`` reads and writes the same state, so the first pull of a
+channel too busy for one invocation can be made from a machine without time limits and
+uploaded to ``pulls/{tenant}/{group}.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+
+import msgspec
+
+from groupaudit.connectors.base import PullRequest, finish_snapshot, pull_snapshot
+from groupaudit.connectors.http import Http
+from groupaudit.contracts import Snapshot, Timestamp
+
+STATE_VERSION = 1
+OVERLAP = timedelta(days=2)
+INCREMENTAL_PLATFORMS = frozenset({"slack", "feishu"})
+
+
+class PullState(msgspec.Struct, kw_only=True):
+    version: int
+    platform: str
+    chat_id: str
+    ids_digest: str
+    covered_since: Timestamp
+    covered_until: Timestamp
+    snapshot: Snapshot
+
+
+def decode_state(data: bytes | None) -> PullState | None:
+    """The state, or None when there is none or it cannot be read (a full pull then)."""
+    if not data:
+        return None
+    try:
+        state = msgspec.json.decode(data, type=PullState)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return state if state.version == STATE_VERSION else None
+
+
+def encode_state(state: PullState) -> bytes:
+    return msgspec.json.encode(state)
+
+
+def usable(state: PullState | None, request: PullRequest) -> PullState | None:
+    """The state if an incremental pull may build on it for ``request``."""
+    if state is None or request.platform not in INCREMENTAL_PLATFORMS:
+        return None
+    if (state.platform, state.chat_id, state.ids_digest) != (
+        request.platform,
+        request.chat_id,
+        request.ids.digest(),
+    ):
+        return None
+    if state.snapshot.group.id != request.group_id or state.covered_since > request.since:
+        return None
+    if state.covered_until - OVERLAP <= request.since or state.covered_until > request.taken_at:
+        return None
+    return state
+
+
+def pull(
+    request: PullRequest, http: Http | None, state: PullState | None
+) -> tuple[Snapshot, PullState, bool]:
+    """(snapshot of ``request``'s window, the new state, whether it was incremental)."""
+    base = usable(state, request)
+    if base is None:
+        snapshot = pull_snapshot(request, http)
+        incremental = False
+    else:
+        reread_from = base.covered_until - OVERLAP
+        fetched = pull_snapshot(dataclasses.replace(request, since=reread_from), http)
+        merged = merge(base.snapshot, fetched, window_since=request.since, reread_from=reread_from)
+        snapshot = finish_snapshot(merged, request.platform)
+        incremental = True
+    new_state = PullState(
+        version=STATE_VERSION,
+        platform=request.platform,
+        chat_id=request.chat_id,
+        ids_digest=request.ids.digest(),
+        covered_since=request.since,
+        covered_until=request.taken_at,
+        snapshot=snapshot,
+    )
+    return snapshot, new_state, incremental
+
+
+def merge(
+    previous: Snapshot, fetched: Snapshot, *, window_since: datetime, reread_from: datetime
+) -> Snapshot:
+    """The window's snapshot from the previous one's older messages and the re-read part."""
+    fresh = list(fetched.messages or ())
+    fresh_ids = {m.id for m in fresh}
+    kept = [
+        m
+        for m in previous.messages or ()
+        if window_since <= m.sent_at < reread_from and m.id not in fresh_ids
+    ]
+    messages = sorted([*kept, *fresh], key=lambda m: m.sent_at)
+
+    previous_members = {m.id: m for m in previous.members or ()}
+    members = []
+    for member in fetched.members or ():
+        known = previous_members.get(member.id)
+        if member.joined_at is None and known is not None and known.joined_at is not None:
+            members.append(msgspec.structs.replace(member, joined_at=known.joined_at))
+        else:
+            members.append(member)
+    present = {m.id for m in members}
+    kept_senders = {m.sender_id for m in kept}
+    for member_id in sorted(kept_senders - present):
+        known = previous_members.get(member_id)
+        if known is not None and known.is_bot:
+            members.append(known)
+
+    files = list(fetched.files or ())
+    listed = {f.id for f in files}
+    shared = {m.file_id for m in kept if m.file_id}
+    files += [f for f in previous.files or () if f.id in shared and f.id not in listed]
+    return msgspec.structs.replace(fetched, messages=messages, members=members, files=files)
