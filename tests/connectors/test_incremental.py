@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from groupaudit.connectors.base import IdMap, PullRequest
-from groupaudit.connectors.incremental import OVERLAP, PullState, decode_state, encode_state, merge, usable
+from groupaudit.connectors.incremental import OVERLAPS, PullState, decode_state, encode_state, merge, usable
 from groupaudit.contracts import File, Group, Member, Message, Snapshot
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -33,8 +33,8 @@ def test_merge_keeps_older_messages_and_takes_the_reread_part_as_the_platform_sa
     previous = _snapshot(
         [
             _message("old-outside", 200),  # left the window
-            _message("old", 10, file_id="f-old"),
-            _message("bot-said", 9, sender="cli_bot"),
+            _message("old", 20, file_id="f-old"),
+            _message("bot-said", 19, sender="cli_bot"),
             _message("recalled-later", 1),  # in the re-read part: recalled since
             _message("edited-later", 0.5, text="v1"),
         ],
@@ -42,9 +42,9 @@ def test_merge_keeps_older_messages_and_takes_the_reread_part_as_the_platform_sa
             Member(id="u-qian", display_name="钱七", joined_at=joined),
             Member(id="cli_bot", display_name="机器人", is_bot=True),
         ],
-        [File(id="f-old", name="方案.docx", uploaded_at=T0 - timedelta(days=10))],
+        [File(id="f-old", name="方案.docx", uploaded_at=T0 - timedelta(days=20))],
     )
-    reread_from = T0 - OVERLAP
+    reread_from = T0 - OVERLAPS["feishu"]
     now = T0 + timedelta(days=1)
     fetched = _snapshot(
         [_message("edited-later", 0.5, text="v2"), _message("new", -0.5)],
@@ -76,6 +76,7 @@ def _request(**fields) -> PullRequest:
         "tenant_id": "acme",
         "group_id": "grp-rd",
         "chat_id": "oc_1",
+        "variant": "open_id",
         "taken_at": T0 + timedelta(days=1),
         "since": T0 + timedelta(days=1) - timedelta(days=180),
         "credentials": {},
@@ -90,6 +91,7 @@ def _state(**fields) -> PullState:
         "version": 1,
         "platform": "feishu",
         "chat_id": "oc_1",
+        "variant": "open_id",
         "ids_digest": IdMap({"ou_1": "u-qian"}).digest(),
         "covered_since": T0 - timedelta(days=180),
         "covered_until": T0,
@@ -104,6 +106,7 @@ def test_a_state_is_built_on_only_for_the_same_pull_covering_the_window():
     assert usable(decode_state(encode_state(_state())), _request()) is not None
     refused = [
         _request(chat_id="oc_2"),  # another chat
+        _request(variant="user_id"),  # other ids (the state was pulled with open ids)
         _request(ids=IdMap({"ou_1": "u-sun"})),  # another id map
         _request(platform="dingtalk"),  # messages from drops: nothing to save
         _request(since=T0 - timedelta(days=200)),  # a longer window than the state covers

@@ -6,8 +6,9 @@ whole window every day does not fit a function's time for a busy channel
 (docs/BENCHMARKS.md, "Platform pulls"). So after each pull the worker keeps a *pull state*
 (``pulls/{tenant}/{group}.json``): the snapshot it pulled, the window it covers, and what it
 was pulled with (platform, chat, id map). The next pull asks the platform only for the
-messages from ``covered_until - OVERLAP`` on (the source itself looks further back for
-threads still active, as in a full pull), and merges:
+messages from ``covered_until - OVERLAPS[platform]`` on (two days for Slack, whose source
+also looks 14 days further back for thread roots with new replies; fourteen for Feishu, which
+shows a thread only through its root), and merges:
 
 - messages: the state's messages inside the new window and before the re-read part, then
   everything re-read (the overlap is read again whole, so an edit or a recall there is seen);
@@ -16,11 +17,11 @@ threads still active, as in a full pull), and merges:
 - files: the platform's, plus the state's files that kept messages share (Feishu lists files
   only through the messages sharing them).
 
-A state is only used when it was pulled from the same platform and chat with the same id
-map, and it covers the new window's start; anything else makes a full pull. What an
-incremental pull cannot see: an edit or a recall of a message older than the overlap, a reply
-to a thread silent for longer than the source's thread look-back. Such changes leave the
-window with time.
+A state is only used when it was pulled from the same platform, chat and variant with the
+same id map, and it covers the new window's start; anything else makes a full pull. What an
+incremental pull cannot see: an edit or a recall of a message older than the overlap, a new
+reply in a thread whose root is older than about 14 days (16 for Slack). Such changes leave
+the window with time.
 
 ``groupaudit pull ... --state FILE`` reads and writes the same state, so the first pull of a
 channel too busy for one invocation can be made from a machine without time limits and
@@ -39,14 +40,18 @@ from groupaudit.connectors.http import Http
 from groupaudit.contracts import Snapshot, Timestamp
 
 STATE_VERSION = 1
-OVERLAP = timedelta(days=2)
-INCREMENTAL_PLATFORMS = frozenset({"slack", "feishu"})
+# How much of the previous pull is read again. Slack's source also looks 14 days further back
+# for thread roots whose replies are still coming; Feishu lists a thread only through its root
+# in the time range, so its overlap is those 14 days itself.
+OVERLAPS: dict[str, timedelta] = {"slack": timedelta(days=2), "feishu": timedelta(days=14)}
+INCREMENTAL_PLATFORMS = frozenset(OVERLAPS)
 
 
 class PullState(msgspec.Struct, kw_only=True):
     version: int
     platform: str
     chat_id: str
+    variant: str | None = None
     ids_digest: str
     covered_since: Timestamp
     covered_until: Timestamp
@@ -72,15 +77,19 @@ def usable(state: PullState | None, request: PullRequest) -> PullState | None:
     """The state if an incremental pull may build on it for ``request``."""
     if state is None or request.platform not in INCREMENTAL_PLATFORMS:
         return None
-    if (state.platform, state.chat_id, state.ids_digest) != (
+    if (state.platform, state.chat_id, state.variant, state.ids_digest) != (
         request.platform,
         request.chat_id,
+        request.variant,
         request.ids.digest(),
     ):
         return None
     if state.snapshot.group.id != request.group_id or state.covered_since > request.since:
         return None
-    if state.covered_until - OVERLAP <= request.since or state.covered_until > request.taken_at:
+    if (
+        state.covered_until - OVERLAPS[request.platform] <= request.since
+        or state.covered_until > request.taken_at
+    ):
         return None
     return state
 
@@ -94,7 +103,7 @@ def pull(
         snapshot = pull_snapshot(request, http)
         incremental = False
     else:
-        reread_from = base.covered_until - OVERLAP
+        reread_from = base.covered_until - OVERLAPS[request.platform]
         fetched = pull_snapshot(dataclasses.replace(request, since=reread_from), http)
         merged = merge(base.snapshot, fetched, window_since=request.since, reread_from=reread_from)
         snapshot = finish_snapshot(merged, request.platform)
@@ -103,6 +112,7 @@ def pull(
         version=STATE_VERSION,
         platform=request.platform,
         chat_id=request.chat_id,
+        variant=request.variant,
         ids_digest=request.ids.digest(),
         covered_since=request.since,
         covered_until=request.taken_at,
