@@ -4,9 +4,10 @@ For each platform source (Slack Web API, Feishu, DingTalk, WeCom) this builds on
 group, serves it from the platform's loopback peer (shared/groupaudit/local/peers/) at the page
 sizes the source asks for (each the platform's documented maximum: Slack 200 a page on cursor
 methods and 100 on files.list, Feishu 50 messages and 100 members, DingTalk 50 dentries and
-100 members), pulls it with ``groupaudit.connectors.base.pull_snapshot`` as the audit worker
-does (an Http whose sleep is a no-op) in a process of its own, ``--repeat`` times, checks that
-every pulled snapshot is the group, and prints for the fastest pull:
+100 members), pulls it as the audit worker does (``groupaudit.connectors.incremental.pull``
+without a pull state: ``pull_snapshot``; an Http whose sleep is a no-op) in a process of its
+own, ``--repeat`` times, checks that every pulled snapshot is the group, and prints for the
+fastest pull:
 
 - ``messages``, ``members``, ``files`` of the pulled snapshot;
 - ``requests``: HTTP requests the peer received (token calls and file downloads included);
@@ -44,6 +45,28 @@ thread replies, threads, mentions, @all; message times and senders; member ids; 
 and hashes), beyond what the platform cannot carry (WeCom has no threads and one file per file
 message), makes the run exit 1: a benchmark of a broken pull measures nothing.
 
+The next day's pull (Slack and Feishu, the platforms with incremental pulls). The Slack and
+Feishu peers also hold the day after TAKEN_AT (``next_day``: messages / LOOKBACK_DAYS new
+messages of the group's shape, replies going to the day's threads and to those begun the day
+before; the pull at TAKEN_AT does not see them and asks the same requests). After its full
+pull, each pulling process makes the next day's pull as the worker would: ``taken_at`` and
+``since`` a day later (NEXT_DAY), with the full pull's state (encoded and decoded as the worker
+stores it), so it reads only from the state's end minus the platform's overlap on. It tells the
+serving process when each pull is done (a JSON line on standard output, then it waits for a
+line on standard input), so the peer's requests of each are counted apart. Then, not measured,
+it makes a full pull at the same time and compares: messages, members and files must be the
+same, every field, except what a full pull cannot see and the previous pull (checked against
+the group) saw: on Feishu, replies in the window to threads begun before it (a Feishu full pull
+reads a thread only from its root), and files a full pull dates by a later share inside the
+window. Any other difference, a pull that did not use the state, or a full pull without the
+day's messages makes the run exit 1. Printed as a line ``bench: platform=... pull=incremental``
+with ``messages``, ``members``, ``files`` of its snapshot, ``new_messages`` (the day's),
+``requests`` (by method below it), ``wall_s``, ``cpu_s``, ``peer_s`` (of the pull only),
+``state_mb`` (the stored state), ``state_s`` (decoding the state and encoding the new one),
+``est_min_s`` and ``fit_300s_day``: how many messages a day of this shape the group can have
+before the next day's ``est_min_s`` reaches the worker's timeout (all its message calls grow
+with the messages a day); an upper bound.
+
 Usage: python bench/sources.py [--messages 20000] [--platforms slack,feishu,dingtalk,wecom]
        [--reply-share 0.2] [--thread-replies 4] [--repeat 3] [--seed 7] [--stock-peers]
 """
@@ -79,6 +102,8 @@ from groupaudit.local.peers import slack as slack_peer
 PLATFORMS = ("slack", "feishu", "dingtalk", "wecom")
 WORKER_TIMEOUT_S = 300  # template.yaml AuditWorkerFunction Timeout
 TAKEN_AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+NEXT_DAY = timedelta(days=1)  # the incremental pull's taken_at: TAKEN_AT + NEXT_DAY
+INCREMENTAL = ("slack", "feishu")  # connectors.incremental.INCREMENTAL_PLATFORMS
 LOOKBACK_DAYS = 180  # the worker's default: twice the default stale_file_days
 MEMBERS = 200
 MENTION_SHARE = 0.10  # of text messages
@@ -259,19 +284,7 @@ def synthetic(platform: str, shape: Shape) -> Workload:
             counts["file_messages"] += 1
             fields |= {"type": "file", "file_id": files[-1].id}
         else:
-            # mentions are written into the text too: WeCom's archive carries only "@name"
-            words = []
-            if rng.random() < MENTION_ALL_SHARE:
-                fields["mention_all"] = True
-                words.append("@所有人")
-                counts["mention_all"] += 1
-            if rng.random() < MENTION_SHARE:
-                others = [k for k in rng.sample(people, 3) if k != sender][: 1 if rng.random() < 0.75 else 2]
-                fields["mentions"] = tuple(member_id(k) for k in others)
-                words += [f"@{member_name(k)}" for k in others]
-                counts["mentions"] += len(others)
-            words.append(f"update {n} on the rollout plan")
-            fields |= {"type": "text", "text": " ".join(words)}
+            fields |= _text_fields(rng, n, sender, people, counts)
         messages.append(Message(id=message_id, sender_id=member_id(sender), sent_at=sent_at, **fields))
 
     members = [
@@ -306,6 +319,109 @@ def synthetic(platform: str, shape: Shape) -> Workload:
         "mention_all": counts["mention_all"],
     }
     return Workload(platform, snapshot, contents, expected)
+
+
+def _text_fields(rng: Random, n: int, sender: int, people: list[int], counts: Counter[str]) -> dict[str, Any]:
+    """A text message's fields: mentions of one or two members (MENTION_SHARE), of everyone
+    (MENTION_ALL_SHARE), written into the text too: WeCom's archive carries only "@name"."""
+    fields: dict[str, Any] = {}
+    words = []
+    if rng.random() < MENTION_ALL_SHARE:
+        fields["mention_all"] = True
+        words.append("@所有人")
+        counts["mention_all"] += 1
+    if rng.random() < MENTION_SHARE:
+        others = [k for k in rng.sample(people, 3) if k != sender][: 1 if rng.random() < 0.75 else 2]
+        fields["mentions"] = tuple(member_id(k) for k in others)
+        words += [f"@{member_name(k)}" for k in others]
+        counts["mentions"] += len(others)
+    words.append(f"update {n} on the rollout plan")
+    return fields | {"type": "text", "text": " ".join(words)}
+
+
+def next_day(work: Workload, shape: Shape) -> Workload:
+    """The group a day later: ``work``'s messages and files and one day's worth of new ones
+    after TAKEN_AT, shaped as the group's (messages / LOOKBACK_DAYS of them, the same shares of
+    replies, mentions and file messages, new files shared twice). The day's replies go to threads
+    begun that day and to those whose root is in the day before TAKEN_AT: roots with replies
+    already, so that a pull at TAKEN_AT asks the same requests as without the day.
+    ``expected``: the new messages and files."""
+    from groupaudit.contracts import File, Message
+
+    rng = Random(f"{shape.seed}:{shape.messages}:next-day")
+    old, old_files = list(work.snapshot.messages or ()), list(work.snapshot.files or ())
+    day_ms = 86_400_000
+    used: set[int] = set()
+
+    def free(low: int, high: int) -> int:
+        ms = rng.randrange(low, high)
+        while ms in used:
+            ms += 1
+        used.add(ms)
+        return ms
+
+    count = max(1, round(shape.messages / LOOKBACK_DAYS))
+    replies = round(count * shape.reply_share) if work.platform != "wecom" else 0
+    top_ms = sorted(free(60_000, day_ms - 120_000) for _ in range(count - replies))
+    starts = max(1, round(replies / shape.thread_replies)) if replies else 0
+    recent = TAKEN_AT - timedelta(days=1)
+    roots_sent = {m.id: m.sent_at for m in old if m.sent_at >= recent}
+    # (offset from TAKEN_AT in ms of the root, the root's id or its index among the day's top)
+    threads: list[tuple[int, str | int]] = [
+        (round((roots_sent[r] - TAKEN_AT).total_seconds() * 1000), r)
+        for r in sorted({m.thread_id for m in old if m.thread_id} & set(roots_sent))
+    ]
+    threads += [(top_ms[i], i) for i in sorted(rng.sample(range(len(top_ms)), min(starts, len(top_ms))))]
+    chosen = list(range(len(threads) - starts, len(threads)))  # each new thread gets a reply
+    chosen += [rng.randrange(len(threads)) for _ in range(replies - len(chosen))] if threads else []
+    # (ms, thread index or -1, index among the day's top-level messages or -1)
+    events = [(ms, -1, i) for i, ms in enumerate(top_ms)]
+    events += [(free(max(threads[t][0], 0) + 1000, day_ms - 60_000), t, -1) for t in chosen]
+    events.sort()
+    new_root_of = {ref: t for t, (_, ref) in enumerate(threads) if isinstance(ref, int)}
+    plain = [i for i in range(len(top_ms)) if i not in new_root_of]
+    file_tops = set(rng.sample(plain, min(round(count * FILE_MESSAGE_SHARE), len(plain))))
+    people = list(range(1, MEMBERS + 1))
+    weights = [1 / k**0.7 for k in people]
+
+    root_ids = {t: ref for t, (_, ref) in enumerate(threads) if isinstance(ref, str)}
+    messages: list[Message] = []
+    files: list[File] = []
+    contents = dict(work.contents)
+    shares: Counter[str] = Counter()
+    for n, (ms, thread, top_index) in enumerate(events, start=len(old) + 1):
+        message_id = f"{MESSAGE_PREFIX[work.platform]}{n:07d}"
+        sent_at = TAKEN_AT + timedelta(milliseconds=ms)
+        sender = rng.choices(people, weights)[0]
+        fields: dict[str, Any] = {}
+        if thread >= 0:
+            fields["reply_to_id"] = fields["thread_id"] = root_ids[thread]
+        elif top_index in new_root_of:
+            root_ids[new_root_of[top_index]] = message_id
+        if top_index in file_tops:
+            if not files or shares[files[-1].id] == 2:
+                file_id = f"F{len(old_files) + len(files) + 1:05d}"
+                size = rng.randint(*FILE_BYTES)
+                contents[file_id] = _content(shape.seed, file_id, size)
+                files.append(
+                    File(
+                        id=file_id,
+                        name=f"report-{len(old_files) + len(files) + 1:04d}.pdf",
+                        uploaded_at=sent_at,
+                        uploader_id=member_id(sender),
+                        size_bytes=size,
+                        sha256=hashlib.sha256(contents[file_id]).hexdigest(),
+                    )
+                )
+            shares[files[-1].id] += 1
+            fields |= {"type": "file", "file_id": files[-1].id}
+        else:
+            fields |= _text_fields(rng, n, sender, people, Counter())
+        messages.append(Message(id=message_id, sender_id=member_id(sender), sent_at=sent_at, **fields))
+    snapshot = msgspec.structs.replace(
+        work.snapshot, taken_at=TAKEN_AT + NEXT_DAY, messages=[*old, *messages], files=[*old_files, *files]
+    )
+    return Workload(work.platform, snapshot, contents, {"messages": len(messages), "files": len(files)})
 
 
 def _content(seed: int, file_id: str, size: int) -> bytes:
@@ -504,9 +620,12 @@ def serve(
     return peer, spec
 
 
-def pull(platform: str, spec: dict[str, Any]) -> Any:
-    """The pull the worker makes, with an Http that does not sleep."""
-    from groupaudit.connectors.base import FolderDrops, IdMap, NoDrops, PullRequest, pull_snapshot
+def pull(platform: str, spec: dict[str, Any], *, later: timedelta = timedelta(0), state: Any = None) -> Any:
+    """The pull the worker makes (``connectors.incremental.pull``: a full pull without a pull
+    state, else only what is new since it), taken ``later`` than TAKEN_AT, with an Http that
+    does not sleep: (snapshot, the new pull state, whether it was incremental, the Http)."""
+    from groupaudit.connectors import incremental
+    from groupaudit.connectors.base import FolderDrops, IdMap, NoDrops, PullRequest
     from groupaudit.connectors.http import Http
 
     request = PullRequest(
@@ -514,8 +633,8 @@ def pull(platform: str, spec: dict[str, Any]) -> Any:
         tenant_id="bench",
         group_id=GROUP_ID,
         chat_id=CHAT_IDS[platform],
-        taken_at=TAKEN_AT,
-        since=TAKEN_AT - timedelta(days=LOOKBACK_DAYS),
+        taken_at=TAKEN_AT + later,
+        since=TAKEN_AT + later - timedelta(days=LOOKBACK_DAYS),
         credentials=spec["credentials"],
         base_url=spec["base_url"],
         kind="project",
@@ -523,7 +642,7 @@ def pull(platform: str, spec: dict[str, Any]) -> Any:
         drops=FolderDrops(Path(spec["drops"])) if spec["drops"] else NoDrops(),
     )
     http = Http(platform, request.api_base, secrets=spec["credentials"].values(), sleep=lambda _s: None)
-    return pull_snapshot(request, http), http
+    return (*incremental.pull(request, http, state), http)
 
 
 def _method(platform: str, path: str) -> str:
@@ -582,7 +701,7 @@ def same_as_stock(platform: str, seed: int) -> str | None:
             peer, spec = serve(work, Path(tmp), indexed=indexed, page=3)
             url = peer.url  # in Slack's file URLs
             try:
-                snapshot, _ = pull(platform, spec)
+                snapshot, *_ = pull(platform, spec)
             finally:
                 peer.stop()
         encoded = msgspec.json.encode(snapshot).replace(url.encode(), b"PEER")
@@ -645,27 +764,145 @@ def check(work: Workload, pulled: Any) -> list[str]:
 # --- the processes ----------------------------------------------------------------------------
 
 
-def puller(platform: str, shape: Shape) -> dict[str, Any]:
-    """``--pull``: pulls once (the spec from standard input), then checks the snapshot."""
-    spec = json.loads(sys.stdin.read())
+def puller(platform: str, shape: Shape) -> None:
+    """``--pull``: pulls once (the spec from standard input's first line) and checks the
+    snapshot; for Slack and Feishu then the next day's pull with that pull's state, and a full
+    pull at the same time to compare it with (not measured). Each phase is reported as a JSON
+    line on standard output (``full``, ``next``, ``checked``); after ``full`` and ``next`` it
+    waits for a line on standard input, so that the serving process can tell the requests of
+    each phase apart."""
+    from groupaudit.connectors import incremental
+
+    spec = json.loads(sys.stdin.readline())
     rss_before = _memory_kib("VmRSS")
     cpu, started = time.process_time(), time.perf_counter()
-    snapshot, http = pull(platform, spec)
+    snapshot, state, _, http = pull(platform, spec)
     wall_s = time.perf_counter() - started
     cpu_s = time.process_time() - cpu
     rss_after = _memory_kib("VmHWM")
-    problems = check(synthetic(platform, shape), snapshot)  # after the measurement
-    return {
-        "messages": len(snapshot.messages or ()),
-        "members": len(snapshot.members or ()),
-        "files": len(snapshot.files or ()),
-        "wall_s": wall_s,
-        "cpu_s": cpu_s,
-        "rss_mb": (rss_after - rss_before) / 1024,
-        "peak_rss_mb": rss_after / 1024,
-        "retry_waits_s": http.waited_s,
-        "problems": problems,
-    }
+    work = synthetic(platform, shape)
+    problems = check(work, snapshot)  # after the measurement
+    go_on = platform in INCREMENTAL and not problems
+    _report(
+        "full",
+        {
+            "messages": len(snapshot.messages or ()),
+            "members": len(snapshot.members or ()),
+            "files": len(snapshot.files or ()),
+            "wall_s": wall_s,
+            "cpu_s": cpu_s,
+            "rss_mb": (rss_after - rss_before) / 1024,
+            "peak_rss_mb": rss_after / 1024,
+            "retry_waits_s": http.waited_s,
+            "problems": problems,
+        },
+        wait=go_on,
+    )
+    if not go_on:
+        return
+
+    # the next day, as the worker does it: the state read, the pull, the new state written
+    stored = incremental.encode_state(state)
+    coding = time.perf_counter()
+    read = incremental.decode_state(stored)
+    coding_s = time.perf_counter() - coding
+    cpu, started = time.process_time(), time.perf_counter()
+    got, new_state, was_incremental, http = pull(platform, spec, later=NEXT_DAY, state=read)
+    wall_s = time.perf_counter() - started
+    cpu_s = time.process_time() - cpu
+    coding = time.perf_counter()
+    incremental.encode_state(new_state)
+    coding_s += time.perf_counter() - coding
+    _report(
+        "next",
+        {
+            "messages": len(got.messages or ()),
+            "members": len(got.members or ()),
+            "files": len(got.files or ()),
+            "wall_s": wall_s,
+            "cpu_s": cpu_s,
+            "state_mb": len(stored) / 2**20,
+            "state_s": coding_s,
+            "retry_waits_s": http.waited_s,
+        },
+        wait=True,
+    )
+
+    full, *_ = pull(platform, spec, later=NEXT_DAY)
+    day = next_day(work, shape).expected
+    problems = [] if was_incremental else ["the pull state was not used (a full pull was made)"]
+    differs, beyond = same_as_full(platform, got, full, snapshot)
+    problems += differs
+    new = sum(1 for m in full.messages or () if m.sent_at > TAKEN_AT)
+    if new != day["messages"]:
+        problems.append(f"the full pull a day later has {new} of the day's {day['messages']} new messages")
+    _report("checked", {"problems": problems, "beyond_full": beyond, "day": day}, wait=False)
+
+
+def _report(phase: str, figures: dict[str, Any], *, wait: bool) -> None:
+    print(json.dumps({"phase": phase, "wait": wait, **figures}), flush=True)
+    if wait:
+        sys.stdin.readline()
+
+
+def same_as_full(platform: str, got: Any, full: Any, before: Any) -> tuple[list[str], dict[str, int]]:
+    """How the incremental pull's snapshot ``got`` differs from the ``full`` pull's at the same
+    time (messages, members, files: every field), and what it holds beyond what a full pull can
+    see, from the previous pull (``before``, checked against the group) unchanged, by kind:
+
+    - ``replies``: on Feishu, replies in the window to a thread whose root is before it (a
+      Feishu full pull reads a thread only from a root it lists);
+    - ``dated``: files whose upload a full pull dates by their first share inside the window,
+      and the previous pull by an earlier share."""
+    problems: list[str] = []
+    beyond = {"replies": 0, "dated": 0}
+    previous = {part: {x.id: x for x in getattr(before, part) or ()} for part in ("messages", "files")}
+    known = previous["messages"] | {m.id: m for m in full.messages or ()}
+    since = full.taken_at - timedelta(days=LOOKBACK_DAYS)
+
+    def example(i: str) -> str:
+        m = known[i]
+        root = known.get(m.thread_id or "")
+        return f"{i} of {m.sent_at:%Y-%m-%dT%H:%MZ}" + (
+            f", reply to {root.sent_at:%Y-%m-%dT%H:%MZ}" if root else ""
+        )
+
+    for part in ("messages", "members", "files"):
+        mine = {x.id: x for x in getattr(got, part) or ()}
+        theirs = {x.id: x for x in getattr(full, part) or ()}
+        if len(mine) != len(getattr(got, part) or ()):
+            problems.append(f"{part}: the incremental pull has repeated ids")
+        extra = set(mine) - set(theirs)
+        changed = {i for i in set(mine) & set(theirs) if mine[i] != theirs[i]}
+        if part == "messages" and platform == "feishu":
+            replies = {
+                i
+                for i in extra
+                if (root := known.get(mine[i].thread_id or "")) is not None
+                and root.sent_at < since
+                and previous["messages"].get(i) == mine[i]
+            }
+            beyond["replies"], extra = len(replies), extra - replies
+        if part == "files":
+            dated = {
+                i
+                for i in changed
+                if previous["files"].get(i) == mine[i]
+                and mine[i].uploaded_at < theirs[i].uploaded_at
+                and msgspec.structs.replace(
+                    theirs[i], uploaded_at=mine[i].uploaded_at, uploader_id=mine[i].uploader_id
+                )
+                == mine[i]
+            }
+            beyond["dated"], changed = len(dated), changed - dated
+        missing = set(theirs) - set(mine)
+        if extra or missing or changed:
+            some = "; ".join(map(example, sorted(missing)[:2])) if part == "messages" else ""
+            problems.append(
+                f"{part}: {len(extra)} only in the incremental pull, {len(missing)} only in the full "
+                f"pull{f' ({some}, ...)' if some else ''}, {len(changed)} different"
+            )
+    return problems, beyond
 
 
 def _memory_kib(field: str) -> int:
@@ -694,61 +931,122 @@ def _shape_args(shape: Shape) -> list[str]:
     ]
 
 
+def _estimate(platform: str, received: list[Any]) -> dict[str, Any]:
+    """Requests by method and the least time they take at the documented rates."""
+    calls = Counter(_method(platform, r.path) for r in received)
+    rates = RATES[platform]
+    seconds = {m: n / rates[m] for m, n in calls.items() if m in rates}
+    return {
+        "requests": sum(calls.values()),
+        "calls": dict(calls.most_common()),
+        "unrated": sum(n for m, n in calls.items() if m not in rates),
+        "est_min_s": sum(seconds.values()),
+        "message_s": sum(seconds.get(m, 0.0) for m in MESSAGE_METHODS[platform]),
+        "est_by_method_s": {m: round(s, 1) for m, s in sorted(seconds.items(), key=lambda i: -i[1])},
+    }
+
+
+def pulling_process(platform: str, shape: Shape, spec: dict[str, Any], peer: Any, timed: _Timed) -> dict:
+    """Runs one ``--pull`` process against ``peer``: its phases' reports (:func:`puller`), each
+    with the requests the peer received for it (``received``) and the time spent answering
+    them (``peer_s``)."""
+    with tempfile.TemporaryFile("w+") as errors:
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--pull", platform, *_shape_args(shape)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        assert child.stdin is not None and child.stdout is not None
+        phases: dict[str, dict[str, Any]] = {}
+        with contextlib.suppress(BrokenPipeError):
+            child.stdin.write(json.dumps(spec) + "\n")
+            child.stdin.flush()
+        asked, timed.seconds = len(peer.received), 0.0
+        for line in child.stdout:
+            if not line.startswith("{"):
+                continue
+            report = json.loads(line)
+            phase, wait = report.pop("phase"), report.pop("wait")
+            phases[phase] = report | {"peer_s": timed.seconds, "received": peer.received[asked:]}
+            asked, timed.seconds = len(peer.received), 0.0
+            if wait:
+                with contextlib.suppress(BrokenPipeError):
+                    child.stdin.write("\n")
+                    child.stdin.flush()
+        with contextlib.suppress(BrokenPipeError):
+            child.stdin.close()
+        if child.wait() != 0 or "full" not in phases:
+            errors.seek(0)
+            raise RuntimeError(f"the pulling process failed:\n{errors.read()}")
+    return phases
+
+
 def platform_run(platform: str, shape: Shape, *, indexed: bool, repeat: int) -> dict[str, Any]:
-    """``--child``: checks the indexed peer, seeds the group, serves it to ``repeat`` pulling
-    processes one after the other; the fastest pull's figures (the largest memory growth)."""
+    """``--child``: checks the indexed peer, seeds the group (for Slack and Feishu with the next
+    day's messages too), serves it to ``repeat`` pulling processes one after the other; the
+    fastest pull's figures (the largest memory growth), and the fastest next day's pull's."""
     if indexed and platform in ("slack", "feishu"):
         differs = same_as_stock(platform, shape.seed)
         if differs:
             return {"platform": platform, "fatal": differs}
     work = synthetic(platform, shape)
+    served = next_day(work, shape) if platform in INCREMENTAL else work
     runs: list[dict[str, Any]] = []
+    nexts: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix=f"bench-{platform}-") as tmp:
         seeding = time.perf_counter()
-        peer, spec = serve(work, Path(tmp) / "drops", indexed=indexed)
+        peer, spec = serve(served, Path(tmp) / "drops", indexed=indexed)
         seed_s = time.perf_counter() - seeding
         timed = _Timed(peer.route)
         peer.route = timed
         try:
             for _ in range(repeat):
-                timed.seconds, asked = 0.0, len(peer.received)
-                done = subprocess.run(
-                    [sys.executable, __file__, "--pull", platform, *_shape_args(shape)],
-                    input=json.dumps(spec),
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                if done.returncode != 0:
-                    return {"platform": platform, "fatal": f"the pulling process failed:\n{done.stderr}"}
-                result = json.loads(done.stdout.strip().splitlines()[-1])
-                received = peer.received[asked:]
-                runs.append(result | {"peer_s": timed.seconds, "received": received})
+                try:
+                    phases = pulling_process(platform, shape, spec, peer, timed)
+                except RuntimeError as exc:
+                    return {"platform": platform, "fatal": str(exc)}
+                runs.append(phases["full"])
+                if "checked" in phases:  # its requests and time: the full pull to compare with
+                    checked = {k: v for k, v in phases["checked"].items() if k not in ("received", "peer_s")}
+                    nexts.append(phases["next"] | checked)
+                elif platform in INCREMENTAL and not phases["full"]["problems"]:
+                    return {
+                        "platform": platform,
+                        "fatal": "the pulling process stopped before the next day's",
+                    }
         finally:
             peer.stop()
     best = min(runs, key=lambda r: r["wall_s"])
-    calls = Counter(_method(platform, r.path) for r in best.pop("received"))
-    rates = RATES[platform]
-    seconds = {m: n / rates[m] for m, n in calls.items() if m in rates}
-    message_s = sum(seconds.get(m, 0.0) for m in MESSAGE_METHODS[platform])
-    est_min_s = sum(seconds.values())
+    cost = _estimate(platform, best.pop("received"))
+    message_s, est_min_s = cost.pop("message_s"), cost["est_min_s"]
     fit = (
         int(shape.messages * (WORKER_TIMEOUT_S - (est_min_s - message_s)) / message_s) if message_s else None
     )
+    following = None
+    if nexts:
+        fastest = min(nexts, key=lambda r: r["wall_s"])
+        following = fastest | _estimate(platform, fastest.pop("received"))
+        following["problems"] = sorted({p for r in nexts for p in r["problems"]})
+        fixed_s = following["est_min_s"] - following["message_s"]
+        day = following["day"]["messages"]
+        following["fit_300s_day"] = (
+            int(day * (WORKER_TIMEOUT_S - fixed_s) / following["message_s"])
+            if following["message_s"]
+            else None
+        )
     return {
         "platform": platform,
         **best,
+        **cost,
         "rss_mb": max(r["rss_mb"] for r in runs),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "problems": sorted({p for r in runs for p in r["problems"]}),
-        "requests": sum(calls.values()),
         "seed_s": seed_s,
-        "calls": dict(calls.most_common()),
-        "unrated": sum(n for m, n in calls.items() if m not in rates),
-        "est_min_s": est_min_s,
-        "est_by_method_s": {m: round(s, 1) for m, s in sorted(seconds.items(), key=lambda i: -i[1])},
         "fit_300s": fit,
         "expected": work.expected,
+        "next": following,
     }
 
 
@@ -783,6 +1081,16 @@ def _line(r: dict[str, Any]) -> str:
     )
 
 
+def _next_line(platform: str, r: dict[str, Any]) -> str:
+    return (
+        f"bench: platform={platform} pull=incremental messages={r['messages']} members={r['members']} "
+        f"files={r['files']} new_messages={r['day']['messages']} requests={r['requests']} "
+        f"wall_s={r['wall_s']:.2f} cpu_s={r['cpu_s']:.2f} peer_s={r['peer_s']:.2f} "
+        f"state_mb={r['state_mb']:.1f} state_s={r['state_s']:.2f} est_min_s={r['est_min_s']:.1f} "
+        f"fit_300s_day={r['fit_300s_day'] if r['fit_300s_day'] is not None else 'n/a'}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -801,7 +1109,7 @@ def main() -> int:
     args = parser.parse_args()
     shape = Shape(args.messages, args.seed, args.reply_share, args.thread_replies)
     if args.pull:
-        print(json.dumps(puller(args.pull, shape)))
+        puller(args.pull, shape)
         return 0
     if args.child:
         print(json.dumps(platform_run(args.child, shape, indexed=not args.stock_peers, repeat=args.repeat)))
@@ -864,6 +1172,33 @@ def main() -> int:
         if not result["problems"]:
             carried = ", ".join(f"{k}={v}" for k, v in result["expected"].items())
             print(f"PASS {platform}: the pulled snapshot is the group ({carried})", flush=True)
+        following = result["next"]
+        if following:
+            print(_next_line(result["platform"], following))
+            print("  calls: " + " ".join(f"{m}={n}" for m, n in following["calls"].items()))
+            by_method = " ".join(f"{m}={s}" for m, s in following["est_by_method_s"].items())
+            print(f"  est_min_s by method: {by_method or '-'}; unrated calls: {following['unrated']}")
+            if following["retry_waits_s"]:
+                waits = following["retry_waits_s"]
+                print(f"  note: the peer asked for retries ({waits:.1f} s of waits skipped)")
+            for problem in following["problems"]:
+                print(f"FAIL {platform} next day: {problem}")
+            failed = failed or bool(following["problems"])
+            if not following["problems"]:
+                replies, dated = following["beyond_full"]["replies"], following["beyond_full"]["dated"]
+                beyond = (
+                    f"; beyond it, from the previous pull: {replies} replies to threads begun before the "
+                    "window (a Feishu full pull reads a thread only from its root)"
+                    if replies
+                    else ""
+                )
+                if dated:
+                    beyond += f"; {dated} files dated by an earlier share than the window holds"
+                print(
+                    f"PASS {platform} next day: the incremental pull's messages, members and files are "
+                    f"a full pull's at the same time{beyond}",
+                    flush=True,
+                )
     return 1 if failed else 0
 
 

@@ -144,3 +144,41 @@ def test_the_cli_pull_builds_on_and_updates_a_state_file(tmp_path, capsys):
     written = decode_state(state.read_bytes())
     assert written.covered_until == datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
     assert load_snapshot(tmp_path / "2.json").messages == written.snapshot.messages
+
+
+def test_merge_keeps_replies_to_old_threads_and_first_uploads():
+    # GIVEN a state with a thread whose root is older than the re-read part and a reply inside
+    # it, and a file first shared before the re-read part
+    reread_from = T0 - OVERLAPS["feishu"]
+    previous = _snapshot(
+        [
+            _message("root", 20, text="上线时间定了吗？"),
+            _message("reply-in-overlap", 3, sender="u-sun", thread_id="root", reply_to_id="root"),
+            _message("gone-reply", 2, sender="u-sun", thread_id="new-root", reply_to_id="new-root"),
+            _message("new-root", 4),
+            _message("shared-first", 20, file_id="f-1"),
+        ],
+        [Member(id="u-qian", display_name="钱七"), Member(id="u-sun", display_name="孙八")],
+        [File(id="f-1", name="排期.xlsx", uploaded_at=T0 - timedelta(days=20), uploader_id="u-qian")],
+    )
+    now = T0 + timedelta(days=1)
+    # WHEN Feishu's re-read shows neither the old thread (its root is outside the range) nor the
+    # recalled reply of the new thread, and the file shared again by someone else
+    fetched = _snapshot(
+        [_message("new-root", 4), _message("shared-again", 1, sender="u-sun", file_id="f-1")],
+        [Member(id="u-qian", display_name="钱七"), Member(id="u-sun", display_name="孙八")],
+        [File(id="f-1", name="排期.xlsx", uploaded_at=T0 - timedelta(days=1), uploader_id="u-sun")],
+        taken_at=now,
+    )
+    merged = merge(previous, fetched, window_since=now - timedelta(days=180), reread_from=reread_from)
+    # THEN the old thread's reply is kept, the re-read thread is as Feishu shows it now
+    assert [m.id for m in merged.messages] == [
+        "root",
+        "shared-first",
+        "new-root",
+        "reply-in-overlap",
+        "shared-again",
+    ]
+    # AND the file keeps its first upload
+    (file,) = merged.files
+    assert (file.uploaded_at, file.uploader_id) == (T0 - timedelta(days=20), "u-qian")

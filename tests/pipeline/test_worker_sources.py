@@ -253,6 +253,7 @@ def test_a_feishu_group_is_pulled_whole_once_then_only_what_is_new(feishu, setti
     first = _message("grp-rd")
     assert audit_group(first, _deps(settings, store, s3, sqs, [])).status == "succeeded"
     whole = len(feishu.requests(path))
+    downloads = [r for r in feishu.received if "/resources/" in r.path]
     later = NOW + timedelta(days=1)
     feishu.post(qian, "text", {"text": "今天的进展"}, at=later - timedelta(hours=1))
     second = _message("grp-rd")
@@ -264,6 +265,8 @@ def test_a_feishu_group_is_pulled_whole_once_then_only_what_is_new(feishu, setti
     assert store.get_run("acme", "grp-rd", first.audit_id)["pull"] == "full"
     assert store.get_run("acme", "grp-rd", second.audit_id)["pull"] == "incremental"
     assert whole >= 20 and len(requests) <= whole // 3
+    # AND files the first pull hashed were not downloaded again
+    assert downloads and [r for r in feishu.received if "/resources/" in r.path] == downloads
     assert {r.arg("start_time") for r in requests} == {str(int((NOW - timedelta(days=14)).timestamp()))}
     # AND what it audited is exactly what a whole pull at that time reads
     state = incremental.decode_state(

@@ -195,6 +195,8 @@ class PullRequest:
     ids: IdMap = field(default_factory=IdMap)
     drops: Drops = field(default_factory=NoDrops)
     max_download_bytes: int = 20 * 1024 * 1024  # files up to this size are downloaded to hash them
+    # file id -> (size, sha256) an earlier pull hashed: not downloaded again (incremental pulls)
+    known_files: Mapping[str, tuple[int | None, str]] = field(default_factory=dict)
 
     @property
     def api_base(self) -> str:

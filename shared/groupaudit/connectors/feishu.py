@@ -538,6 +538,9 @@ def _read(request: PullRequest, http: Http, id_type: str) -> _Read:
     for raw in messages:
         key = _content(raw).get("file_key")
         if raw.get("msg_type") in FILE_TYPES and isinstance(key, str) and key and key not in files:
+            if key in request.known_files:  # a file_key names one content: hashed by an earlier pull
+                files[key] = request.known_files[key]
+                continue
             files[key] = (
                 _download(api, raw["message_id"], key, request.max_download_bytes)
                 if raw.get("msg_type") == "file"

@@ -11,11 +11,14 @@ also looks 14 days further back for thread roots with new replies; fourteen for 
 shows a thread only through its root), and merges:
 
 - messages: the state's messages inside the new window and before the re-read part, then
-  everything re-read (the overlap is read again whole, so an edit or a recall there is seen);
+  everything re-read (the overlap is read again whole, so an edit or a recall there is seen),
+  and the state's replies in the re-read part to threads whose root was not re-read (the
+  platform may not show those threads again);
 - members, group: as the platform says now (a ``joined_at`` only the state knew is kept;
   bots that posted in the kept messages stay members);
-- files: the platform's, plus the state's files that kept messages share (Feishu lists files
-  only through the messages sharing them).
+- files: the platform's (a file the state hashed is not downloaded again), plus the state's
+  files that kept messages share (Feishu lists files only through the messages sharing them);
+  a file first shared before the re-read part keeps that first upload's time and uploader.
 
 A state is only used when it was pulled from the same platform, chat and variant with the
 same id map, and it covers the new window's start; anything else makes a full pull. What an
@@ -104,7 +107,8 @@ def pull(
         incremental = False
     else:
         reread_from = base.covered_until - OVERLAPS[request.platform]
-        fetched = pull_snapshot(dataclasses.replace(request, since=reread_from), http)
+        known = {f.id: (f.size_bytes, f.sha256) for f in base.snapshot.files or () if f.sha256}
+        fetched = pull_snapshot(dataclasses.replace(request, since=reread_from, known_files=known), http)
         merged = merge(base.snapshot, fetched, window_since=request.since, reread_from=reread_from)
         snapshot = finish_snapshot(merged, request.platform)
         incremental = True
@@ -127,10 +131,14 @@ def merge(
     """The window's snapshot from the previous one's older messages and the re-read part."""
     fresh = list(fetched.messages or ())
     fresh_ids = {m.id for m in fresh}
+    # A reply in the re-read part to a thread whose root was not re-read is one the platform
+    # may not have shown again (Feishu lists a thread only through its root): keep the state's.
     kept = [
         m
         for m in previous.messages or ()
-        if window_since <= m.sent_at < reread_from and m.id not in fresh_ids
+        if m.id not in fresh_ids
+        and window_since <= m.sent_at
+        and (m.sent_at < reread_from or (m.thread_id is not None and m.thread_id not in fresh_ids))
     ]
     messages = sorted([*kept, *fresh], key=lambda m: m.sent_at)
 
@@ -149,7 +157,19 @@ def merge(
         if known is not None and known.is_bot:
             members.append(known)
 
-    files = list(fetched.files or ())
+    # a file first shared before the re-read part keeps that first upload (time, uploader)
+    previous_files = {f.id: f for f in previous.files or ()}
+    files = []
+    for file in fetched.files or ():
+        earlier = previous_files.get(file.id)
+        if earlier is not None and earlier.uploaded_at < file.uploaded_at:
+            files.append(
+                msgspec.structs.replace(
+                    file, uploaded_at=earlier.uploaded_at, uploader_id=earlier.uploader_id
+                )
+            )
+        else:
+            files.append(file)
     listed = {f.id for f in files}
     shared = {m.file_id for m in kept if m.file_id}
     files += [f for f in previous.files or () if f.id in shared and f.id not in listed]

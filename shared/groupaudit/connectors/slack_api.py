@@ -282,8 +282,12 @@ class _Slack:
         return index_users(records, "users", [])  # Slack's users all have an id
 
     def sha256(self, item: Mapping[str, Any]) -> str | None:
-        """The SHA-256 of a file's bytes, when it is small enough and Slack hosts it."""
+        """The SHA-256 of a file's bytes, when it is small enough and Slack hosts it (not
+        downloaded again when an earlier pull hashed the same file at the same size)."""
         size = item.get("size")
+        known = self.request.known_files.get(item.get("id") or "")
+        if known is not None and known[0] == size:
+            return known[1]
         if (
             not isinstance(size, int)
             or isinstance(size, bool)
