@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-stamp
 help:
 	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
 	@echo "make test     lint + the whole test suite"
-	@echo "make bench    benchmark the engine on 10k/100k/1M-message snapshots"
+	@echo "make bench    benchmarks: engine (10k/100k/1M messages), pipeline, platform pulls"
 	@echo "make schemas  regenerate docs/schemas/*.json from the models"
 	@echo "make lint     ruff, then cfn-lint on template.yaml"
 	@echo "make clean    remove .venv, caches and .aws-sam (sam build output)"
