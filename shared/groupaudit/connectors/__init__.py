@@ -6,4 +6,9 @@ Each connector maps the platform's ids, timestamps and message kinds onto the co
 
 - :mod:`groupaudit.connectors.slack_export` — Slack's standard workspace export (a folder
   or the ``.zip`` Slack hands out), one snapshot per channel; see ``docs/platforms/slack.md``.
+- :mod:`groupaudit.connectors.slack_api`, :mod:`~groupaudit.connectors.feishu`,
+  :mod:`~groupaudit.connectors.dingtalk`, :mod:`~groupaudit.connectors.wecom` — one group pulled
+  from the platform's API (DingTalk and WeCom messages from dropped records); shared pieces in
+  :mod:`~groupaudit.connectors.base` and :mod:`~groupaudit.connectors.http`, incremental pulls
+  in :mod:`~groupaudit.connectors.incremental`; see ``docs/platforms/``.
 """
