@@ -97,6 +97,10 @@ class Snapshot(msgspec.Struct, kw_only=True, omit_defaults=True):
     taken_at: Timestamp
     group: Group
     tenant_id: str | None = None
+    # The start of the period whose messages the snapshot holds (a pull's lookback, an
+    # export's first day); None = the group's whole history. No rule claims an absence
+    # (silence, a missing answer) before it.
+    messages_since: Timestamp | None = None
     members: list[Member] | None = None
     messages: list[Message] | None = None
     files: list[File] | None = None
