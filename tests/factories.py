@@ -36,6 +36,7 @@ def snapshot(
     kind: str = "department",
     group_id: str = "grp-test",
     taken_at: str = TAKEN_AT,
+    messages_since: str | None = None,
     **group_fields: Any,
 ) -> dict[str, Any]:
     return {
@@ -43,6 +44,7 @@ def snapshot(
         "platform": "generic",
         "tenant_id": "acme",
         "taken_at": taken_at,
+        **({"messages_since": messages_since} if messages_since else {}),
         "group": {"id": group_id, "name": "测试群", "kind": kind, **group_fields},
         "members": members or [],
         "messages": messages or [],

@@ -49,7 +49,7 @@ def test_finding_carries_last_activity_evidence_and_the_policy_clause():
     assert finding.evidence["last_message_id"] == "m1"
     assert finding.evidence["inactive_days"] == 45
     assert finding.evidence["stage"] == "warning"
-    assert finding.summary == "销售部+张三 已 45 天 未活跃（上限 30 天），请及时参与群内交流"
+    assert finding.summary == "销售部+张三 已 45 天未发言，超过上限 30 天，请及时参与群内交流"
 
 
 def test_bots_exempt_members_and_recent_joiners_are_not_flagged():
@@ -90,7 +90,9 @@ def test_unknown_join_time_and_no_messages_means_inactive_since_ever():
     # THEN the member is flagged with no last activity
     assert finding.evidence["last_activity_at"] is None
     assert finding.evidence["inactive_days"] is None
-    assert "no activity in the snapshot" in finding.summary
+    assert finding.summary == (
+        "u1 has never posted in the group, over the 30-day limit; please speak up or tell an admin"
+    )
 
 
 def test_timestamps_in_other_offsets_are_compared_as_instants():
@@ -154,3 +156,97 @@ def test_threshold_comes_from_the_policy_profile():
     # THEN only the default threshold flags the member
     assert with_profile == []
     assert [f.evidence["threshold_days"] for f in without] == [30]
+
+
+# --- on evidence ----------------------------------------------------------------------
+
+
+def test_group_creation_bounds_every_join():
+    # GIVEN a channel created 17 days ago whose members have no join time and never posted
+    snap = snapshot([member("u1"), member("u2")], created_at=_at(timedelta(days=17)))
+    # WHEN audited
+    # THEN nobody can have been silent for 30 days
+    assert of_rule(audit(snap), "inactive_member") == []
+
+
+def test_group_created_long_ago_still_flags_silent_members_with_the_date():
+    # GIVEN a group created 40 days ago, a member with no join time and no message
+    snap = snapshot([member("u1", "销售部+张三")], created_at=_at(timedelta(days=40)))
+    # WHEN audited
+    (finding,) = of_rule(audit(snap), "inactive_member")
+    # THEN the silence is counted from the group's creation, and says so
+    assert finding.evidence["silent_since_reason"] == "group_created"
+    assert finding.evidence["inactive_days"] == 40
+    assert (
+        finding.summary == "销售部+张三 自 2026-10-11 起未发言（40 天），超过上限 30 天，请及时参与群内交流"
+    )
+
+
+def test_a_short_message_window_claims_no_long_silence():
+    # GIVEN a snapshot holding only the last 14 days of messages, a long-standing silent member
+    snap = snapshot([member("u1", joined_at=LONG_AGO)], messages_since=_at(timedelta(days=14)))
+    # WHEN audited
+    # THEN 14 days of silence is all the evidence shows: no finding
+    assert of_rule(audit(snap), "inactive_member") == []
+
+
+def test_a_window_longer_than_the_limit_flags_from_its_start():
+    # GIVEN 45 days of messages, a member who joined long ago and is silent in all of them
+    snap = snapshot([member("u1", joined_at=LONG_AGO)], messages_since=_at(timedelta(days=45)))
+    # WHEN audited in English
+    (finding,) = of_rule(audit(snap, lang="en"), "inactive_member")
+    # THEN the silence is counted from the window's start, and the wording says so
+    assert (finding.evidence["silent_since_reason"], finding.evidence["inactive_days"]) == (
+        "messages_since",
+        45,
+    )
+    assert finding.summary.startswith("u1 has not posted since 2026-10-06 (45 days), over the 30-day limit")
+
+
+def test_just_over_the_limit_reads_as_over():
+    # GIVEN a member silent for 30.8 days
+    snap = snapshot(
+        [member("u1", joined_at=LONG_AGO)],
+        [message("m1", "u1", _at(timedelta(days=30, hours=19, minutes=12)), "好")],
+    )
+    # WHEN audited
+    (finding,) = of_rule(audit(snap), "inactive_member")
+    # THEN the days show the decimal, and the limit reads as exceeded
+    assert "已 30.8 天未发言，超过上限 30 天" in finding.summary
+
+
+def test_the_finding_id_does_not_move_with_a_sliding_window():
+    # GIVEN the same silent member audited on two days with windows starting a day apart
+    def run(day):
+        snap = snapshot(
+            [member("u1", joined_at=LONG_AGO)],
+            messages_since=_at(timedelta(days=60 - day)),
+            taken_at=_at(timedelta(days=-day)),
+        )
+        (finding,) = of_rule(audit(snap, now=_at(timedelta(days=-day))), "inactive_member")
+        return finding.id
+
+    # THEN it is the same finding (its removal grace can run)
+    assert run(0) == run(1)
+
+
+@pytest.mark.parametrize(
+    ("option", "member_fields"),
+    [({"exempt_roles": ["admin"]}, {"role": "admin"}), ({"exempt_departments": ["行政中心"]}, {})],
+)
+def test_announcement_roles_can_be_exempted_by_policy(option, member_fields):
+    # GIVEN a silent administrator from the 行政中心, and a policy exempting their role or department
+    snap = snapshot([member("h-admin", joined_at=LONG_AGO, **member_fields)])
+    directory_doc = {
+        "schema_version": 1,
+        "people": [{"id": "h-admin", "name": "余敏", "department": "行政中心"}],
+    }
+    # WHEN audited with and without the option
+    plain = of_rule(audit(snap, directory_doc=directory_doc), "inactive_member")
+    exempted = of_rule(
+        audit(snap, directory_doc=directory_doc, policies=policy({"inactive_member": option})),
+        "inactive_member",
+    )
+    # THEN only the policy exempts them
+    assert [f.subject_id for f in plain] == ["h-admin"]
+    assert exempted == []

@@ -1,19 +1,27 @@
 """overdue_reply: work questions and requests not answered in time.
 
-For each message, decide who must answer it and under which kind (one kind per person, the
-strictest that applies):
+Who owes an answer (one kind per person, the strictest that applies):
 
-- ``leader_request``: a leader or department head @-mentions department heads with a
-  question, request or problem report -> each mentioned head, 30 minutes.
-- ``direct_question``: an employee asks a question -> each @-mentioned colleague and the
-  asker's department head, 20 minutes.
-- ``public_question``: a question about administration/logistics, or one nobody above owns
-  -> the head of the administration centre, 30 minutes.
-- ``mention``: a question or request that @-mentions a member -> that member, 240 minutes.
-  The only kind checked without a directory.
+- A question or request **addressed** to people — by @-mention, or by a leading name, title or
+  vocative that resolves to one member ("余老师，…", "影子 你…", "张总 …") — is owed by the
+  addressees alone:
+  - ``leader_request`` (30 min): a company leader's or department head's request, question or
+    problem report to a department head (003 第五章 1.2);
+  - ``direct_question`` (20 min): an employee's question to the colleagues it addresses (1.1:
+    "where the question @-mentions a specific colleague, that colleague");
+  - ``mention`` (240 min): any other addressed request, and a head's or leader's question to an
+    employee (000 四(一)1).
+  It is answered only by the addressee's own answer: a quote or thread reply, an @ of the
+  asker, or (lenient matching) their next message that is not directed elsewhere.
+- An **unaddressed** work question of an employee is owed by policy: administrative topics by
+  the 行政中心 head (``public_question``), others by the asker's department head
+  (``direct_question``), and where that head is not in the group, by the 行政中心 head as a
+  question with no other owner. It is answered when anyone but the asker answers in time.
+- An unaddressed question of a leader or head to the whole group is owed by nobody: the
+  policy names no one, and a team's silence is not one person's fault.
 
-The responsible person must be a human member of the group other than the asker. The clock
-is business time (working hours, Chinese public calendar) unless ``sla_clock: wall``.
+Questions are recognised per sentence (``rules.questions``). The clock is business time
+(working hours, Chinese public calendar) unless ``sla_clock: wall``.
 """
 
 from __future__ import annotations
@@ -22,14 +30,15 @@ import math
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from groupaudit.businesstime import WallClock
-from groupaudit.contracts import Finding
+from groupaudit.contracts import Finding, Message
+from groupaudit.rules import questions as q
 from groupaudit.rules.base import RuleConfig, RuleSpec, SeverityName, local_iso, local_short, make_finding
 
 if TYPE_CHECKING:
@@ -44,6 +53,8 @@ POLICY_REFS: dict[str, str] = {
     "mention": "000 四(一)1; 002 三(三)1-2; 001 五",
 }
 MANAGER_SANCTION = {"sanction": "performance_points", "points": -3, "policy_ref": "003 第五章 2.3"}
+# Why a person owes an answer when nobody addressed them: anyone's timely answer settles these.
+BY_POLICY = ("asker_head", "admin_topic", "no_other_owner")
 
 
 class Deadlines(BaseModel):
@@ -55,6 +66,10 @@ class Deadlines(BaseModel):
     mention: int = Field(240, ge=1, description="minutes for a mentioned member")
 
 
+def _words(*items: str) -> tuple[str, ...]:
+    return items
+
+
 class OverdueReplyConfig(RuleConfig):
     severity: SeverityName = "violation"
     mention_severity: SeverityName = Field("warning", description="severity of the mention kind")
@@ -64,37 +79,164 @@ class OverdueReplyConfig(RuleConfig):
     reply_match: Literal["lenient", "strict"] = Field(
         "lenient",
         description="strict: only quotes, thread replies and @-mentions of the asker answer; "
-        "lenient: any later message of the responsible person does too",
+        "lenient: also the addressee's next message not directed elsewhere, and, for questions "
+        "owed by policy, a following message of another member that plausibly answers",
     )
     deadlines_minutes: Deadlines = Field(default_factory=Deadlines)
     question_markers: tuple[str, ...] = Field(
-        (
+        _words(
             "请问",
-            "吗",
-            "怎么",
-            "如何",
+            "想问",
+            "问一下",
+            "问下",
+            "请教",
             "是否",
             "能否",
-            "什么时候",
-            "哪里",
-            "多少",
-            "为什么",
-            "有没有",
-            "是不是",
-            "几点",
+            "可否",
+            "有无",
+            "谁知道",
+            "有谁",
+            "谁有",
+            "谁能",
         ),
-        description="words that make a message a question (a trailing ? or ？ always does)",
+        description="words that make a sentence a question wherever they stand (a sentence ending "
+        "in ? or ？ always is one; A-not-A forms such as 是不是 / 有没有 / 能不能 are too)",
+    )
+    question_particles: tuple[str, ...] = Field(
+        ("吗", "么"), description="sentence-final particles that make a sentence a question"
+    )
+    question_words: tuple[str, ...] = Field(
+        _words(
+            "什么时候",
+            "什么",
+            "怎么样",
+            "怎么",
+            "怎样",
+            "如何",
+            "为什么",
+            "为啥",
+            "哪里",
+            "哪儿",
+            "哪个",
+            "哪些",
+            "哪位",
+            "哪天",
+            "多少",
+            "几点",
+            "几号",
+            "几楼",
+            "几天",
+            "啥时候",
+            "啥",
+            "咋",
+        ),
+        description="question words: a question only in question position, at or near the "
+        "sentence's end (要填什么, 在哪里交), not inside a statement (不知道怎么写)",
+    )
+    statement_contexts: tuple[str, ...] = Field(
+        _words(
+            "不知道",
+            "不清楚",
+            "不确定",
+            "不晓得",
+            "不懂",
+            "不记得",
+            "忘了",
+            "我知道",
+            "看看",
+            "想想",
+            "研究",
+            "商量",
+            "讨论",
+            "决定",
+            "明白",
+            "了解",
+        ),
+        description="words before a question word that make it an indirect question in a statement",
+    )
+    offer_markers: tuple[str, ...] = Field(
+        _words("随时", "尽管", "欢迎", "如果", "要是", "的话", "找我", "问我", "联系我", "私聊"),
+        description="words that make a sentence an offer (有什么问题随时找我), not a question",
+    )
+    phatic_questions: tuple[str, ...] = Field(
+        _words(
+            "怎么了",
+            "咋了",
+            "怎么啦",
+            "在吗",
+            "在么",
+            "在不在",
+            "是吗",
+            "真的吗",
+            "对吧",
+            "干嘛",
+            "然后呢",
+            "你呢",
+            "有人吗",
+            "吃了吗",
+            "什么",
+            "啥",
+            "为啥",
+            "为什么",
+            "really",
+            "what",
+            "huh",
+        ),
+        description="whole questions that ask nothing of substance (a bare ？ never is one)",
+    )
+    social_markers: tuple[str, ...] = Field(
+        _words(
+            "吃饭",
+            "午饭",
+            "晚饭",
+            "早饭",
+            "夜宵",
+            "奶茶",
+            "外卖",
+            "红包",
+            "好吃",
+            "好玩",
+            "游戏",
+            "电影",
+            "哈哈",
+            "嘿嘿",
+            "嘻嘻",
+            "旅游",
+            "生日快乐",
+        ),
+        description="topics that make a question social, not a work question",
     )
     request_markers: tuple[str, ...] = Field(
-        ("请", "麻烦", "尽快", "确认", "处理", "跟进", "反馈", "安排", "落实", "提交", "回复"),
-        description="words that make an @-mention a request",
+        _words(
+            "请",
+            "麻烦",
+            "尽快",
+            "确认",
+            "处理",
+            "跟进",
+            "反馈",
+            "安排",
+            "落实",
+            "提交",
+            "回复",
+            "帮忙",
+            "帮我",
+            "务必",
+            "抓紧",
+        ),
+        description="words that make an addressed message a request (请 not inside 申请, 邀请, "
+        "请假; none after 已, 已经, 没, 不)",
+    )
+    english_request_markers: tuple[str, ...] = Field(
+        _words("please", "pls", "can you", "could you", "would you", "can someone", "could someone"),
+        description="English words that make an addressed message a request",
     )
     problem_markers: tuple[str, ...] = Field(
         ("问题", "故障", "异常", "报错", "投诉", "事故"),
         description="words that make a leader's @-mention a problem report",
     )
     public_topic_keywords: tuple[str, ...] = Field(
-        (
+        _words(
             "行政",
             "后勤",
             "报销",
@@ -114,16 +256,168 @@ class OverdueReplyConfig(RuleConfig):
             "网络",
             "水电",
             "空调",
+            "住宿费",
+            "住宿",
+            "注册",
+            "考生号",
+            "推荐表",
+            "证明",
+            "缴费",
+            "学费",
+            "发票",
+            "盖章",
+            "公章",
+            "档案",
+            "户口",
+            "社保",
+            "公积金",
+            "工资条",
+            "体检",
+            "报到",
+            "入职手续",
+            "离职手续",
+            "介绍信",
+            "通知书",
+            "校园卡",
         ),
         description="a question containing one of these is for the administration centre",
     )
+    echo_phrases: tuple[str, ...] = Field(
+        _words(
+            "同问",
+            "同求",
+            "同",
+            "+1",
+            "1",
+            "顶",
+            "蹲",
+            "求",
+            "我也想知道",
+            "我也不知道",
+            "我也不清楚",
+            "不知道",
+            "不清楚",
+            "不太清楚",
+            "我也是",
+            "same",
+            "me too",
+            "same here",
+        ),
+        description="messages that repeat a question or say nothing to it: never an answer",
+    )
+    acknowledgements: tuple[str, ...] = Field(
+        _words(
+            "收到",
+            "好的",
+            "好",
+            "嗯",
+            "嗯嗯",
+            "ok",
+            "okay",
+            "了解",
+            "明白",
+            "知道了",
+            "谢谢",
+            "感谢",
+            "多谢",
+            "好滴",
+            "行",
+            "哦",
+            "thanks",
+            "thank you",
+            "thx",
+        ),
+        description="acknowledgements: an answer from the person who owed it, not from a bystander",
+    )
+    address_titles: tuple[str, ...] = Field(
+        _words(
+            "老师",
+            "总",
+            "经理",
+            "主任",
+            "部长",
+            "主管",
+            "书记",
+            "院长",
+            "校长",
+            "处长",
+            "科长",
+            "组长",
+            "队长",
+            "姐",
+            "哥",
+            "工",
+            "秘书",
+            "助理",
+            "老板",
+        ),
+        description="titles that address a person after their surname (余老师, 张总)",
+    )
+    generic_addressees: tuple[str, ...] = Field(
+        _words(
+            "老师",
+            "老师们",
+            "老师好",
+            "各位",
+            "各位老师",
+            "大家",
+            "大家好",
+            "领导",
+            "领导们",
+            "同事们",
+            "同学们",
+            "亲们",
+            "大佬",
+            "大佬们",
+            "诸位",
+            "家人们",
+            "您好",
+            "你好",
+            "hi",
+            "hello",
+            "all",
+            "everyone",
+            "team",
+            "guys",
+            "folks",
+        ),
+        description="openings that address the whole group, not one person",
+    )
+    answer_gap_minutes: int = Field(
+        10,
+        ge=0,
+        description="lenient matching of a question owed by policy: a following message of another "
+        "member later than this (wall minutes) answers only if it shares a term with the question",
+    )
+    answer_window_messages: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="lenient matching of a question owed by policy: how many of the following "
+        "messages of other members may answer it",
+    )
 
+    @cached_property
+    def lexicon(self) -> q.Lexicon:
+        return q.Lexicon(
+            markers=self.question_markers,
+            particles=self.question_particles,
+            words=self.question_words,
+            embedding=self.statement_contexts,
+            offers=self.offer_markers,
+            phatic=self.phatic_questions,
+            social=self.social_markers,
+            requests=self.request_markers,
+            english_requests=self.english_request_markers,
+        )
 
-@lru_cache(maxsize=32)
-def _regex(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    if not words:
-        return None
-    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    @cached_property
+    def echoes(self) -> frozenset[str]:
+        return q.normalised(self.echo_phrases)
+
+    @cached_property
+    def acks(self) -> frozenset[str]:
+        return q.normalised(self.acknowledgements)
 
 
 def _find(pattern: re.Pattern[str] | None, text: str) -> str | None:
@@ -140,184 +434,402 @@ class _Clock(Protocol):
     def instant(self, position: float) -> float: ...
 
 
-def check(ctx: AuditContext, config: OverdueReplyConfig) -> Iterator[Finding]:
-    questions = _regex(config.question_markers)
-    requests = _regex(config.request_markers)
-    problems = _regex(config.problem_markers)
-    public = _regex(config.public_topic_keywords)
-    clock: _Clock = ctx.policy.business_calendar if config.sla_clock == "business" else WallClock(ctx.tz)
-    judge = _Judge(ctx, config, clock)
-    members, bots, heads = ctx.members, ctx.bots, ctx.heads
-    with_directory = ctx.directory is not None
-    leads = ctx.leaders | heads
-    admin_head = ctx.admin_center_head
-    search_question = questions.search if questions else None
+@dataclass(frozen=True)
+class _Owed:
+    kind: Kind
+    marker: str
+    because: str  # addressed_by_mention | addressed_by_name | asker_head | admin_topic | no_other_owner
+    detail: str | None = None  # the name token or the topic keyword
 
-    for entry in ctx.timeline:
+
+def check(ctx: AuditContext, config: OverdueReplyConfig) -> Iterator[Finding]:
+    clock: _Clock = ctx.policy.business_calendar if config.sla_clock == "business" else WallClock(ctx.tz)
+    conversation = _Conversation.of(ctx)
+    judge = _Judge(ctx, config, clock, conversation)
+    reader = _Reader(ctx, config)
+    bots = ctx.bots
+    pats = q.patterns(config.lexicon)
+    cue = pats.cue.search
+    asks_for = pats.request.search if pats.request is not None else None
+    for position, entry in enumerate(conversation.ordered):
         message = entry[2]
         text = message.text
-        sender = message.sender_id
-        if not text or sender in bots:
+        if not text or message.sender_id in bots:
             continue
-        mentioned = message.mentions or ()
-        if text.rstrip().endswith(("?", "？")):
-            question: str | None = "?"
-        else:
-            found = search_question(text) if search_question else None
-            question = found.group(0) if found else None
-        if question is None and not mentioned:
-            continue
-        request = None if question else _find(requests, text)
-
-        owed: dict[str, tuple[Kind, str]] = {}  # responsible -> (kind, marker)
-
-        def owe(person: str | None, kind: Kind, marker: str, owed=owed, sender=sender) -> None:
-            if (
-                person
-                and person != sender
-                and person in members
-                and person not in bots
-                and person not in owed
-            ):
-                owed[person] = (kind, marker)
-
-        if with_directory:
-            if sender in leads and mentioned:
-                marker = question or request or _find(problems, text)
-                if marker:
-                    for person in mentioned:
-                        if person in heads:
-                            owe(person, "leader_request", marker)
-            if question:
-                for person in mentioned:
-                    owe(person, "direct_question", question)
-                topic = _find(public, text)
-                if topic:
-                    owe(admin_head, "public_question", topic)
-                elif sender not in leads:  # a head's or leader's own question has no owner above
-                    owe(ctx.head_of(sender), "direct_question", question)
-                    if not owed:  # no department head in the group: nobody owns it
-                        owe(admin_head, "public_question", question)
-        marker = question or request
-        if marker:
-            for person in mentioned:
-                owe(person, "mention", marker)
-
-        for person, (kind, marker) in owed.items():
-            finding = judge(entry, person, kind, marker)
+        if not message.mentions and cue(text) is None and (asks_for is None or asks_for(text) is None):
+            continue  # fast path: no @, nothing that asks or requests
+        for person, item in reader.owed(message, text).items():
+            finding = judge(position, entry, person, item)
             if finding is not None:
                 yield finding
 
 
-class _Judge:
-    """Decides whether one question was answered in time by one person."""
+class _Reader:
+    """Who owes an answer to a message, and why (see the module's docstring)."""
 
-    def __init__(self, ctx: AuditContext, config: OverdueReplyConfig, clock: _Clock) -> None:
+    def __init__(self, ctx: AuditContext, config: OverdueReplyConfig) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.lexicon = config.lexicon
+        self.problems = q.compile_words(config.problem_markers)
+        self.public = q.compile_words(config.public_topic_keywords)
+        self.names = _name_index(ctx, config)
+        self.with_directory = ctx.directory is not None
+        self.leads = ctx.leaders | ctx.heads
+
+    def owed(self, message: Message, text: str) -> dict[str, _Owed]:
+        ctx, sender = self.ctx, message.sender_id
+        mentioned = tuple(dict.fromkeys(message.mentions or ()))
+        question = q.question_marker(text, self.lexicon)
+        address = None if mentioned else q.leading_address(text, self.names)
+        addressees: tuple[str, ...] = mentioned or (tuple(address.members) if address else ())
+        if question is None and not addressees:
+            return {}
+        request = None if question else q.request_marker(text, self.lexicon)
+        owed: dict[str, _Owed] = {}
+        if addressees or address is not None:  # addressed: the addressees alone (maybe nobody)
+            because = "addressed_by_mention" if mentioned else "addressed_by_name"
+            token = address.token if address else None
+            for person in addressees:
+                item = self._addressed(sender, person, text, question, request, because, token)
+                if item is not None:
+                    self._owe(owed, sender, person, item)
+        elif self.with_directory and question and sender not in self.leads:
+            admin_head = ctx.admin_center_head
+            topic = _find(self.public, text)
+            if topic:
+                self._owe(owed, sender, admin_head, _Owed("public_question", question, "admin_topic", topic))
+            else:
+                self._owe(owed, sender, ctx.head_of(sender), _Owed("direct_question", question, "asker_head"))
+                if not owed:
+                    self._owe(owed, sender, admin_head, _Owed("public_question", question, "no_other_owner"))
+        return owed
+
+    def _addressed(
+        self,
+        sender: str,
+        person: str,
+        text: str,
+        question: str | None,
+        request: str | None,
+        because: str,
+        token: str | None,
+    ) -> _Owed | None:
+        ctx = self.ctx
+        if self.with_directory and sender in self.leads and person in ctx.heads:
+            marker = question or request or _find(self.problems, text)
+            if marker:
+                return _Owed("leader_request", marker, because, token)
+        marker = question or request
+        if marker is None:
+            return None
+        if self.with_directory and question and sender not in self.leads:
+            return _Owed("direct_question", marker, because, token)  # 003 第五章 1.1: the colleague asked
+        return _Owed("mention", marker, because, token)
+
+    def _owe(self, owed: dict[str, _Owed], sender: str, person: str | None, item: _Owed) -> None:
+        ctx = self.ctx
+        if person and person != sender and person in ctx.members and person not in ctx.bots:
+            owed.setdefault(person, item)
+
+
+def _name_index(ctx: AuditContext, config: OverdueReplyConfig) -> q.NameIndex:
+    people = ctx.people
+    rows = []
+    for member in ctx.snapshot.members or ():
+        if member.is_bot:
+            continue
+        names = q.name_parts(member.display_name)
+        person = people.get(member.id)
+        real = person.name if person is not None else names[-1]
+        if person is not None:
+            names.append(person.name)
+        rows.append((member.id, names, real))
+    return q.build_name_index(rows, config.address_titles, config.generic_addressees)
+
+
+@dataclass
+class _Conversation:
+    """The timeline in time order, and the indexes answers are looked up in (built once per
+    audit, each only when first needed)."""
+
+    ordered: list[Entry]
+    ctx: AuditContext
+    _sender_ids: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ctx: AuditContext) -> _Conversation:
+        cached = ctx.__dict__.get("_overdue_conversation")
+        if cached is None:
+            cached = cls(sorted(ctx.timeline), ctx)
+            ctx.__dict__["_overdue_conversation"] = cached
+        return cached
+
+    @cached_property
+    def replies(self) -> dict[str, list[Entry]]:
+        """Quotes and thread replies by the message they answer, in time order."""
+        out: dict[str, list[Entry]] = {}
+        for entry in self.ordered:
+            message = entry[2]
+            if message.reply_to_id:
+                out.setdefault(message.reply_to_id, []).append(entry)
+            thread = message.thread_id
+            if thread and thread not in (message.id, message.reply_to_id):
+                out.setdefault(thread, []).append(entry)
+        return out
+
+    @cached_property
+    def mentioning(self) -> dict[str, list[Entry]]:
+        """Messages by the member they @-mention, in time order."""
+        out: dict[str, list[Entry]] = {}
+        for entry in self.ordered:
+            for person in entry[2].mentions or ():
+                out.setdefault(person, []).append(entry)
+        return out
+
+    def ids_of(self, sender: str) -> frozenset[str]:
+        ids = self._sender_ids.get(sender)
+        if ids is None:
+            ids = frozenset(e[1] for e in self.ctx.messages_of(sender))
+            self._sender_ids[sender] = ids
+        return ids
+
+    @staticmethod
+    def answers(question: Entry, message: Message) -> bool:
+        """Does ``message`` quote the question, reply in its thread, or @ its asker?"""
+        asked = question[2]
+        return (
+            message.reply_to_id == question[1]
+            or (message.thread_id is not None and message.thread_id in (question[1], asked.thread_id))
+            or asked.sender_id in (message.mentions or ())
+        )
+
+    def elsewhere(self, question: Entry, message: Message) -> bool:
+        """Is ``message`` directed at another conversation than the question's: a quote of
+        someone else's message, a reply in another thread, an @ of others only?"""
+        asked = question[2]
+        asker = asked.sender_id
+        target = message.reply_to_id
+        if target and target != question[1] and target not in self.ids_of(asker):
+            return True
+        thread = message.thread_id
+        if thread and thread != message.id and thread not in (question[1], asked.thread_id):
+            return True
+        if asked.thread_id and asked.thread_id != question[1] and thread != asked.thread_id:
+            return True  # the question is inside a thread: its answer would be there too
+        mentions = message.mentions
+        return bool(mentions) and asker not in mentions
+
+
+class _Judge:
+    """Decides whether one question was answered in time for one person."""
+
+    def __init__(
+        self, ctx: AuditContext, config: OverdueReplyConfig, clock: _Clock, conversation: _Conversation
+    ) -> None:
         self.ctx = ctx
         self.config = config
         self.clock = clock
+        self.conversation = conversation
         self.now_position = clock.position(ctx.now_ts)
         self.strict = config.reply_match == "strict"
         self._asked: tuple[str, float] | None = None  # (message id, position), the last one
+        self._settled: tuple[str, Entry | None] | None = None  # (message id, anyone's answer)
 
-    def __call__(self, entry: Entry, person: str, kind: Kind, marker: str) -> Finding | None:
-        ctx, config, clock = self.ctx, self.config, self.clock
-        asked_ts, question_id, question = entry
+    def __call__(self, position: int, entry: Entry, person: str, owed: _Owed) -> Finding | None:
+        clock = self.clock
+        asked_ts, question_id, _ = entry
         if self._asked is None or self._asked[0] != question_id:
             self._asked = (question_id, clock.position(asked_ts))
-        deadline = getattr(config.deadlines_minutes, kind)
+        deadline = getattr(self.config.deadlines_minutes, owed.kind)
         due_position = self._asked[1] + deadline * 60
         if self.now_position <= due_position:
             return None  # not due yet (or no working time has passed since it fell due)
-        reply = (
-            _strict_reply(ctx, entry, person)
-            if self.strict
-            else ctx.first_message_of_after(person, asked_ts, question_id)
-        )
+        reply = self.own_answer(entry, person)
+        if owed.because in BY_POLICY:
+            anyone = self.anyones_answer(position, entry)
+            if anyone is not None and (reply is None or anyone < reply):
+                reply = anyone
         overdue_seconds = (clock.position(reply[0]) if reply else self.now_position) - due_position
         if overdue_seconds <= 0:
             return None
-        overdue = math.ceil(overdue_seconds / 60)
-        due_ts = clock.instant(due_position)
+        return self.finding(
+            entry, person, owed, deadline, due_position, reply, math.ceil(overdue_seconds / 60)
+        )
+
+    def own_answer(self, question: Entry, person: str) -> Entry | None:
+        """The person's answer: their first later message that quotes the question, replies in
+        its thread or @s the asker, or (lenient) their next message not directed elsewhere."""
+        conversation = self.conversation
+        if self.strict:
+            asked = question[2]
+            candidates = [
+                e
+                for key in (question[1], asked.thread_id)
+                if key
+                for e in conversation.replies.get(key, ())
+                if e[2].sender_id == person
+            ]
+            candidates += [
+                e for e in conversation.mentioning.get(asked.sender_id, ()) if e[2].sender_id == person
+            ]
+            return min((e for e in candidates if e > question), default=None)
+        bucket = self.ctx.messages_of(person)
+        for index in range(bisect_left(bucket, question), len(bucket)):
+            candidate = bucket[index]
+            if candidate <= question:
+                continue
+            message = candidate[2]
+            if conversation.answers(question, message) or not conversation.elsewhere(question, message):
+                return candidate
+        return None
+
+    def anyones_answer(self, position: int, question: Entry) -> Entry | None:
+        """For a question owed by policy: the first answer of anyone but the asker — a quote,
+        a thread reply or an @ of the asker, or (lenient) one of the next few messages of others
+        that is not itself a question, an echo or an acknowledgement, nor directed elsewhere."""
+        if self._settled is not None and self._settled[0] == question[1]:
+            return self._settled[1]
+        conversation = self.conversation
+        asker = question[2].sender_id
+        bots = self.ctx.bots
+        best: Entry | None = None
+        for key in (question[1], question[2].thread_id):
+            for candidate in conversation.replies.get(key, ()) if key else ():
+                sender = candidate[2].sender_id
+                if candidate > question and sender != asker and sender not in bots:
+                    best = candidate if best is None or candidate < best else best
+                    break
+        mentions = conversation.mentioning.get(asker, [])
+        for index in range(bisect_left(mentions, question), len(mentions)):
+            candidate = mentions[index]
+            sender = candidate[2].sender_id
+            if candidate > question and sender != asker and sender not in bots:
+                best = candidate if best is None or candidate < best else best
+                break
+        if not self.strict:
+            ordered, seen = conversation.ordered, 0
+            for index in range(position + 1, len(ordered)):
+                candidate = ordered[index]
+                if best is not None and candidate >= best:
+                    break
+                message = candidate[2]
+                if message.sender_id == asker or message.sender_id in bots:
+                    continue
+                if self._plausible(question, candidate):
+                    best = candidate
+                    break
+                seen += 1
+                if seen >= self.config.answer_window_messages:
+                    break
+        self._settled = (question[1], best)
+        return best
+
+    def _plausible(self, question: Entry, candidate: Entry) -> bool:
+        """Could this message of another member be the answer to the question? Not when it is
+        directed elsewhere, an echo, an acknowledgement or a question itself; and past
+        ``answer_gap_minutes`` only when it speaks of the same thing (shares a term)."""
+        config, conversation = self.config, self.conversation
+        message = candidate[2]
+        if conversation.elsewhere(question, message):
+            return False
+        text = message.text
+        prompt = candidate[0] - question[0] <= config.answer_gap_minutes * 60
+        if not text:
+            return prompt and message.type == "file"  # a shared file often is the answer
+        if q.is_echo(text, config.echoes) or q.is_echo(text, config.acks):
+            return False
+        if q.question_marker(text, config.lexicon) is not None:
+            return False
+        return prompt or q.shares_term(question[2].text or "", text)
+
+    def finding(
+        self,
+        entry: Entry,
+        person: str,
+        owed: _Owed,
+        deadline: int,
+        due_position: float,
+        reply: Entry | None,
+        overdue: int,
+    ) -> Finding:
+        ctx, config = self.ctx, self.config
+        asked_ts, question_id, question = entry
         asker = question.sender_id
+        answered_by = reply[2].sender_id if reply else None
         evidence = {
             "asker_id": asker,
             "responsible_id": person,
+            "owed_because": owed.because,
+            "addressed_as": owed.detail if owed.because == "addressed_by_name" else None,
+            "topic": owed.detail if owed.because == "admin_topic" else None,
             "asked_at": local_iso(ctx, asked_ts),
-            "due_at": local_iso(ctx, due_ts),
+            "due_at": local_iso(ctx, self.clock.instant(due_position)),
             "replied_at": local_iso(ctx, reply[0]) if reply else None,
             "reply_message_id": reply[1] if reply else None,
+            "answered_by": answered_by,
             "overdue_minutes": overdue,
             "deadline_minutes": deadline,
             "sla_clock": config.sla_clock,
             "reply_match": config.reply_match,
-            "marker": marker,
+            "marker": owed.marker,
+            "question": _excerpt(question.text),
         }
-        if kind != "mention" and (person in ctx.heads or person in ctx.leaders):
+        if owed.kind != "mention" and (person in ctx.heads or person in ctx.leaders):
             evidence["recommended_sanction"] = MANAGER_SANCTION
         who, by, when = ctx.name(person), ctx.name(asker), local_short(ctx, asked_ts)
+        other = answered_by if answered_by is not None and answered_by != person else None
         if ctx.lang == "en":
             late = f"replied {overdue} min late" if reply else f"{overdue} min overdue, no reply yet"
-            summary = f"{who} did not answer {by}'s question of {when} within {deadline} min ({late})"
+            if other:
+                late = f"first answered by {ctx.name(other)}, {overdue} min late"
+            why = _WHY_EN[owed.because].format(detail=owed.detail)
+            summary = f"{who} did not answer {by}'s question of {when} within {deadline} min ({late}; {why})"
         else:
             state = f"回复晚了 {overdue} 分钟" if reply else f"已逾期 {overdue} 分钟未回复"
-            summary = f"{who} 未在 {deadline} 分钟内回复 {by} {when} 的提问（{state}）"
+            if other:
+                state = f"{ctx.name(other)} 晚 {overdue} 分钟才答复"
+            why = _WHY_ZH[owed.because].format(detail=owed.detail)
+            summary = f"{who} 未在 {deadline} 分钟内回复 {by} {when} 的提问（{state}；{why}）"
         return make_finding(
             ctx,
             rule=RULE,
             config=config,
             key=(question_id, person),
-            kind=kind,
-            severity=config.mention_severity if kind == "mention" else None,
+            kind=owed.kind,
+            severity=config.mention_severity if owed.kind == "mention" else None,
             subject_id=person,
             message_id=question_id,
-            policy_ref=POLICY_REFS[kind],
+            policy_ref=POLICY_REFS[owed.kind],
             summary=summary,
             evidence=evidence,
         )
 
 
-def _strict_reply(ctx: AuditContext, question: Entry, person: str) -> Entry | None:
-    """The person's first later message that quotes or threads the question, or @-mentions
-    the asker."""
-    asked_ts, question_id, message = question
-    index = _strict_index(ctx)
-    quoted_or_threaded = [
-        *index.reply_to.get(question_id, ()),
-        *index.thread.get(question_id, ()),
-        *(index.thread.get(message.thread_id, ()) if message.thread_id else ()),
-    ]
-    candidates = [entry for entry in quoted_or_threaded if entry[2].sender_id == person]
-    mentions = index.mentions.get((person, message.sender_id), [])
-    candidates += mentions[bisect_left(mentions, (asked_ts,)) :]
-    return min((e for e in candidates if e[0] >= asked_ts and e[1] != question_id), default=None)
+_WHY_ZH = {
+    "addressed_by_mention": "提问 @ 了其本人",
+    "addressed_by_name": "提问以称呼「{detail}」开头",
+    "asker_head": "按制度由提问人的部门负责人答复",
+    "admin_topic": "行政事务（{detail}）按制度由行政中心负责人答复",
+    "no_other_owner": "无其他负责人，按制度由行政中心负责人答复",
+}
+_WHY_EN = {
+    "addressed_by_mention": "the question @-mentioned them",
+    "addressed_by_name": "the question opened with '{detail}'",
+    "asker_head": "by policy the asker's department head answers",
+    "admin_topic": "by policy an administrative topic ({detail}) is the admin centre head's",
+    "no_other_owner": "no other owner, so by policy the admin centre head",
+}
+_DIGITS = re.compile(r"\d{5,}")
 
 
-@dataclass(frozen=True)
-class _StrictIndex:
-    reply_to: dict[str, list[Entry]]
-    thread: dict[str, list[Entry]]
-    mentions: dict[tuple[str, str], list[Entry]]  # (sender, mentioned) -> entries, sorted
-
-
-def _strict_index(ctx: AuditContext) -> _StrictIndex:
-    """Quotes, threads and mentions, indexed once per audit (strict matching only)."""
-    cached = ctx.__dict__.get("_strict_reply_index")
-    if cached is not None:
-        return cached
-    index = _StrictIndex({}, {}, {})
-    for entry in ctx.timeline:
-        message = entry[2]
-        if message.reply_to_id:
-            index.reply_to.setdefault(message.reply_to_id, []).append(entry)
-        if message.thread_id:
-            index.thread.setdefault(message.thread_id, []).append(entry)
-        for mentioned in message.mentions or ():
-            index.mentions.setdefault((message.sender_id, mentioned), []).append(entry)
-    for bucket in index.mentions.values():
-        bucket.sort()
-    ctx.__dict__["_strict_reply_index"] = index
-    return index
+def _excerpt(text: str | None, limit: int = 60) -> str | None:
+    """The question's opening words for the evidence, with long digit runs masked (no phone
+    or ID number is copied into the store)."""
+    if not text:
+        return None
+    masked = _DIGITS.sub(lambda m: m.group(0)[:2] + "*" * (len(m.group(0)) - 2), text.strip())
+    return masked if len(masked) <= limit else masked[: limit - 1] + "…"
 
 
 RULE = RuleSpec(

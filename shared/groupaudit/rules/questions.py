@@ -1,0 +1,317 @@
+"""Reading a chat message the way a colleague would: is it a question, to whom, and is a later
+message an answer, an echo or an acknowledgement?
+
+Pure text analysis for ``overdue_reply``; every word list comes from the rule's config, so a
+tenant can extend it. Questions are recognised per sentence, on where a word stands, not on
+whether it occurs somewhere: "要填什么" asks, "不知道怎么写" and "有什么问题随时找我" do not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Sentence ends; a sentence keeps its terminators (a "?" is the strongest sign there is).
+_SENTENCE = re.compile(r"[^。！!？?；;\n]+[。！!？?；;\n]*")
+# Inline @-mentions as the platforms render them: "@张三 ", "<@U123>", "@所有人".
+_AT_TOKEN = re.compile(r"<@[^>]+>|@\S+?(?:\s|$)|@\S+$")
+# Emoji, bracketed stickers ([微笑]), kaomoji punctuation and spaces at a sentence's end.
+_TAIL = re.compile(
+    r"(?:\[[^\[\]]{1,6}\]|[\s~～…。，,、.!！;；:：\"'“”‘’)）】」』\u2600-\u27bf\U0001f000-\U0001faff])+$"
+)
+_NOT_CONTENT = re.compile(r"[\s\W_]+", re.UNICODE)
+_LATIN_WORD = re.compile(r"[A-Za-z']+")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The word lists a question reader uses (all configurable in the policy)."""
+
+    markers: tuple[str, ...]  # make a sentence a question wherever they stand (请问, 是否, 有没有)
+    particles: tuple[str, ...]  # sentence-final question particles (吗, 么)
+    words: tuple[str, ...]  # question words, questions only in question position (什么, 怎么)
+    embedding: tuple[str, ...]  # before a question word, make it a statement (不知道, 看看)
+    offers: tuple[str, ...]  # make "有什么问题…" an offer, not a question (随时, 如果)
+    phatic: tuple[str, ...]  # whole questions that ask nothing (怎么了, 在吗, 是吗)
+    social: tuple[str, ...]  # topics that are not work (吃饭, 奶茶)
+    requests: tuple[str, ...]  # make an addressed message a request (请, 麻烦, 尽快)
+    english_requests: tuple[str, ...]  # "can you", "please"
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    cue: re.Pattern[str]
+    marker: re.Pattern[str] | None
+    a_not_a: re.Pattern[str]
+    word: re.Pattern[str] | None
+    embedding: re.Pattern[str] | None
+    offers: re.Pattern[str] | None
+    social: re.Pattern[str] | None
+    request: re.Pattern[str] | None
+    english_request: re.Pattern[str] | None
+    particles: tuple[str, ...]
+    phatic: frozenset[str]
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True) if w)
+
+
+def compile_words(words: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
+    body = _alternation(words)
+    return re.compile(body, flags) if body else None
+
+
+@lru_cache(maxsize=16)
+def patterns(lexicon: Lexicon) -> _Patterns:
+    # A-not-A questions: 是不是, 能不能, 有没有, 可不可以, 需不需要 (not after 不管/无论).
+    a_not_a = re.compile(r"(?<!不管)(?<!无论)(?<!不论)([\u4e00-\u9fff])[不没]\1")
+    cue_parts = [r"[?？]", _alternation(lexicon.particles), _alternation(lexicon.markers)]
+    cue_parts += [_alternation(lexicon.words), a_not_a.pattern]
+    cue = re.compile("|".join(p for p in cue_parts if p))
+    # 请 asks only as a verb of its own: not inside 申请, 邀请, 聘请, 宴请, 请假, 请客, 请柬; a
+    # request word after 已/已经/没/不 reports or refuses ("已确认", "不用处理").
+    requests = [w for w in lexicon.requests if w]
+    request = None
+    if requests:
+        request = re.compile(r"(?<![申邀聘宴已经没不])(?:" + _alternation(requests) + r")(?![假客柬])")
+    return _Patterns(
+        cue=cue,
+        marker=compile_words(lexicon.markers),
+        a_not_a=a_not_a,
+        word=compile_words(lexicon.words),
+        embedding=compile_words(lexicon.embedding),
+        offers=compile_words(lexicon.offers),
+        social=compile_words(lexicon.social),
+        request=request,
+        english_request=compile_words(lexicon.english_requests, re.IGNORECASE),
+        particles=tuple(p for p in lexicon.particles if p),
+        phatic=frozenset(_content(p) for p in lexicon.phatic),
+    )
+
+
+def _content(text: str) -> str:
+    return _NOT_CONTENT.sub("", text).lower()
+
+
+def strip_mentions(text: str) -> str:
+    return _AT_TOKEN.sub(" ", text)
+
+
+def sentences(text: str) -> list[tuple[str, bool]]:
+    """``(core, asks)`` per sentence: the sentence without its trailing punctuation, emoji and
+    stickers, and whether it ended in a question mark."""
+    out = []
+    for match in _SENTENCE.finditer(text):
+        piece = match.group(0)
+        asks = "?" in piece or "？" in piece  # only a terminator can be one
+        core = _TAIL.sub("", piece.rstrip("。！!？?；;\n \t")).strip()
+        if core:
+            out.append((core, asks))
+    return out
+
+
+def _is_english(core: str) -> bool:
+    return not any("\u4e00" <= ch <= "\u9fff" for ch in core)
+
+
+def question_marker(text: str, lexicon: Lexicon) -> str | None:
+    """The marker that makes ``text`` a work question, or None. Judged sentence by sentence."""
+    pats = patterns(lexicon)
+    if pats.cue.search(text) is None:
+        return None
+    for core, asks in sentences(strip_mentions(text)):
+        marker = _sentence_marker(core, asks, pats)
+        if marker is not None:
+            return marker
+    return None
+
+
+def _sentence_marker(core: str, asks: bool, pats: _Patterns) -> str | None:
+    content = _content(core)
+    if len(content) < 2 or content in pats.phatic:
+        return None  # "？", "啊？", "怎么了", "在吗", "是吗"
+    if pats.social is not None and pats.social.search(core):
+        return None
+    if _is_english(core):
+        words = _LATIN_WORD.findall(core)
+        return "?" if asks and len(words) >= 3 else None
+    if asks:
+        return "？"
+    for particle in pats.particles:
+        if core.endswith(particle) and not core.endswith(("那么", "这么", "多么", "要么", "什么", "怎么")):
+            return particle
+    if pats.offers is not None and pats.offers.search(core):
+        return None  # "有什么问题随时找我", "如果哪里不清楚…"
+    if pats.marker is not None:
+        found = pats.marker.search(core)
+        if found is not None and not _embedded(core, found.start(), pats):
+            return found.group(0)
+    found_ab = pats.a_not_a.search(core)
+    if found_ab is not None and not _embedded(core, found_ab.start(), pats):
+        return found_ab.group(0)
+    if pats.word is not None:
+        hits = list(pats.word.finditer(core))
+        if hits and len({h.group(0) for h in hits}) == len(hits):  # "在哪里就到哪里" repeats
+            for hit in hits:
+                if _word_asks(core, hit, pats):
+                    return hit.group(0)
+    return None
+
+
+def _embedded(core: str, start: int, pats: _Patterns) -> bool:
+    """An indirect question inside a statement: "不知道怎么写", "我看看是否可以"."""
+    return pats.embedding is not None and pats.embedding.search(core, 0, start) is not None
+
+
+def _word_asks(core: str, hit: re.Match[str], pats: _Patterns) -> bool:
+    word, start, end = hit.group(0), hit.start(), hit.end()
+    before, after = core[max(0, start - 1) : start], core[end : end + 1]
+    if _embedded(core, start, pats):
+        return False
+    if before in ("不", "没", "或", "哪") and word in ("怎么", "什么", "多少", "怎样"):
+        return False  # 不怎么, 没什么, 或多或少
+    if after in ("都", "也") or core[end : end + 2] in ("的话",):
+        return False  # 什么都行, 怎么也 (universal), 什么的话
+    if word == "什么" and after == "的":
+        return False  # 文件什么的 (et cetera)
+    return len(core) - end <= 6  # the asked thing stands at or near the end: "在哪里交", "要填什么"
+
+
+def request_marker(text: str, lexicon: Lexicon) -> str | None:
+    """The word that makes an addressed message a request, or None."""
+    pats = patterns(lexicon)
+    body = strip_mentions(text)
+    if pats.request is not None:
+        found = pats.request.search(body)
+        if found is not None:
+            return found.group(0)
+    if pats.english_request is not None:
+        found = pats.english_request.search(body)
+        if found is not None:
+            return found.group(0).lower()
+    return None
+
+
+def is_echo(text: str | None, echoes: frozenset[str]) -> bool:
+    """同问 / +1 / 不知道 / 我也想知道: a message that repeats the question or says nothing to it."""
+    if not text:
+        return True
+    content = _content(strip_mentions(text))
+    if not content:
+        return True
+    return content in echoes or any(content.startswith(e) for e in echoes if len(e) >= 2)
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_TERM_STOP = frozenset(
+    ("请问", "什么", "怎么", "哪里", "时候", "是否", "可以", "需要", "一下", "我们", "你们", "这个", "那个")
+)
+
+
+def _terms(text: str) -> set[str]:
+    terms = {w.lower() for w in _LATIN_WORD.findall(text) if len(w) >= 4}
+    for run in _CJK_RUN.findall(text):
+        terms.update(run[i : i + 2] for i in range(len(run) - 1))
+    return terms - _TERM_STOP
+
+
+def shares_term(question: str, answer: str) -> bool:
+    """Do two messages speak of the same thing: a shared two-character word, or a shared
+    Latin word of four letters or more?"""
+    return not _terms(strip_mentions(question)).isdisjoint(_terms(strip_mentions(answer)))
+
+
+def normalised(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(_content(w) for w in words if _content(w))
+
+
+# --- addressing by name ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NameIndex:
+    """Names a message can start with to address a member: display names, their name part
+    (销售部+张三 -> 张三), directory names, and surname + title (余老师, 张总)."""
+
+    names: dict[str, frozenset[str]]  # lowercased name -> member ids
+    surnames: dict[str, frozenset[str]]  # surname character -> member ids
+    titles: tuple[str, ...]
+    generic: frozenset[str]
+
+
+_SEPARATORS = "+＋-—_·|｜/ "
+_LEAD = re.compile(r"^\s*([^\s，,：:、！!。？?~～]{1,12}?)(?:[\s，,：:、！!~～]|(?=[你您]))")
+
+
+def name_parts(display_name: str) -> list[str]:
+    """The names a display name offers: itself, its name part (销售部+张三 -> 张三) and, for
+    "Anna Smith", the first name."""
+    full = display_name.strip()
+    parts = [full]
+    for sep in _SEPARATORS:
+        if sep in full:
+            head, _, tail = full.partition(sep)
+            parts.append(tail.strip())
+            if sep == " ":
+                parts.append(head.strip())
+            break
+    return [p for p in parts if p]
+
+
+def build_name_index(
+    members: Iterable[tuple[str, Iterable[str], str | None]],
+    titles: Iterable[str],
+    generic: Iterable[str],
+) -> NameIndex:
+    """``members``: (id, names, real name) for every human member."""
+    names: dict[str, set[str]] = {}
+    surnames: dict[str, set[str]] = {}
+    for member_id, member_names, real_name in members:
+        for name in member_names:
+            names.setdefault(name.lower(), set()).add(member_id)
+        if real_name and 2 <= len(real_name) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in real_name):
+            surnames.setdefault(real_name[0], set()).add(member_id)
+    return NameIndex(
+        names={k: frozenset(v) for k, v in names.items()},
+        surnames={k: frozenset(v) for k, v in surnames.items()},
+        titles=tuple(sorted(set(titles), key=len, reverse=True)),
+        generic=frozenset(g.lower() for g in generic),
+    )
+
+
+@dataclass(frozen=True)
+class Address:
+    """Who a message's opening words address: ``members`` when they resolve to exactly one
+    member, ``token`` whenever the words address somebody (resolved or not)."""
+
+    token: str
+    members: frozenset[str]
+
+
+def leading_address(text: str, index: NameIndex) -> Address | None:
+    """A vocative at the start of ``text`` ("余老师，…", "影子 你…", "Anna, can you…")."""
+    body = strip_mentions(text).lstrip()
+    match = _LEAD.match(body)
+    if match is None:
+        return None
+    token = match.group(1)
+    key = token.lower()
+    if key in index.generic:
+        return None  # 老师们 / 大家 / 各位: the group, not a person
+    found = index.names.get(key)
+    if found:
+        return Address(token, found if len(found) == 1 else frozenset())
+    for title in index.titles:
+        if len(token) > len(title) and token.endswith(title):
+            stem = token[: -len(title)]
+            if len(stem) == 1 and "\u4e00" <= stem <= "\u9fff":
+                people = index.surnames.get(stem, frozenset())
+                return Address(token, people if len(people) == 1 else frozenset())
+            return None
+    if len(token) == 2 and token[0] in "小老" and token[1] in index.surnames:  # 小王, 老李
+        people = index.surnames[token[1]]
+        return Address(token, people if len(people) == 1 else frozenset())
+    return None

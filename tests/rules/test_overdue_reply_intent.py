@@ -1,0 +1,260 @@
+"""overdue_reply on the policy's intent: who really owed the answer, what counts as the answer,
+and what is a question — each case one of the mechanisms that made false findings on real
+group conversations."""
+
+from __future__ import annotations
+
+import pytest
+
+from factories import audit, member, message, of_rule, policy, snapshot
+
+# 教务处 (a department): head h-jw 周主任, staff s1 张伟, s2 李娜; 行政中心: head h-admin 余敏,
+# staff a2 张强; leader ceo 王总.
+DIRECTORY = {
+    "schema_version": 1,
+    "tenant_id": "acme",
+    "people": [
+        {"id": "s1", "name": "张伟", "department": "教务处", "status": "active"},
+        {"id": "s2", "name": "李娜", "department": "教务处", "status": "active"},
+        {"id": "h-jw", "name": "周杰", "department": "教务处", "status": "active"},
+        {"id": "h-admin", "name": "余敏", "department": "行政中心", "status": "active"},
+        {"id": "a2", "name": "张强", "department": "行政中心", "status": "active"},
+        {"id": "ceo", "name": "王刚", "department": "总经办", "status": "active"},
+    ],
+    "departments": [
+        {"name": "教务处", "head_id": "h-jw"},
+        {"name": "行政中心", "head_id": "h-admin"},
+        {"name": "总经办", "head_id": "ceo"},
+    ],
+    "leader_ids": ["ceo"],
+    "admin_center_department": "行政中心",
+}
+MEMBERS = [
+    member("s1", "教务处+张伟"),
+    member("s2", "影子"),  # a nickname, as real groups have
+    member("h-jw", "教务处+周杰"),
+    member("h-admin", "行政中心+余敏"),
+    member("a2", "行政中心+张强"),
+    member("ceo", "总经办+王刚"),
+    member("bot", "机器人", is_bot=True),
+]
+AT = "2026-11-20T{}:00+08:00"  # a Friday
+
+
+def _overdue(messages, now="2026-11-20T18:00:00+08:00", **kw):
+    report = audit(snapshot(MEMBERS, messages), directory_doc=DIRECTORY, now=now, **kw)
+    return of_rule(report, "overdue_reply")
+
+
+def _pairs(findings):
+    return sorted((f.message_id, f.subject_id, f.kind) for f in findings)
+
+
+# --- who owes the answer ------------------------------------------------------------------
+
+
+def test_question_opening_with_a_surname_and_title_is_owed_by_that_person_alone():
+    # GIVEN s1 asks "余老师，…" about an administrative topic, and nobody answers
+    question = message("q", "s1", AT.format("10:00"), "余老师，住宿费怎么交？")
+    # WHEN audited
+    (finding,) = _overdue([question])
+    # THEN 余敏 alone owes it (an employee's addressed question: 20 min), not s1's head
+    assert (finding.subject_id, finding.kind) == ("h-admin", "direct_question")
+    assert finding.evidence["owed_because"] == "addressed_by_name"
+    assert finding.evidence["addressed_as"] == "余老师"
+    assert finding.evidence["deadline_minutes"] == 20
+
+
+def test_question_opening_with_a_nickname_is_owed_by_that_member():
+    # GIVEN s1 addresses the member shown as "影子" by name
+    question = message("q", "s1", AT.format("10:00"), "影子 你那份推荐表交了吗")
+    # WHEN audited
+    findings = _overdue([question])
+    # THEN only 影子 owes it
+    assert _pairs(findings) == [("q", "s2", "direct_question")]
+
+
+def test_ambiguous_surname_charges_nobody():
+    # GIVEN "张老师" and two members named 张 (张伟, 张强)
+    question = message("q", "s2", AT.format("10:00"), "张老师，明天的课表发了吗？")
+    # WHEN audited
+    # THEN the question is addressed to someone we cannot name: nobody is charged
+    assert _overdue([question]) == []
+
+
+def test_a_heads_question_to_an_employee_is_a_mention():
+    # GIVEN the head @-mentions an employee with a question
+    question = message("q", "h-jw", AT.format("10:00"), "@s1 成绩录入完成了吗？", mentions=["s1"])
+    # WHEN audited at 13:50 (200 business minutes later) and at 18:00
+    # THEN it is a mention with its 240-minute deadline, never a 20-minute direct question
+    assert _overdue([question], now=AT.format("13:50")) == []
+    (finding,) = _overdue([question])
+    assert (finding.subject_id, finding.kind, finding.severity) == ("s1", "mention", "warning")
+    assert "recommended_sanction" not in finding.evidence
+
+
+def test_an_addressed_question_is_not_also_charged_to_the_askers_head():
+    # GIVEN s1 @-mentions a colleague, and the colleague never answers
+    question = message("q", "s1", AT.format("10:00"), "@s2 考试安排表在哪里？", mentions=["s2"])
+    # WHEN audited
+    # THEN the colleague alone owes it
+    assert _pairs(_overdue([question])) == [("q", "s2", "direct_question")]
+
+
+def test_a_heads_unaddressed_question_to_the_group_is_owed_by_nobody():
+    # GIVEN the head asks the whole group, and nobody answers
+    question = message("q", "h-jw", AT.format("10:00"), "这周的教学总结大家写好了吗？")
+    # WHEN audited
+    # THEN no one person is charged for a team's silence
+    assert _overdue([question]) == []
+
+
+@pytest.mark.parametrize("topic", ["住宿费", "注册", "考生号", "推荐表", "证明"])
+def test_administrative_topics_go_to_the_admin_centre_head(topic):
+    # GIVEN an employee's unaddressed question about an administrative topic
+    question = message("q", "s1", AT.format("10:00"), f"请问{topic}的事情找谁办？")
+    # WHEN audited
+    (finding,) = _overdue([question])
+    # THEN the 行政中心 head owes it, and the topic is the evidence
+    assert (finding.subject_id, finding.kind, finding.evidence["topic"]) == (
+        "h-admin",
+        "public_question",
+        topic,
+    )
+
+
+def test_social_question_is_owed_by_nobody():
+    # GIVEN a question about lunch
+    question = message("q", "s1", AT.format("11:30"), "中午吃饭去哪里？")
+    # WHEN audited
+    # THEN it is not a work question
+    assert _overdue([question]) == []
+
+
+# --- what counts as the answer --------------------------------------------------------
+
+
+def test_question_owed_by_policy_is_settled_by_a_colleagues_timely_answer():
+    # GIVEN s1's unaddressed question and a colleague's answer 4 minutes later
+    question = message("q", "s1", AT.format("10:00"), "教学楼几点关门？")
+    answer = message("a", "s2", AT.format("10:04"), "晚上十点，周末九点")
+    # WHEN audited
+    # THEN nobody is overdue: the question got answered in time
+    assert _overdue([question, answer]) == []
+
+
+def test_echoes_and_acknowledgements_are_not_answers():
+    # GIVEN s1's question, then 同问 and 收到 from colleagues, then silence
+    question = message("q", "s1", AT.format("10:00"), "期末考试的监考安排出来了吗？")
+    echo = message("e", "s2", AT.format("10:01"), "同问+1")
+    ack = message("k", "a2", AT.format("10:02"), "收到")
+    # WHEN audited
+    (finding,) = _overdue([question, echo, ack])
+    # THEN the head still owes it
+    assert (finding.subject_id, finding.kind, finding.evidence["replied_at"]) == (
+        "h-jw",
+        "direct_question",
+        None,
+    )
+
+
+def test_a_colleagues_late_answer_is_named_in_the_evidence():
+    # GIVEN s1's question answered by a colleague 30 minutes later, past the head's 20 minutes
+    question = message("q", "s1", AT.format("10:00"), "期末考试的监考安排出来了吗？")
+    answer = message("a", "s2", AT.format("10:30"), "出来了，在教务系统里")
+    # WHEN audited
+    (finding,) = _overdue([question, answer])
+    # THEN the head is 10 minutes late, and the evidence names who answered
+    assert finding.subject_id == "h-jw"
+    assert (finding.evidence["answered_by"], finding.evidence["overdue_minutes"]) == ("s2", 10)
+    assert "影子 晚 10 分钟才答复" in finding.summary
+
+
+def test_addressed_question_needs_the_addressees_own_answer():
+    # GIVEN s1 asks the head by @, a colleague answers at once
+    question = message("q", "s1", AT.format("10:00"), "@h-jw 下周的排课能否调整？", mentions=["h-jw"])
+    colleague = message("c", "s2", AT.format("10:02"), "应该可以的")
+    # WHEN audited
+    (finding,) = _overdue([question, colleague])
+    # THEN the head still owes it (only their own answer counts)
+    assert (finding.subject_id, finding.kind) == ("h-jw", "direct_question")
+
+
+def test_lenient_matching_skips_the_addressees_messages_directed_elsewhere():
+    # GIVEN s1 asks the head at 10:00; at 10:05 the head quotes someone else's message and
+    # @-mentions another colleague; the real answer comes at 14:30
+    other = message("o", "a2", AT.format("09:50"), "会议室周五有人用吗")
+    question = message("q", "s1", AT.format("10:00"), "@h-jw 下周的排课能否调整？", mentions=["h-jw"])
+    elsewhere_quote = message("x1", "h-jw", AT.format("10:05"), "周五下午有会", reply_to_id="o")
+    elsewhere_at = message("x2", "h-jw", AT.format("10:06"), "@s2 把材料发我", mentions=["s2"])
+    answer = message("a", "h-jw", AT.format("14:30"), "可以，我来调")
+    # WHEN audited
+    (finding,) = _overdue([other, question, elsewhere_quote, elsewhere_at, answer])
+    # THEN the reply is the 14:30 one: 10:20 -> 14:30 is 160 business minutes past due
+    assert finding.evidence["reply_message_id"] == "a"
+    assert finding.evidence["overdue_minutes"] == 100 + 60
+
+
+# --- what is a question --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不知道怎么写",
+        "怎么了",
+        "这个不怎么好用",
+        "在哪里就到哪里",
+        "？",
+        "我明天申请一下",
+        "有什么问题随时找我",
+        "邀请函已发",
+        "文件什么的都在群里",
+    ],
+)
+def test_statements_with_question_words_are_not_questions(text):
+    # GIVEN an employee's statement that contains a question word, unanswered
+    # WHEN audited
+    # THEN no finding
+    assert _overdue([message("q", "s1", AT.format("10:00"), text)]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [("报告写好了么", "么"), ("这张表要填什么", "什么"), ("实验室搞得怎样了", "怎样"), ("周五开会吗", "吗")],
+)
+def test_questions_without_a_question_mark_are_recognised(text, marker):
+    # GIVEN an unanswered question with no question mark
+    (finding,) = _overdue([message("q", "s1", AT.format("10:00"), text)])
+    # THEN the asker's head owes it, and the evidence says what matched
+    assert (finding.subject_id, finding.evidence["marker"]) == ("h-jw", marker)
+    assert finding.evidence["question"] == text
+
+
+def test_question_in_the_second_sentence_is_found():
+    # GIVEN a statement, then a question, in one message
+    text = "材料我已经整理好了。请问下一步交给谁"
+    # WHEN audited
+    (finding,) = _overdue([message("q", "s1", AT.format("10:00"), text)])
+    # THEN the question is recognised by its marker
+    assert finding.evidence["marker"] == "请问"
+
+
+def test_request_word_inside_another_word_is_no_request():
+    # GIVEN an @-mention with 申请 (not a request of the mentioned person) and one with 请
+    statement = message("q1", "s1", AT.format("10:00"), "@s2 我已经申请了", mentions=["s2"])
+    request = message("q2", "s1", AT.format("10:00"), "@s2 请把课表发我", mentions=["s2"])
+    # WHEN audited
+    # THEN only the real request is owed
+    assert _pairs(_overdue([statement, request])) == [("q2", "s2", "mention")]
+
+
+def test_strict_matching_still_ignores_unrelated_messages_of_the_addressee():
+    # GIVEN the addressed head's next message is a plain statement, and strict matching
+    question = message("q", "s1", AT.format("10:00"), "@h-jw 排课能否调整？", mentions=["h-jw"])
+    plain = message("x", "h-jw", AT.format("10:05"), "我在开会")
+    strict = policy({"overdue_reply": {"reply_match": "strict"}})
+    # WHEN audited
+    (finding,) = _overdue([question, plain], policies=strict)
+    # THEN no reply is recorded
+    assert finding.evidence["replied_at"] is None
