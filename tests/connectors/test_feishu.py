@@ -13,13 +13,20 @@ import pytest
 
 from groupaudit.connectors.base import IdMap, PullRequest, pull_snapshot
 from groupaudit.connectors.feishu import PATH_MESSAGES, PATH_TOKEN, _open_to_user
-from groupaudit.connectors.http import Http, PlatformError
+from groupaudit.connectors.http import FEISHU_RATE_LIMITED, Http, PlatformError
 from groupaudit.contracts import Message, Snapshot
 from groupaudit.loading import load_snapshot
-from groupaudit.local.peers.base import Request
-from groupaudit.local.peers.feishu import FeishuPeer, FeishuUser, feishu_error, rate_limited
+from groupaudit.local.peers.base import Request, json_answer
+from groupaudit.local.peers.feishu import (
+    FeishuPeer,
+    FeishuUser,
+    chat_rate_limited,
+    feishu_error,
+    message_rate_limited,
+    rate_limited,
+)
 from groupaudit.service import audit_snapshot, load_local_inputs
-from kit import TENANT
+from kit import ROOT, TENANT
 
 T0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 CHAT = "oc_5ad11d72b830411d72b836c20"
@@ -570,3 +577,80 @@ def test_open_ids_pair_with_user_ids_by_order_else_by_unique_names():
     assert caught.value.retryable is True
     with pytest.raises(PlatformError, match="changed while it was read"):
         _open_to_user(http, by_open, same_order[:2])
+
+
+# --- Feishu's own example bodies (platform-samples/feishu, read in place) -----------------------
+
+SAMPLES = ROOT.parent / "shared" / "data" / "platform-samples" / "feishu"
+CHAT_PATH = f"/open-apis/im/v1/chats/{CHAT}"
+
+
+def documented(name: str) -> dict:
+    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("path", "limited", "code"),
+    [
+        (CHAT_PATH, chat_rate_limited, 232019),
+        (MEMBERS, chat_rate_limited, 232019),
+        (PATH_MESSAGES, message_rate_limited, 230020),
+    ],
+    ids=["chat-get-232019", "members-232019", "messages-230020"],
+)
+def test_the_chat_and_message_apis_own_rate_limits_are_waited_out(peer, path, limited, code):
+    # GIVEN a call answered once with its API's own rate-limit code (HTTP 400, no reset header)
+    sleeps: list[float] = []
+    peer.script(path, limited())
+    text(peer, "u-sun", "hi", T0, message_id="om_1")
+    # WHEN pulled
+    snapshot = pull(peer, sleeps)
+    # THEN it waited once (backoff: Feishu gives no reset time) and the pull completed
+    assert len(sleeps) == 1 and 0.5 <= sleeps[0] <= 0.625
+    assert [m.id for m in snapshot.messages] == ["om_1"] and len(snapshot.members) == 5
+    assert code in FEISHU_RATE_LIMITED
+
+
+def test_a_persistent_chat_rate_limit_is_retryable_not_final(peer):
+    # GIVEN chat/get answers 232019 every time
+    peer.script(CHAT_PATH, *[chat_rate_limited()] * 10)
+    # WHEN pulled
+    with pytest.raises(PlatformError) as caught:
+        pull(peer, [])
+    # THEN the pull gives up retryable (the group is tried again later), naming the code
+    assert caught.value.retryable is True
+    assert "code 232019: The request has been rate limited." in str(caught.value)
+
+
+def test_the_documented_chat_answer_gives_name_owner_admins_and_no_creation_time(peer):
+    # GIVEN chat/get answers with its documented example, once after a 232019
+    peer.script(CHAT_PATH, chat_rate_limited(), json_answer(documented("im_v1_chat_get.doc_example.json")))
+    # WHEN pulled (open_ids kept)
+    since = T0 - timedelta(days=14)
+    snapshot = pull(peer, [], variant="open_id", since=since)
+    # THEN the group is the example's: name, owner, the user manager and the bot manager as admins
+    group = snapshot.group
+    assert (group.name, group.owner_id) == ("测试群名称", "4d7a3c6g")
+    assert group.admin_ids == ["4d7a3c6g", "ou_9204a37300b3700d61effaa439f34295", "cli_a3e157960e7294c"]
+    assert [(m.id, m.role, m.is_bot) for m in snapshot.members if m.is_bot] == [
+        ("cli_a3e157960e7294c", "admin", True)
+    ]
+    # ... with no creation time (the example has none), and messages from the window's start
+    assert group.created_at is None
+    assert snapshot.messages_since == since
+
+
+def test_the_documented_member_page_is_followed_by_its_page_token(peer):
+    # GIVEN the members API answers its documented example (has_more with a page_token), then
+    # an empty last page; chat/get answers its example (which names that member as a manager)
+    page = documented("im_v1_chat_members.doc_example.json")
+    last = {"code": 0, "msg": "success", "data": {"items": [], "has_more": False, "member_total": 1}}
+    peer.script(MEMBERS, json_answer(page), json_answer(last))
+    peer.script(CHAT_PATH, json_answer(documented("im_v1_chat_get.doc_example.json")))
+    # WHEN pulled (open_ids kept)
+    snapshot = pull(peer, [], variant="open_id")
+    # THEN the example's member is in, named and an admin; the second page was asked by its token
+    humans = [(m.id, m.display_name, m.role) for m in snapshot.members if not m.is_bot]
+    assert humans == [("ou_9204a37300b3700d61effaa439f34295", "张三", "admin")]
+    first, second = peer.requests(MEMBERS)
+    assert first.arg("page_token") is None and second.arg("page_token") == page["data"]["page_token"]

@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 
 from groupaudit.connectors import wecom
-from groupaudit.connectors.base import FolderDrops, IdMap, PullRequest, S3Drops, pull_snapshot
+from groupaudit.connectors.base import FolderDrops, IdMap, PullRequest, S3Drops, parse_records, pull_snapshot
 from groupaudit.connectors.http import Http, PlatformError
 from groupaudit.contracts import Snapshot
 from groupaudit.errors import InputError
@@ -32,12 +32,13 @@ from groupaudit.local.peers.wecom import (
     error_answer,
     file_body,
     platform_ids,
+    quote_text,
     recall_record,
     record,
     write_drops,
 )
 from groupaudit.service import audit_snapshot, load_local_inputs
-from kit import TENANT
+from kit import ROOT, TENANT
 
 CHAT = "wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA"
 ROOM = "wrNplhCgAAIVZohLe57zKnvIV7xBKrig"
@@ -112,12 +113,13 @@ def _pull(peer: WeComPeer, tmp_path: Path, *records: dict, **overrides) -> Snaps
 
 # --- round trip: the sample tenant's WeCom groups ---------------------------------------------
 
-# What WeCom cannot carry, per sample: quotes, mentions not spelled @name in the text, texts of
-# file messages, expiry dates, bot names and join times; files no message shares come back as
-# file messages of their own; a shared file's id becomes its message's id.
+# What WeCom cannot carry, per sample: threads, quotes of anything but a text, mentions not
+# spelled @name in the text, texts of file messages, expiry dates, bot names and join times;
+# files no message shares come back as file messages of their own; a shared file's id becomes
+# its message's id. A quote of a text (xinghe's m003) comes back linked.
 ROUND_TRIPS = {
     "project-xinghe": {
-        "quotes_lost": {"grp-proj-xinghe-m003"},
+        "quotes_lost": set(),
         "mentions_lost": set(),
         "file_ids": {"f-x-report": "grp-proj-xinghe-m007", "f-x-deck-2": "grp-proj-xinghe-m004"},
         "findings_lost": set(),
@@ -189,10 +191,15 @@ def test_a_sample_group_survives_the_round_trip(tmp_path, name):
         )
         lost = message.id in known["mentions_lost"]
         assert got.mentions == (None if lost else tuple(message.mentions or ()) or None), message.id
-        assert got.reply_to_id is None and got.thread_id is None  # no quotes or threads in the archive
+        quote_lost = message.id in known["quotes_lost"]
+        assert got.reply_to_id == (None if quote_lost else message.reply_to_id), message.id
+        assert got.thread_id is None  # no threads in the archive
         if message.type != "file":
-            assert got.text == message.text
-    assert {m.id for m in original.messages if m.reply_to_id or m.thread_id} == known["quotes_lost"]
+            assert got.text == message.text  # of a quote reply: the reply alone
+    lost_links = {m.id for m in original.messages if m.reply_to_id or m.thread_id} - {
+        m.id for m in pulled.messages if m.reply_to_id
+    }
+    assert lost_links == known["quotes_lost"]
     # ... the only extra messages are the files no message shared, sent by their uploaders
     shared = {m.file_id for m in original.messages}
     assert {i: (m.type, m.file_id, m.sender_id, m.sent_at) for i, m in by_id.items()} == {
@@ -211,6 +218,10 @@ def test_a_sample_group_survives_the_round_trip(tmp_path, name):
         "allowed_external_ids": group.allowed_external_ids,
     }
     pulled = msgspec.structs.replace(pulled, group=msgspec.structs.replace(back, **settings))
+    # ... over the same period: the pull holds the messages from its first record on
+    earliest = min(datetime.fromtimestamp(r["msgtime"] / 1000, UTC) for r in records)
+    assert pulled.messages_since == max(request.since, earliest)
+    original = msgspec.structs.replace(original, messages_since=pulled.messages_since)
     before = _findings(original, inputs)
     assert before and known["findings_lost"] <= {(rule, subject) for rule, _, subject in before}
     renamed = known["file_ids"]
@@ -275,61 +286,31 @@ class _SmallPages:
 
 # --- the documented examples as fixed vectors ------------------------------------------------
 
-# externalcontact/groupchat/get's example answer (document 92707), as published.
-DOCUMENTED_GROUP_CHAT = {
-    "errcode": 0,
-    "errmsg": "ok",
-    "group_chat": {
-        "chat_id": "wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA",
-        "name": "销售客服群",
-        "owner": "ZhuShengBen",
-        "create_time": 1572505490,
-        "notice": "文明沟通,拒绝脏话",
-        "member_list": [
-            {
-                "userid": "abel",
-                "type": 1,
-                "join_time": 1572505491,
-                "join_scene": 1,
-                "invitor": {"userid": "jack"},
-                "group_nickname": "客服小张",
-                "name": "张三丰",
-            },
-            {
-                "userid": "wmOgQhDgAAuXFJGwbve4g4iXknfOAAAA",
-                "type": 2,
-                "unionid": "ozynqsulJFCZ2z1aYeS8h-nuasdAAA",
-                "join_time": 1572505491,
-                "join_scene": 1,
-                "group_nickname": "顾客老王",
-                "name": "王语嫣",
-            },
-        ],
-        "admin_list": [{"userid": "sam"}, {"userid": "pony"}],
-        "member_version": "71217227bbd112ecfe3a49c482195cb4",
-    },
-}
-# The mixed-message example of the archive's record format (document 91774), as published.
-DOCUMENTED_MIXED = {
-    "msgid": "DAQQluDa4QUY0On4kYSABAMgzPrShAE=",
-    "action": "send",
-    "from": "HeMiao",
-    "tolist": ["HeChangTian", "LiuZeYu"],
-    "roomid": "wr_tZ2BwAAUwHpYMwy9cIWqnlU3Hzqfg",
-    "msgtime": 1577414359072,
-    "msgtype": "mixed",
-    "mixed": {
-        "item": [
-            {"type": "text", "content": '{"content":"你好[微笑]\\n"}'},
-            {"type": "image", "content": '{"md5sum":"368b6c18c82e6441bfd89b343e9d2429","filesize":13177}'},
-        ]
-    },
-}
+# WeCom's own examples (platform-samples/wecom, read in place; see its SOURCE.txt)
+SAMPLES = ROOT.parent / "shared" / "data" / "platform-samples" / "wecom"
+WXJAVA_RECORDS = SAMPLES / "archive_records_doc91774_via_wxjava.jsonl"
+WXJAVA_QUOTE = "CAQQluDa4QUY0On2rYSAgAMgzPrShAE="  # its "text" example: a quote reply
+
+
+def _documented(name: str) -> dict:
+    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+
+
+def _documented_records() -> list[tuple[str, dict]]:
+    """The 27 decrypted records of document 91774 (as WxJava keeps them), read by the drop parser."""
+    return list(parse_records(WXJAVA_RECORDS.read_bytes(), str(WXJAVA_RECORDS)))
+
+
+class _DocumentedDrops:
+    def records(self):
+        return iter(_documented_records())
 
 
 def test_the_documented_group_chat_answer_maps_to_members_owner_and_admins(peer, tmp_path):
     # GIVEN the platform answers groupchat/get with its documented example
-    peer.script(CUSTOMER_GROUP_PATH, json_answer(DOCUMENTED_GROUP_CHAT))
+    peer.script(
+        CUSTOMER_GROUP_PATH, json_answer(_documented("externalcontact_groupchat_get.doc_example.json"))
+    )
     # WHEN pulled
     snapshot = _pull(peer, tmp_path)
     # THEN both members are in, named by their group nicknames, joined at join_time (seconds)
@@ -357,20 +338,19 @@ def test_the_documented_group_chat_answer_maps_to_members_owner_and_admins(peer,
     assert (asked.method, asked.json()) == ("POST", {"chat_id": CHAT, "need_name": 1})
 
 
-def test_the_documented_mixed_record_becomes_a_text_message_at_its_millisecond(peer, tmp_path):
-    # GIVEN the documented mixed record, in the pulled room
-    documented = dict(DOCUMENTED_MIXED)
-    room = documented["roomid"]
+def test_the_documented_mixed_record_becomes_a_text_message_at_its_millisecond(peer):
+    # GIVEN the documented records, among them a mixed one (text and image) in its room
+    room = "wr_tZ2BwAAUwHpYMwy9cIWqnlU3Hzqfg"
     peer.chats[room] = _customer_chat()
-    # WHEN pulled with a window around 2019-12-27
-    snapshot = _pull(
+    # WHEN that room is pulled with a window around 2019-12-27
+    request = _request(
         peer,
-        tmp_path,
-        documented,
+        _DocumentedDrops(),
         chat_id=room,
         taken_at=datetime(2019, 12, 28, tzinfo=UTC),
         since=datetime(2019, 12, 1, tzinfo=UTC),
     )
+    snapshot = pull_snapshot(request, _http(peer))
     # THEN it is one text message with the text part, at msgtime read as milliseconds (UTC)
     (message,) = snapshot.messages
     assert (message.id, message.sender_id, message.type, message.text) == (
@@ -380,9 +360,135 @@ def test_the_documented_mixed_record_becomes_a_text_message_at_its_millisecond(p
         "你好[微笑]\n",
     )
     assert message.sent_at == datetime(2019, 12, 27, 2, 39, 19, 72000, tzinfo=UTC)
+    # ... and the snapshot holds the room's messages from that record on (the drops' first)
+    assert snapshot.messages_since == message.sent_at
+
+
+def test_every_documented_record_is_read_and_the_text_example_is_a_quote_reply():
+    # GIVEN the 27 documented records, of 1:1 chats (roomid "") and of several rooms
+    records = _documented_records()
+    rooms = {r["roomid"] for _, r in records if isinstance(r.get("roomid"), str)}
+    # WHEN each conversation's records are read
+    archives = {room: wecom.read_archive(records, room) for room in rooms}
+    # THEN none is refused, and every record of a conversation but the recall is a message
+    assert sum(len(a.sent) for a in archives.values()) == sum(
+        1 for _, r in records if r.get("roomid") in rooms and r["action"] == "send"
+    )
+    assert archives[""].recalled == {"14822339130656386894_1603875600"}
+    # ... and WxJava's text example is what WeCom writes for a quote reply: its text is the
+    # reply alone ("@nick777"), the quote (here empty) is kept apart
+    quote_reply = archives[""].sent[WXJAVA_QUOTE]
+    assert (quote_reply.msgtype, quote_reply.text, quote_reply.quote) == (
+        "text",
+        "@nick777",
+        wecom.Quote(None, ""),
+    )
+    assert wecom.split_quote('这是一条引用/回复消息："\n------\n@nick777') == (
+        wecom.Quote(None, ""),
+        "@nick777",
+    )
+
+
+def test_the_documented_archive_room_answer_maps_to_the_room_and_its_creation(tmp_path):
+    # GIVEN msgaudit/groupchat/get answers its documented example; user/get knows one member
+    with WeComPeer(rooms={ROOM: ArchiveRoom(ROOM, "x", "x")}, users={"ZhangWenChao": "张文超"}) as peer:
+        peer.script(INTERNAL_GROUP_PATH, json_answer(_documented("msgaudit_groupchat_get.doc_example.json")))
+        # WHEN pulled with the archive's secret
+        snapshot = _pull(peer, tmp_path, variant="internal", chat_id=ROOM)
+    # THEN the room, its creator as owner, created at room_create_time, members at their jointime
+    group = snapshot.group
+    assert (group.name, group.owner_id, group.created_by) == ("蓦然回首", "ZhangWenChao", "ZhangWenChao")
+    assert group.created_at == datetime(2020, 6, 17, 2, 40, 4, tzinfo=UTC)
+    assert [(m.id, m.display_name, m.role, m.joined_at) for m in snapshot.members] == [
+        ("ZhangWenChao", "张文超", "owner", datetime(2020, 6, 17, 2, 40, 5, tzinfo=UTC)),
+        ("xujinsheng", "xujinsheng", "member", datetime(2020, 6, 17, 6, 57, 56, tzinfo=UTC)),
+    ]
 
 
 # --- the archive records ----------------------------------------------------------------------
+
+
+def test_a_quote_reply_is_its_reply_and_links_to_the_message_it_quotes(peer, tmp_path):
+    # GIVEN 李四 asks 王五 a question; 张三 quotes it (as WeCom writes a quote reply: the quoted
+    # sender's group nickname and text, then the reply); 王五 quotes it by 李四's real name
+    question = "@王五 报价单在哪里？请回复"
+    records = [
+        _text("m-1", "lisi", T0, question),
+        _text("m-2", "zhangsan", T0 + timedelta(minutes=1), quote_text("销售部+李四", question, "在共享盘")),
+        _text("m-3", "wangwu", T0 + timedelta(minutes=2), quote_text("李四", question, "收到 @李四")),
+    ]
+    # WHEN pulled
+    by_id = {m.id: m for m in _pull(peer, tmp_path, *records).messages}
+    # THEN each quote reply's text is its reply alone, linked to the question it quotes
+    assert {i: (m.text, m.reply_to_id) for i, m in by_id.items()} == {
+        "m-1": (question, None),
+        "m-2": ("在共享盘", "m-1"),
+        "m-3": ("收到 @李四", "m-1"),
+    }
+    # ... and only the reply's @names are mentions: the quoted "@王五" mentions nobody again
+    assert {i: m.mentions for i, m in by_id.items()} == {"m-1": ("wangwu",), "m-2": None, "m-3": ("lisi",)}
+
+
+def test_a_quote_links_to_the_latest_earlier_match_or_to_nothing(peer, tmp_path):
+    # GIVEN 李四 asked the same thing twice, and quotes that match no message: another sender's
+    # name, another text, a message after the quote, and a picture (WeCom quotes no text of it)
+    records = [
+        _text("m-1", "lisi", T0, "明天开会吗？"),
+        _text("m-2", "lisi", T0 + timedelta(minutes=5), "明天开会吗？"),
+        _text(
+            "q-1", "zhangsan", T0 + timedelta(minutes=6), quote_text("销售部+李四", " 明天开会吗？ ", "开")
+        ),
+        _text("q-2", "zhangsan", T0 + timedelta(minutes=7), quote_text("王五", "明天开会吗？", "开")),
+        _text("q-3", "zhangsan", T0 + timedelta(minutes=8), quote_text("李四", "后天开会吗？", "不开")),
+        _text("q-4", "zhangsan", T0 + timedelta(minutes=9), quote_text("李四", "晚到的话", "好")),
+        _text("m-3", "lisi", T0 + timedelta(minutes=10), "晚到的话"),
+        _text("q-5", "zhangsan", T0 + timedelta(minutes=11), quote_text("李四", "[图片]", "清楚")),
+    ]
+    # WHEN pulled
+    by_id = {m.id: m for m in _pull(peer, tmp_path, *records).messages}
+    # THEN the quote of the repeated question links to its latest copy; the others to nothing,
+    # and none of them keeps the quoted text as its own
+    assert {i: (m.text, m.reply_to_id) for i, m in by_id.items() if i.startswith("q-")} == {
+        "q-1": ("开", "m-2"),
+        "q-2": ("开", None),
+        "q-3": ("不开", None),
+        "q-4": ("好", None),
+        "q-5": ("清楚", None),
+    }
+
+
+def test_the_quoted_part_of_a_quote_reply_makes_no_overdue_finding(peer, tmp_path):
+    # GIVEN 李四 asks 王五 (a question with an @-mention), 王五 answers, then 张三 quotes the
+    # question to say he read it: the quote carries "@王五", a "？" and the header's "回复"
+    question = "@王五 明天几点开会？"
+    records = [
+        _text("m-1", "lisi", T0, question),
+        _text("m-2", "wangwu", T0 + timedelta(minutes=5), "@李四 十点"),
+        _text("m-3", "zhangsan", T0 + timedelta(minutes=10), quote_text("销售部+李四", question, "收到")),
+    ]
+    inputs = load_local_inputs(TENANT / "policy.yaml", TENANT / "directory.json", TENANT / "backups")
+    # WHEN pulled and audited a day later
+    snapshot = _pull(peer, tmp_path, *records)
+    report = audit_snapshot(
+        snapshot, policies=inputs.policies, directory=inputs.directory, backups=inputs.backups
+    )
+    # THEN 张三's "收到" owes 王五 no answer: no finding is about that message
+    assert [(f.rule, f.subject_id) for f in report.findings if f.message_id == "m-3"] == []
+    (m3,) = [m for m in snapshot.messages if m.id == "m-3"]
+    assert (m3.text, m3.mentions, m3.reply_to_id) == ("收到", None, "m-1")
+
+
+def test_messages_since_is_the_window_start_or_the_chats_first_record(peer, tmp_path):
+    # GIVEN drops whose first record of the chat is before the window, inside it, or absent
+    before = [_text("m-0", "lisi", SINCE - timedelta(days=2), "早"), _text("m-1", "lisi", T0, "在")]
+    inside = [_text("m-1", "lisi", T0, "在"), _text("m-9", "lisi", T0, "别处", roomid="wrOther")]
+    # WHEN each is pulled
+    starts = [
+        _pull(peer, tmp_path / name, *records).messages_since
+        for name, records in (("before", before), ("inside", inside), ("none", inside[1:]))
+    ]
+    # THEN the snapshot holds messages from the window's start, from the first record, or none
+    assert starts == [SINCE, T0, TAKEN_AT]
 
 
 def test_a_recalled_message_and_its_file_are_left_out(peer, tmp_path):

@@ -23,8 +23,10 @@ anything is built:
 
 Any failed call raises :class:`~groupaudit.connectors.http.PlatformError` and nothing is returned.
 Failures are judged by the body's ``code`` (Feishu answers HTTP 200 or 4xx with
-``{"code", "msg"}``): 99991400 (rate limit; waited out, ``x-ogw-ratelimit-reset`` says how long)
-is retried, token codes refresh the token, everything else is final and names the code and
+``{"code", "msg"}``): the rate-limit codes of
+:data:`~groupaudit.connectors.http.FEISHU_RATE_LIMITED` (99991400 from the gateway, 232019 from
+the chat APIs, 230020 from the message APIs; waited out, ``x-ogw-ratelimit-reset`` says how
+long) are retried, token codes refresh the token, everything else is final and names the code and
 Feishu's message (99991672 names the missing scope).
 
 Ids. Message senders and mentions come only as ``open_id`` (per app) and bots as ``app_id``;
@@ -41,7 +43,8 @@ The mapping (documented for users in ``docs/platforms/feishu.md``):
 
 - group: id = ``request.group_id``, name = chat ``name`` (else ``request.name``), kind =
   ``request.kind``, owner_id = ``owner_id``, admin_ids = owner + user managers + bot managers.
-  Feishu gives no creation time or creator.
+  Feishu gives no creation time or creator (``chat/get`` documents none). messages_since =
+  ``request.since``: the window's messages are listed whole.
 - members: the member list (role owner/admin/member from the chat info) plus every bot that
   posted or is a bot manager (``is_bot``, named by its app_id: messages carry no bot name).
   ``joined_at``: the latest "{from_user} invited {to_chatters}…"-style system message in the
@@ -81,7 +84,7 @@ from typing import Any
 from urllib.parse import quote
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
-from groupaudit.connectors.http import Answer, Http, Judge, PlatformError, RetryLater
+from groupaudit.connectors.http import FEISHU_RATE_LIMITED, Answer, Http, Judge, PlatformError, RetryLater
 from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, Message, Snapshot
 
 PATH_TOKEN = "/open-apis/auth/v3/tenant_access_token/internal"
@@ -96,7 +99,7 @@ PROBE_BYTES = 128 * 1024
 CHUNK_BYTES = 8 * 1024 * 1024
 VARIANTS = ("user_id", "open_id")
 
-RATE_LIMITED = frozenset({99991400})
+RATE_LIMITED = FEISHU_RATE_LIMITED  # 99991400, 232019 (chats), 230020 (messages), 11232 (bots)
 # Tenant/app access token missing, invalid or expired: fetch a new one and try again.
 TOKEN_REJECTED = frozenset({99991661, 99991663, 99991664, 99991668, 99991671})
 RETRYABLE = frozenset({234019})  # "scope CheckAppTenant fail. Please retry."
@@ -681,6 +684,7 @@ class _Builder:
             platform="feishu",
             tenant_id=request.tenant_id,
             taken_at=request.taken_at,
+            messages_since=request.since,  # every message from the window's start is listed
             group=Group(
                 id=request.group_id,
                 name=str(chat.get("name") or request.name or request.chat_id),

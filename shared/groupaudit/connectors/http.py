@@ -52,6 +52,14 @@ class RetryLater(Exception):
         self.retry_after_s = retry_after_s
 
 
+# Feishu's rate-limit codes, the one table for its API source and its custom bot: 99991400
+# (the gateway's frequency control, HTTP 429 or 400 with x-ogw-ratelimit-reset; server-docs/
+# api-call-guide/frequency-control), 232019 (the chat APIs' "The request has been rate
+# limited", 触发群限流), 230020 (the message APIs' "This operation triggers the frequency
+# limit") and 11232 (a custom bot's frequency limit, 100/minute and 5/second per bot).
+FEISHU_RATE_LIMITED: frozenset[int] = frozenset({99991400, 232019, 230020, 11232})
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int

@@ -44,8 +44,15 @@ The mapping (documented for users in ``docs/platforms/wecom.md``):
   ``text.content`` (or the type's title, see :data:`TEXT_FIELDS`); mentions: the archive has no
   mention list, so every ``@<name>`` in the text that is a member's group nickname or name
   (longest name first, ambiguous names skipped, the sender excluded) and ``@所有人`` ->
-  ``mention_all``. WeCom messages cannot be edited; quotes (引用) and threads are not in the
-  archive's documented format: reply_to_id and thread_id are never set.
+  ``mention_all``. WeCom messages cannot be edited and have no threads (thread_id is never
+  set). A quote reply (引用/回复) arrives as a text record holding both parts (see
+  :func:`split_quote`): the message's text is the reply part only, and mentions and
+  ``@所有人`` are read from it alone (an ``@name`` inside the quote is not a mention); the quote
+  links (reply_to_id) to the latest earlier message of the chat whose sender bears the quoted
+  name (group nickname or name) and whose text is the quoted text, and to nothing when no
+  message matches (the quoted one is older than the drops, was a picture or file, or its
+  sender left). messages_since: the window's start, or the chat's earliest dropped record
+  when later; ``taken_at`` when the drops hold no record of the chat.
 - files: one per file message (``file`` / ``voip_doc_share``): id = the message's ``msgid``,
   name = ``filename``, size = ``filesize``, uploader = sender, uploaded_at = ``msgtime``; files
   stay listed when their message is older than ``since``. ``md5sum`` is not a SHA-256 and WeCom
@@ -139,6 +146,14 @@ TEXT_FIELDS: dict[str, tuple[str, str]] = {
 }
 FILE_OBJECTS = {"file": "file", "voip_doc_share": "voip_doc_share"}
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+# Message types whose text may be a quote reply (the archive writes quotes as text).
+QUOTING_TYPES = frozenset({"text", "mixed"})
+_QUOTE = re.compile(
+    r"^\s*(?:这是一条引用/回复消息[：:]|This is a quote/reply:)[ \t]*\n?[ \t]*[\"“]?"
+    r"(?P<body>.*?)[\"”]?[ \t]*\n-{6,}\n(?P<reply>.*)\Z",
+    re.DOTALL,
+)
+_NAME_COLON = re.compile(r"[：:]\s*")
 
 
 # --- the API -----------------------------------------------------------------------------------
@@ -336,8 +351,9 @@ class _Sent:
     sender: str
     at: datetime
     msgtype: str
-    text: str | None
+    text: str | None  # of a quote reply: the reply part only
     file: File | None
+    quote: Quote | None = None  # what a quote reply quotes
 
 
 @dataclass
@@ -355,13 +371,19 @@ class _Archive:
 
 
 def _read_archive(request: PullRequest) -> _Archive:
+    return read_archive(request.drops.records(), request.chat_id)
+
+
+def read_archive(records: Iterable[tuple[str, Mapping[str, Any]]], roomid: str) -> _Archive:
+    """The decrypted archive records of one conversation (``roomid``; ``""`` is how the archive
+    writes a 1:1 chat): sent messages, recalls; raises InputError naming every bad record."""
     archive = _Archive()
-    for where, record in request.drops.records():
-        if record.get("roomid") != request.chat_id:
+    for where, record in records:
+        if record.get("roomid") != roomid:
             continue  # another room, a 1:1 chat, or a "switch" (it has no roomid)
         _read_record(archive, where, record)
     if archive.problems:
-        raise InputError(f"wecom archive records of {request.chat_id}", archive.problems)
+        raise InputError(f"wecom archive records of {roomid}", archive.problems)
     return archive
 
 
@@ -397,8 +419,11 @@ def _read_record(archive: _Archive, where: str, record: Mapping[str, Any]) -> No
         return  # the same message dropped twice
     at = epoch_ms(msgtime)
     text = _message_text(archive, where, record, msgtype, msgid)
+    quote = None
+    if text is not None and msgtype in QUOTING_TYPES:
+        quote, text = split_quote(text)
     file = _file(archive, where, record, msgtype, msgid, sender, at) if msgtype in FILE_OBJECTS else None
-    archive.sent[msgid] = _Sent(msgid, sender, at, msgtype, text, file)
+    archive.sent[msgid] = _Sent(msgid, sender, at, msgtype, text, file, quote)
 
 
 def _message_text(
@@ -485,6 +510,69 @@ def _file(
     )
 
 
+# --- quote replies -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The quoted part of a quote reply (引用/回复): who was quoted, and what (either may be
+    empty: WeCom's own example quotes nothing)."""
+
+    name: str | None
+    text: str
+
+
+def split_quote(content: str) -> tuple[Quote | None, str | None]:
+    r"""``(quote, reply)`` of a text that is a quote reply in the archive's format, else
+    ``(None, content)``.
+
+    The archive writes a quote reply as one text: ``这是一条引用/回复消息：\n"<name>：\n<quoted>"
+    \n------\n<reply>`` (the English client writes ``This is a quote/reply:``; the quotes may be
+    ASCII or “”, the colon after the name full- or half-width). WeCom's own example of the
+    format (document 91774 as WxJava keeps it) quotes nothing: ``这是一条引用/回复消息："\n------
+    \n@nick777``. The quoted part is not what the sender wrote now: only the reply is the text.
+    """
+    match = _QUOTE.match(content)
+    if match is None:
+        return None, content
+    body, reply = match.group("body"), match.group("reply").strip()
+    first, newline, rest = body.partition("\n")
+    name: str | None = None
+    if first.rstrip().endswith(("：", ":")) and newline:
+        name, quoted = first.rstrip()[:-1].strip(), rest
+    elif (cut := _NAME_COLON.search(first)) is not None:
+        name, quoted = first[: cut.start()].strip(), first[cut.end() :] + newline + rest
+    else:
+        quoted = body
+    return Quote(name or None, quoted.strip()), reply or None
+
+
+def _comparable(text: str | None) -> str:
+    return " ".join(text.split()) if text else ""
+
+
+def _quote_links(alive: list[_Sent], members: Iterable[_Person]) -> dict[str, str]:
+    """Quote reply id -> the id of the message it quotes: the latest earlier message of the
+    chat whose sender bears the quoted name (group nickname or name) and whose text (its reply
+    part, for a quote reply) is the quoted text. A quote that matches nothing links nowhere."""
+    names: dict[str, set[str]] = {}
+    for person in members:
+        for name in person.names:
+            names.setdefault(name, set()).add(person.id)
+    by_text: dict[str, list[_Sent]] = {}
+    links: dict[str, str] = {}
+    for sent in alive:  # in time order
+        quote = sent.quote
+        if quote is not None and quote.name and quote.text:
+            senders = names.get(quote.name, set())
+            earlier = [s for s in by_text.get(_comparable(quote.text), ()) if s.sender in senders]
+            if earlier:
+                links[sent.id] = earlier[-1].id
+        if sent.text:
+            by_text.setdefault(_comparable(sent.text), []).append(sent)
+    return links
+
+
 # --- mentions ----------------------------------------------------------------------------------
 
 
@@ -531,11 +619,23 @@ def pull(request: PullRequest, http: Http | None = None) -> Snapshot:
     return _snapshot(request, group, archive)
 
 
+def _messages_since(request: PullRequest, archive: _Archive) -> datetime:
+    """From when the snapshot provably holds the chat's messages: the window's start, or the
+    earliest record the drops hold for the chat when that is later (before it the archive job
+    may not have run). No record at all proves nothing: the snapshot then holds the messages of
+    no period (``taken_at``), and no member's silence can be claimed from it."""
+    earliest = min((sent.at for sent in archive.sent.values()), default=None)
+    if earliest is None:
+        return request.taken_at
+    return min(max(request.since, earliest), request.taken_at)
+
+
 def _snapshot(request: PullRequest, group: _Group, archive: _Archive) -> Snapshot:
     ids = request.ids
     alive = [s for s in archive.sent.values() if s.id not in archive.recalled and s.at <= request.taken_at]
     alive.sort(key=lambda s: s.at)
     mentions = _Mentions(group.members)
+    links = _quote_links(alive, group.members)
     messages = []
     for sent in alive:
         if sent.at < request.since:
@@ -551,6 +651,7 @@ def _snapshot(request: PullRequest, group: _Group, archive: _Archive) -> Snapsho
                 sent_at=sent.at,
                 type=kind,
                 text=sent.text,
+                reply_to_id=links.get(sent.id),
                 mentions=tuple(ids.directory_id(m) for m in mentioned) or None,
                 mention_all=True if sent.text and MENTION_ALL in sent.text else None,
                 file_id=sent.file.id if sent.file is not None else None,
@@ -581,6 +682,7 @@ def _snapshot(request: PullRequest, group: _Group, archive: _Archive) -> Snapsho
         platform="wecom",
         tenant_id=request.tenant_id,
         taken_at=request.taken_at,
+        messages_since=_messages_since(request, archive),
         group=Group(
             id=request.group_id,
             name=group.name or request.name or request.chat_id,

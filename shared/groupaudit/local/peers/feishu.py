@@ -17,7 +17,8 @@ It serves what :mod:`groupaudit.connectors.feishu` reads, with the documented be
   (99991672 naming them; 230027 without ``im:message.group_msg``), bad parameters, resources
   not in the message (234003). Rate limits and other failures are scripted with
   :meth:`Peer.script` (the next requests) or :meth:`FeishuPeer.fail_on` (a later one, e.g.
-  page 2) and :func:`rate_limited` / :func:`feishu_error`.
+  page 2) and :func:`rate_limited` (the gateway's 99991400), :func:`chat_rate_limited`
+  (232019), :func:`message_rate_limited` (230020) / :func:`feishu_error`.
 
 State is seeded with :meth:`FeishuPeer.add_user`, :meth:`FeishuPeer.post`,
 :meth:`FeishuPeer.add_file`, or from a contract snapshot with :meth:`FeishuPeer.from_snapshot`.
@@ -71,6 +72,16 @@ def rate_limited(status: int = 429, reset_s: float = 1) -> Answer:
     """The frequency-control answer: code 99991400 with ``x-ogw-ratelimit-reset`` (seconds)."""
     headers = {"x-ogw-ratelimit-limit": "50", "x-ogw-ratelimit-reset": f"{reset_s:g}"}
     return feishu_error(99991400, "request trigger frequency limit", status, headers)
+
+
+def chat_rate_limited() -> Answer:
+    """The chat APIs' own rate limit (chat/get, chat-members/get): 232019, HTTP 400, no header."""
+    return feishu_error(232019, "The request has been rate limited.")
+
+
+def message_rate_limited() -> Answer:
+    """The message APIs' own rate limit: 230020, HTTP 400, no header."""
+    return feishu_error(230020, "This operation triggers the frequency limit.")
 
 
 def ok(data: Any) -> Answer:

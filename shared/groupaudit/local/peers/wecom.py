@@ -378,20 +378,31 @@ def file_body(
     return body
 
 
+def quote_text(name: str, quoted: str, reply: str) -> str:
+    """A quote reply as the archive writes it: one text holding the quoted sender's name, the
+    quoted text and the reply, ``这是一条引用/回复消息：\\n"<name>：\\n<quoted>"\\n------\\n<reply>``."""
+    return f'这是一条引用/回复消息：\n"{name}：\n{quoted}"\n------\n{reply}'
+
+
 def archive_records(snapshot: Snapshot, *, chat_id: str | None = None) -> list[dict[str, Any]]:
     """The snapshot's messages as the archive records a job would drop, in time order.
 
     What WeCom cannot hold is lost on the way: a file message carries no text; system
     messages have no record (the archive logs no joins or renames); image/voice/video records
-    carry no text; quotes and threads have no field; a mention is only its ``@name`` in the
-    text. A file no message shares becomes a file message of its own (msgid = the file id,
-    from its uploader at its upload time): in WeCom a group file exists only as a message.
+    carry no text; threads have no field; a mention is only its ``@name`` in the text. A text
+    message that quotes (``reply_to_id``) a text message of the snapshot is written as WeCom
+    writes a quote reply (:func:`quote_text`, the quoted sender by their group nickname); a
+    quote of anything else keeps only its reply. A file no message shares becomes a file
+    message of its own (msgid = the file id, from its uploader at its upload time): in WeCom a
+    group file exists only as a message.
     """
     roomid = chat_id or snapshot.group.id
     ids = platform_ids(snapshot)
     people = [ids[m.id] for m in snapshot.members or () if not m.is_bot]
+    names = {m.id: m.display_name for m in snapshot.members or ()}
     files = {f.id: f for f in snapshot.files or ()}
     shared = {m.file_id for m in snapshot.messages or () if m.file_id}
+    by_id = {m.id: m for m in snapshot.messages or ()}
     owner = snapshot.group.owner_id or (people[0] if people else "")
     out = []
     for message in snapshot.messages or ():
@@ -415,7 +426,12 @@ def archive_records(snapshot: Snapshot, *, chat_id: str | None = None) -> list[d
             body = {"title": message.text or "", "description": "", "link_url": "", "image_url": ""}
             out.append(record(message.id, sender, message.sent_at, roomid, "link", body, tolist=tolist))
         else:
-            body = {"content": message.text or ""}
+            content = message.text or ""
+            quoted = by_id.get(message.reply_to_id or "")
+            if quoted is not None and (quoted.type or "text") == "text" and not quoted.file_id:
+                name = names.get(quoted.sender_id, quoted.sender_id)
+                content = quote_text(name, quoted.text or "", content)
+            body = {"content": content}
             out.append(record(message.id, sender, message.sent_at, roomid, "text", body, tolist=tolist))
     for file in files.values():
         if file.id in shared:
