@@ -16,7 +16,15 @@ from moto import mock_aws
 
 from groupaudit.cli import main
 from groupaudit.connectors import dingtalk
-from groupaudit.connectors.base import FolderDrops, IdMap, NoDrops, PullRequest, S3Drops, pull_snapshot
+from groupaudit.connectors.base import (
+    FolderDrops,
+    IdMap,
+    NoDrops,
+    PullRequest,
+    S3Drops,
+    parse_records,
+    pull_snapshot,
+)
 from groupaudit.connectors.http import Http, PlatformError
 from groupaudit.contracts import Message, Snapshot
 from groupaudit.errors import InputError
@@ -31,13 +39,15 @@ from groupaudit.local.peers.dingtalk import (
     admin_ids,
     api_error,
     default_conversation_id,
+    dingtalk_id,
     drop_records,
     oapi_error,
+    space_id_of,
     topapi_error,
     union_id,
 )
 from groupaudit.service import audit_snapshot, load_local_inputs
-from kit import TENANT
+from kit import ROOT, TENANT
 
 SALES = TENANT / "snapshots" / "sales.json"
 TAKEN_AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -702,6 +712,8 @@ def test_a_pull_without_drops_has_members_and_files_but_no_messages():
     assert snapshot.messages == []
     assert (len(snapshot.members), len(snapshot.files)) == (4, 2)
     assert snapshot.tenant_id == "acme" and snapshot.group.kind == "project" and snapshot.taken_at == TAKEN_AT
+    # ... and, no record proving any period, it holds the messages of none: no silence is claimed
+    assert snapshot.messages_since == TAKEN_AT
 
 
 def test_the_cli_pulls_a_group_with_its_folder_of_drops(tmp_path, capsys):
@@ -746,3 +758,155 @@ def test_the_peer_hands_out_files_only_through_signed_resource_urls():
         with pytest.raises(urllib.error.HTTPError) as unsigned:
             urllib.request.urlopen(info["resourceUrls"][0], timeout=5)
     assert unsigned.value.code == 403
+
+
+# --- DingTalk's own shapes: the documented callback, and the shapes integrations report --------
+
+SAMPLES = ROOT.parent / "shared" / "data" / "platform-samples" / "dingtalk"
+CALLBACK = SAMPLES / "robot_callback_text.doc_example.json"
+SPACE = space_id_of("chatTEAM42")
+
+
+class _DocumentedDrops:
+    def records(self):
+        return parse_records(CALLBACK.read_bytes(), str(CALLBACK))
+
+
+def test_the_documented_robot_callback_is_a_message_of_its_conversation():
+    # GIVEN the callback body of DingTalk's 机器人接收消息 page, dropped for the group whose open
+    # conversation id is the page's placeholder "xxx"
+    peer = _team_peer()
+    peer.chats[0].open_conversation_id = "xxx"
+    peer.files = {"xxx": []}
+    with peer:
+        # WHEN pulled with a window holding its createAt (2021-02-18)
+        request = _request(
+            peer,
+            "chatTEAM42",
+            drops=_DocumentedDrops(),
+            since=datetime(2021, 1, 1, tzinfo=UTC),
+            taken_at=datetime(2021, 3, 1, tzinfo=UTC),
+        )
+        snapshot = pull_snapshot(request, _http(peer))
+    # THEN it is one text message: the staff id as sender, createAt in ms, the text trimmed, the
+    # @-ed staff id a mention (the robot is not one)
+    (message,) = snapshot.messages
+    assert (message.id, message.sender_id, message.type, message.text, message.mentions) == (
+        "msg0xxxxx",
+        "user123",
+        "text",
+        "你好",
+        ("xxx",),
+    )
+    assert message.sent_at == datetime(2021, 2, 18, 6, 37, 32, 678000, tzinfo=UTC)
+    assert message.reply_to_id is None
+    # ... and the snapshot holds the group's messages from that first record on
+    assert snapshot.messages_since == message.sent_at
+
+
+def _file_record(msg_id: str, at: datetime, file_id: str, name: str, space: str | None = SPACE, **kw) -> dict:
+    """A file message as integrations report DingTalk's callback: content.downloadCode,
+    fileName, fileId and spaceId."""
+    content = {"downloadCode": f"dl-{msg_id}", "fileName": name, "fileId": file_id, **kw}
+    if space is not None:
+        content["spaceId"] = space
+    record = _record(msg_id, at, msgtype="file", content=content)
+    del record["text"]
+    return record
+
+
+def test_a_file_message_of_the_group_space_is_that_one_file(tmp_path):
+    # GIVEN the group space holds 方案 v1.docx (dentry d-plan) and 纪要.docx; 李四 shares the plan
+    # in the group: DingTalk's file message names it by fileId and the group's spaceId
+    t = datetime(2026, 11, 19, 1, 0, tzinfo=UTC)
+    records = [_file_record("m-f1", t, "d-plan", "方案 v1.docx")]
+    # WHEN pulled
+    snapshot = _pull_records(tmp_path, records)
+    # THEN the message shares the space's file, and no second file is made of the message
+    assert [(m.id, m.type, m.file_id) for m in snapshot.messages] == [("m-f1", "file", "d-plan")]
+    assert sorted(f.id for f in snapshot.files) == ["d-deep", "d-plan"]
+    # ... so the file rules speak of the plan, never of a copy named after the message
+    subjects = [
+        f[2] for f in _findings(snapshot) if f[0] in ("stale_file", "unbacked_document", "file_naming")
+    ]
+    assert "d-plan" in subjects and "m-f1" not in subjects
+
+
+def test_a_file_the_group_space_no_longer_holds_is_no_file_and_one_elsewhere_is_the_messages(tmp_path):
+    # GIVEN a file message of the group space whose dentry is gone (deleted, in the recycle bin),
+    # one of another space, and one naming a listed fileId without a spaceId
+    t = datetime(2026, 11, 19, 1, 0, tzinfo=UTC)
+    records = [
+        _file_record("m-gone", t, "d-gone", "旧版.docx"),
+        _file_record("m-other", t, "d-77", "外部.pdf", space="space-elsewhere", fileSize=5),
+        _file_record("m-plain", t, "d-deep", "纪要.docx", space=None),
+    ]
+    # WHEN pulled
+    snapshot = _pull_records(tmp_path, records)
+    # THEN the messages keep the file they shared; only the other space's is a file of its own
+    assert {m.id: m.file_id for m in snapshot.messages} == {
+        "m-gone": "d-gone",
+        "m-other": "d-77",
+        "m-plain": "d-deep",
+    }
+    files = {f.id: (f.name, f.uploader_id, f.size_bytes) for f in snapshot.files}
+    assert files == {
+        "d-plan": ("方案 v1.docx", "u-li", 10),
+        "d-deep": ("纪要.docx", "u-zhang", 20),
+        "d-77": ("外部.pdf", "u-li", 5),
+    }
+
+
+def test_quote_replies_link_to_the_replied_message_in_every_reported_shape(tmp_path):
+    # GIVEN quote replies as DingTalk delivers them: a text with text.repliedMsg {msgId, …}; a
+    # richText (text and picture) with content.repliedMsg; a repliedMsg naming the message by
+    # id; a quote of a picture that carries only the top-level originalMsgId
+    t = datetime(2026, 11, 19, 1, 0, tzinfo=UTC)
+    replied = {
+        "msgType": "text",
+        "senderId": dingtalk_id("u-li"),
+        "createdAt": _ms(t),
+        "content": {"content": "方案呢？"},
+    }
+    rich = {
+        "richText": [
+            {"text": "在这里"},
+            {"type": "picture", "downloadCode": "dl-p", "pictureDownloadCode": "dl-p"},
+        ],
+        "isReplyMsg": True,
+        "repliedMsg": {"msgId": "m-ask", **replied},
+    }
+    records = [
+        _record("m-ask", t, text="方案呢？"),
+        _quote(_record("m-text", t + timedelta(minutes=1), sender="u-zhang", text="马上"), "m-ask"),
+        _record("m-rich", t + timedelta(minutes=2), sender="u-wang", msgtype="richText", content=rich),
+        _record("m-id", t + timedelta(minutes=3), sender="u-head", text="收到"),
+        _record("m-orig", t + timedelta(minutes=4), text="这张图", originalMsgId="m-rich"),
+    ]
+    del records[2]["text"]  # a richText record has its text in content.richText
+    records[3]["text"].update({"isReplyMsg": True, "repliedMsg": {"id": "m-rich", "msgType": "richText"}})
+    records[4]["text"]["isReplyMsg"] = True
+    # WHEN pulled
+    snapshot = _pull_records(tmp_path, records)
+    # THEN each links to the message it quotes, in the thread of the first message of the chain
+    by_id = {m.id: m for m in snapshot.messages}
+    assert {i: (m.type, m.text, m.reply_to_id, m.thread_id) for i, m in by_id.items()} == {
+        "m-ask": ("text", "方案呢？", None, None),
+        "m-text": ("text", "马上", "m-ask", "m-ask"),
+        "m-rich": ("text", "在这里", "m-ask", "m-ask"),
+        "m-id": ("text", "收到", "m-rich", "m-ask"),
+        "m-orig": ("text", "这张图", "m-rich", "m-ask"),
+    }
+
+
+def test_the_ip_throttle_without_errcode_is_a_retryable_wait_not_a_success():
+    # GIVEN chat/get answers DingTalk's IP throttle: HTTP 200, {"status": 1111, "wait": 5, …}
+    peer = _team_peer()
+    peer.script("/chat/get", DingTalkPeer.ip_throttled(wait=5))
+    # WHEN pulled
+    with peer, pytest.raises(PlatformError) as caught:
+        pull_snapshot(_request(peer, "chatTEAM42", drops=NoDrops()), _http(peer))
+    # THEN the pull ends retryable, to be tried again after the 5 minutes the IP is refused
+    assert caught.value.retryable is True
+    assert caught.value.retry_after_s == 300
+    assert "GET /chat/get: throttled (status 1111, wait 5)" in str(caught.value)

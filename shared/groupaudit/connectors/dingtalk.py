@@ -31,6 +31,9 @@ Calls (oapi.dingtalk.com answers HTTP 200 with ``errcode``; api.dingtalk.com ans
 - Rate limits are retried after 1 s (the documented QPS window): oapi ``errcode``/``sub_code``
   90018 (app per API), 90002 (all apps per API), 90005/90006 (per minute), -1 (busy) and a
   bare 88; api ``Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`` / ``QpsLimitForApi``.
+  DingTalk's IP throttle (HTTP 200 without ``errcode``: ``{"status": 1111, "wait": 5, "punish":
+  "deny", …}``, calls from the IP refused for ``wait`` minutes) is a wait too, longer than a
+  pull waits: the pull ends retryable with that wait.
   Everything else that is not ok (e.g. ``88`` + sub_code ``40014`` invalid token, ``40096``
   bad appKey/appSecret, ``60011`` no permission, ``400020`` no access to the scene group,
   ``invalidClientIdOrSecret``, ``InvalidAuthentication``) ends the pull with a final
@@ -60,15 +63,25 @@ The mapping (documented for users in ``docs/platforms/dingtalk.md``):
   ``audio`` -> voice (text = ``recognition``), ``video`` -> video, ``file`` -> file, ``link`` ->
   link, ``markdown`` -> text, ``notice``/``system`` (extensions) -> notice/system; other types
   -> text without text. mentions = ``atUsers[].staffId`` except the sender and the robot;
-  ``isAtAll`` (extension) -> mention_all. Quote replies (``text.isReplyMsg`` +
-  ``text.repliedMsg.msgId``, or a top-level ``repliedMsg``) -> reply_to_id; thread_id =
-  ``repliedMsg.rootMsgId`` (extension) else the root of the reply chain.
+  ``isAtAll`` (extension) -> mention_all. Quote replies -> reply_to_id = the replied message's
+  ``msgId`` (``id`` in some payloads) from ``text.repliedMsg`` (a text reply, beside
+  ``text.isReplyMsg``), ``content.repliedMsg`` (a richText reply) or the top-level
+  ``repliedMsg`` (extension), else the top-level ``originalMsgId`` DingTalk sends with
+  ``isReplyMsg`` when the quote has no content; thread_id = ``repliedMsg.rootMsgId``
+  (extension) else the root of the reply chain. messages_since = ``since``, or the group's
+  earliest dropped record when later (``taken_at`` when there is none: the drops prove no
+  period).
 - files: every FILE dentry of the group's space (status NORMAL): id = dentry ``id``, name,
   size_bytes = ``size``, uploaded_at = ``createTime``, updated_at = ``modifiedTime`` when it
   differs, uploader_id = the member whose ``unionid`` is ``creatorId`` (else ``creatorId``),
-  folder = the folder path under the space root. A file message's ``content.dentryId``
-  (extension) is its file_id; without one the file is known only from the message (id =
-  ``msgId``, name = ``fileName``). sha256 only from a record's ``content.sha256`` (extension;
+  folder = the folder path under the space root. A file message (``content.downloadCode``,
+  ``fileName``, ``fileId``, ``spaceId``, as integrations report it) shares the space's dentry
+  ``fileId`` when ``spaceId`` is the group space's (or absent and the dentry is listed): its
+  file_id is that dentry, and no second file is made of it; a file of the group space the
+  listing no longer holds (deleted) is the message's file_id but no file; a file of another
+  space, or of a record without ``fileId`` (the older ``content.dentryId`` extension still
+  names a listed dentry), is known only from the message (id = ``fileId``, else ``msgId``;
+  name = ``fileName``). sha256 only from a record's ``content.sha256`` (extension;
   ignored when its ``fileSize`` differs from the dentry's size): DingTalk hands out file bytes
   only through signed resource URLs on storage hosts (``downloadInfos``), never through the
   API host, so nothing is downloaded and no download_url is kept.
@@ -86,7 +99,7 @@ from urllib.parse import quote
 import msgspec
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
-from groupaudit.connectors.http import Answer, Http, RetryLater
+from groupaudit.connectors.http import Answer, Http, RetryLater, dingtalk_throttle_wait
 from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, Message, Snapshot
 from groupaudit.errors import InputError, Problem
 
@@ -129,6 +142,13 @@ def _codes(payload: Mapping[str, Any]) -> tuple[str, str | None]:
     return errcode, str(sub_code) if sub_code not in (None, "") else None
 
 
+def _raise_if_throttled(payload: Mapping[str, Any]) -> None:
+    """DingTalk's IP throttle answers 200 with no errcode (``{"status": 1111, "wait": 5, …}``):
+    not a success but a wait of ``wait`` minutes (longer than a pull waits: it ends retryable)."""
+    if payload.get("errcode") in (None, "") and (wait := dingtalk_throttle_wait(payload)) is not None:
+        raise RetryLater(f"throttled (status {payload.get('status')}, wait {payload.get('wait')})", wait)
+
+
 def _oapi_judge(http: Http, where: str, tolerate: frozenset[str] = frozenset()) -> Callable[[Answer], Any]:
     """oapi answers 200 with errcode; ``tolerate`` codes come back as the payload (not raised)."""
 
@@ -138,6 +158,7 @@ def _oapi_judge(http: Http, where: str, tolerate: frozenset[str] = frozenset()) 
         payload = http.decode(answer)
         if not isinstance(payload, dict):
             raise http.fail(f"{where}: expected a JSON object")
+        _raise_if_throttled(payload)
         if payload.get("errcode") in (0, "0", None):
             return payload
         errcode, sub_code = _codes(payload)
@@ -160,6 +181,7 @@ def _api_judge(http: Http, where: str) -> Callable[[Answer], Any]:
             payload = http.decode(answer)
             if not isinstance(payload, dict):
                 raise http.fail(f"{where}: expected a JSON object")
+            _raise_if_throttled(payload)
             return payload
         try:
             body = answer.json()
@@ -410,7 +432,8 @@ def _when(value: Any, where: str, http: Http) -> datetime | None:
     raise http.fail(f"{where}: unexpected time {value!r}")
 
 
-def _read_files(client: _Client, open_id: str, operator: str) -> list[_Dentry]:
+def _read_files(client: _Client, open_id: str, operator: str) -> tuple[str, list[_Dentry]]:
+    """(the group space's spaceId, its files)."""
     space = client.api(
         "POST",
         "/v1.0/convFile/conversations/spaces/query",
@@ -455,7 +478,7 @@ def _read_files(client: _Client, open_id: str, operator: str) -> list[_Dentry]:
             if token in seen:
                 raise client.api_http.fail(f"{where}: nextToken repeats")
             seen.add(token)
-    return files
+    return space_id, files
 
 
 def _dentry(entry: Any, folder: str | None, where: str, http: Http) -> _Dentry | tuple[str, str] | None:
@@ -527,6 +550,10 @@ def _check(where: str, raw: Mapping[str, Any], problems: list[Problem]) -> _Reco
     for name, kind in (("atUsers", list), ("text", dict), ("repliedMsg", dict)):
         if raw.get(name) is not None and not isinstance(raw.get(name), kind):
             problems.append(Problem(f"{where}.{name}", f"expected a JSON {kind.__name__}", msg_id))
+    for holder in ("text", "content"):
+        replied = _dict(raw.get(holder)).get("repliedMsg")
+        if replied is not None and not isinstance(replied, dict):
+            problems.append(Problem(f"{where}.{holder}.repliedMsg", "expected a JSON dict", msg_id))
     at_users = raw.get("atUsers")
     if isinstance(at_users, list) and not all(isinstance(user, dict) for user in at_users):
         problems.append(Problem(f"{where}.atUsers", "expected objects with dingtalkId/staffId", msg_id))
@@ -610,16 +637,32 @@ def _content_text(raw: Mapping[str, Any], msgtype: str) -> str | None:
 
 
 def _replied(raw: Mapping[str, Any]) -> Mapping[str, Any]:
-    """DingTalk puts a quote reply in ``text.repliedMsg`` (with ``text.isReplyMsg``); other
-    message types use the top-level ``repliedMsg`` extension."""
-    text = _dict(raw.get("text"))
-    replied = _dict(text.get("repliedMsg")) if text.get("isReplyMsg") is not False else {}
-    return replied or _dict(raw.get("repliedMsg"))
+    """The quote metadata of a quote reply: ``text.repliedMsg`` of a text reply (beside
+    ``text.isReplyMsg``), ``content.repliedMsg`` of a richText reply, else the top-level
+    ``repliedMsg`` extension (any other type)."""
+    for holder in (_dict(raw.get("text")), _dict(raw.get("content"))):
+        replied = _dict(holder.get("repliedMsg")) if holder.get("isReplyMsg") is not False else {}
+        if replied:
+            return replied
+    return _dict(raw.get("repliedMsg"))
+
+
+def _is_reply(raw: Mapping[str, Any]) -> bool:
+    return any(_dict(raw.get(key)).get("isReplyMsg") is True for key in ("text", "content"))
 
 
 def _reply_parent(raw: Mapping[str, Any]) -> str | None:
-    parent = _replied(raw).get("msgId")
-    return parent if isinstance(parent, str) and parent else None
+    """The replied message's id: the quote's ``msgId`` (as integrations report it; ``id`` in
+    some payloads), else the top-level ``originalMsgId`` DingTalk sends with ``isReplyMsg``
+    when the quote carries no content (a quoted picture, file or card)."""
+    replied = _replied(raw)
+    for parent in (replied.get("msgId"), replied.get("id")):
+        if isinstance(parent, str) and parent:
+            return parent
+    original = raw.get("originalMsgId")
+    if (replied or _is_reply(raw)) and isinstance(original, str) and original:
+        return original
+    return None
 
 
 # --- building the snapshot --------------------------------------------------------------------
@@ -632,6 +675,7 @@ class _Build:
     users: dict[str, _User]
     dentries: list[_Dentry]
     records: list[_Record]
+    space_id: str = ""
     by_union: dict[str, str] = field(default_factory=dict)
 
     def ident(self, platform_id: str) -> str:
@@ -686,14 +730,34 @@ class _Build:
             file_id=file_ids.get(record.msg_id),
         )
 
+    def shared_file(
+        self, content: Mapping[str, Any], listed: Mapping[str, _Dentry]
+    ) -> tuple[str | None, bool]:
+        """(the file a file record shared, whether it is a group-space file). DingTalk's file
+        message names the file by ``fileId`` in the space ``spaceId`` (the group space's own
+        dentry when the space is the group's); ``dentryId`` is this project's older extension.
+        A file of the group space that the listing no longer holds (deleted, in the recycle
+        bin) is the group's, but no file of it any more."""
+        dentry_id = content.get("dentryId")
+        if dentry_id is not None and str(dentry_id) in listed:
+            return str(dentry_id), True
+        file_id, space_id = content.get("fileId"), content.get("spaceId")
+        if isinstance(file_id, str | int) and not isinstance(file_id, bool) and str(file_id):
+            in_group_space = space_id is not None and str(space_id) == self.space_id
+            if str(file_id) in listed and (space_id is None or in_group_space):
+                return str(file_id), True
+            return str(file_id), in_group_space
+        return (str(dentry_id) if dentry_id is not None else None), False
+
     def files(self, kept: list[_Record]) -> tuple[list[File], dict[str, str]]:
         """The space's files, with hashes from file records; files known only from messages."""
         listed = {d.id: d for d in self.dentries}
         hashes: dict[str, str] = {}
         for record in self.records:
             content = _dict(record.raw.get("content"))
-            dentry_id, sha, size = content.get("dentryId"), content.get("sha256"), content.get("fileSize")
-            dentry = listed.get(str(dentry_id)) if dentry_id is not None else None
+            sha, size = content.get("sha256"), content.get("fileSize")
+            shared, _ = self.shared_file(content, listed)
+            dentry = listed.get(shared) if shared is not None else None
             if dentry is not None and isinstance(sha, str) and (size is None or size == dentry.size):
                 hashes[dentry.id] = sha
         files = [
@@ -715,17 +779,14 @@ class _Build:
             if record.raw.get("msgtype") != "file":
                 continue
             content = _dict(record.raw.get("content"))
-            dentry_id = content.get("dentryId")
-            if dentry_id is not None and str(dentry_id) in listed:
-                file_ids[record.msg_id] = str(dentry_id)
-                continue
+            shared, in_group_space = self.shared_file(content, listed)
+            file_id = shared or record.msg_id
+            file_ids[record.msg_id] = file_id
+            if file_id in known or in_group_space:
+                continue  # the space's file, one shared before, or one the space no longer has
+            known.add(file_id)
             size, sha = content.get("fileSize"), content.get("sha256")
             name = content.get("fileName")
-            file_id = str(dentry_id) if dentry_id is not None else record.msg_id
-            file_ids[record.msg_id] = file_id
-            if file_id in known:
-                continue  # shared again: the first message's file stands
-            known.add(file_id)
             files.append(
                 File(
                     id=file_id,
@@ -759,6 +820,16 @@ class _Build:
                 members[bot] = Member(id=bot, display_name=nick or bot, is_bot=True)
         return list(members.values())
 
+    def messages_since(self) -> datetime:
+        """From when the snapshot provably holds the group's messages: the window's start, or
+        the group's earliest dropped record when later (before it nobody may have collected);
+        ``taken_at`` when the drops hold no record of the group (they prove no period)."""
+        request = self.request
+        earliest = min((r.sent_at for r in self.records if r.sent_at is not None), default=None)
+        if earliest is None:
+            return request.taken_at
+        return min(max(request.since, earliest), request.taken_at)
+
     def snapshot(self) -> Snapshot:
         request = self.request
         self.by_union = {u.union_id: uid for uid, u in self.users.items() if u.union_id}
@@ -773,6 +844,7 @@ class _Build:
             platform="dingtalk",
             tenant_id=request.tenant_id,
             taken_at=request.taken_at,
+            messages_since=self.messages_since(),
             group=Group(
                 id=request.group_id,
                 name=chat.name or request.name or request.chat_id,
@@ -820,6 +892,6 @@ def pull(request: PullRequest, http: Http | None = None) -> Snapshot:
             "no operator for the group's file space: grant the contact permission (the owner's unionid "
             "from topapi/v2/user/get) or set operator_union_id in the credentials"
         )
-    dentries = _read_files(client, chat.open_conversation_id, operator)
+    space_id, dentries = _read_files(client, chat.open_conversation_id, operator)
     records = _read_records(request, {request.chat_id, chat.open_conversation_id})
-    return _Build(request, chat, users, dentries, records).snapshot()
+    return _Build(request, chat, users, dentries, records, space_id).snapshot()

@@ -12,6 +12,12 @@ that would end after it: the pull ends retryable instead of being killed half-wa
 Error texts name the platform, the method and path (never the query string, which may carry
 a token) and the platform's own message, with every secret the caller registered replaced by
 ``***``.
+
+Every connection goes through :mod:`groupaudit.netguard`: the host is resolved once and every
+address it resolves to must be allowed by the ``network`` (the deployed functions pass
+``netguard.PUBLIC``; the default, for the command line and tests, also allows loopback peers).
+A redirect is followed only to a target that passes the same check, and never carries the
+credentials to another host; a refused address is a final :class:`PlatformError`.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from groupaudit import netguard
 from groupaudit.errors import GroupAuditError
 
 TIMEOUT_S = 10
@@ -58,6 +65,27 @@ class RetryLater(Exception):
 # limited", 触发群限流), 230020 (the message APIs' "This operation triggers the frequency
 # limit") and 11232 (a custom bot's frequency limit, 100/minute and 5/second per bot).
 FEISHU_RATE_LIMITED: frozenset[int] = frozenset({99991400, 232019, 230020, 11232})
+# DingTalk's IP-level throttle answers without an errcode: ``{"status": 1111, "wait": 5,
+# "source": "x5", "punish": "deny", "uuid": …}``. Its page on API throttling pairs that body with
+# "20 seconds, 10,000 calls per IP; then refused for 5 minutes": ``wait`` is read as minutes.
+DINGTALK_THROTTLE_STATUS = 1111
+DINGTALK_THROTTLE_DEFAULT_S = 300.0
+
+
+def dingtalk_throttle_wait(payload: Mapping[str, Any]) -> float | None:
+    """Seconds to wait when ``payload`` is DingTalk's throttle body (``status`` 1111 or
+    ``punish: deny``), else None."""
+    status, punish = payload.get("status"), payload.get("punish")
+    if str(status) != str(DINGTALK_THROTTLE_STATUS) and punish != "deny":
+        return None
+    wait = payload.get("wait")
+    if isinstance(wait, bool) or not isinstance(wait, int | float | str):
+        return DINGTALK_THROTTLE_DEFAULT_S
+    try:
+        minutes = float(wait)
+    except ValueError:
+        return DINGTALK_THROTTLE_DEFAULT_S
+    return minutes * 60 if 0 < minutes <= 24 * 60 else DINGTALK_THROTTLE_DEFAULT_S
 
 
 @dataclass(frozen=True)
@@ -99,9 +127,6 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
         return new
 
 
-_OPENER = urllib.request.build_opener(_SameOriginRedirects)
-
-
 class Http:
     """Calls one platform's API at ``base_url``."""
 
@@ -116,6 +141,7 @@ class Http:
         max_wait_s: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         deadline: float | None = None,
+        network: netguard.Network = netguard.LOCAL_PEERS,
     ) -> None:
         self.platform = platform
         self.base_url = base_url.rstrip("/")
@@ -124,6 +150,8 @@ class Http:
         self.max_wait_s = max_wait_s
         self.sleep = sleep
         self.deadline = deadline  # time.monotonic() after which no call or wait may start
+        self.network = network  # which addresses may be called (redirect targets included)
+        self._opener = netguard.opener(network, redirects=_SameOriginRedirects)
         self._secrets: set[str] = {s for s in secrets if s}
         self.calls = 0  # requests sent, retries included
         self.waited_s = 0.0  # time spent waiting before retries
@@ -140,6 +168,7 @@ class Http:
             max_wait_s=self.max_wait_s,
             sleep=self.sleep,
             deadline=self.deadline,
+            network=self.network,
         )
 
     def add_secret(self, value: str | None) -> None:
@@ -188,6 +217,8 @@ class Http:
             self._check_deadline(where, 0.0)
             try:
                 answer = self._send(method, url, data, sent_headers)
+            except netguard.AddressRefused as exc:
+                raise self.fail(f"{where} refused: {exc}") from None
             except (urllib.error.URLError, TimeoutError, OSError) as exc:
                 reason = f"{where} unreachable: {getattr(exc, 'reason', exc)}"
                 wait = None
@@ -234,7 +265,7 @@ class Http:
         self.calls += 1
         request = urllib.request.Request(url, data=data, method=method, headers=dict(headers))
         try:
-            with _OPENER.open(request, timeout=self.timeout_s) as response:
+            with self._opener.open(request, timeout=self.timeout_s) as response:
                 return Answer(response.status, dict(response.headers.items()), response.read(MAX_BODY_BYTES))
         except urllib.error.HTTPError as exc:
             headers_ = dict(exc.headers.items()) if exc.headers else {}

@@ -83,6 +83,11 @@ def default_conversation_id(group_id: str) -> str:
     return f"cid{group_id}=="
 
 
+def space_id_of(chatid: str) -> str:
+    """The spaceId of a chat's group file space (群文件), as the peer hands it out."""
+    return f"space-{chatid}"
+
+
 def _request_id() -> str:
     return secrets.token_hex(6)
 
@@ -144,6 +149,14 @@ class DingTalkPeer(Peer):
     @staticmethod
     def api_rate_limited() -> Answer:
         return api_error(403, "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "QPS限流")
+
+    @staticmethod
+    def ip_throttled(wait: int = 5) -> Answer:
+        """The IP-level throttle (more than 10,000 calls in 20 s from one IP): HTTP 200 and no
+        errcode, calls refused for ``wait`` minutes."""
+        return json_answer(
+            {"status": 1111, "wait": wait, "source": "x5", "punish": "deny", "uuid": secrets.token_hex(16)}
+        )
 
     @classmethod
     def from_snapshot(
@@ -352,7 +365,7 @@ class DingTalkPeer(Peer):
         if refused is not None:
             return refused
         space = {
-            "spaceId": f"space-{chat.chatid}",
+            "spaceId": space_id_of(chat.chatid),
             "corpId": "dingcorp",
             "createTime": "2025-03-01T02:00Z",
             "modifiedTime": "2025-03-01T02:00Z",
@@ -360,7 +373,7 @@ class DingTalkPeer(Peer):
         return json_answer({"space": space})
 
     def _space_chat(self, space_id: str) -> DingTalkChat | None:
-        return next((c for c in self.chats if f"space-{c.chatid}" == space_id), None)
+        return next((c for c in self.chats if space_id_of(c.chatid) == space_id), None)
 
     def _folder_ids(self, chat: DingTalkChat) -> dict[str, str]:
         """folder path -> dentry id; every prefix of every file's folder is a folder."""
@@ -484,15 +497,25 @@ def union_id(user_id: str) -> str:
 # --- robot records ----------------------------------------------------------------------------
 
 
-def drop_records(snapshot: Snapshot, conversation_id: str | None = None) -> list[dict[str, Any]]:
-    """The robot callback records of ``snapshot``'s messages, as a drop would hold them, with
-    the documented extensions for what a callback cannot say (file hash and dentry, @all,
-    bots, notices, system events, quote roots)."""
+def drop_records(
+    snapshot: Snapshot, conversation_id: str | None = None, *, chat_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The robot callback records of ``snapshot``'s messages, as a drop would hold them.
+
+    In DingTalk's own shapes: a file message names the group-space file by ``content.fileId``
+    and ``content.spaceId`` (the space of ``chat_id``, default the group id) beside
+    ``downloadCode`` and ``fileName``; a text that quotes carries ``text.isReplyMsg`` and
+    ``text.repliedMsg`` ``{msgId, msgType, senderId, createdAt, content}``; a picture that
+    quotes is a ``richText`` record with ``content.repliedMsg``. With the documented extensions
+    for what a callback cannot say: file hash and size, @all, bots, notices, system events,
+    quote roots (``repliedMsg.rootMsgId``), and the top-level ``repliedMsg`` of other quotes."""
     group = snapshot.group
     cid = conversation_id or default_conversation_id(group.id)
+    space = space_id_of(chat_id or group.id)
     names = {m.id: m.display_name for m in snapshot.members or ()}
     bots = {m.id for m in snapshot.members or () if m.is_bot}
     files = {f.id: f for f in snapshot.files or ()}
+    by_id = {m.id: m for m in snapshot.messages or ()}
     records = []
     for m in snapshot.messages or ():
         record: dict[str, Any] = {
@@ -500,35 +523,69 @@ def drop_records(snapshot: Snapshot, conversation_id: str | None = None) -> list
             "conversationType": "2",
             "conversationTitle": group.name,
             "msgId": m.id,
-            "createAt": int(m.sent_at.timestamp() * 1000),
+            "createAt": _ms(m.sent_at),
             "senderStaffId": m.sender_id,
-            "senderId": f"$:LWCP_v1:${m.sender_id}",
+            "senderId": dingtalk_id(m.sender_id),
             "senderNick": names.get(m.sender_id, m.sender_id),
             "chatbotUserId": ROBOT_ID,
             "robotCode": "dingrobotcode",
             "isInAtList": True,
             "atUsers": [{"dingtalkId": ROBOT_ID}]
-            + [{"dingtalkId": f"$:LWCP_v1:${uid}", "staffId": uid} for uid in m.mentions or ()],
+            + [{"dingtalkId": dingtalk_id(uid), "staffId": uid} for uid in m.mentions or ()],
         }
-        record.update(_body(m, files))
+        record.update(_body(m, files, space))
         if m.sender_id in bots:
             record["senderIsBot"] = True
         if m.mention_all:
             record["isAtAll"] = True
         if m.reply_to_id:
-            replied = {"msgId": m.reply_to_id, **({"rootMsgId": m.thread_id} if m.thread_id else {})}
-            if "text" in record:
+            replied = _replied(by_id.get(m.reply_to_id), m.reply_to_id, files)
+            if m.thread_id:
+                replied["rootMsgId"] = m.thread_id
+            if "text" in record and record["msgtype"] == "text":
                 record["text"].update({"isReplyMsg": True, "repliedMsg": replied})
+            elif record["msgtype"] == "richText":
+                record["content"].update({"isReplyMsg": True, "repliedMsg": replied})
             else:
                 record["repliedMsg"] = replied
         records.append(record)
     return records
 
 
-def _body(message: Any, files: dict[str, Any]) -> dict[str, Any]:
+def dingtalk_id(user_id: str) -> str:
+    return f"$:LWCP_v1:${user_id}"
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _replied(quoted: Any, msg_id: str, files: dict[str, Any]) -> dict[str, Any]:
+    """``repliedMsg`` as DingTalk fills it for the quoted message (its id, type, sender, time and
+    content); only the id when the quoted message is not in the snapshot."""
+    if quoted is None:
+        return {"msgId": msg_id}
+    body = _body(quoted, files, "")
+    msgtype = body["msgtype"]
+    content = body.get("content") if isinstance(body.get("content"), dict) else {}
+    if msgtype == "text":
+        content = {"content": quoted.text or ""}
+    return {
+        "msgId": msg_id,
+        "msgType": msgtype,
+        "senderId": dingtalk_id(quoted.sender_id),
+        "createdAt": _ms(quoted.sent_at),
+        "content": content,
+    }
+
+
+def _body(message: Any, files: dict[str, Any], space: str) -> dict[str, Any]:
     kind, text = message.type or "text", message.text
     code = f"dl-{message.id}"
     if kind == "image":
+        if message.reply_to_id:  # a picture with a quote is sent as rich text
+            part = {"type": "picture", "downloadCode": code, "pictureDownloadCode": code}
+            return {"msgtype": "richText", "content": {"richText": [part]}}
         return {"msgtype": "picture", "content": {"downloadCode": code}}
     if kind == "voice":
         return {
@@ -541,7 +598,9 @@ def _body(message: Any, files: dict[str, Any]) -> dict[str, Any]:
         f = files.get(message.file_id)
         content: dict[str, Any] = {"downloadCode": code}
         if message.file_id:
-            content["dentryId"] = message.file_id
+            content["fileId"] = message.file_id
+            if space:
+                content["spaceId"] = space
         if f is not None:
             content["fileName"] = f.name
             if f.size_bytes is not None:
