@@ -6,12 +6,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint format schemas bench clean
+.PHONY: help setup demo test lint format schemas bench eval clean
 
 help:
 	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
 	@echo "make test     lint + the whole test suite"
 	@echo "make bench    benchmarks: engine (10k/100k/1M messages), pipeline, platform pulls"
+	@echo "make eval     score the auditor against hand-labelled real conversations (eval/corpora)"
 	@echo "make schemas  regenerate docs/schemas/*.json from the models"
 	@echo "make lint     ruff, then cfn-lint on template.yaml"
 	@echo "make clean    remove .venv, caches and .aws-sam (sam build output)"
@@ -47,6 +48,9 @@ bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/pipeline.py
 	$(PY) bench/sources.py
+
+eval: setup
+	$(PY) eval/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .bench .aws-sam
