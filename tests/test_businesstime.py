@@ -1,16 +1,28 @@
 """The business calendar: working hours with the lunch break, on the Chinese public calendar
-(holidays off, 调休 make-up workdays on), and the plain wall clock."""
+(holidays off, 调休 make-up workdays on), and the plain wall clock; which years have a confirmed
+holiday arrangement (the library's or the policy's), and the note an audit carries when one has none."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from groupaudit.businesstime import BusinessCalendar, WallClock, chinese_workday_rule, weekday_rule
+from factories import audit, member, message, policy, snapshot
+from groupaudit.businesstime import (
+    BusinessCalendar,
+    WallClock,
+    YearArrangement,
+    calendar_note,
+    chinese_workday_rule,
+    library_years,
+    weekday_rule,
+)
 from groupaudit.errors import CalendarError
+from groupaudit.render import render_json
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -93,6 +105,200 @@ def test_the_2026_schedule_counts_248_working_days() -> None:
     count = expected_working_days_2026()
     # THEN it is the published figure: 261 weekdays - 19 weekday holidays + 6 make-up days
     assert count == 248
+
+
+# Every day of 2026 that is not what its day of the week says, written out from the notice
+# (国务院办公厅关于2026年部分节假日安排的通知, 2025-11-04): the weekdays off, and the weekend days worked.
+WEEKDAYS_OFF_2026 = [
+    date(2026, 1, 1),
+    date(2026, 1, 2),
+    date(2026, 2, 16),
+    date(2026, 2, 17),
+    date(2026, 2, 18),
+    date(2026, 2, 19),
+    date(2026, 2, 20),
+    date(2026, 2, 23),
+    date(2026, 4, 6),
+    date(2026, 5, 1),
+    date(2026, 5, 4),
+    date(2026, 5, 5),
+    date(2026, 6, 19),
+    date(2026, 9, 25),
+    date(2026, 10, 1),
+    date(2026, 10, 2),
+    date(2026, 10, 5),
+    date(2026, 10, 6),
+    date(2026, 10, 7),
+]
+
+
+def test_the_2026_calendar_departs_from_monday_to_friday_on_the_notice_days_and_no_others() -> None:
+    # GIVEN the Chinese public calendar, and every day of 2026
+    is_workday = chinese_workday_rule()
+    year = _days(date(2026, 1, 1), date(2026, 12, 31))
+    # WHEN listing the weekdays it keeps off and the weekend days it makes working days
+    weekdays_off = [day for day in year if day.weekday() < 5 and not is_workday(day)]
+    weekend_on = [day for day in year if day.weekday() >= 5 and is_workday(day)]
+    # THEN they are exactly the notice's: its holiday ranges' weekdays, and its make-up days
+    assert weekdays_off == WEEKDAYS_OFF_2026
+    assert weekdays_off == [day for day in HOLIDAYS_2026 if day.weekday() < 5]
+    assert weekend_on == MAKE_UP_WORKDAYS_2026
+
+
+# --- which years are confirmed -----------------------------------------------------------
+
+
+def test_the_library_confirms_the_years_it_has_a_state_council_table_for() -> None:
+    # GIVEN the installed holidays library
+    import holidays
+
+    tables = holidays.China(years=()).special_public_holidays
+    # WHEN asking which years it confirms
+    confirmed = library_years()
+    # THEN those of its special-day tables: 2001 (its first notice) through 2026, but not the
+    # years it only extrapolates statutory dates for
+    assert confirmed == frozenset(year for year, days in tables.items() if days)
+    assert set(range(2001, 2027)) <= confirmed
+    assert {1999, 2000, 2099} & confirmed == set()
+
+
+def test_a_calendar_names_what_confirms_each_year() -> None:
+    # GIVEN the public calendar with the tenant's arrangement of 2099
+    arrangement = YearArrangement(2099, holidays=frozenset({date(2099, 1, 1)}))
+    calendar = BusinessCalendar(SHANGHAI, PERIODS, chinese_workday_rule(years=[arrangement]))
+    # WHEN asking about a library year, the policy's year and a year nobody knows
+    answers = [calendar.confirmed_by(2026), calendar.confirmed_by(2099), calendar.confirmed_by(2098)]
+    # THEN each says where its arrangement comes from, or that there is none
+    assert answers == ["library", "policy", None]
+
+
+def test_a_weekday_calendar_has_nothing_to_confirm() -> None:
+    # GIVEN a Monday-Friday calendar
+    calendar = BusinessCalendar(SHANGHAI, PERIODS, weekday_rule())
+    # WHEN asking which years from 2098 to 2099 are unconfirmed
+    unconfirmed = calendar.unconfirmed_years(
+        at("2098-01-01T00:00:00+08:00").timestamp(), at("2099-12-31T00:00:00+08:00").timestamp()
+    )
+    # THEN none: it follows no public arrangement
+    assert (calendar.confirmed_by(2099), unconfirmed) == ("weekdays", [])
+
+
+def test_unconfirmed_years_are_the_local_years_of_the_span_without_an_arrangement() -> None:
+    # GIVEN the public calendar, and a span from 2026-06-01 to 2098-01-01 00:30 Shanghai time,
+    # written in UTC (where it is still 2097)
+    calendar = cn_calendar()
+    start, end = at("2026-06-01T00:00:00+08:00"), at("2097-12-31T16:30:00+00:00")
+    # WHEN asking which years of the span have no confirmed arrangement
+    unconfirmed = calendar.unconfirmed_years(start.timestamp(), end.timestamp())
+    # THEN every year after the library's last one, through 2098 in the calendar's zone
+    last_known = max(library_years())
+    assert unconfirmed == list(range(last_known + 1, 2099))
+
+
+def test_a_span_into_the_last_week_of_december_needs_the_next_years_arrangement() -> None:
+    # GIVEN the public calendar with the tenant's arrangement of 2098 only
+    arrangement = YearArrangement(2098, holidays=frozenset({date(2098, 1, 1)}))
+    calendar = BusinessCalendar(SHANGHAI, PERIODS, chinese_workday_rule(years=[arrangement]))
+    start = at("2098-06-01T10:00:00+08:00").timestamp()
+    # WHEN asking about spans to December 24 and to December 25, 2098
+    to_24 = calendar.unconfirmed_years(start, at("2098-12-24T23:00:00+08:00").timestamp())
+    to_25 = calendar.unconfirmed_years(start, at("2098-12-25T09:00:00+08:00").timestamp())
+    # THEN from December 25 on, the unknown 2099 arrangement may still move days of 2098
+    assert (to_24, to_25) == ([], [2099])
+
+
+# --- the policy's arrangement of a year --------------------------------------------------
+
+# A made-up arrangement of 2099: New Year Thursday-Saturday with Sunday 2099-01-04 worked,
+# and a Spring Festival week with Saturday 2099-01-31 worked.
+ARRANGEMENT_2099 = YearArrangement(
+    2099,
+    holidays=frozenset(
+        [*_days(date(2099, 1, 1), date(2099, 1, 3)), *_days(date(2099, 1, 21), date(2099, 1, 27))]
+    ),
+    workdays=frozenset({date(2099, 1, 4), date(2099, 1, 31)}),
+)
+
+
+def test_a_policy_arrangement_gives_the_days_of_its_year() -> None:
+    # GIVEN the public calendar with the arrangement of 2099
+    is_workday = chinese_workday_rule(years=[ARRANGEMENT_2099])
+    # WHEN asking about its holidays, its make-up Sunday and Saturday, and plain days
+    days = [date(2099, 1, 2), date(2099, 1, 22), date(2099, 1, 4), date(2099, 1, 31)]
+    days += [date(2099, 1, 28), date(2099, 2, 7)]
+    answers = [is_workday(day) for day in days]
+    # THEN holidays are off, make-up days on, a plain Wednesday on and a plain Saturday off
+    assert answers == [False, False, True, True, True, False]
+
+
+def test_a_policy_arrangement_replaces_the_librarys_days_of_that_year() -> None:
+    # GIVEN the tenant's arrangement of 2026 that moves the National Day days off
+    arrangement = YearArrangement(
+        2026, holidays=frozenset({date(2026, 10, 1), date(2026, 10, 2)}), workdays=frozenset()
+    )
+    is_workday = chinese_workday_rule(years=[arrangement])
+    # WHEN asking about days the library has off or on in 2026
+    days = [date(2026, 10, 1), date(2026, 10, 5), date(2026, 10, 10), date(2026, 2, 17)]
+    answers = [is_workday(day) for day in days]
+    # THEN only the arrangement counts: the library's other holidays and its make-up Saturday are gone
+    assert answers == [False, True, False, True]
+
+
+def test_an_arrangement_reaches_back_into_the_last_days_of_the_year_before() -> None:
+    # GIVEN an arrangement of 2099 whose New Year holiday starts on 2098-12-31 with 2098-12-27 worked
+    arrangement = YearArrangement(
+        2099,
+        holidays=frozenset({date(2098, 12, 31), date(2099, 1, 1)}),
+        workdays=frozenset({date(2098, 12, 27)}),
+    )
+    is_workday = chinese_workday_rule(years=[arrangement])
+    # WHEN asking about those two days of 2098
+    answers = [is_workday(date(2098, 12, 31)), is_workday(date(2098, 12, 27))]
+    # THEN the arrangement decides them too
+    assert answers == [False, True]
+
+
+def test_company_days_win_over_the_policy_arrangement() -> None:
+    # GIVEN the 2099 arrangement and company days on one of its holidays and off on its make-up Sunday
+    is_workday = chinese_workday_rule(
+        extra_holidays=[date(2099, 1, 4)], extra_workdays=[date(2099, 1, 22)], years=[ARRANGEMENT_2099]
+    )
+    # WHEN asking about those two days
+    answers = [is_workday(date(2099, 1, 4)), is_workday(date(2099, 1, 22))]
+    # THEN the company's own days win
+    assert answers == [False, True]
+
+
+def test_a_deadline_crosses_a_policy_holiday_and_lands_on_its_make_up_day() -> None:
+    # GIVEN a business calendar with the 2099 arrangement and a question on Tuesday 2099-01-20 17:50
+    calendar = BusinessCalendar(SHANGHAI, PERIODS, chinese_workday_rule(years=[ARRANGEMENT_2099]))
+    # WHEN its 20-minute deadline is computed
+    due = calendar.add_minutes(at("2099-01-20T17:50:00+08:00"), 20)
+    # THEN 10 minutes run that evening and 10 after the holiday week, on Wednesday 2099-01-28
+    assert due.isoformat() == "2099-01-28T09:10:00+08:00"
+
+
+# --- the report's note -------------------------------------------------------------------
+
+
+def test_the_note_names_the_years_and_what_to_do_in_english() -> None:
+    # GIVEN unconfirmed years 2027, 2028 and 2030
+    # WHEN the English note is written
+    note = calendar_note([2027, 2028, 2030], "en")
+    # THEN it has its code, the years, and says what is wrong and how to fix it
+    assert (note.code, note.years) == ("calendar_unconfirmed", [2027, 2028, 2030])
+    assert note.message.startswith("business calendar not confirmed for 2027-2028, 2030: ")
+    assert "without the 调休 make-up workdays" in note.message
+    assert note.message.endswith("Give calendar.years.2027 in the policy or upgrade the holidays package.")
+
+
+def test_the_note_is_in_chinese_by_default() -> None:
+    # GIVEN the unconfirmed year 2027
+    # WHEN the note is written in the default language
+    note = calendar_note([2027])
+    # THEN it is in Chinese
+    assert note.message.startswith("业务日历未确认 2027 年的节假日安排：")
+    assert "不含调休上班日" in note.message
 
 
 # --- due times ---------------------------------------------------------------------------
@@ -444,3 +650,116 @@ def test_a_calendar_with_no_working_days_cannot_compute_a_deadline() -> None:
         calendar.add_minutes(at("2026-11-20T10:00:00+08:00"), 20)
     # THEN the calendar says it found no working time instead of looping forever
     assert str(raised.value) == "no working time found within ten years"
+
+
+# --- the audit says when its calendar is not confirmed -----------------------------------
+
+KNOWN_THROUGH_2026 = frozenset(range(2001, 2027))  # the library as installed today
+ARRANGEMENT_2027_POLICY = {
+    "calendar": {
+        "years": {
+            2027: {
+                "holidays": ["2027-01-01/2027-01-03", "2027-02-05/2027-02-13"],
+                "workdays": ["2027-02-20"],
+            }
+        }
+    }
+}
+
+
+def _question_and_answer(asked: str, answered: str) -> dict:
+    members = [member("u1"), member("u2")]
+    messages = [
+        message("m2", "u2", answered, "好的"),
+        message("m1", "u1", asked, "@u2 请问合同盖章了吗？", mentions=["u2"]),
+    ]
+    return snapshot(members, messages)
+
+
+def test_an_audit_over_a_year_without_an_arrangement_carries_a_note(monkeypatch) -> None:
+    # GIVEN a library that knows 2001-2026, and a question asked on 2027-01-04 answered the next day
+    monkeypatch.setattr("groupaudit.businesstime.library_years", lambda: KNOWN_THROUGH_2026)
+    snap = _question_and_answer("2027-01-04T10:00:00+08:00", "2027-01-05T10:00:00+08:00")
+    # WHEN audited on 2027-01-06
+    report = audit(snap, now="2027-01-06T18:00:00+08:00")
+    # THEN the report notes that 2027 is not confirmed, and its JSON carries the note
+    assert report.notes == [calendar_note([2027], "zh")]
+    document = json.loads(render_json(report))
+    assert document["notes"] == [
+        {"code": "calendar_unconfirmed", "message": calendar_note([2027]).message, "years": [2027]}
+    ]
+
+
+def test_an_audit_within_confirmed_years_has_no_note(monkeypatch) -> None:
+    # GIVEN a library that knows 2001-2026, and a question of 2025-12-30 audited in 2026
+    monkeypatch.setattr("groupaudit.businesstime.library_years", lambda: KNOWN_THROUGH_2026)
+    snap = _question_and_answer("2025-12-30T10:00:00+08:00", "2026-01-05T10:00:00+08:00")
+    # WHEN audited on 2026-11-20
+    report = audit(snap, now="2026-11-20T18:00:00+08:00")
+    # THEN there is no note, and the JSON has exactly the contract's fields
+    assert report.notes is None
+    assert list(json.loads(render_json(report))) == [
+        "audit_id",
+        "tenant_id",
+        "group_id",
+        "audited_at",
+        "rules_run",
+        "rules_skipped",
+        "findings",
+    ]
+
+
+def test_the_period_starts_at_the_earliest_message_wherever_it_is_listed(monkeypatch) -> None:
+    # GIVEN a library that knows only 2026, and a group whose earliest message (listed last)
+    # is of 2025-12-31
+    monkeypatch.setattr("groupaudit.businesstime.library_years", lambda: frozenset({2026}))
+    snap = _question_and_answer("2025-12-31T10:00:00+08:00", "2026-01-05T10:00:00+08:00")
+    # WHEN audited on 2026-11-20
+    report = audit(snap, now="2026-11-20T18:00:00+08:00")
+    # THEN the note is about 2025, the year the period starts in
+    assert report.notes is not None
+    assert [note.years for note in report.notes] == [[2025]]
+
+
+def test_a_policy_arrangement_of_the_year_removes_the_note(monkeypatch) -> None:
+    # GIVEN a library that knows 2001-2026 and a policy that gives the arrangement of 2027
+    monkeypatch.setattr("groupaudit.businesstime.library_years", lambda: KNOWN_THROUGH_2026)
+    snap = _question_and_answer("2027-01-04T10:00:00+08:00", "2027-01-05T10:00:00+08:00")
+    # WHEN audited on 2027-01-06
+    report = audit(snap, now="2027-01-06T18:00:00+08:00", policies=policy(defaults=ARRANGEMENT_2027_POLICY))
+    # THEN the year is confirmed and there is no note
+    assert report.notes is None
+
+
+@pytest.mark.parametrize(
+    "overdue_reply",
+    [pytest.param({"sla_clock": "wall"}, id="wall-clock"), pytest.param({"enabled": False}, id="disabled")],
+)
+def test_no_note_when_no_rule_measured_business_time(monkeypatch, overdue_reply: dict) -> None:
+    # GIVEN a library that knows 2001-2026 and a 2027 question, with overdue_reply on the wall
+    # clock or off
+    monkeypatch.setattr("groupaudit.businesstime.library_years", lambda: KNOWN_THROUGH_2026)
+    snap = _question_and_answer("2027-01-04T10:00:00+08:00", "2027-01-05T10:00:00+08:00")
+    # WHEN audited on 2027-01-06
+    report = audit(snap, now="2027-01-06T18:00:00+08:00", policies=policy({"overdue_reply": overdue_reply}))
+    # THEN no business time was measured, so the calendar's gap did not matter
+    assert report.notes is None
+
+
+def test_a_group_without_messages_measures_no_business_time(monkeypatch) -> None:
+    # GIVEN a library that knows 2001-2026 and a group with members but no messages
+    monkeypatch.setattr("groupaudit.businesstime.library_years", lambda: KNOWN_THROUGH_2026)
+    # WHEN audited on 2027-01-06
+    report = audit(snapshot([member("u1")]), now="2027-01-06T18:00:00+08:00")
+    # THEN there is no note
+    assert report.notes is None
+
+
+def test_the_note_follows_the_audit_language(monkeypatch) -> None:
+    # GIVEN a library that knows 2001-2026 and a 2027 question
+    monkeypatch.setattr("groupaudit.businesstime.library_years", lambda: KNOWN_THROUGH_2026)
+    snap = _question_and_answer("2027-01-04T10:00:00+08:00", "2027-01-05T10:00:00+08:00")
+    # WHEN audited in English
+    report = audit(snap, now="2027-01-06T18:00:00+08:00", lang="en")
+    # THEN the note is the English one
+    assert report.notes == [calendar_note([2027], "en")]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import textwrap
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
@@ -246,6 +247,13 @@ def test_the_policy_calendar_drives_the_business_clock(tmp_path: Path) -> None:
             "defaults.calendar.timezon",
             "timezone",
             id="calendar",
+        ),
+        pytest.param(
+            "defaults:\n  calendar:\n    years:\n      2027:\n"
+            "        holidays: [2027-01-01]\n        workday: [2027-02-20]\n",
+            "defaults.calendar.years.2027.workday",
+            "workdays",
+            id="calendar-year",
         ),
         pytest.param(
             "defaults:\n  rules:\n    inactive_membr: {}\n",
@@ -682,3 +690,244 @@ def test_a_file_profile_overrides_the_tenant_defaults(tmp_path: Path) -> None:
     # THEN the profile wins for its kind only
     assert policies.for_group("project").rules.inactive_member.inactive_days == 40
     assert policies.for_group("department").rules.inactive_member.inactive_days == 20
+
+
+# --- the holiday arrangement of a year (calendar.years) ----------------------------------
+
+ARRANGEMENT_2027 = """
+defaults:
+  calendar:
+    years:
+      2027:
+        source: 国务院办公厅关于2027年部分节假日安排的通知 (as the tenant typed it)
+        holidays: [2027-01-01, 2027-02-05/2027-02-13]
+        workdays: [2027-02-20]
+"""
+
+
+def test_a_year_arrangement_is_read_and_confirms_its_year(tmp_path: Path) -> None:
+    # GIVEN a policy with the 2027 arrangement, one date unquoted and one range
+    path = write_policy(tmp_path, ARRANGEMENT_2027)
+    # WHEN the effective calendar is resolved
+    policy = load_policy(path).for_group()
+    year = policy.calendar.years[2027]
+    # THEN it holds the days as written, and the business clock counts 2027 as confirmed by it
+    assert year.holidays == ("2027-01-01", "2027-02-05/2027-02-13")
+    assert year.workdays == (date(2027, 2, 20),)
+    assert len(year.days_off()) == 10
+    assert policy.business_calendar.confirmed_by(2027) == "policy"
+
+
+def test_a_year_arrangement_drives_the_business_clock(tmp_path: Path) -> None:
+    # GIVEN the 2027 arrangement (Spring Festival off 02-05..02-13, Saturday 02-20 worked)
+    calendar = load_policy(write_policy(tmp_path, ARRANGEMENT_2027)).for_group().business_calendar
+    # WHEN a question on Thursday 2027-02-04 at 17:50 gets 20 minutes, and one on Friday
+    # 2027-02-19 at 17:50 too
+    before_holiday = calendar.add_minutes(datetime.fromisoformat("2027-02-04T17:50:00+08:00"), 20)
+    before_make_up = calendar.add_minutes(datetime.fromisoformat("2027-02-19T17:50:00+08:00"), 20)
+    # THEN the first is due after the holiday, the second on the make-up Saturday
+    assert before_holiday.isoformat() == "2027-02-15T09:10:00+08:00"
+    assert before_make_up.isoformat() == "2027-02-20T09:10:00+08:00"
+
+
+def test_company_extra_days_still_apply_on_top_of_a_year_arrangement(tmp_path: Path) -> None:
+    # GIVEN the 2027 arrangement and a company day off on Monday 2027-02-15
+    path = write_policy(tmp_path, ARRANGEMENT_2027 + "    extra_holidays: [2027-02-15]\n")
+    calendar = load_policy(path).for_group().business_calendar
+    # WHEN a question on Thursday 2027-02-04 at 17:50 gets 20 minutes
+    due = calendar.add_minutes(datetime.fromisoformat("2027-02-04T17:50:00+08:00"), 20)
+    # THEN the company day off is skipped as well
+    assert due.isoformat() == "2027-02-16T09:10:00+08:00"
+
+
+def test_a_group_layer_changes_one_list_of_a_year_and_keeps_the_other(tmp_path: Path) -> None:
+    # GIVEN the 2027 arrangement in the defaults and a group that works Sunday 02-21 instead
+    path = write_policy(
+        tmp_path,
+        ARRANGEMENT_2027 + "groups:\n  g1:\n    calendar: {years: {2027: {workdays: [2027-02-21]}}}\n",
+    )
+    # WHEN resolved for that group and for another
+    policies = load_policy(path)
+    g1, other = policies.for_group(group_id="g1"), policies.for_group(group_id="g2")
+    # THEN the group's workdays replace the list, and the holidays are the defaults'
+    assert g1.calendar.years[2027].workdays == (date(2027, 2, 21),)
+    assert g1.calendar.years[2027].holidays == other.calendar.years[2027].holidays
+    assert other.calendar.years[2027].workdays == (date(2027, 2, 20),)
+
+
+def test_an_arrangement_may_start_in_the_last_week_of_the_year_before(tmp_path: Path) -> None:
+    # GIVEN a 2027 New Year holiday from 2026-12-31 with Sunday 2026-12-27 worked
+    path = write_policy(
+        tmp_path,
+        """
+        defaults:
+          calendar:
+            years:
+              2027: {holidays: [2026-12-31/2027-01-01], workdays: [2026-12-27]}
+        """,
+    )
+    # WHEN the calendar is resolved
+    is_workday = load_policy(path).for_group().business_calendar.is_workday
+    # THEN those days of 2026 follow the 2027 arrangement
+    assert [is_workday(date(2026, 12, 31)), is_workday(date(2026, 12, 27))] == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("year_text", "problems"),
+    [
+        pytest.param(
+            "2027: {holidays: [2027-01-01, 2026-06-01], workdays: [2028-01-08]}",
+            [
+                Problem(
+                    "defaults.calendar.years.2027.holidays.1",
+                    "2026-06-01 is outside 2027 (days of its arrangement lie in it, or from 2026-12-25 on)",
+                ),
+                Problem(
+                    "defaults.calendar.years.2027.workdays.0",
+                    "2028-01-08 is outside 2027 (days of its arrangement lie in it, or from 2026-12-25 on)",
+                ),
+            ],
+            id="outside-the-year",
+        ),
+        pytest.param(
+            "2027: {holidays: ['2026-12-30/2027-01-02'], workdays: [2027-01-02]}",
+            [
+                Problem(
+                    "defaults.calendar.years.2027.workdays.0",
+                    "2027-01-02 is also a day off in years.2027.holidays",
+                )
+            ],
+            id="both-off-and-on",
+        ),
+        pytest.param(
+            "2026: {holidays: [2026-01-01], workdays: [2026-12-27]}\n"
+            "      2027: {holidays: ['2026-12-26/2027-01-01']}",
+            [
+                Problem(
+                    "defaults.calendar.years.2026.workdays.0",
+                    "2026-12-27 is also a day off in years.2027.holidays",
+                )
+            ],
+            id="off-in-the-next-years-arrangement",
+        ),
+        pytest.param(
+            "2027: {holidays: [2027-01-01], workdays: [2027-02-17]}",
+            [
+                Problem(
+                    "defaults.calendar.years.2027.workdays.0",
+                    "2027-02-17 is a Wednesday, a working day anyway; workdays lists the weekend days "
+                    "worked in exchange (调休上班)",
+                )
+            ],
+            id="workday-on-a-weekday",
+        ),
+        pytest.param(
+            "2027: {holidays: ['2027-02-13/2027-02-05']}",
+            [
+                Problem(
+                    "defaults.calendar.years.2027.holidays.0",
+                    "range '2027-02-13/2027-02-05' ends before it starts",
+                )
+            ],
+            id="backwards-range",
+        ),
+        pytest.param(
+            "2027: {holidays: ['2027-2-5', 20270101]}",
+            [
+                Problem(
+                    "defaults.calendar.years.2027.holidays.0",
+                    "'2027-2-5' is not a date; write a date (YYYY-MM-DD) or a range of dates "
+                    "(YYYY-MM-DD/YYYY-MM-DD)",
+                ),
+                Problem(
+                    "defaults.calendar.years.2027.holidays.1",
+                    "expected a date or a range; write a date (YYYY-MM-DD) or a range of dates "
+                    "(YYYY-MM-DD/YYYY-MM-DD)",
+                ),
+            ],
+            id="not-a-date",
+        ),
+        pytest.param(
+            "2027: {holidays: [2027-01-01], workdays: ['2027-02-30']}",
+            [
+                Problem(
+                    "defaults.calendar.years.2027.workdays.0",
+                    "'2027-02-30' is not a date of the calendar",
+                )
+            ],
+            id="no-such-day",
+        ),
+        pytest.param(
+            "2027: {holidays: [2027-01-01 09:00:00]}",
+            [
+                Problem(
+                    "defaults.calendar.years.2027.holidays.0",
+                    "2027-01-01T09:00:00 has a time of day; write a date (YYYY-MM-DD)",
+                )
+            ],
+            id="a-time-of-day",
+        ),
+        pytest.param(
+            "2027: {workdays: [2027-02-20]}",
+            [
+                Problem(
+                    "defaults.calendar.years.2027.holidays",
+                    "Field required",
+                )
+            ],
+            id="no-holidays-key",
+        ),
+        pytest.param(
+            "2027: {holidays: []}",
+            [
+                Problem(
+                    "defaults.calendar.years.2027.holidays",
+                    "no day off listed; an arrangement gives its holidays (at least New Year's Day)",
+                )
+            ],
+            id="no-holidays",
+        ),
+        pytest.param(
+            "'2027': {holidays: [2027-01-01]}\n      2027: {holidays: [2027-01-01]}",
+            [
+                Problem(
+                    "defaults.calendar.years.2027",
+                    "year 2027 is given twice ('2027' and 2027)",
+                )
+            ],
+            id="year-twice",
+        ),
+        pytest.param(
+            "next: {holidays: [2027-01-01]}\n      1900: {holidays: [1900-01-01]}",
+            [
+                Problem("defaults.calendar.years.next", "'next' is not a year from 1950 to 2100"),
+                Problem("defaults.calendar.years.1900", "1900 is not a year from 1950 to 2100"),
+            ],
+            id="not-a-year",
+        ),
+    ],
+)
+def test_a_wrong_year_arrangement_names_the_key_and_the_day(
+    tmp_path: Path, year_text: str, problems: list[Problem]
+) -> None:
+    # GIVEN a policy whose arrangement of a year is wrong
+    path = write_policy(tmp_path, f"defaults:\n  calendar:\n    years:\n      {year_text}\n")
+    # WHEN loading it
+    with pytest.raises(InputError) as raised:
+        load_policy(path)
+    # THEN every problem names its key (down to the list item) and the day
+    assert problems_of(raised) == problems
+
+
+def test_the_policy_schema_describes_the_year_arrangement() -> None:
+    # GIVEN the generated JSON Schema of the policy file
+    schema = json.loads((Path(__file__).resolve().parents[1] / "docs/schemas/policy.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    good = yaml.safe_load(ARRANGEMENT_2027)
+    good["defaults"]["calendar"]["years"] = {"2027": {"holidays": ["2027-01-01", "2027-02-05/2027-02-13"]}}
+    bad_key = {"defaults": {"calendar": {"years": {"next": {"holidays": ["2027-01-01"]}}}}}
+    bad_range = {"defaults": {"calendar": {"years": {"2027": {"holidays": ["2027-02-05..2027-02-13"]}}}}}
+    # WHEN validating a good arrangement, one under a word for a year and one with another range syntax
+    errors = [list(validator.iter_errors(document)) for document in (good, bad_key, bad_range)]
+    # THEN only the good one passes
+    assert [len(found) > 0 for found in errors] == [False, True, True]

@@ -2,8 +2,14 @@
 Chinese public calendar (public holidays off, 调休 weekend make-up workdays on).
 
 Holidays and make-up workdays come from the ``holidays`` library (maintained, updated each
-year when the State Council publishes the next schedule); a tenant can patch its own days
-with ``extra_holidays`` / ``extra_workdays``.
+year when the State Council publishes the next schedule), or, for a year the tenant's policy
+gives an arrangement for, from the policy; a tenant can patch its own days with
+``extra_holidays`` / ``extra_workdays``.
+
+A year is *confirmed* when its State Council arrangement is known: the library has that year's
+table of special days (the 调休 days off and make-up workdays, one table per announced year;
+for any other year it only extrapolates the statutory dates), or the policy gives it. An
+audit whose business time runs over an unconfirmed year says so (``calendar_note``).
 
 Arithmetic runs on POSIX seconds against a table of cumulative working seconds per day, so
 both "due time of a 20-minute deadline" and "business minutes between two instants" cost a
@@ -14,46 +20,154 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from itertools import pairwise
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from groupaudit.contracts import ReportNote
 from groupaudit.errors import CalendarError
 
 _CHUNK_DAYS = 366
 _MAX_DAYS_WITHOUT_WORK = 3660
 
 
-def chinese_workday_rule(
-    extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()
-) -> Callable[[date], bool]:
-    """Is ``day`` a working day in mainland China (statutory holidays and 调休 included)?"""
-    import holidays  # lazy: ~100 ms to import, needed only when a business clock runs
+# What confirms a year's arrangement: the library's table, the tenant's policy, or nothing
+# to confirm (the plain Monday-Friday rule, or a rule the caller wrote).
+ConfirmedBy = Literal["library", "policy", "weekdays", "caller"]
 
-    calendar = holidays.China(years=())
-    off = set(extra_holidays)
-    on = set(extra_workdays)
 
-    def is_workday(day: date) -> bool:
-        if day in on:
+@dataclass(frozen=True)
+class YearArrangement:
+    """One year's holiday arrangement as the tenant's policy gives it: it replaces the
+    library's days for that year. ``holidays`` are the days off (weekends among them are off
+    anyway), ``workdays`` the weekend make-up workdays (调休上班). A few days may fall in the
+    last week of the previous December (a New Year's Day holiday that starts there)."""
+
+    year: int
+    holidays: frozenset[date]
+    workdays: frozenset[date] = frozenset()
+    source: str | None = None
+
+
+@cache
+def library_years() -> frozenset[int]:
+    """The years whose State Council arrangement the installed ``holidays`` library has.
+
+    The library keeps one table of special days per announced year (the 调休 days off and the
+    weekend make-up workdays); for any other year it only computes the statutory dates.
+    """
+    import holidays
+
+    tables = getattr(holidays.China(years=()), "special_public_holidays", None) or {}
+    return frozenset(year for year, days in tables.items() if days)
+
+
+class ChineseWorkdays:
+    """Is ``day`` a working day in mainland China (statutory holidays and 调休 included)?
+
+    In order: the company's ``extra_workdays`` (on) and ``extra_holidays`` (off), then the
+    policy's arrangement of the day's year, then the ``holidays`` library.
+    """
+
+    kind = "cn"
+
+    def __init__(
+        self,
+        extra_holidays: Iterable[date] = (),
+        extra_workdays: Iterable[date] = (),
+        years: Iterable[YearArrangement] = (),
+    ) -> None:
+        import holidays  # lazy: ~100 ms to import, needed only when a business clock runs
+
+        self._library = holidays.China(years=())
+        self._off = frozenset(extra_holidays)
+        self._on = frozenset(extra_workdays)
+        self.arrangements = {arrangement.year: arrangement for arrangement in years}
+        self._policy_off = frozenset(d for a in self.arrangements.values() for d in a.holidays)
+        self._policy_on = frozenset(d for a in self.arrangements.values() for d in a.workdays)
+        self._named: dict[tuple[int, str], Any] = {}  # (year, lang) -> the library's names
+
+    def __call__(self, day: date) -> bool:
+        if day in self._on:
             return True
-        if day in off:
+        if day in self._off:
             return False
-        if day in calendar:  # populates the year on first use
+        if day in self._policy_on:
+            return True
+        if day in self._policy_off:
             return False
-        if day in calendar.weekend_workdays:
+        if day.year in self.arrangements:
+            return day.weekday() < 5
+        if day in self._library:  # populates the year on first use
+            return False
+        if day in self._library.weekend_workdays:
             return True
         return day.weekday() < 5
 
-    return is_workday
+    def confirmed_by(self, year: int) -> ConfirmedBy | None:
+        if year in self.arrangements:
+            return "policy"
+        if year in library_years():
+            return "library"
+        return None
+
+    def why(self, day: date, lang: str = "zh") -> tuple[str, str | None]:
+        """Who decided ``day`` (``company``, ``policy``, ``library``, ``weekday``) and the
+        library's name of the holiday, if any (for the calendar listing, not the hot path)."""
+        if day in self._on or day in self._off:
+            return "company", None
+        if day in self._policy_on or day in self._policy_off:
+            return "policy", None
+        if day.year in self.arrangements:
+            return "weekday", None
+        names = self._names(day.year, lang)
+        if day in names or day in self._library.weekend_workdays:
+            return "library", names.get(day)
+        return "weekday", None
+
+    def _names(self, year: int, lang: str) -> Any:
+        key = (year, lang)
+        if key not in self._named:
+            import holidays
+
+            language = "en_US" if lang == "en" else "zh_CN"
+            self._named[key] = holidays.China(years=year, language=language)
+        return self._named[key]
 
 
-def weekday_rule(
-    extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()
-) -> Callable[[date], bool]:
-    off = set(extra_holidays)
-    on = set(extra_workdays)
-    return lambda day: day in on or (day.weekday() < 5 and day not in off)
+class Weekdays:
+    """Monday to Friday, with the company's extra days off and on."""
+
+    kind = "weekdays"
+
+    def __init__(self, extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()) -> None:
+        self._off = frozenset(extra_holidays)
+        self._on = frozenset(extra_workdays)
+
+    def __call__(self, day: date) -> bool:
+        return day in self._on or (day.weekday() < 5 and day not in self._off)
+
+    @staticmethod
+    def confirmed_by(year: int) -> ConfirmedBy:
+        return "weekdays"
+
+    def why(self, day: date, lang: str = "zh") -> tuple[str, str | None]:
+        return ("company" if day in self._on or day in self._off else "weekday"), None
+
+
+def chinese_workday_rule(
+    extra_holidays: Iterable[date] = (),
+    extra_workdays: Iterable[date] = (),
+    years: Iterable[YearArrangement] = (),
+) -> ChineseWorkdays:
+    return ChineseWorkdays(extra_holidays, extra_workdays, years)
+
+
+def weekday_rule(extra_holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()) -> Weekdays:
+    return Weekdays(extra_holidays, extra_workdays)
 
 
 class BusinessCalendar:
@@ -157,6 +271,23 @@ class BusinessCalendar:
             remaining -= end - start
         raise CalendarError("business calendar table is inconsistent")  # unreachable by construction
 
+    # --- which years it knows -----------------------------------------------------------
+
+    def confirmed_by(self, year: int) -> ConfirmedBy | None:
+        """What confirms ``year``'s holiday arrangement; None when nothing does (the library
+        only extrapolates the statutory dates, without the 调休 make-up workdays)."""
+        confirmed_by = getattr(self.is_workday, "confirmed_by", None)
+        return "caller" if confirmed_by is None else confirmed_by(year)
+
+    def unconfirmed_years(self, start_ts: float, end_ts: float) -> list[int]:
+        """The years of the calendar's time zone from ``start_ts`` to ``end_ts`` that have no
+        confirmed arrangement: O(years), not O(days). A span that reaches December 25 also
+        needs the next year's: its New Year's Day holiday may start, with a make-up day, in the
+        last week of December (the 2019 notice moved 2018-12-29 and 2018-12-31)."""
+        first, last = self._local_day(start_ts), self._local_day(end_ts)
+        years = range(first.year, last.year + (2 if (last.month, last.day) >= (12, 25) else 1))
+        return [year for year in years if self.confirmed_by(year) is None]
+
     # --- the arithmetic ----------------------------------------------------------------
 
     def is_working_time(self, moment: datetime) -> bool:
@@ -212,3 +343,34 @@ class WallClock:
 
     def minutes_between(self, start: datetime, end: datetime) -> float:
         return (end.timestamp() - start.timestamp()) / 60
+
+
+def _year_ranges(years: list[int]) -> str:
+    """2025, 2027, 2028, 2029 -> "2025, 2027-2029"."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs)
+
+
+def calendar_note(years: list[int], lang: str = "zh") -> ReportNote:
+    """The report's note that business time ran over years without a confirmed arrangement."""
+    span = _year_ranges(years)
+    if lang == "en":
+        message = (
+            f"business calendar not confirmed for {span}: the holidays library has no State "
+            "Council arrangement for it and the policy gives none, so business time there counts "
+            "statutory holidays only, without the 调休 make-up workdays; deadlines near holidays "
+            f"may be wrong. Give calendar.years.{years[0]} in the policy or upgrade the holidays "
+            "package."
+        )
+    else:
+        message = (
+            f"业务日历未确认 {span} 年的节假日安排：holidays 库没有国务院该年的放假通知，策略中也未提供，"
+            "该年的工作时间只按法定节假日计算，不含调休上班日，节假日前后的回复时限可能有误。"
+            f"请在策略 calendar.years.{years[0]} 中填写该年安排，或升级 holidays 库。"
+        )
+    return ReportNote(code="calendar_unconfirmed", years=list(years), message=message)

@@ -155,7 +155,17 @@ class SkippedRule(msgspec.Struct, kw_only=True):
     reason: str
 
 
-class Report(msgspec.Struct, kw_only=True):
+class ReportNote(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Something the reader of a report must know about how it was made (not a finding)."""
+
+    code: Literal["calendar_unconfirmed"]
+    message: str
+    years: (
+        Annotated[list[int], msgspec.Meta(description="calendar_unconfirmed: the years, ascending")] | None
+    ) = None
+
+
+class Report(msgspec.Struct, kw_only=True, omit_defaults=True):
     """The findings object that ``groupaudit audit --format json`` prints."""
 
     audit_id: str
@@ -165,3 +175,14 @@ class Report(msgspec.Struct, kw_only=True):
     rules_run: list[str]
     rules_skipped: list[SkippedRule]
     findings: list[Finding]
+    # Every field above is always present: omit_defaults omits only this one when empty.
+    notes: (
+        Annotated[
+            list[ReportNote],
+            msgspec.Meta(
+                description="absent when there is nothing to note; e.g. calendar_unconfirmed: "
+                "business time ran over a year without a confirmed holiday arrangement"
+            ),
+        ]
+        | None
+    ) = None

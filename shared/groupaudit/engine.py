@@ -12,9 +12,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from groupaudit.contracts import Directory, Finding, Member, Message, Person, Report, SkippedRule, Snapshot
+from groupaudit.businesstime import calendar_note
+from groupaudit.contracts import (
+    Directory,
+    Finding,
+    Member,
+    Message,
+    Person,
+    Report,
+    ReportNote,
+    SkippedRule,
+    Snapshot,
+)
 from groupaudit.policy import Policy
 from groupaudit.rules import REGISTRY
 
@@ -216,4 +228,17 @@ def run_audit(ctx: AuditContext, audit_id: str | None = None) -> Report:
         rules_run=run,
         rules_skipped=skipped,
         findings=findings,
+        notes=calendar_notes(ctx, run),
     )
+
+
+def calendar_notes(ctx: AuditContext, rules_run: list[str]) -> list[ReportNote] | None:
+    """A note when a rule that ran measured business time (``sla_clock: business``) over a year
+    with no confirmed holiday arrangement; the period is the earliest message to ``now``."""
+    if not ctx.timeline or not any(
+        getattr(ctx.policy.rule(rule), "sla_clock", None) == "business" for rule in rules_run
+    ):
+        return None
+    earliest = min(map(itemgetter(0), ctx.timeline))  # ~35 ms a million messages
+    years = ctx.policy.business_calendar.unconfirmed_years(earliest, ctx.now_ts)
+    return [calendar_note(years, ctx.lang)] if years else None

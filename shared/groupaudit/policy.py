@@ -14,21 +14,126 @@ from __future__ import annotations
 
 import copy
 import difflib
-from datetime import date, time
+import re
+from datetime import date, datetime, time, timedelta
 from functools import cache, cached_property
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from groupaudit.contracts import GROUP_KINDS
 from groupaudit.errors import InputError, Problem
 from groupaudit.rules import REGISTRY
 
+if TYPE_CHECKING:
+    from groupaudit.businesstime import BusinessCalendar, ChineseWorkdays, Weekdays, YearArrangement
+
 POLICY_VERSION = 1
+
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_DATE_TEXT = re.compile(f"^{_DATE}$")
+_SPAN_HELP = "write a date (YYYY-MM-DD) or a range of dates (YYYY-MM-DD/YYYY-MM-DD)"
+
+
+def _one_date(text: str, help_text: str = "write a date (YYYY-MM-DD)") -> date:
+    if not _DATE_TEXT.match(text):
+        raise ValueError(f"{text!r} is not a date; {help_text}")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date of the calendar") from None
+
+
+def _day_text(value: Any) -> str:
+    """A date (YAML gives date objects for unquoted dates) as its YYYY-MM-DD text."""
+    if isinstance(value, datetime):
+        raise ValueError(f"{value.isoformat()} has a time of day; write a date (YYYY-MM-DD)")
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError("expected a date (YYYY-MM-DD)")
+    return _one_date(value.strip()).isoformat()
+
+
+def _span_text(value: Any) -> str:
+    """A date or a range ``first/last`` (ISO 8601 interval of dates), both ends included."""
+    if isinstance(value, str) and "/" in value:
+        first_text, _, last_text = (part.strip() for part in value.partition("/"))
+        first, last = _one_date(first_text, _SPAN_HELP), _one_date(last_text, _SPAN_HELP)
+        if last < first:
+            raise ValueError(f"range {value!r} ends before it starts")
+        return f"{first.isoformat()}/{last.isoformat()}"
+    if isinstance(value, str):
+        return _one_date(value.strip(), _SPAN_HELP).isoformat()
+    if isinstance(value, date):
+        return _day_text(value)
+    raise ValueError(f"expected a date or a range; {_SPAN_HELP}")
+
+
+def span_days(text: str) -> list[date]:
+    """The days of a validated ``YYYY-MM-DD`` or ``YYYY-MM-DD/YYYY-MM-DD``."""
+    first_text, _, last_text = text.partition("/")
+    first = date.fromisoformat(first_text)
+    last = date.fromisoformat(last_text) if last_text else first
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+Day = Annotated[
+    date,
+    BeforeValidator(_day_text),
+    WithJsonSchema({"type": "string", "format": "date", "description": "YYYY-MM-DD"}),
+]
+DaySpan = Annotated[
+    str,
+    BeforeValidator(_span_text),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^{_DATE}(/{_DATE})?$",
+            "description": "a date YYYY-MM-DD, or a range of dates YYYY-MM-DD/YYYY-MM-DD (both included)",
+        }
+    ),
+]
+_FIRST_YEAR, _LAST_YEAR = 1950, 2100
+
+
+class YearConfig(BaseModel):
+    """One year's State Council holiday arrangement (国务院办公厅关于部分节假日安排的通知)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    holidays: tuple[DaySpan, ...] = Field(
+        description="every day off of the arrangement, dates or ranges (2027-02-06/2027-02-12); "
+        "weekends inside a range may be listed",
+    )
+    workdays: tuple[Day, ...] = Field((), description="the weekend make-up workdays (调休上班)")
+    source: str | None = Field(
+        None, description="where the arrangement comes from: the notice's title or URL"
+    )
+
+    @field_validator("holidays")
+    @classmethod
+    def _some_days_off(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("no day off listed; an arrangement gives its holidays (at least New Year's Day)")
+        return value
+
+    def days_off(self) -> list[date]:
+        return [day for span in self.holidays for day in span_days(span)]
 
 
 class CalendarConfig(BaseModel):
@@ -46,6 +151,12 @@ class CalendarConfig(BaseModel):
     extra_holidays: tuple[date, ...] = Field((), description="company days off on top of the public calendar")
     extra_workdays: tuple[date, ...] = Field(
         (), description="company working days on top of the public calendar"
+    )
+    years: dict[int, YearConfig] = Field(
+        default_factory=dict,
+        description="workdays cn: the holiday arrangement of a year, which replaces the holidays "
+        "library's for that year and makes the year confirmed (2027: {holidays: [...], workdays: [...]})",
+        json_schema_extra={"propertyNames": {"pattern": "^[0-9]{4}$"}},
     )
 
     @field_validator("timezone")
@@ -71,6 +182,69 @@ class CalendarConfig(BaseModel):
                 raise ValueError("working periods overlap")
         return value
 
+    @field_validator("years", mode="before")
+    @classmethod
+    def _year_keys(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value  # pydantic says what is wrong with it
+        seen: dict[int, Any] = {}
+        errors: list[InitErrorDetails] = []
+        for key in value:
+            year = key if isinstance(key, int) and not isinstance(key, bool) else None
+            if isinstance(key, str) and key.strip().isdigit():
+                year = int(key)
+            if year is None or not _FIRST_YEAR <= year <= _LAST_YEAR:
+                errors.append(
+                    _error((key,), f"{key!r} is not a year from {_FIRST_YEAR} to {_LAST_YEAR}", key)
+                )
+            elif year in seen:
+                errors.append(_error((key,), f"year {year} is given twice ({seen[year]!r} and {key!r})", key))
+            else:
+                seen[year] = key
+        if errors:
+            raise ValidationError.from_exception_data("years", errors)
+        return value
+
+    @field_validator("years")
+    @classmethod
+    def _arrangements(cls, years: dict[int, YearConfig]) -> dict[int, YearConfig]:
+        """Each day of a year's arrangement lies in that year (or in the last week of the
+        December before: a New Year's Day holiday can start there); no day is both off and on;
+        make-up workdays are weekend days (a weekday is a working day anyway)."""
+        errors: list[InitErrorDetails] = []
+        off: dict[date, str] = {}  # day -> where it was listed
+
+        def outside(year: int) -> str:
+            return f"is outside {year} (days of its arrangement lie in it, or from {year - 1}-12-25 on)"
+
+        def within(year: int, first: date, last: date) -> bool:
+            return date(year - 1, 12, 25) <= first and last <= date(year, 12, 31)
+
+        for year, arrangement in sorted(years.items()):
+            for index, span in enumerate(arrangement.holidays):
+                days = span_days(span)
+                if not within(year, days[0], days[-1]):
+                    errors.append(_error((year, "holidays", index), f"{span} {outside(year)}", span))
+                    continue
+                for day in days:
+                    off.setdefault(day, f"years.{year}.holidays")
+        for year, arrangement in sorted(years.items()):
+            for index, day in enumerate(arrangement.workdays):
+                where, text = (year, "workdays", index), day.isoformat()
+                if not within(year, day, day):
+                    errors.append(_error(where, f"{day} {outside(year)}", text))
+                elif day in off:
+                    errors.append(_error(where, f"{day} is also a day off in {off[day]}", text))
+                elif day.weekday() < 5:
+                    message = (
+                        f"{day} is a {day:%A}, a working day anyway; workdays lists the weekend "
+                        "days worked in exchange (调休上班)"
+                    )
+                    errors.append(_error(where, message, text))
+        if errors:
+            raise ValidationError.from_exception_data("years", errors)
+        return years
+
     @property
     def periods(self) -> list[tuple[time, time]]:
         return [_parse_period(item) for item in self.working_hours]
@@ -78,6 +252,33 @@ class CalendarConfig(BaseModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def arrangements(self) -> list[YearArrangement]:
+        from groupaudit.businesstime import YearArrangement
+
+        return [
+            YearArrangement(
+                year=year,
+                holidays=frozenset(config.days_off()),
+                workdays=frozenset(config.workdays),
+                source=config.source,
+            )
+            for year, config in sorted(self.years.items())
+        ]
+
+    def workday_rule(self) -> ChineseWorkdays | Weekdays:
+        """The working-day rule of this calendar (``years`` apply to the cn calendar only)."""
+        from groupaudit.businesstime import chinese_workday_rule, weekday_rule
+
+        if self.workdays == "weekdays":
+            return weekday_rule(self.extra_holidays, self.extra_workdays)
+        return chinese_workday_rule(self.extra_holidays, self.extra_workdays, self.arrangements())
+
+
+def _error(loc: tuple[Any, ...], message: str, value: Any) -> InitErrorDetails:
+    return InitErrorDetails(
+        type=PydanticCustomError("calendar", "{message}", {"message": message}), loc=loc, input=value
+    )
 
 
 def _parse_period(text: str) -> tuple[time, time]:
@@ -114,12 +315,11 @@ class Policy(BaseModel):
         return getattr(self.rules, rule_id)
 
     @cached_property
-    def business_calendar(self) -> Any:
-        from groupaudit.businesstime import BusinessCalendar, chinese_workday_rule, weekday_rule
+    def business_calendar(self) -> BusinessCalendar:
+        from groupaudit.businesstime import BusinessCalendar
 
         cal = self.calendar
-        make_rule = chinese_workday_rule if cal.workdays == "cn" else weekday_rule
-        return BusinessCalendar(cal.zone, cal.periods, make_rule(cal.extra_holidays, cal.extra_workdays))
+        return BusinessCalendar(cal.zone, cal.periods, cal.workday_rule())
 
 
 # The all-staff group is a broadcast channel: nobody is expected to speak there.
@@ -235,9 +435,14 @@ def _problem(error: Any, prefix: str) -> Problem:
 
 
 def _fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
-    for part in loc:
+    parts = iter(loc)
+    for part in parts:
         field = model.model_fields.get(part)
         annotation = field.annotation if field else None
+        if get_origin(annotation) is dict:  # a mapping of models (calendar.years): skip the key
+            annotation = get_args(annotation)[1]
+            if next(parts, None) is None:
+                return []
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return []
         model = annotation

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import msgspec
 
+from groupaudit.businesstime import calendar_note
 from groupaudit.contracts import SEVERITIES, Finding, Report, Snapshot
 from groupaudit.rules import REGISTRY
 
@@ -25,6 +26,7 @@ _TEXT = {
         "audit": "审计",
         "rules_run": "已运行规则",
         "skipped": "未运行",
+        "note": "注意",
         "none": "未发现问题。",
         "total": "合计",
         "items": "项",
@@ -33,6 +35,7 @@ _TEXT = {
         "audit": "audit",
         "rules_run": "rules run",
         "skipped": "skipped",
+        "note": "note",
         "none": "No findings.",
         "total": "total",
         "items": "finding(s)",
@@ -64,6 +67,11 @@ def render_table(report: Report, group_name: str, lang: str = "zh") -> str:
     ]
     for skipped in report.rules_skipped:
         lines.append(f"   {text['skipped']}: {skipped.rule} — {skipped.reason}")
+    for note in report.notes or ():
+        message = note.message
+        if note.code == "calendar_unconfirmed" and note.years:
+            message = calendar_note(note.years, lang).message  # in the table's language
+        lines.append(f"   {text['note']}: {message}")
     if not report.findings:
         lines.append(f"   {text['none']}")
         return "\n".join(lines)
