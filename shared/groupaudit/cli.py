@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--group-id", metavar="ID", help="apply this group's overrides too")
     show.add_argument("--format", choices=("yaml", "json"), default="yaml")
 
+    from groupaudit.workcalendar import add_parser as add_calendar_parser
+
+    add_calendar_parser(commands)
+
     schema = commands.add_parser("schema", help="print a JSON Schema of a public format")
     schema.add_argument("name", choices=("snapshot", "directory", "findings", "policy"))
     return parser
@@ -216,6 +220,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _audit_all(args)
         if args.command == "policy":
             return _policy(args)
+        if args.command == "calendar":
+            from groupaudit.workcalendar import run_command
+
+            _write(run_command(args))
+            return EXIT_OK
         if args.command == "demo":
             return _demo(args)
         if args.command == "groups":
