@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+
 from groupaudit.connectors.base import IdMap, PullRequest
-from groupaudit.connectors.incremental import OVERLAPS, PullState, decode_state, encode_state, merge, usable
+from groupaudit.connectors.incremental import (
+    OVERLAPS,
+    PullState,
+    covered_since,
+    decode_state,
+    encode_state,
+    merge,
+    usable,
+)
 from groupaudit.contracts import File, Group, Member, Message, Snapshot
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -144,6 +154,9 @@ def test_the_cli_pull_builds_on_and_updates_a_state_file(tmp_path, capsys):
     written = decode_state(state.read_bytes())
     assert written.covered_until == datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
     assert load_snapshot(tmp_path / "2.json").messages == written.snapshot.messages
+    # ... and each snapshot holds the messages from its own window's start (180 days back)
+    starts = [load_snapshot(tmp_path / f"{n}.json").messages_since for n in (1, 2)]
+    assert starts == [datetime(2026, 5, 24, 10, 0, tzinfo=UTC), datetime(2026, 5, 25, 10, 0, tzinfo=UTC)]
 
 
 def test_merge_keeps_replies_to_old_threads_and_first_uploads():
@@ -182,3 +195,21 @@ def test_merge_keeps_replies_to_old_threads_and_first_uploads():
     # AND the file keeps its first upload
     (file,) = merged.files
     assert (file.uploaded_at, file.uploader_id) == (T0 - timedelta(days=20), "u-qian")
+
+
+def test_an_incremental_pull_covers_the_window_from_its_start_unless_the_state_starts_later():
+    # GIVEN states covering from 180 days before T0: one whose snapshot held messages from then,
+    # one whose snapshot held them only from 90 days before T0, one from before messages_since
+    request = _request()
+    whole = _state(
+        snapshot=msgspec.structs.replace(_snapshot([], []), messages_since=T0 - timedelta(days=180))
+    )
+    later = _state(
+        snapshot=msgspec.structs.replace(_snapshot([], []), messages_since=T0 - timedelta(days=90))
+    )
+    unmarked = _state()
+    # WHEN a pull of the next day's 180 days builds on each
+    starts = [covered_since(state, request) for state in (whole, later, unmarked)]
+    # THEN the merged snapshot holds messages from the new window's start, or from the state's
+    # later start (it holds nothing before), or from what the state was pulled to cover
+    assert starts == [request.since, T0 - timedelta(days=90), request.since]

@@ -542,3 +542,163 @@ def test_a_message_without_a_valid_ts_is_named(capsys, tmp_path, taken_at):
     assert "general/2023-11-14.json[1].ts: expected a Slack ts like '1452837318.000002', got 'yesterday'" in (
         capsys.readouterr().err
     )
+
+
+# --- from when an export holds messages, names, members without a list, huddles, DMs ---------
+
+
+def test_the_sample_holds_each_channels_whole_history_from_its_creation(sample_snapshots):
+    # GIVEN the sample, whose first day file of each channel (in the workspace's zone, which the
+    # export does not state) holds the channel's creation
+    for channel, snapshot in sample_snapshots.items():
+        # WHEN imported
+        # THEN the snapshot holds the messages from the channel's creation on: its whole history
+        assert snapshot["messages_since"] == snapshot["group"]["created_at"], channel
+    assert sample_snapshots["traveling-sailor"]["messages_since"] == "2016-01-17T00:00:22Z"
+
+
+def _day(root: Path, day: str, messages: list[dict]) -> None:
+    (root / "general" / f"{day}.json").write_text(json.dumps(messages))
+
+
+def test_a_date_limited_export_holds_messages_from_its_first_days_latest_start(tmp_path):
+    # GIVEN a channel created in 2023-11 whose export starts at its 2023-11-20 day file (an export
+    # limited to a date range): first message at 22:00 UTC, and one at 03:00 UTC
+    late = _export(tmp_path / "late", [])
+    (late / "general" / "2023-11-14.json").unlink()
+    _day(late, "2023-11-20", [_msg("1700517600.000001", text="late in the UTC day")])  # 22:00Z
+    early = _export(tmp_path / "early", [])
+    (early / "general" / "2023-11-14.json").unlink()
+    _day(early, "2023-11-20", [_msg("1700449200.000001", text="early in the UTC day")])  # 03:00Z
+    # WHEN imported
+    late_since = _snapshot(late).snapshot.messages_since
+    early_since = _snapshot(early).snapshot.messages_since
+    # THEN it holds the messages from the day's start at its latest (00:00 at UTC-12), or from the
+    # first message when that is earlier: never from a moment it may not cover
+    assert late_since == datetime(2023, 11, 20, 12, 0, tzinfo=UTC)
+    assert early_since == datetime(2023, 11, 20, 3, 0, 0, 1, tzinfo=UTC)
+
+
+def test_a_channel_without_day_files_holds_the_messages_of_no_period(tmp_path):
+    # GIVEN a channel with no day file at all
+    root = _export(tmp_path, [])
+    (root / "general" / "2023-11-14.json").unlink()
+    # WHEN imported with --taken-at
+    channel = _snapshot(root)
+    # THEN nothing proves any period: no member's silence can be claimed
+    assert channel.snapshot.messages == [] and channel.snapshot.messages_since == TAKEN_AT
+
+
+def test_a_poster_missing_from_users_json_is_named_by_the_latest_profile_whatever_comes_first(tmp_path):
+    # GIVEN U9 (not in users.json) whose first record is a join without user_profile, then two
+    # messages in later day files whose user_profile changed; and U1 (in users.json) with a profile
+    root = _export(
+        tmp_path,
+        [_msg("1700000100.000001", "U9", "<@U9> has joined the channel", subtype="channel_join")],
+        members=("U1", "U9"),
+    )
+    _day(root, "2023-11-15", [_msg("1700050000.000001", "U9", "hi", user_profile={"real_name": "Guest"})])
+    _day(
+        root,
+        "2023-11-16",
+        [
+            _msg("1700140000.000001", "U9", "again", user_profile={"display_name": "Guest Nine"}),
+            _msg("1700140001.000001", "U1", "yo", user_profile={"display_name": "Not Alice"}),
+        ],
+    )
+    # WHEN imported
+    names = {m.id: m.display_name for m in _snapshot(root).snapshot.members}
+    # THEN users.json names whom it lists; the others take the latest profile seen, not their id
+    assert names == {"U1": "Alice", "U9": "Guest Nine"}
+
+
+def test_members_null_are_derived_from_who_posted_or_joined_and_said_so(tmp_path, capsys):
+    # GIVEN a channel whose channels.json entry has "members": null: U2 joined and never posted,
+    # U3 posted, U1 joined then left
+    messages = [
+        _msg("1700000100.000001", "U2", "<@U2> has joined the channel", subtype="channel_join"),
+        _msg("1700000200.000002", "U3", "hello"),
+        _msg("1700000300.000003", "U1", "<@U1> has joined the channel", subtype="channel_join"),
+        _msg("1700000400.000004", "U1", "<@U1> has left the channel", subtype="channel_leave"),
+    ]
+    root = _export(tmp_path / "export", messages)
+    (channel,) = json.loads((root / "channels.json").read_text())
+    (root / "channels.json").write_text(json.dumps([{**channel, "members": None}]))
+    # WHEN imported
+    imported = _snapshot(root)
+    # THEN the members are who joined or posted and has not left since ...
+    assert sorted(m.id for m in imported.snapshot.members) == ["U2", "U3"]
+    # ... and the import says the list was missing and how members were derived
+    assert "the channel list gives no members for it (members: null or absent)" in imported.notes
+    assert (
+        "2 member(s) derived from who posted or joined in the export and has not left since: "
+        "anyone who did neither is missing"
+    ) in imported.notes
+    # ... which the command line prints
+    assert main(["import", "slack-export", str(root), "--out", str(tmp_path / "out")]) == 0
+    assert "note: general: the channel list gives no members for it" in capsys.readouterr().err
+
+
+def test_huddle_and_canvas_records_are_system_not_activity(tmp_path):
+    # GIVEN Slack's record of a huddle (subtype huddle_thread, with its room), one whose user is
+    # the person who started it, and a canvas-updated notice
+    room = {"id": "R1", "call_family": "huddle", "created_by": "U2", "participant_history": ["U2", "U3"]}
+    messages = [
+        _msg("1700000100.000001", "USLACKBOT", "", subtype="huddle_thread", room=room),
+        _msg("1700000200.000002", "U3", "", subtype="huddle_thread", room=room),
+        _msg("1700000300.000003", "U2", "canvas updated", subtype="channel_canvas_updated"),
+        _msg("1700000400.000004", "U2", "notes from the call", thread_ts="1700000100.000001"),
+    ]
+    # WHEN imported
+    by_id = {m.id: m for m in _snapshot(_export(tmp_path, messages)).snapshot.messages}
+    # THEN the records are system messages (never activity); the reply in the huddle's thread
+    # is what U2 said
+    assert {i: m.type for i, m in by_id.items()} == {
+        "1700000100.000001": "system",
+        "1700000200.000002": "system",
+        "1700000300.000003": "system",
+        "1700000400.000004": "text",
+    }
+
+
+def _dm_only(root: Path, *, with_channels: bool) -> Path:
+    root.mkdir(parents=True)
+    (root / "users.json").write_text(json.dumps(USERS))
+    if with_channels:
+        (root / "channels.json").write_text("[]")
+    dms = [{"id": "D0123ABCD", "created": 1700000000, "members": ["U1", "U2"]}]
+    (root / "dms.json").write_text(json.dumps(dms))
+    (root / "D0123ABCD").mkdir()
+    (root / "D0123ABCD" / "2023-11-14.json").write_text(json.dumps([_msg("1700000100.000001")]))
+    return root
+
+
+@pytest.mark.parametrize("with_channels", [True, False], ids=["empty-channels-json", "no-channels-json"])
+def test_a_dm_only_export_says_it_holds_direct_messages_not_groups(capsys, tmp_path, with_channels):
+    # GIVEN an export of one 1:1 direct message conversation (dms.json and its folder)
+    root = _dm_only(tmp_path / "export", with_channels=with_channels)
+    # WHEN imported
+    status = main(["import", "slack-export", str(root), "--out", str(tmp_path / "out")])
+    # THEN status 2, naming what it holds: a DM, which is not a group and is not imported
+    assert status == 2
+    err = capsys.readouterr().err
+    assert (
+        "it holds 1 direct message conversation(s) (dms.json: D0123ABCD): 1:1 chats are not groups "
+        "and are not imported"
+    ) in err
+    assert "holds no messages" not in err
+
+
+def test_direct_messages_beside_channels_are_named_as_not_imported(tmp_path):
+    # GIVEN an export with a channel and a DM
+    root = _export(tmp_path / "export", [_msg("1700000100.000001")])
+    (root / "dms.json").write_text(json.dumps([{"id": "D0123ABCD", "members": ["U1", "U2"]}]))
+    (root / "D0123ABCD").mkdir()
+    (root / "D0123ABCD" / "2023-11-14.json").write_text(json.dumps([_msg("1700000200.000001")]))
+    # WHEN imported
+    result = import_slack_export(root, taken_at=TAKEN_AT)
+    # THEN only the channel is a snapshot, and the DM is named as not imported
+    assert [c.snapshot.group.id for c in result.channels] == ["C1"]
+    assert result.notes == (
+        "1 direct message conversation(s) not imported (dms.json): 1:1 chats are not groups",
+    )

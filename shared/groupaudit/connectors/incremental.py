@@ -18,7 +18,9 @@ shows a thread only through its root), and merges:
   bots that posted in the kept messages stay members);
 - files: the platform's (a file the state hashed is not downloaded again), plus the state's
   files that kept messages share (Feishu lists files only through the messages sharing them);
-  a file first shared before the re-read part keeps that first upload's time and uploader.
+  a file first shared before the re-read part keeps that first upload's time and uploader;
+- messages_since: the earliest start the merge truly covers (:func:`covered_since`): the new
+  window's start, or the state's own start when that is later.
 
 A state is only used when it was pulled from the same platform, chat and variant with the
 same id map, and it covers the new window's start; anything else makes a full pull. What an
@@ -110,6 +112,7 @@ def pull(
         known = {f.id: (f.size_bytes, f.sha256) for f in base.snapshot.files or () if f.sha256}
         fetched = pull_snapshot(dataclasses.replace(request, since=reread_from, known_files=known), http)
         merged = merge(base.snapshot, fetched, window_since=request.since, reread_from=reread_from)
+        merged = msgspec.structs.replace(merged, messages_since=covered_since(base, request))
         snapshot = finish_snapshot(merged, request.platform)
         incremental = True
     new_state = PullState(
@@ -123,6 +126,15 @@ def pull(
         snapshot=snapshot,
     )
     return snapshot, new_state, incremental
+
+
+def covered_since(state: PullState, request: PullRequest) -> datetime:
+    """The earliest moment from which an incremental pull's merged messages are whole: the
+    window's start, unless the state itself held messages only from later (its snapshot's
+    ``messages_since``, else the start of the window it was pulled for). The re-read part
+    overlaps the state's end, so the two leave no gap."""
+    held = state.snapshot.messages_since or state.covered_since
+    return max(request.since, held)
 
 
 def merge(

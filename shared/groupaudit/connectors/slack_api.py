@@ -40,10 +40,11 @@ objects — with these differences:
   kind = the registry's; owner_id = created_by = ``creator``, created_at = ``created``.
 - members: ``conversations.members`` (current membership), plus posters and bots as in the
   export; joined_at only from a ``channel_join`` in the window.
-- messages: only ``since <= ts <= taken_at``; id = ``ts``; a deleted message is not returned by
-  Slack at all, a deleted thread root comes back as a ``tombstone`` and is left out (its
-  replies stay); an edited one carries its latest text and ``edited``, sent_at stays its
-  ``ts``. Thread replies: thread_id = reply_to_id = ``thread_ts`` (Slack has no finer parent).
+- messages: only ``since <= ts <= taken_at`` (messages_since = ``since``); id = ``ts``; a
+  deleted message is not returned by Slack at all, a deleted thread root comes back as a
+  ``tombstone`` and is left out (its replies stay); an edited one carries its latest text and
+  ``edited``, sent_at stays its ``ts``. Thread replies: thread_id = reply_to_id =
+  ``thread_ts`` (Slack has no finer parent).
 - files: those of ``files.list`` and of the window's messages; sha256 of the bytes of
   ``url_private_download`` (else ``url_private``), fetched with the bearer token only from
   ``files.slack.com`` or the API's own host, only when ``size`` is known and at most
@@ -166,7 +167,11 @@ def pull(request: PullRequest, http: Http | None = None) -> Snapshot:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 raw_files.setdefault(item["id"], item)
     snapshot = mapping.snapshot(
-        records, tenant_id=request.tenant_id, taken_at=taken_at, kind=request.kind or "other"
+        records,
+        tenant_id=request.tenant_id,
+        taken_at=taken_at,
+        kind=request.kind or "other",
+        messages_since=since,  # history and the active threads are read whole from here
     )
     hashes = {
         file.id: digest

@@ -3,8 +3,9 @@
 The export holds ``users.json`` (``org_users.json`` on Enterprise Grid), ``channels.json``
 (public channels) and, in a full export, ``groups.json`` (private channels) and ``mpims.json``
 (group DMs), plus one folder per conversation with a ``YYYY-MM-DD.json`` array of messages per
-day. Each conversation becomes one snapshot. ``dms.json`` (1:1 direct messages) is not read: a
-DM is not a group. A zip is read in place (no extraction); members with absolute paths or
+day. Each conversation becomes one snapshot. ``dms.json`` (1:1 direct messages) is not
+imported: a DM is not a group; the import names the DMs it leaves out, and an export holding
+only DMs is refused saying so. A zip is read in place (no extraction); members with absolute paths or
 ``..`` and archives above :data:`MAX_UNCOMPRESSED_BYTES` are refused.
 
 The mapping (documented for users in ``docs/platforms/slack.md``):
@@ -13,16 +14,26 @@ The mapping (documented for users in ``docs/platforms/slack.md``):
   created_at = ``created`` (epoch seconds, UTC), kind = ``--kind`` or ``other``.
 - members: the channel's ``members`` list, plus anyone who posted and is missing from it
   (unless their last join/leave event there is a leave), plus every bot that posted, marked
-  ``is_bot``. Deactivated accounts (``deleted: true``) are left out of the members: they can no
-  longer read the channel; their messages stay. ``joined_at`` = their last ``channel_join``.
+  ``is_bot``. Without a list (``members`` null or absent) the members are who posted or
+  joined and has not left since, and the import says so (a note). Deactivated accounts
+  (``deleted: true``) are left out of the members: they can no longer read the channel; their
+  messages stay. ``joined_at`` = their last ``channel_join``. display_name: users.json's
+  (profile display name, else real name, else name); for someone users.json does not list,
+  the latest ``user_profile`` their messages carry, else the id.
 - messages: id = ``ts`` (a repeated ``ts`` gets ``-2``, ``-3``... in file order, noted);
   sent_at = ``ts`` as an aware UTC datetime to the microsecond; join/leave/topic/rename/bot-add
-  and similar subtypes are ``system``, messages that share files are ``file``, the rest
+  and similar subtypes, and Slack's records of calls and huddles (``huddle_thread``: the
+  huddle itself is not in an export) and canvas edits, are ``system``, messages that share
+  files are ``file``, the rest
   ``text``; thread replies get thread_id = reply_to_id = ``thread_ts``; ``<@U…>`` goes to
   ``mentions`` and ``<!channel>``/``<!here>``/``<!everyone>`` to ``mention_all``.
   ``message_changed`` replaces the original's content (the export's text is already the
   latest; ``edited`` only marks it), ``message_deleted`` and ``tombstone`` remove the original
   (a recalled message no longer exists on the platform, nobody can read or answer it).
+- messages_since: from when the export provably holds every message (:func:`export_coverage`):
+  the channel's ``created`` when the first day file may hold it (the whole history), else the
+  first day file's date at its latest start (00:00 at UTC-12; the export does not state its
+  zone) or its first message when earlier; ``taken_at`` for a conversation without day files.
 - files: from ``file`` (2016 exports) or ``files`` (newer); no sha256 (Slack gives none);
   download_url = ``url_private`` without its query string (the export's ``?t=`` token is
   dropped): fetching it needs a token with ``files:read``.
@@ -76,7 +87,13 @@ SYSTEM_SUBTYPES = frozenset(
         "unpinned_item",
         "reminder_add",
         "app_conversation_join",
+        # calls and huddles: Slack posts a record of the call (a huddle's, by Slackbot, with its
+        # `room`); the call itself is not in the export (huddles are invisible in exports)
         "sh_room_created",
+        "huddle_thread",
+        # a canvas edited: Slack's notice of it, not something said in the channel
+        "channel_canvas_updated",
+        "tabbed_canvas_updated",
     }
 )
 JOIN_SUBTYPES = frozenset({"channel_join", "group_join"})
@@ -114,6 +131,7 @@ class SlackImport:
     channels: tuple[ImportedChannel, ...]
     taken_at: datetime
     taken_at_from_export: bool  # True: the latest message time in the export, not --taken-at
+    notes: tuple[str, ...] = ()  # about the export as a whole (what was not imported, and why)
 
 
 # --- reading the export: a folder or a zip ----------------------------------------------------
@@ -231,6 +249,7 @@ class Conversation:
     created: datetime | None
     members: tuple[str, ...]
     folder: str | None
+    members_listed: bool = True  # False: channels.json gave no member list (absent or null)
 
 
 def _display_name(record: Mapping[str, Any]) -> str | None:
@@ -297,12 +316,45 @@ def index_users(
     return users, bot_users
 
 
+def direct_messages(export: _Export) -> list[str]:
+    """The ids of the 1:1 direct-message conversations the export holds (``dms.json``, else
+    their ``D…`` folders): never imported, a DM is not a group."""
+    ids: list[str] = []
+    if "dms.json" in export.top:
+        document = export.json("dms.json")
+        for record in document if isinstance(document, list) else ():
+            dm_id = record.get("id") if isinstance(record, dict) else None
+            if isinstance(dm_id, str) and dm_id:
+                ids.append(dm_id)
+    ids += [folder for folder in export.days if re.fullmatch(r"D[A-Z0-9]{6,}", folder)]
+    return list(dict.fromkeys(ids))
+
+
+def _what_it_holds(export: _Export, conversations: list[Conversation]) -> str:
+    """What an export with no group to import holds, in words."""
+    dms = direct_messages(export)
+    listed = ", ".join(f"{c.source}: {c.name}" for c in conversations[:5])
+    more = f" and {len(conversations) - 5} more" if len(conversations) > 5 else ""
+    parts = [
+        f"its channels, private channels and group DMs ({listed}{more}) have no day files"
+        if conversations
+        else "it lists no channel, private channel or group DM (channels.json, groups.json, mpims.json)"
+    ]
+    if dms:
+        shown = ", ".join(dms[:5]) + (f" and {len(dms) - 5} more" if len(dms) > 5 else "")
+        parts.append(
+            f"it holds {len(dms)} direct message conversation(s) (dms.json: {shown}): 1:1 chats are "
+            "not groups and are not imported"
+        )
+    return "; ".join(parts)
+
+
 def _read_conversations(export: _Export) -> list[Conversation]:
     sources = [name for name in CONVERSATION_FILES if name in export.top]
     if not sources:
         raise InputError(
             export.label,
-            [Problem("channels.json", "missing: no channels.json, groups.json or mpims.json in the export")],
+            [Problem("channels.json", f"missing: nothing to import: {_what_it_holds(export, [])}")],
         )
     conversations: list[Conversation] = []
     seen: set[str] = set()
@@ -339,7 +391,9 @@ def _conversation(
         return None
     name = record.get("name")
     name = name if isinstance(name, str) and name else channel_id
-    members = record.get("members") or []
+    members = record.get("members")
+    listed = members is not None
+    members = members if listed else []
     if not isinstance(members, list) or not all(isinstance(m, str) and m for m in members):
         problems.append(Problem(f"{where}.members", "expected an array of user ids", channel_id))
         return None
@@ -357,6 +411,7 @@ def _conversation(
         created=created_at,
         members=tuple(dict.fromkeys(members)),
         folder=folder,
+        members_listed=listed,
     )
 
 
@@ -403,8 +458,46 @@ def _latest_message_time(export: _Export, conversations: list[Conversation]) -> 
             return _at(max(key for key in keys if key is not None))
     raise InputError(
         export.label,
-        [Problem("--taken-at", "the export holds no messages to date the snapshots by: pass --taken-at")],
+        [
+            Problem(
+                "--taken-at",
+                f"no messages to date the snapshots by: {_what_it_holds(export, conversations)}; "
+                "pass --taken-at to import the channels without messages",
+            )
+        ],
     )
+
+
+# Day files are named by the date in the workspace's time zone, which the export does not
+# state; UTC-12 is the latest any zone starts a day.
+LATEST_DAY_START = timedelta(hours=12)
+
+
+def export_coverage(export: _Export, conversation: Conversation, taken_at: datetime) -> datetime:
+    """From when the export provably holds every message of the conversation.
+
+    A standard export holds a conversation's whole history, unless it was limited to a date
+    range; either way it holds everything from the start of its first day file's date on (that
+    date is inside the range). The date is the workspace's, in a zone the export does not
+    name, so the start of that day is taken at its latest (00:00 at UTC-12, i.e. 12:00 UTC), or
+    at the first message's ts when earlier. Nothing was said before the channel's ``created``:
+    when that is later, the snapshot holds the whole history from the channel's creation. A
+    conversation without day files proves no period: ``taken_at`` (no silence is claimed)."""
+    paths = export.days.get(conversation.folder or "", ())
+    if not paths:
+        return taken_at
+    first_day = datetime.strptime(paths[0].rsplit("/", 1)[1][:10], "%Y-%m-%d").replace(tzinfo=UTC)
+    start = first_day + LATEST_DAY_START
+    keys = [
+        key
+        for index, event in enumerate(_events(export, paths[0]))
+        if (key := _message_ts(event, f"{paths[0]}[{index}]", export)) is not None
+    ]
+    if keys:
+        start = min(start, _at(min(keys)))
+    if conversation.created is not None:
+        start = max(start, conversation.created)
+    return min(start, taken_at)
 
 
 def _message_ts(event: Any, where: str, export: _Export) -> TsKey | None:
@@ -457,6 +550,9 @@ class MappingLog:
             "deactivated": "{n} deactivated account(s) left out of the members (their messages stay)",
             "unknown_user": "{n} poster(s) missing from users.json added, named by the message or id",
             "file_tombstone": "{n} deleted file(s) left out",
+            "members_unlisted": "the channel list gives no members for it (members: null or absent)",
+            "members_derived": "{n} member(s) derived from who posted or joined in the export and has not "
+            "left since: anyone who did neither is missing",
         }
         return tuple(texts[key].format(n=n) for key, n in self.counts.items() if n)
 
@@ -576,7 +672,8 @@ class ChannelMapping:
         self.log = log
         self.bots: dict[str, str] = {}  # bot sender id -> display name
         self.bot_labels: dict[str, str] = {}  # bot_id -> name found in the channel's bot_add events
-        self.unknown: dict[str, str] = {}  # sender not in users.json -> a name from the message
+        # sender not in users.json -> the name of the latest user_profile their messages carry
+        self.unknown: dict[str, str] = {}
         self.files: dict[str, File] = {}
 
     def sender(self, raw: Mapping[str, Any]) -> tuple[str, bool] | None:
@@ -662,10 +759,12 @@ class ChannelMapping:
         if is_bot:
             self.bots.setdefault(sender, self.bot_name(sender, raw))
         elif sender not in self.users:
+            # users.json names everyone it lists; others are named by the latest user_profile
+            # seen (records come in ts order), whatever file or message type came first
             profile = raw.get("user_profile")
-            self.unknown.setdefault(
-                sender, (_display_name(profile) if isinstance(profile, dict) else None) or sender
-            )
+            name = _display_name(profile) if isinstance(profile, dict) else None
+            if name:
+                self.unknown[sender] = name
         sent_at = _at(record.key)
         subtype = raw.get("subtype")
         system = subtype in SYSTEM_SUBTYPES
@@ -742,10 +841,32 @@ class ChannelMapping:
             else:
                 self.log.counts["unknown_user"] += 1
                 add(sender, self.unknown.get(sender, sender), False)
+        if not self.conversation.members_listed:
+            # No member list: who joined and has not left since is a member too.
+            for member_id, (_, subtype) in sorted(last_event.items()):
+                user = self.users.get(member_id)
+                if subtype not in JOIN_SUBTYPES or member_id in out or member_id in deactivated:
+                    continue
+                if user is not None and user.deleted:
+                    deactivated.add(member_id)
+                elif user is not None:
+                    add(member_id, user.display_name, user.is_bot)
+                else:
+                    add(member_id, self.unknown.get(member_id, member_id), False)
+            self.log.counts["members_derived"] += len(out)
+            self.log.counts["members_unlisted"] += 1
         self.log.counts["deactivated"] += len(deactivated)
         return list(out.values())
 
-    def snapshot(self, records: list[Record], *, tenant_id: str, taken_at: datetime, kind: str) -> Snapshot:
+    def snapshot(
+        self,
+        records: list[Record],
+        *,
+        tenant_id: str,
+        taken_at: datetime,
+        kind: str,
+        messages_since: datetime | None = None,
+    ) -> Snapshot:
         for record in records:
             if record.raw.get("subtype") in ("bot_add", "bot_remove") and isinstance(
                 record.raw.get("text"), str
@@ -759,6 +880,7 @@ class ChannelMapping:
             platform="slack",
             tenant_id=tenant_id,
             taken_at=taken_at,
+            messages_since=messages_since,
             group=Group(
                 id=conversation.id,
                 name=conversation.name,
@@ -801,13 +923,18 @@ def import_slack_export(
                     [Problem("--channel", f"no channel named {channel!r}; available: {available}")],
                 )
         moment = taken_at or _latest_message_time(export, conversations)
+        dms = direct_messages(export)
         names = _file_names(conversations)
         imported = []
         for conversation in selected:
             log = MappingLog()
             records = _records(export, conversation, log)
             snapshot = ChannelMapping(conversation, users, bot_users, log).snapshot(
-                records, tenant_id=tenant_id, taken_at=moment, kind=kind or "other"
+                records,
+                tenant_id=tenant_id,
+                taken_at=moment,
+                kind=kind or "other",
+                messages_since=export_coverage(export, conversation, moment),
             )
             data = msgspec.json.format(msgspec.json.encode(snapshot), indent=2) + b"\n"
             # Never hand out what `groupaudit audit` would refuse.
@@ -815,7 +942,12 @@ def import_slack_export(
             imported.append(
                 ImportedChannel(checked, data, names[conversation.id], conversation.source, log.notes())
             )
-    return SlackImport(tuple(imported), moment, taken_at is None)
+    notes = (
+        (f"{len(dms)} direct message conversation(s) not imported (dms.json): 1:1 chats are not groups",)
+        if dms
+        else ()
+    )
+    return SlackImport(tuple(imported), moment, taken_at is None, notes)
 
 
 def _file_names(conversations: list[Conversation]) -> dict[str, str]:
