@@ -931,3 +931,16 @@ def test_the_policy_schema_describes_the_year_arrangement() -> None:
     errors = [list(validator.iter_errors(document)) for document in (good, bad_key, bad_range)]
     # THEN only the good one passes
     assert [len(found) > 0 for found in errors] == [False, True, True]
+
+
+def test_cli_show_prints_a_years_dates_as_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a policy whose 2027 arrangement and company day off are unquoted YAML dates
+    path = write_policy(tmp_path, ARRANGEMENT_2027 + "    extra_holidays: [2027-02-15]\n")
+    # WHEN the effective policy is shown as JSON
+    status = main(["policy", "show", "--policy", str(path), "--format", "json"])
+    shown = json.loads(capsys.readouterr().out)
+    # THEN the dates are written as YYYY-MM-DD (no traceback)
+    assert status == 0
+    assert shown["calendar"]["extra_holidays"] == ["2027-02-15"]
+    assert shown["calendar"]["years"]["2027"]["holidays"] == ["2027-01-01", "2027-02-05/2027-02-13"]
+    assert shown["calendar"]["years"]["2027"]["workdays"] == ["2027-02-20"]
