@@ -258,3 +258,73 @@ def test_strict_matching_still_ignores_unrelated_messages_of_the_addressee():
     (finding,) = _overdue([question, plain], policies=strict)
     # THEN no reply is recorded
     assert finding.evidence["replied_at"] is None
+
+
+# --- lessons from the labelled real corpora (docs/EVALUATION.md) -------------------------
+
+
+def test_a_link_with_a_query_string_is_no_question():
+    # GIVEN a message that is only a link with "?" in it
+    link = message("q", "s1", AT.format("10:00"), "http://m.example.com/recommend.html?rcode=316C41R&info=b5")
+    # WHEN audited
+    # THEN nothing is owed
+    assert _overdue([link]) == []
+
+
+def test_a_reported_dialogue_is_not_the_sender_asking():
+    # GIVEN a pasted exchange of two speakers, one of whom asks
+    text = "半壁江山：你的梦想是什么？\nTeacher summer：像你一样能收女学员。"
+    # WHEN audited
+    # THEN it is not a question of the sender's
+    assert _overdue([message("q", "s1", AT.format("10:00"), text)]) == []
+
+
+def test_a_question_closing_the_senders_own_advert_is_part_of_it():
+    # GIVEN an advert of many lines, and right after it "还有人没上车么"
+    advert = message("ad", "s1", AT.format("10:00"), "内推来啦！\n1.登录官网投递\n2.填写内推码\n3.等待通知")
+    closing = message("q", "s1", "2026-11-20T10:00:05+08:00", "还有人没上车么")
+    # WHEN audited
+    # THEN nobody owes an answer to the closing line
+    assert _overdue([advert, closing]) == []
+
+
+def test_adverts_pictures_and_overnight_chatter_do_not_answer_a_question():
+    # GIVEN an evening question, an advert 2 hours later, a picture, and a greeting next morning
+    question = message("q", "s1", "2026-11-19T20:30:00+08:00", "有没有申请过实习项目的同学？")
+    advert = message("ad", "s2", "2026-11-19T22:47:00+08:00", "内推开始了\n1.时间\n2.对象\n3.方式")
+    picture = message("p", "a2", "2026-11-19T22:50:00+08:00", "[图片]", type="image")
+    greeting = message("g", "a2", "2026-11-20T08:23:00+08:00", "14级软院")
+    # WHEN audited
+    (finding,) = _overdue([question, advert, picture, greeting])
+    # THEN the head still owes it
+    assert (finding.subject_id, finding.evidence["replied_at"]) == ("h-jw", None)
+
+
+def test_an_evening_question_answered_within_the_hour_is_answered():
+    # GIVEN an evening question answered by a colleague 40 minutes later, no quote
+    question = message("q", "s1", "2026-11-19T19:00:00+08:00", "明天的监考表发了吗？")
+    answer = message("a", "s2", "2026-11-19T19:40:00+08:00", "发了，在邮箱里")
+    # WHEN audited
+    # THEN it was answered before the clock even started
+    assert _overdue([question, answer]) == []
+
+
+def test_one_answer_settles_one_of_two_questions_in_a_burst():
+    # GIVEN two questions of one asker 50 s apart, and one answer
+    first = message("q1", "s1", AT.format("16:49"), "今年有人去思科实习吗？")
+    second = message("q2", "s1", "2026-11-20T16:49:50+08:00", "对那个项目挺感兴趣的，有什么需要准备的吗？")
+    answer = message("a", "s2", AT.format("16:55"), "肯定有啊")
+    # WHEN audited
+    findings = _overdue([first, second, answer])
+    # THEN the answer settles the first; the second is still owed
+    assert _pairs(findings) == [("q2", "h-jw", "direct_question")]
+
+
+def test_a_late_unrelated_message_of_the_addressee_is_not_shown_as_the_reply():
+    # GIVEN a question to the head on Friday, and the head's next message on the next Wednesday
+    question = message("q", "s1", AT.format("10:00"), "@h-jw 排课能否调整？", mentions=["h-jw"])
+    days_later = message("x", "h-jw", "2026-11-25T10:00:00+08:00", "招聘信息见群文件")
+    # WHEN audited that Wednesday evening
+    (finding,) = _overdue([question, days_later], now="2026-11-25T18:00:00+08:00")
+    # THEN no reply is claimed (it came more than a working day past the deadline)
+    assert finding.evidence["replied_at"] is None

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import accumulate
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -86,10 +87,6 @@ class OverdueReplyConfig(RuleConfig):
     question_markers: tuple[str, ...] = Field(
         _words(
             "请问",
-            "想问",
-            "问一下",
-            "问下",
-            "请教",
             "是否",
             "能否",
             "可否",
@@ -144,6 +141,9 @@ class OverdueReplyConfig(RuleConfig):
             "忘了",
             "我知道",
             "看看",
+            "说说",
+            "讲讲",
+            "聊聊",
             "想想",
             "研究",
             "商量",
@@ -389,8 +389,15 @@ class OverdueReplyConfig(RuleConfig):
         description="lenient matching of a question owed by policy: a following message of another "
         "member later than this (wall minutes) answers only if it shares a term with the question",
     )
+    reply_horizon_minutes: int = Field(
+        450,
+        ge=0,
+        description="lenient matching: a message of the person who owed the answer counts as their "
+        "reply only until this many minutes (on the rule's clock) after the deadline; later, only "
+        "quotes, thread replies and @-mentions of the asker do (450 = one working day)",
+    )
     answer_window_messages: int = Field(
-        3,
+        5,
         ge=1,
         le=20,
         description="lenient matching of a question owed by policy: how many of the following "
@@ -414,6 +421,11 @@ class OverdueReplyConfig(RuleConfig):
     @cached_property
     def echoes(self) -> frozenset[str]:
         return q.normalised(self.echo_phrases)
+
+    @cached_property
+    def echo_prefixes(self) -> tuple[str, ...]:
+        """Echo phrases of two characters or more also echo at the start: 同问+1, 不知道哎."""
+        return tuple(sorted(e for e in self.echoes if len(e) >= 2))
 
     @cached_property
     def acks(self) -> frozenset[str]:
@@ -448,20 +460,74 @@ def check(ctx: AuditContext, config: OverdueReplyConfig) -> Iterator[Finding]:
     judge = _Judge(ctx, config, clock, conversation)
     reader = _Reader(ctx, config)
     bots = ctx.bots
-    pats = q.patterns(config.lexicon)
-    cue = pats.cue.search
-    asks_for = pats.request.search if pats.request is not None else None
-    for position, entry in enumerate(conversation.ordered):
+    names = reader.names
+    ordered = conversation.ordered
+    for position, cued in _candidates(ordered, config.lexicon.patterns, names):
+        entry = ordered[position]
         message = entry[2]
-        text = message.text
-        if not text or message.sender_id in bots:
+        if message.sender_id in bots:
             continue
-        if not message.mentions and cue(text) is None and (asks_for is None or asks_for(text) is None):
-            continue  # fast path: no @, nothing that asks or requests
-        for person, item in reader.owed(message, text).items():
+        text = message.text or ""
+        address = None if cued or message.mentions else q.leading_address(text, names)
+        owed = reader.owed(message, text, cued, address)
+        if not owed:
+            continue
+        if (
+            position
+            and _is_broadcast(ordered[position - 1][2])
+            and _same_turn(ordered, position - 1, position)
+        ):
+            continue  # "还有人没上车么" after the sender's own advert: part of the advert
+        for person, item in owed.items():
             finding = judge(position, entry, person, item)
             if finding is not None:
                 yield finding
+
+
+def _is_broadcast(message: Message) -> bool:
+    """An announcement, or a long pasted text (an advert, a notice): nobody's answer."""
+    text = message.text or ""
+    return message.type == "notice" or len(text) > _BROADCAST_CHARS or text.count("\n") >= _BROADCAST_LINES
+
+
+def _same_turn(ordered: list[Entry], first: int, last: int) -> bool:
+    """Are the messages from ``first`` to ``last`` one sender's, each close to the one before?"""
+    sender = ordered[first][2].sender_id
+    for index in range(first + 1, last + 1):
+        entry = ordered[index]
+        if entry[2].sender_id != sender or entry[0] - ordered[index - 1][0] > _TURN_SECONDS:
+            return False
+    return True
+
+
+def _candidates(ordered: list[Entry], pats: q._Patterns, names: q.NameIndex) -> list[tuple[int, bool]]:
+    """The positions of the messages that may ask something, and whether each has a question
+    cue: those with a cue, those with an @, and requests opening with a name. The cue and
+    request words are searched over all texts joined (C speed), not message by message."""
+    texts = [entry[2].text or "" for entry in ordered]
+    blob = "\x00".join(texts)  # no cue or request word contains NUL: no match spans two texts
+    starts = list(accumulate((len(text) + 1 for text in texts), initial=0))
+    cued = _hits(pats.cue, blob, starts)
+    found = dict.fromkeys(cued, True)
+    for position, entry in enumerate(ordered):
+        if entry[2].mentions and position not in found:
+            found[position] = False
+    if pats.request is not None:
+        for position in _hits(pats.request, blob, starts):
+            if position not in found and q.leading_address(texts[position], names) is not None:
+                found[position] = False
+    return sorted(found.items())
+
+
+def _hits(pattern: re.Pattern[str], blob: str, starts: list[int]) -> list[int]:
+    """Positions of the texts in which ``pattern`` matches, searching ``blob`` once."""
+    out: list[int] = []
+    search, pos = pattern.search, 0
+    while (match := search(blob, pos)) is not None:
+        position = bisect_right(starts, match.start()) - 1
+        out.append(position)
+        pos = starts[position + 1]
+    return out
 
 
 class _Reader:
@@ -477,15 +543,22 @@ class _Reader:
         self.with_directory = ctx.directory is not None
         self.leads = ctx.leaders | ctx.heads
 
-    def owed(self, message: Message, text: str) -> dict[str, _Owed]:
+    def owed(
+        self, message: Message, text: str, cued: bool = True, address: q.Address | None = None
+    ) -> dict[str, _Owed]:
+        """``cued``: whether the text has a question cue at all (the caller searched for one);
+        ``address``: its leading address, where the caller already read it."""
         ctx, sender = self.ctx, message.sender_id
-        mentioned = tuple(dict.fromkeys(message.mentions or ()))
-        question = q.question_marker(text, self.lexicon)
-        address = None if mentioned else q.leading_address(text, self.names)
+        mentioned = tuple(dict.fromkeys(message.mentions)) if message.mentions else ()
+        question = q.question_marker(text, self.lexicon, searched=True) if cued else None
+        request = None if question else q.request_marker(text, self.lexicon)
+        if question is None and request is None and not (mentioned and sender in self.leads):
+            return {}  # asks nothing (a leader's @ may still report a problem)
+        if address is None and not mentioned:
+            address = q.leading_address(text, self.names)
         addressees: tuple[str, ...] = mentioned or (tuple(address.members) if address else ())
         if question is None and not addressees:
             return {}
-        request = None if question else q.request_marker(text, self.lexicon)
         owed: dict[str, _Owed] = {}
         if addressees or address is not None:  # addressed: the addressees alone (maybe nobody)
             because = "addressed_by_mention" if mentioned else "addressed_by_name"
@@ -587,6 +660,15 @@ class _Conversation:
                 out.setdefault(person, []).append(entry)
         return out
 
+    @cached_property
+    def mentioning_by(self) -> dict[tuple[str, str], list[Entry]]:
+        """Messages by (sender, member they @-mention), in time order."""
+        out: dict[tuple[str, str], list[Entry]] = {}
+        for person, entries in self.mentioning.items():
+            for entry in entries:
+                out.setdefault((entry[2].sender_id, person), []).append(entry)
+        return out
+
     def ids_of(self, sender: str) -> frozenset[str]:
         ids = self._sender_ids.get(sender)
         if ids is None:
@@ -635,6 +717,8 @@ class _Judge:
         self.strict = config.reply_match == "strict"
         self._asked: tuple[str, float] | None = None  # (message id, position), the last one
         self._settled: tuple[str, Entry | None] | None = None  # (message id, anyone's answer)
+        # The last question owed by policy: (asker, position, its answer's id).
+        self._last: tuple[str, int, str | None] | None = None
 
     def __call__(self, position: int, entry: Entry, person: str, owed: _Owed) -> Finding | None:
         clock = self.clock
@@ -645,7 +729,9 @@ class _Judge:
         due_position = self._asked[1] + deadline * 60
         if self.now_position <= due_position:
             return None  # not due yet (or no working time has passed since it fell due)
-        reply = self.own_answer(entry, person)
+        reply = self.own_answer(entry, person, due_position + self.config.reply_horizon_minutes * 60)
+        if reply is not None and clock.position(reply[0]) <= due_position:
+            return None
         if owed.because in BY_POLICY:
             anyone = self.anyones_answer(position, entry)
             if anyone is not None and (reply is None or anyone < reply):
@@ -657,32 +743,34 @@ class _Judge:
             entry, person, owed, deadline, due_position, reply, math.ceil(overdue_seconds / 60)
         )
 
-    def own_answer(self, question: Entry, person: str) -> Entry | None:
+    def own_answer(self, question: Entry, person: str, horizon: float) -> Entry | None:
         """The person's answer: their first later message that quotes the question, replies in
-        its thread or @s the asker, or (lenient) their next message not directed elsewhere."""
+        its thread or @s the asker, or (lenient) their next message not directed elsewhere
+        (looked for among their next ``_SCAN`` messages)."""
         conversation = self.conversation
+        asked = question[2]
+        best: Entry | None = None
+        for key in (question[1], asked.thread_id):
+            for entry in conversation.replies.get(key, ()) if key else ():
+                if entry > question and entry[2].sender_id == person:
+                    best = entry if best is None or entry < best else best
+                    break
+        mentions = conversation.mentioning_by.get((person, asked.sender_id), ())
+        index = bisect_left(mentions, question) if mentions else 0
+        while index < len(mentions) and mentions[index] <= question:
+            index += 1
+        if index < len(mentions) and (best is None or mentions[index] < best):
+            best = mentions[index]
         if self.strict:
-            asked = question[2]
-            candidates = [
-                e
-                for key in (question[1], asked.thread_id)
-                if key
-                for e in conversation.replies.get(key, ())
-                if e[2].sender_id == person
-            ]
-            candidates += [
-                e for e in conversation.mentioning.get(asked.sender_id, ()) if e[2].sender_id == person
-            ]
-            return min((e for e in candidates if e > question), default=None)
+            return best
         bucket = self.ctx.messages_of(person)
-        for index in range(bisect_left(bucket, question), len(bucket)):
-            candidate = bucket[index]
-            if candidate <= question:
-                continue
-            message = candidate[2]
-            if conversation.answers(question, message) or not conversation.elsewhere(question, message):
+        start = bisect_left(bucket, question)
+        for candidate in bucket[start : start + _SCAN]:
+            if (best is not None and candidate >= best) or self.clock.position(candidate[0]) > horizon:
+                break
+            if candidate > question and not conversation.elsewhere(question, candidate[2]):
                 return candidate
-        return None
+        return best
 
     def anyones_answer(self, position: int, question: Entry) -> Entry | None:
         """For a question owed by policy: the first answer of anyone but the asker — a quote,
@@ -707,6 +795,14 @@ class _Judge:
             if candidate > question and sender != asker and sender not in bots:
                 best = candidate if best is None or candidate < best else best
                 break
+        # Two questions in one burst of the asker's ("有人去过吗？" "要准备什么吗？"): one answer
+        # settles one of them, not both.
+        last = self._last
+        taken = (
+            last[2]
+            if last and last[0] == asker and _same_turn(conversation.ordered, last[1], position)
+            else None
+        )
         if not self.strict:
             ordered, seen = conversation.ordered, 0
             for index in range(position + 1, len(ordered)):
@@ -716,13 +812,15 @@ class _Judge:
                 message = candidate[2]
                 if message.sender_id == asker or message.sender_id in bots:
                     continue
-                if self._plausible(question, candidate):
+                if candidate[1] != taken and self._plausible(question, candidate):
                     best = candidate
+                    break
                     break
                 seen += 1
                 if seen >= self.config.answer_window_messages:
                     break
         self._settled = (question[1], best)
+        self._last = (asker, position, best[1] if best else None)
         return best
 
     def _plausible(self, question: Entry, candidate: Entry) -> bool:
@@ -734,10 +832,16 @@ class _Judge:
         if conversation.elsewhere(question, message):
             return False
         text = message.text
-        prompt = candidate[0] - question[0] <= config.answer_gap_minutes * 60
-        if not text:
-            return prompt and message.type == "file"  # a shared file often is the answer
-        if q.is_echo(text, config.echoes) or q.is_echo(text, config.acks):
+        gap = candidate[0] - question[0]
+        prompt = gap <= config.answer_gap_minutes * 60 or (
+            gap <= _OFF_HOURS_GAP and self.clock.position(candidate[0]) <= self.clock.position(question[0])
+        )  # soon, or in the same evening before the clock has even started
+        if message.type in ("image", "video", "voice", "link") or not text:
+            # A shared file often is the answer; a picture or a voice note we cannot read.
+            return prompt and message.type == "file"
+        if _is_broadcast(message):
+            return False  # an announcement or a pasted advert answers nobody's question
+        if q.is_echo(text, config.echoes, config.echo_prefixes) or q.is_echo(text, config.acks):
             return False
         if q.question_marker(text, config.lexicon) is not None:
             return False
@@ -821,6 +925,11 @@ _WHY_EN = {
     "no_other_owner": "no other owner, so by policy the admin centre head",
 }
 _DIGITS = re.compile(r"\d{5,}")
+_SCAN = 20  # how many of an addressee's later messages lenient matching looks at
+_OFF_HOURS_GAP = 3600  # seconds: an evening answer within the hour settles an evening question
+_BROADCAST_CHARS = 200  # longer messages, or ones of more lines, are broadcasts, not answers
+_BROADCAST_LINES = 3
+_TURN_SECONDS = 120  # one sender's messages this close together, nobody else between, are one turn
 
 
 def _excerpt(text: str | None, limit: int = 60) -> str | None:
