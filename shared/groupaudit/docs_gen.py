@@ -7,6 +7,7 @@ so a change to a model or a rule without regenerating the docs fails.
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,11 @@ def rules_markdown() -> str:
         what = f"{spec.title_en} ({spec.title_zh})"
         lines.append(f"| `{spec.id}` | {what} | {spec.policy_ref} | {', '.join(needs) or '—'} |")
     for spec in REGISTRY.values():
-        lines += ["", f"## `{spec.id}`", "", "| setting | default | meaning |", "|---|---|---|"]
+        lines += ["", f"## `{spec.id}`", ""]
+        meaning = _meaning(spec.check)
+        if meaning:
+            lines += [meaning, ""]
+        lines += ["| setting | default | meaning |", "|---|---|---|"]
         defaults = spec.config()
         for name, field in spec.config.model_fields.items():
             meaning = field.description or {
@@ -55,6 +60,14 @@ def rules_markdown() -> str:
             value = _default(getattr(defaults, name)).replace("|", "\\|")
             lines.append(f"| `{name}` | {value} | {meaning} |")
     return "\n".join(lines) + "\n"
+
+
+def _meaning(check: object) -> str:
+    """The rule module's docstring after its title line: what the rule means, in prose."""
+    module = sys.modules.get(getattr(check, "__module__", ""))
+    doc = inspect.cleandoc(module.__doc__ or "") if module is not None else ""
+    _, _, rest = doc.partition("\n")
+    return rest.strip().replace("``", "`")
 
 
 def outputs(docs: Path) -> dict[Path, str]:

@@ -20,8 +20,32 @@ Who owes an answer (one kind per person, the strictest that applies):
 - An unaddressed question of a leader or head to the whole group is owed by nobody: the
   policy names no one, and a team's silence is not one person's fault.
 
-Questions are recognised per sentence (``rules.questions``). The clock is business time
-(working hours, Chinese public calendar) unless ``sla_clock: wall``.
+A question is recognised per sentence: a sentence ending in ? or ？ (not a bare "？", not a
+link's query string), a sentence-final 吗/么, an A-not-A form (是不是, 有没有), a marker such as
+请问 or 是否, or a question word in question position ("要填什么", "搞得怎样了") — but not inside
+a statement ("不知道怎么写", "有什么问题随时找我", "在哪里就到哪里"), not a phatic "怎么了"/"在吗",
+not a social topic, not a reported dialogue, and not the closing line of the sender's own
+advert. For an addressed message a request counts too (请/麻烦/尽快 …, never 请 inside 申请,
+邀请 or 请假). Every list is configurable; the finding records what matched.
+
+What answers a question, in the default lenient matching (``reply_match: strict`` keeps only
+the first kind):
+
+- a quote or thread reply to it, or a message @-mentioning the asker;
+- for an addressed question, the addressee's next message that is not directed elsewhere (a
+  quote of another message, a reply in another thread, an @ of others only), within a working
+  day of the deadline (``reply_horizon_minutes``);
+- for a question owed by policy, one of the next few messages of other members
+  (``answer_window_messages``) that is not a question, an echo (同问, +1, 不知道), an
+  acknowledgement (收到), a broadcast (an announcement, a long pasted advert), a picture, nor
+  directed elsewhere, and that comes within ``answer_gap_minutes`` (or within the hour of an
+  evening question, before the clock has started) or speaks of the same thing. One answer
+  settles one of the questions an asker fires off in one burst.
+
+The finding's evidence says why the person owed the answer (``owed_because``: addressed by @ or
+by name, the asker's head, an administrative topic, no other owner), who answered and when, if
+anyone did, and the question's opening words (long digit runs masked). The clock is business
+time (working hours, Chinese public calendar) unless ``sla_clock: wall``.
 """
 
 from __future__ import annotations
