@@ -403,6 +403,8 @@ def _import(args: argparse.Namespace) -> int:
     for channel in result.channels:
         for note in channel.notes:
             print(f"note: {channel.snapshot.group.name}: {note}", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
     return EXIT_OK
 
 

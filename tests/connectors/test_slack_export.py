@@ -689,7 +689,7 @@ def test_a_dm_only_export_says_it_holds_direct_messages_not_groups(capsys, tmp_p
     assert "holds no messages" not in err
 
 
-def test_direct_messages_beside_channels_are_named_as_not_imported(tmp_path):
+def test_direct_messages_beside_channels_are_named_as_not_imported(capsys, tmp_path):
     # GIVEN an export with a channel and a DM
     root = _export(tmp_path / "export", [_msg("1700000100.000001")])
     (root / "dms.json").write_text(json.dumps([{"id": "D0123ABCD", "members": ["U1", "U2"]}]))
@@ -702,3 +702,6 @@ def test_direct_messages_beside_channels_are_named_as_not_imported(tmp_path):
     assert result.notes == (
         "1 direct message conversation(s) not imported (dms.json): 1:1 chats are not groups",
     )
+    # ... which the command line says
+    assert main(["import", "slack-export", str(root), "--out", str(tmp_path / "out")]) == 0
+    assert "note: 1 direct message conversation(s) not imported (dms.json)" in capsys.readouterr().err

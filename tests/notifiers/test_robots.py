@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from groupaudit.connectors.http import FEISHU_RATE_LIMITED
+from groupaudit.local.peers.robots import dingtalk_throttled
 from groupaudit.notifiers.robots import (
     DingTalkRobot,
     FeishuBot,
@@ -249,6 +251,34 @@ def test_dingtalk_send_too_fast_is_retryable(serve):
     assert "130101" in str(caught.value)
 
 
+def test_dingtalk_throttle_body_without_errcode_is_a_rate_limit_with_its_wait(serve):
+    # GIVEN DingTalk's gateway throttle: HTTP 200, no errcode, {"status": 1111, "wait": 5, …}
+    peer = serve(_dingtalk, "/robot/send?access_token=tok")
+    status, headers, body = dingtalk_throttled(wait=5)
+    peer.scripted.append((status, headers, body))
+    # WHEN it sends
+    with pytest.raises(RobotRateLimited) as caught:
+        DingTalkRobot(peer.url, DING_SECRET).send(_notice())
+    # THEN nothing counts as delivered: it is a rate limit, for the 5 minutes DingTalk names
+    assert caught.value.retryable is True
+    assert caught.value.retry_after_s == 300
+    assert str(caught.value) == "dingtalk throttled (status 1111, wait 5)"
+
+
+def test_dingtalk_throttle_body_with_errcode_130101_keeps_the_robots_10_minutes(serve):
+    # GIVEN the throttle body as DingTalk also sends it, beside errcode 130101
+    peer = serve(_dingtalk, "/robot/send?access_token=tok")
+    throttle = {"status": 1111, "wait": 5, "source": "x5", "punish": "deny", "uuid": "9ff0e7e2"}
+    peer.scripted.append(
+        _json({**throttle, "errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"})
+    )
+    # WHEN it sends
+    with pytest.raises(RobotRateLimited) as caught:
+        DingTalkRobot(peer.url, DING_SECRET).send(_notice())
+    # THEN the errcode decides: the robot is stopped for 10 minutes
+    assert caught.value.retry_after_s == 600 and "130101" in str(caught.value)
+
+
 def test_dingtalk_server_error_is_retryable(serve):
     # GIVEN a platform answering 502
     peer = serve(_dingtalk, "/robot/send?access_token=tok")
@@ -364,6 +394,19 @@ def test_feishu_rate_limit_is_retryable(serve):
     # THEN it may be retried
     assert caught.value.retryable is True
     assert "11232" in str(caught.value)
+
+
+@pytest.mark.parametrize("code", sorted(FEISHU_RATE_LIMITED))
+def test_every_feishu_rate_limit_code_of_the_shared_table_is_retryable(serve, code):
+    # GIVEN the bot answered with one of Feishu's rate-limit codes (the table the source uses)
+    peer = serve(_feishu, "/open-apis/bot/v2/hook/abc")
+    peer.scripted.append(_json({"code": code, "msg": "rate limited"}))
+    # WHEN it sends
+    with pytest.raises(RobotRateLimited) as caught:
+        FeishuBot(peer.url, FEISHU_SECRET).send(_notice())
+    # THEN it may be retried
+    assert caught.value.retryable is True
+    assert str(caught.value) == f"feishu code {code}: rate limited"
 
 
 def test_feishu_long_digest_keeps_each_body_within_20_kb(serve):

@@ -6,14 +6,17 @@ What each platform documents, and what this module does about it:
   urlEncode(base64(HmacSHA256(key=secret, msg=timestamp + "\\n" + secret))) as query
   parameters; ``markdown`` message, mentions in ``at.atUserIds`` and as ``@id`` in the text;
   HTTP 200 with ``errcode`` 0 on success; 130101 = sending too fast (20/minute, then throttled
-  for 10 minutes); 310000 = a security setting failed (keyword, sign, IP).
+  for 10 minutes); a body without ``errcode`` but ``{"status": 1111, "wait": N, …}`` is the
+  gateway's throttle (retried after N minutes, never a success); 310000 = a security setting
+  failed (keyword, sign, IP).
 - WeCom group robot: unsigned (the ``key`` in the URL is the secret); ``markdown`` message,
   content at most 4096 bytes UTF-8, mentions as ``<@userid>`` in the content; ``errcode`` 0 on
   success, 45009 = frequency limit (20/minute).
 - Feishu custom bot: optional signing in the JSON body, ``timestamp`` (s) and ``sign`` =
   base64(HmacSHA256(key=timestamp + "\\n" + secret, msg=b"")); ``post`` rich text with
-  ``{"tag": "at", "user_id": ...}``; request body at most 20 KB; ``code`` 0 on success,
-  11232 = frequency limit, 19021 = signature or timestamp rejected.
+  ``{"tag": "at", "user_id": ...}``; request body at most 20 KB; ``code`` 0 on success, the
+  rate-limit codes of :data:`~groupaudit.connectors.http.FEISHU_RATE_LIMITED` (11232 = the
+  bot's frequency limit) are a retry, 19021 = signature or timestamp rejected.
 - Slack incoming webhook: unsigned; ``{"text": ...}`` with ``<@U…>`` mentions (``&``, ``<``
   and ``>`` escaped in the text); HTTP 200 ``ok``, 429 with ``Retry-After``; text over 40,000
   characters is truncated by Slack.
@@ -37,6 +40,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+from groupaudit.connectors.http import FEISHU_RATE_LIMITED, dingtalk_throttle_wait
 from groupaudit.notifiers.pacing import Pacer
 from groupaudit.pipeline.channels import TIMEOUT_S, DeliveryError
 from groupaudit.pipeline.models import NoticeMessage
@@ -48,7 +52,6 @@ SLACK_MAX_CHARS = 40_000
 
 DINGTALK_RATE_LIMITED = 130101
 WECOM_RATE_LIMITED = 45009
-FEISHU_RATE_LIMITED = (11232, 99991400)
 SYSTEM_BUSY = -1  # DingTalk and WeCom: "system busy, retry later"
 
 
@@ -256,8 +259,15 @@ class DingTalkRobot(_Robot):
 
 def _check_errcode(platform: str, answer: dict[str, Any], rate_limited: int, retry_after_s: int) -> None:
     """DingTalk and WeCom answer HTTP 200 either way: ``errcode`` 0 is success, their rate-limit
-    code is worth a retry after ``retry_after_s``, -1 (system busy) too, the rest is final."""
+    code is worth a retry after ``retry_after_s``, -1 (system busy) too, the rest is final.
+    DingTalk's throttle body has no errcode (``{"status": 1111, "wait": 5, …}``): a rate limit
+    for ``wait`` minutes, never a success."""
     code = answer.get("errcode")
+    if code is None and (wait := dingtalk_throttle_wait(answer)) is not None:
+        raise RobotRateLimited(
+            f"{platform} throttled (status {answer.get('status')}, wait {answer.get('wait')})",
+            retry_after_s=wait,
+        )
     if code == 0:
         return
     message = f"{platform} errcode {code}: {answer.get('errmsg', '')}"

@@ -4,7 +4,9 @@
   from the robot's secret (HmacSHA256 keyed by the secret over ``timestamp + "\\n" + secret``,
   base64, URL-encoded) and the timestamp must be within an hour; errors are HTTP 200 with
   ``errcode`` (300001 unknown token, 310000 sign/keyword/IP, 130101 too fast: more than 20 a
-  minute, after which the robot is stopped for ``penalty_s``).
+  minute, after which the robot is stopped for ``penalty_s``). DingTalk's gateway throttle,
+  HTTP 200 with no errcode (``{"status": 1111, "wait": 5, …}``), is scripted with
+  ``peer.script("/robot/send", dingtalk_throttled())``.
 - WeCom ``POST /cgi-bin/webhook/send?key=K``: markdown content at most 4096 bytes (40058),
   93000 unknown key, 45009 more than 20 a minute.
 - Feishu ``POST /open-apis/bot/v2/hook/T``: signature in the body (HmacSHA256 keyed by
@@ -36,6 +38,11 @@ LIMITS: dict[str, tuple[tuple[int, float], ...]] = {
     "feishu": ((5, 1.0), (100, 60.0)),
     "slack": ((1, 1.0),),
 }
+
+
+def dingtalk_throttled(wait: int = 5) -> Answer:
+    """DingTalk's gateway throttle: HTTP 200, no ``errcode``, refused for ``wait`` minutes."""
+    return json_answer({"status": 1111, "wait": wait, "source": "x5", "punish": "deny", "uuid": "9ff0e7e2"})
 
 
 @dataclass(frozen=True)
