@@ -536,9 +536,18 @@ def _candidates(ordered: list[Entry], pats: q._Patterns, names: q.NameIndex) -> 
     for position, entry in enumerate(ordered):
         if entry[2].mentions and position not in found:
             found[position] = False
-    if pats.request is not None:
-        for position in _hits(pats.request, blob, starts):
-            if position not in found and q.leading_address(texts[position], names) is not None:
+    if pats.request is not None:  # a request with no @ is addressed only by an opening name
+        search = pats.request.search
+        for offset, token in q.leading_tokens(blob).items():
+            position = bisect_right(starts, offset) - 1
+            if position in found:
+                continue
+            text = texts[position]
+            if "@" in text or "://" in text or "www." in text:
+                address = q.leading_address(text, names)
+            else:
+                address = q.resolve_address(token, names)
+            if address is not None and search(text) is not None:
                 found[position] = False
     return sorted(found.items())
 
