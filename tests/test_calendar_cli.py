@@ -19,6 +19,7 @@ from kit import ROOT
 from test_businesstime import MAKE_UP_WORKDAYS_2026, WEEKDAYS_OFF_2026
 
 KNOWN_THROUGH_2026 = frozenset(range(2001, 2027))  # the library as installed today
+NOW_2027 = "2027-01-06T18:00:00+08:00"  # given as --now: a snapshot's own taken_at may not be in the future
 
 POLICY_2027 = """
 version: 1
@@ -262,7 +263,7 @@ def _snapshot_2027_doc() -> str:
             message("m1", "u1", "2027-01-04T10:00:00+08:00", "@u2 请问合同盖章了吗？", mentions=["u2"]),
             message("m2", "u2", "2027-01-05T10:00:00+08:00", "好的"),
         ],
-        taken_at="2027-01-06T18:00:00+08:00",
+        taken_at=NOW_2027,
     )
     return json.dumps(doc, ensure_ascii=False)
 
@@ -280,7 +281,7 @@ def test_the_audit_table_prints_the_calendar_note(
     # GIVEN a library that knows 2001-2026 and a group audited in January 2027
     snap = _snapshot_2027(tmp_path)
     # WHEN audited with table output
-    status = main(["audit", str(snap), "--lang", lang])
+    status = main(["audit", str(snap), "--now", NOW_2027, "--lang", lang])
     out = capsys.readouterr().out
     # THEN the table says the calendar of 2027 is not confirmed, in the audit's language
     assert status == 0
@@ -291,7 +292,7 @@ def test_the_audit_json_carries_the_note(tmp_path, capsys, library_through_2026)
     # GIVEN a library that knows 2001-2026 and a group audited in January 2027
     snap = _snapshot_2027(tmp_path)
     # WHEN audited with JSON output
-    assert main(["audit", str(snap), "--format", "json"]) == 0
+    assert main(["audit", str(snap), "--now", NOW_2027, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     # THEN the note follows the contract's fields, and the findings schema accepts the report
     assert list(report)[-1] == "notes"
@@ -307,7 +308,7 @@ def test_the_audit_table_of_a_confirmed_year_has_no_note(tmp_path, capsys, libra
     snap = _snapshot_2027(tmp_path)
     policy = write(tmp_path, "policy.yaml", POLICY_2027)
     # WHEN audited with table output
-    assert main(["audit", str(snap), "--policy", str(policy)]) == 0
+    assert main(["audit", str(snap), "--now", NOW_2027, "--policy", str(policy)]) == 0
     out = capsys.readouterr().out
     # THEN no note line is printed
     assert [line for line in out.splitlines() if line.startswith("   注意")] == []
