@@ -798,8 +798,9 @@ class _Judge:
             return best
         bucket = self.ctx.messages_of(person)
         start = bisect_left(bucket, question)
+        horizon_ts = self.clock.instant(horizon)
         for candidate in bucket[start : start + _SCAN]:
-            if (best is not None and candidate >= best) or self.clock.position(candidate[0]) > horizon:
+            if (best is not None and candidate >= best) or candidate[0] > horizon_ts:
                 break
             if candidate > question and not conversation.elsewhere(question, candidate[2]):
                 return candidate
