@@ -772,6 +772,45 @@ def test_an_arrangement_may_start_in_the_last_week_of_the_year_before(tmp_path: 
     assert [is_workday(date(2026, 12, 31)), is_workday(date(2026, 12, 27))] == [False, True]
 
 
+def test_a_year_written_as_text_and_as_a_number_is_one_year(tmp_path: Path) -> None:
+    # GIVEN a file that gives 2027 once as a number and once as text, each with one list
+    path = write_policy(
+        tmp_path,
+        """
+        defaults:
+          calendar:
+            years:
+              2027: {holidays: [2027-01-01], workdays: [2027-02-20]}
+              '2027': {workdays: [2027-02-21]}
+        """,
+    )
+    # WHEN the calendar is resolved
+    years = load_policy(path).for_group().calendar.years
+    # THEN there is one 2027, merged key by key with the later entry winning
+    assert list(years) == [2027]
+    assert (years[2027].holidays, years[2027].workdays) == (("2027-01-01",), (date(2027, 2, 21),))
+
+
+def test_registry_overrides_keyed_by_text_merge_with_the_files_years() -> None:
+    # GIVEN a policy file's 2027 (a YAML number) and a group layer from JSON, keyed "2027"
+    # and "2028", as the worker merges the registry's overrides
+    document = {
+        "defaults": {"calendar": {"years": {2027: {"holidays": ["2027-01-01"], "workdays": ["2027-02-20"]}}}},
+        "groups": {
+            "g1": {
+                "calendar": {
+                    "years": {"2027": {"workdays": ["2027-02-21"]}, "2028": {"holidays": ["2028-01-01"]}}
+                }
+            }
+        },
+    }
+    # WHEN the group's policy is resolved
+    years = parse_policy(document, "policy with overrides").for_group(group_id="g1").calendar.years
+    # THEN the group has one 2027 (its workdays, the file's holidays) and its own 2028
+    assert list(years) == [2027, 2028]
+    assert (years[2027].holidays, years[2027].workdays) == (("2027-01-01",), (date(2027, 2, 21),))
+
+
 @pytest.mark.parametrize(
     ("year_text", "problems"),
     [
@@ -886,16 +925,6 @@ def test_an_arrangement_may_start_in_the_last_week_of_the_year_before(tmp_path: 
                 )
             ],
             id="no-holidays",
-        ),
-        pytest.param(
-            "'2027': {holidays: [2027-01-01]}\n      2027: {holidays: [2027-01-01]}",
-            [
-                Problem(
-                    "defaults.calendar.years.2027",
-                    "year 2027 is given twice ('2027' and 2027)",
-                )
-            ],
-            id="year-twice",
         ),
         pytest.param(
             "next: {holidays: [2027-01-01]}\n      1900: {holidays: [1900-01-01]}",

@@ -456,11 +456,38 @@ def _suggestion(word: str, candidates: list[str] | tuple[str, ...]) -> str:
     return f"; valid keys: {', '.join(candidates)}" if candidates else ""
 
 
+def _years_as_numbers(data: dict[str, Any]) -> dict[str, Any]:
+    """Every layer's ``calendar.years`` keyed by numbers. YAML reads ``2027:`` as a number, JSON
+    (the registry's overrides) has "2027": one year, which must merge across layers (later
+    wins, key by key), not become two keys."""
+
+    def fix(layer: Any) -> Any:
+        calendar = layer.get("calendar") if isinstance(layer, dict) else None
+        if not isinstance(calendar, dict) or not isinstance(calendar.get("years"), dict):
+            return layer
+        years: dict[Any, Any] = {}
+        for key, value in calendar["years"].items():
+            year = int(key) if isinstance(key, str) and key.strip().isdigit() else key
+            earlier = years.get(year)
+            both = isinstance(earlier, dict) and isinstance(value, dict)
+            years[year] = deep_merge(earlier, value) if both else value
+        return {**layer, "calendar": {**calendar, "years": years}}
+
+    fixed = dict(data)
+    if "defaults" in fixed:
+        fixed["defaults"] = fix(fixed["defaults"])
+    for section in ("profiles", "groups"):
+        if isinstance(fixed.get(section), dict):
+            fixed[section] = {name: fix(layer) for name, layer in fixed[section].items()}
+    return fixed
+
+
 def parse_policy(data: Any, source: str) -> PolicySet:
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError(source, [Problem("", "expected a mapping at the top level")])
+    data = _years_as_numbers(data)
     try:
         document = PolicyDocument.model_validate(data)
     except ValidationError as exc:
