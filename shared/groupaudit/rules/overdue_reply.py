@@ -54,7 +54,7 @@ import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -537,16 +537,16 @@ def _candidates(ordered: list[Entry], pats: q._Patterns, names: q.NameIndex) -> 
         if entry[2].mentions and position not in found:
             found[position] = False
     if pats.request is not None:  # a request with no @ is addressed only by an opening name
-        search = pats.request.search
-        for offset, token in q.leading_tokens(blob).items():
-            position = bisect_right(starts, offset) - 1
+        search, opening = pats.request.search, q.opening_token
+        for position in _hits(pats.request, blob, starts):
             if position in found:
                 continue
             text = texts[position]
             if "@" in text or "://" in text or "www." in text:
                 address = q.leading_address(text, names)
             else:
-                address = q.resolve_address(token, names)
+                token = opening(text)
+                address = q.resolve_address(token, names) if token is not None else None
             if address is not None and search(text) is not None:
                 found[position] = False
     return sorted(found.items())
@@ -661,7 +661,6 @@ class _Conversation:
 
     ordered: list[Entry]
     ctx: AuditContext
-    _sender_ids: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, ctx: AuditContext) -> _Conversation:
@@ -685,6 +684,15 @@ class _Conversation:
         return out
 
     @cached_property
+    def replies_by(self) -> dict[tuple[str, str], list[Entry]]:
+        """Quotes and thread replies by (the message they answer, their sender), in time order."""
+        out: dict[tuple[str, str], list[Entry]] = {}
+        for key, entries in self.replies.items():
+            for entry in entries:
+                out.setdefault((key, entry[2].sender_id), []).append(entry)
+        return out
+
+    @cached_property
     def mentioning(self) -> dict[str, list[Entry]]:
         """Messages by the member they @-mention, in time order."""
         out: dict[str, list[Entry]] = {}
@@ -702,12 +710,10 @@ class _Conversation:
                 out.setdefault((entry[2].sender_id, person), []).append(entry)
         return out
 
-    def ids_of(self, sender: str) -> frozenset[str]:
-        ids = self._sender_ids.get(sender)
-        if ids is None:
-            ids = frozenset(e[1] for e in self.ctx.messages_of(sender))
-            self._sender_ids[sender] = ids
-        return ids
+    @cached_property
+    def sender_of(self) -> dict[str, str]:
+        """Each message's sender, by id (to tell a quote of the asker's own message)."""
+        return {entry[1]: entry[2].sender_id for entry in self.ordered}
 
     @staticmethod
     def answers(question: Entry, message: Message) -> bool:
@@ -725,7 +731,7 @@ class _Conversation:
         asked = question[2]
         asker = asked.sender_id
         target = message.reply_to_id
-        if target and target != question[1] and target not in self.ids_of(asker):
+        if target and target != question[1] and self.sender_of.get(target) != asker:
             return True
         thread = message.thread_id
         if thread and thread != message.id and thread not in (question[1], asked.thread_id):
@@ -762,9 +768,12 @@ class _Judge:
         due_position = self._asked[1] + deadline * 60
         if self.now_position <= due_position:
             return None  # not due yet (or no working time has passed since it fell due)
-        reply = self.own_answer(entry, person, due_position + self.config.reply_horizon_minutes * 60)
-        if reply is not None and clock.position(reply[0]) <= due_position:
-            return None
+        horizon = self.config.reply_horizon_minutes * 60
+        reply = self.own_answer(entry, person, due_position + horizon, deadline * 60 + horizon)
+        if reply is not None and (
+            reply[0] - asked_ts <= deadline * 60 or clock.position(reply[0]) <= due_position
+        ):
+            return None  # answered in time (business time never runs faster than the wall clock)
         if owed.because in BY_POLICY:
             anyone = self.anyones_answer(position, entry)
             if anyone is not None and (reply is None or anyone < reply):
@@ -776,18 +785,19 @@ class _Judge:
             entry, person, owed, deadline, due_position, reply, math.ceil(overdue_seconds / 60)
         )
 
-    def own_answer(self, question: Entry, person: str, horizon: float) -> Entry | None:
+    def own_answer(self, question: Entry, person: str, horizon: float, within: float) -> Entry | None:
         """The person's answer: their first later message that quotes the question, replies in
         its thread or @s the asker, or (lenient) their next message not directed elsewhere
-        (looked for among their next ``_SCAN`` messages)."""
+        (looked for among their next ``_SCAN`` messages, up to the ``horizon`` position; any
+        message within ``within`` wall seconds of the question is inside it)."""
         conversation = self.conversation
         asked = question[2]
         best: Entry | None = None
         for key in (question[1], asked.thread_id):
-            for entry in conversation.replies.get(key, ()) if key else ():
-                if entry > question and entry[2].sender_id == person:
-                    best = entry if best is None or entry < best else best
-                    break
+            entries = conversation.replies_by.get((key, person), ()) if key else ()
+            index = bisect_right(entries, question) if entries else 0
+            if index < len(entries) and (best is None or entries[index] < best):
+                best = entries[index]
         mentions = conversation.mentioning_by.get((person, asked.sender_id), ())
         index = bisect_left(mentions, question) if mentions else 0
         while index < len(mentions) and mentions[index] <= question:
@@ -798,9 +808,12 @@ class _Judge:
             return best
         bucket = self.ctx.messages_of(person)
         start = bisect_left(bucket, question)
-        horizon_ts = self.clock.instant(horizon)
-        for candidate in bucket[start : start + _SCAN]:
-            if (best is not None and candidate >= best) or candidate[0] > horizon_ts:
+        sure = question[0] + within  # business time never runs faster than the wall clock
+        for index in range(start, min(start + _SCAN, len(bucket))):
+            candidate = bucket[index]
+            if best is not None and candidate >= best:
+                break
+            if candidate[0] > sure and self.clock.position(candidate[0]) > horizon:
                 break
             if candidate > question and not conversation.elsewhere(question, candidate[2]):
                 return candidate
@@ -817,9 +830,10 @@ class _Judge:
         bots = self.ctx.bots
         best: Entry | None = None
         for key in (question[1], question[2].thread_id):
-            for candidate in conversation.replies.get(key, ()) if key else ():
-                sender = candidate[2].sender_id
-                if candidate > question and sender != asker and sender not in bots:
+            entries = conversation.replies.get(key, ()) if key else ()
+            for index in range(bisect_right(entries, question) if entries else 0, len(entries)):
+                candidate = entries[index]
+                if candidate[2].sender_id != asker and candidate[2].sender_id not in bots:
                     best = candidate if best is None or candidate < best else best
                     break
         mentions = conversation.mentioning.get(asker, [])

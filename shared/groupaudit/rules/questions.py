@@ -325,19 +325,11 @@ def leading_address(text: str, index: NameIndex) -> Address | None:
     return None if match is None else resolve_address(match.group(1), index)
 
 
-# The opening token of every text of a NUL-joined blob (see ``leading_tokens``).
-_LEADS = re.compile(
-    r"(?:^|(?<=\x00))\s*([^\x00\s，,：:、！!。？?~～]{1,12}?)(?:[\s，,：:、！!~～]|(?=[你您]))"
-)
-
-
-def leading_tokens(blob: str) -> dict[int, str]:
-    """Offset of the text -> its opening token, for every text of a NUL-joined blob that has
-    one; the same reading as ``leading_address`` for texts with no @ and no link."""
-    out: dict[int, str] = {}
-    for match in _LEADS.finditer("\x00" + blob):
-        out[match.start()] = match.group(1)  # the NUL before the text stands at its offset - 1
-    return out
+def opening_token(text: str) -> str | None:
+    """The words a text opens with, up to the first separator (or 你/您), if short enough to
+    be a name or a title; for texts with no @ and no link (else see ``leading_address``)."""
+    match = _LEAD.match(text)
+    return None if match is None else match.group(1)
 
 
 def resolve_address(token: str, index: NameIndex) -> Address | None:
