@@ -269,6 +269,14 @@ class NameIndex:
     titles: tuple[str, ...]
     generic: frozenset[str]
 
+    @cached_property
+    def first_chars(self) -> frozenset[str]:
+        """Every character an addressing opening can start with (any case)."""
+        chars = {name[0] for name in self.names if name} | set(self.surnames)
+        if self.surnames:
+            chars |= {"小", "老"}
+        return frozenset(chars | {c.upper() for c in chars})
+
 
 _SEPARATORS = "+＋-—_·|｜/ "
 _LEAD = re.compile(r"^\s*([^\s，,：:、！!。？?~～]{1,12}?)(?:[\s，,：:、！!~～]|(?=[你您]))")
