@@ -48,7 +48,7 @@ def test_builtin_rule_defaults_are_those_of_policy_rules_md() -> None:
         "mention": 240,
     }
     assert (overdue.sla_clock, overdue.reply_match) == ("business", "lenient")
-    assert unbacked.important_min_bytes == 5 * 1024 * 1024
+    assert policy.files.important_min_bytes == 5 * 1024 * 1024
     assert unbacked.backup_within_hours == 24
 
 
@@ -620,7 +620,7 @@ def test_cli_show_prints_json_on_request(capsys: pytest.CaptureFixture[str]) -> 
     assert status == 0
     assert shown["rules"]["inactive_member"]["enabled"] is True
     assert shown["rules"]["stale_file"]["stale_file_days"] == 90
-    assert shown["rules"]["unbacked_document"]["important_min_bytes"] == 5242880
+    assert shown["files"]["important_min_bytes"] == 5242880
     assert shown["calendar"]["working_hours"] == ["09:00-12:00", "13:30-18:00"]
 
 

@@ -519,6 +519,8 @@ def _policy(args: argparse.Namespace) -> int:
         policies = load_policy(args.file)
         kinds = ", ".join(policies.document.profiles) or "none"
         groups = ", ".join(policies.document.groups) or "none"
+        for old_key in policies.deprecations:
+            print(f"warning: {args.file}: {old_key.path}: {old_key.message}", file=sys.stderr)
         _write(f"{args.file}: valid (profiles: {kinds}; group overrides: {groups})")
         return EXIT_OK
     policies = load_policy(args.policy)

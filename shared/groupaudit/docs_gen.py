@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from groupaudit.rules import REGISTRY
+from groupaudit.rules.base import Example, RuleSpec
 from groupaudit.schemas import SCHEMA_NAMES, schema_json
 
 
@@ -32,10 +34,14 @@ def rules_markdown() -> str:
         "",
         "Generated from the rule registry by `make schemas`; do not edit by hand.",
         "Every setting can be set in the policy file under `rules.<rule id>` in `defaults`,",
-        "`profiles.<group kind>` or `groups.<group id>` (see `docs/POLICY.md`).",
+        "`profiles.<group kind>` or `groups.<group id>` (see `docs/POLICY.md`); what the file",
+        "rules share (which files are important) is the policy's `files` section.",
+        "A rule is one module of `shared/groupaudit/rules/` whose `RULE` spec carries all of the",
+        "below, examples included; `docs/ADDING_A_RULE.md` says how to add one. Every rule's",
+        "examples are run by `tests/rules/test_examples.py`, and what they find is shown here.",
         "",
-        "| rule | what | policy clause | needs |",
-        "|---|---|---|---|",
+        "| rule | what | severity | policy clause | needs |",
+        "|---|---|---|---|---|",
     ]
     for spec in REGISTRY.values():
         needs = []
@@ -43,8 +49,11 @@ def rules_markdown() -> str:
             needs.append("directory" + (" (partly)" if spec.partial_without_directory else ""))
         if spec.needs_backups:
             needs.append("backup store")
+        if spec.tenant_wide:
+            needs.append("all of a tenant's groups")
         what = f"{spec.title_en} ({spec.title_zh})"
-        lines.append(f"| `{spec.id}` | {what} | {spec.policy_ref} | {', '.join(needs) or '—'} |")
+        row = f"| `{spec.id}` | {what} | {spec.severity} | {spec.policy_ref} | {', '.join(needs) or '—'} |"
+        lines.append(row)
     for spec in REGISTRY.values():
         lines += ["", f"## `{spec.id}`", ""]
         meaning = _meaning(spec.check)
@@ -59,7 +68,86 @@ def rules_markdown() -> str:
             }.get(name, "")
             value = _default(getattr(defaults, name)).replace("|", "\\|")
             lines.append(f"| `{name}` | {value} | {meaning} |")
+        lines += _facts(spec)
+        lines += _examples(spec)
     return "\n".join(lines) + "\n"
+
+
+def _facts(spec: RuleSpec) -> list[str]:
+    out = [""]
+    if spec.table_evidence:
+        out.append(f"Table evidence: {', '.join(f'`{key}`' for key in spec.table_evidence)}.")
+    mentions = (inspect.getdoc(spec.mentions) or "").partition("\n")[0]
+    if mentions:
+        out.append(f"A notice @-mentions: {mentions[0].lower()}{mentions[1:]}")
+    if spec.lookback_days is not None:
+        out.append(f"Messages needed: the last {spec.lookback_days(spec.config())} days (by default).")
+    if spec.partial_without_directory:
+        out.append(f"Without a directory: {spec.partial_without_directory}.")
+    return out
+
+
+def _json_block(value: object) -> list[str]:
+    """A fragment as JSON, one record a line."""
+    if not isinstance(value, dict):
+        return [json.dumps(value, ensure_ascii=False)]
+    lines = ["{"]
+    items = list(value.items())
+    for index, (key, item) in enumerate(items):
+        comma = "," if index < len(items) - 1 else ""
+        if isinstance(item, list) and item:
+            lines.append(f"  {json.dumps(key)}: [")
+            lines += [
+                f"    {json.dumps(record, ensure_ascii=False)}{',' if n < len(item) - 1 else ''}"
+                for n, record in enumerate(item)
+            ]
+            lines.append(f"  ]{comma}")
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(item, ensure_ascii=False)}{comma}")
+    lines.append("}")
+    return lines
+
+
+def _examples(spec: RuleSpec) -> list[str]:
+    from groupaudit.rules.examples import run_example
+
+    out = ["", "### Examples"]
+    for example in spec.examples:
+        zh, en = run_example(spec, example, "zh"), run_example(spec, example, "en")
+        verdict = "Fires" if example.fires else "Does not fire"
+        out += [
+            "",
+            f"**{verdict}**: {example.title}.",
+            "",
+            "```json",
+            *_json_block(dict(example.snapshot)),
+            "```",
+        ]
+        out += _inputs(example)
+        if not zh.findings:
+            out += ["", "Finds nothing."]
+            continue
+        out += [""]
+        for zh_finding, en_finding in zip(zh.findings, en.findings, strict=True):
+            where = [f"subject `{zh_finding.subject_id}`"]
+            where += [f"message `{zh_finding.message_id}`"] if zh_finding.message_id else []
+            where += [f"file `{zh_finding.file_id}`"] if zh_finding.file_id else []
+            kind = f" `{zh_finding.kind}`" if zh_finding.kind else ""
+            out.append(f"- `{zh_finding.rule}`{kind} ({zh_finding.severity}), {', '.join(where)}:")
+            out.append(f"  {zh_finding.summary} / {en_finding.summary}")
+    return out
+
+
+def _inputs(example: Example) -> list[str]:
+    out = []
+    if example.directory is not None:
+        out += ["", "With the directory:", "", "```json", *_json_block(dict(example.directory)), "```"]
+    if example.settings:
+        settings = json.dumps(dict(example.settings), ensure_ascii=False)
+        out += ["", f"With the settings `{settings}`."]
+    if example.backups:
+        out += ["", f"With the backup store holding {', '.join(h[:12] + '…' for h in example.backups)}."]
+    return out
 
 
 def _meaning(check: object) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -28,7 +28,7 @@ from groupaudit.contracts import (
     Snapshot,
 )
 from groupaudit.policy import Policy
-from groupaudit.rules import REGISTRY
+from groupaudit.rules import REGISTRY, RuleSpec
 
 # A timeline entry: (sent_at as POSIX seconds, message id, the message).
 Entry = tuple[float, str, Message]
@@ -197,15 +197,27 @@ def audit_id_for(tenant_id: str, group_id: str, audited_at: datetime) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def run_audit(ctx: AuditContext, audit_id: str | None = None) -> Report:
-    """Run every enabled rule; list the ones that cannot run, and why."""
+TENANT_WIDE = "tenant-wide: runs over all of a tenant's groups (groupaudit audit-all, the scheduled run)"
+
+
+def run_audit(
+    ctx: AuditContext, audit_id: str | None = None, rules: Iterable[RuleSpec] | None = None
+) -> Report:
+    """Run every enabled rule (or only ``rules``); list the ones that cannot run, and why.
+
+    A finding whose rule's ``notify`` setting keeps it out of the group notice (by default:
+    info findings) says so in its evidence: ``notice: report_only``.
+    """
     run: list[str] = []
     skipped: list[SkippedRule] = []
     findings: list[Finding] = []
-    for spec in REGISTRY.values():
+    for spec in REGISTRY.values() if rules is None else rules:
         config = ctx.policy.rule(spec.id)
         if not config.enabled:
             skipped.append(SkippedRule(rule=spec.id, reason="disabled by policy"))
+            continue
+        if spec.tenant_wide:
+            skipped.append(SkippedRule(rule=spec.id, reason=TENANT_WIDE))
             continue
         if spec.needs_directory and ctx.directory is None:
             if spec.partial_without_directory is None:
@@ -218,7 +230,10 @@ def run_audit(ctx: AuditContext, audit_id: str | None = None) -> Report:
             skipped.append(SkippedRule(rule=spec.id, reason="no backup store given"))
             continue
         run.append(spec.id)
-        findings.extend(spec.check(ctx, config))
+        for finding in spec.check(ctx, config):
+            if not config.notifies(finding.severity):
+                finding.evidence["notice"] = "report_only"
+            findings.append(finding)
     findings.sort(key=lambda f: (f.rule, f.subject_id, f.message_id or "", f.file_id or "", f.id))
     return Report(
         audit_id=audit_id or audit_id_for(ctx.tenant_id, ctx.group_id, ctx.now),

@@ -38,6 +38,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from groupaudit.contracts import GROUP_KINDS
 from groupaudit.errors import InputError, Problem
 from groupaudit.rules import REGISTRY
+from groupaudit.rules.documents import FilesConfig
 
 if TYPE_CHECKING:
     from groupaudit.businesstime import BusinessCalendar, ChineseWorkdays, Weekdays, YearArrangement
@@ -292,11 +293,18 @@ def _parse_period(text: str) -> tuple[time, time]:
     return start, end
 
 
+def _rule_field(spec: Any) -> Any:
+    """A rule's policy key: its title and clause, and what its examples fire on (RULES.md has
+    them in full); the schema's ``examples`` are the settings those examples use."""
+    fires = "; ".join(e.title for e in spec.examples if e.fires)
+    quiet = "; ".join(e.title for e in spec.examples if not e.fires)
+    description = f"{spec.title_en} ({spec.policy_ref}). Fires on: {fires}. Not on: {quiet}."
+    settings = [dict(e.settings) for e in spec.examples if e.settings]
+    return Field(default_factory=spec.config, description=description, examples=settings or None)
+
+
 def _rules_model() -> type[BaseModel]:
-    fields: dict[str, Any] = {
-        spec.id: (spec.config, Field(default_factory=spec.config, description=spec.title_en))
-        for spec in REGISTRY.values()
-    }
+    fields: dict[str, Any] = {spec.id: (spec.config, _rule_field(spec)) for spec in REGISTRY.values()}
     return create_model("Rules", __config__=ConfigDict(extra="forbid", frozen=True), **fields)
 
 
@@ -309,6 +317,9 @@ class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    files: FilesConfig = Field(
+        default_factory=FilesConfig, description="what the file rules share: which files are important"
+    )
     rules: RulesModel = Field(default_factory=RulesModel)  # type: ignore[valid-type]
 
     def rule(self, rule_id: str) -> Any:
@@ -352,9 +363,16 @@ def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
 class PolicySet:
     """A validated policy file, resolving the effective policy of any group."""
 
-    def __init__(self, document: PolicyDocument, source: str = "built-in defaults") -> None:
+    def __init__(
+        self,
+        document: PolicyDocument,
+        source: str = "built-in defaults",
+        deprecations: list[Problem] | None = None,
+    ) -> None:
         self.document = document
         self.source = source
+        # Keys still accepted but written the old way (each says where it belongs now).
+        self.deprecations = deprecations or []
         problems: list[Problem] = []
         for kind in document.profiles:
             if kind not in GROUP_KINDS:
@@ -482,12 +500,60 @@ def _years_as_numbers(data: dict[str, Any]) -> dict[str, Any]:
     return fixed
 
 
+# Settings that moved out of a rule into a shared section: (rule, key) -> section.
+MOVED_KEYS: dict[tuple[str, str], str] = {
+    ("unbacked_document", key): "files" for key in FilesConfig.model_fields
+}
+
+
+def _moved_keys(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem], list[Problem]]:
+    """Keys written where they used to live (``rules.unbacked_document.important_min_bytes``)
+    are read from their new section (``files.important_min_bytes``), with a deprecation each;
+    both in one layer is an error, since one of them would silently lose."""
+    deprecations: list[Problem] = []
+    problems: list[Problem] = []
+
+    def fix(layer: Any, where: str) -> Any:
+        rules = layer.get("rules") if isinstance(layer, dict) else None
+        if not isinstance(rules, dict):
+            return layer
+        layer, rules = dict(layer), dict(rules)
+        for (rule_id, key), section in MOVED_KEYS.items():
+            settings = rules.get(rule_id)
+            if not isinstance(settings, dict) or key not in settings:
+                continue
+            old, new = f"{where}rules.{rule_id}.{key}", f"{where}{section}.{key}"
+            target = layer.get(section)
+            target = dict(target) if isinstance(target, dict) else {}
+            if key in target:
+                problems.append(Problem(old, f"given twice: here and as {new} (keep {new})"))
+                continue
+            target[key] = settings[key]
+            rules[rule_id] = {k: v for k, v in settings.items() if k != key}
+            layer[section] = target
+            deprecations.append(Problem(old, f"deprecated: moved to {new}; read from there"))
+        layer["rules"] = rules
+        return layer
+
+    fixed = dict(data)
+    if "defaults" in fixed:
+        fixed["defaults"] = fix(fixed["defaults"], "defaults.")
+    for section in ("profiles", "groups"):
+        if isinstance(fixed.get(section), dict):
+            layers = fixed[section].items()
+            fixed[section] = {name: fix(layer, f"{section}.{name}.") for name, layer in layers}
+    return fixed, deprecations, problems
+
+
 def parse_policy(data: Any, source: str) -> PolicySet:
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError(source, [Problem("", "expected a mapping at the top level")])
     data = _years_as_numbers(data)
+    data, deprecations, problems = _moved_keys(data)
+    if problems:
+        raise InputError(source, problems)
     try:
         document = PolicyDocument.model_validate(data)
     except ValidationError as exc:
@@ -500,7 +566,7 @@ def parse_policy(data: Any, source: str) -> PolicySet:
             else:
                 problems.append(Problem(".".join(loc), error["msg"]))
         raise InputError(source, problems) from None
-    return PolicySet(document, source)
+    return PolicySet(document, source, deprecations)
 
 
 def load_policy(path: str | Path | None) -> PolicySet:

@@ -10,16 +10,9 @@ import msgspec
 from groupaudit.businesstime import calendar_note
 from groupaudit.contracts import SEVERITIES, Finding, Report, Snapshot
 from groupaudit.rules import REGISTRY
+from groupaudit.rules.base import Mentions, mention_subject
 
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
-
-# The evidence worth a glance per rule, in order (the JSON output has all of it).
-TABLE_EVIDENCE: dict[str, tuple[str, ...]] = {
-    "inactive_member": ("last_activity_at", "inactive_days", "stage"),
-    "stale_file": ("file_name", "recommendation", "backup"),
-    "overdue_reply": ("asked_at", "due_at", "replied_at", "overdue_minutes", "marker"),
-    "unbacked_document": ("file_name", "important_because", "sha256", "backup_due_at"),
-}
 
 _TEXT = {
     "zh": {
@@ -86,7 +79,7 @@ def render_table(report: Report, group_name: str, lang: str = "zh") -> str:
             lines.append(f"   [{finding.severity}]{kind} {finding.summary}")
             shown = [
                 f"{key}={_short(finding.evidence.get(key))}"
-                for key in TABLE_EVIDENCE.get(rule_id, ())
+                for key in _table_evidence(rule_id)
                 if key in finding.evidence
             ]
             ref = f"subject={finding.subject_id}"
@@ -98,6 +91,12 @@ def render_table(report: Report, group_name: str, lang: str = "zh") -> str:
     lines.append("")
     lines.append(f"   {text['total']}: {len(report.findings)} {text['items']} ({per_severity})")
     return "\n".join(lines)
+
+
+def _table_evidence(rule_id: str) -> tuple[str, ...]:
+    """The evidence worth a glance, in order (the JSON output has all of it)."""
+    spec = REGISTRY.get(rule_id)
+    return spec.table_evidence if spec is not None else ()
 
 
 def render_json(report: Report) -> bytes:
@@ -114,13 +113,15 @@ class Notice:
     findings: tuple[tuple[str, str], ...] = ()  # (rule, finding id) listed in the text
 
 
-def _concerned(finding: Finding) -> str | None:
-    """Whom a finding's notice @-mentions: the member, or the uploader of the file."""
-    if finding.rule in ("stale_file", "unbacked_document"):
-        return finding.evidence.get("uploader_id")
-    if finding.evidence.get("notify") == "admins":
-        return None  # removal recommended: for the group's administrators, not the member
-    return finding.subject_id
+def _mentions(finding: Finding) -> Mentions:
+    """Whom a finding's notice @-mentions, as its rule says."""
+    spec = REGISTRY.get(finding.rule)
+    return (spec.mentions if spec is not None else mention_subject)(finding)
+
+
+def in_notice(finding: Finding) -> bool:
+    """Whether a finding goes into the group notice (its rule's ``notify`` setting)."""
+    return finding.evidence.get("notice") != "report_only"
 
 
 def render_notice(
@@ -134,10 +135,11 @@ def render_notice(
     """The digest posted into the group; None when there is nothing to say (stay quiet).
 
     ``items`` are the findings to tell about (default: all; the pipeline passes those not
-    notified within ``renotify_days``); the tally counts every finding of the report.
+    notified within ``renotify_days``), less those their rule keeps in the report only (by
+    default info findings: ``notify``); the tally counts every finding of the report.
     ``see_more`` says where the rest can be read (default: the audit id).
     """
-    candidates = report.findings if items is None else items
+    candidates = [f for f in (report.findings if items is None else items) if in_notice(f)]
     if not candidates:
         return None
     members = {m.id: m.display_name for m in snapshot.members or ()}
@@ -145,12 +147,12 @@ def render_notice(
     ordered = sorted(candidates, key=lambda f: (-SEVERITY_RANK[f.severity], f.rule, f.subject_id))
     shown = ordered[:top]
     mention_ids: list[str] = []
-    for finding in shown:
-        person = _concerned(finding)
-        if person and person in members and person not in mention_ids:
+    wanted = [_mentions(finding) for finding in shown]
+    for person in (person for mentions in wanted for person in mentions.member_ids):
+        if person in members and person not in mention_ids:
             mention_ids.append(person)
     admins = [a for a in snapshot.group.admin_ids or () if a in members]
-    if any(f.evidence.get("notify") == "admins" for f in shown):
+    if any(mentions.admins for mentions in wanted):
         mention_ids += [a for a in admins if a not in mention_ids]
     when = report.audited_at.strftime("%Y-%m-%d %H:%M")
     hidden = len(report.findings) - len(shown)

@@ -91,7 +91,7 @@ def audit_files(
 
 def _fetch_missing_hashes(snapshot: Snapshot, policy: Policy) -> dict[str, str]:
     """Hash the bytes of important files that come with a download_url but no sha256."""
-    config = policy.rule("unbacked_document")
+    config = policy.files
     fetched: dict[str, str] = {}
     for file in snapshot.files or ():
         if file.sha256 or not file.download_url or not importance(file, config):

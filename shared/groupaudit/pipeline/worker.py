@@ -36,6 +36,7 @@ from groupaudit.loading import decode_directory, decode_snapshot
 from groupaudit.pipeline.models import AuditMessage, GroupRegistration, NoticeMessage
 from groupaudit.policy import PolicySet, deep_merge, parse_policy
 from groupaudit.render import render_json, render_notice
+from groupaudit.rules import messages_lookback_days
 from groupaudit.rules.documents import importance
 from groupaudit.service import audit_snapshot
 from groupaudit.settings import Settings
@@ -182,11 +183,12 @@ def _snapshot(
 
 def lookback_days(registration: GroupRegistration, policies: PolicySet) -> int:
     """How many days of messages a pull reads. Inactivity and file staleness look back
-    ``inactive_days`` and ``stale_file_days``: a shorter window would make everyone silent
-    before it look inactive, so the window is never shorter than the longer of the two plus a
-    day; by default it is twice that (files are often only seen in the messages sharing them)."""
+    ``inactive_days`` and ``stale_file_days`` (each rule's ``lookback_days`` in the registry): a
+    shorter window would make everyone silent before it look inactive, so the window is never
+    shorter than the longest of them plus a day; by default it is twice that (files are often
+    only seen in the messages sharing them)."""
     policy = policies.for_group(registration.kind, registration.group_id)
-    needed = max(policy.rule("inactive_member").inactive_days, policy.rule("stale_file").stale_file_days)
+    needed = messages_lookback_days(policy)
     wanted = registration.source.lookback_days or 2 * needed
     return max(wanted, needed + 1)
 
@@ -322,7 +324,7 @@ def _policies(policy_data: dict[str, Any], registration: GroupRegistration, tena
 
 
 def _backup_candidates(snapshot: Snapshot, policies: PolicySet) -> set[str]:
-    config = policies.for_group(snapshot.group.kind, snapshot.group.id).rule("unbacked_document")
+    config = policies.for_group(snapshot.group.kind, snapshot.group.id).files
     return {f.sha256 for f in snapshot.files or () if f.sha256 and importance(f, config)}
 
 

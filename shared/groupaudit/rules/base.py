@@ -1,14 +1,26 @@
-"""What every rule is made of: an id, a config model, the policy clause and a pure check."""
+"""What every rule is made of. A rule is one module whose ``RULE`` spec carries everything
+about it, so that adding a rule touches no other module:
+
+- its id, titles, policy clause, config model (severity and thresholds, with defaults);
+- the pure check: audit context + config -> findings;
+- its summaries (zh and en templates per finding kind, or the module's own function);
+- the evidence a table shows, whom a notice @-mentions, how many days of messages it needs;
+- whether it needs a directory or a backup store, or all of a tenant's groups at once;
+- examples: a snapshot fragment that fires (with the findings expected) and one that does not.
+
+The engine, the renderers, the docs and the policy schema read these fields; see
+``docs/ADDING_A_RULE.md``.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from groupaudit.contracts import Finding
 
@@ -16,6 +28,7 @@ if TYPE_CHECKING:
     from groupaudit.engine import AuditContext
 
 SeverityName = Literal["info", "warning", "violation", "red_line"]
+NoticeScope = Literal["all", "above_info", "none"]
 
 
 class RuleConfig(BaseModel):
@@ -25,6 +38,85 @@ class RuleConfig(BaseModel):
 
     enabled: bool = True
     severity: SeverityName
+    notify: NoticeScope = Field(
+        "above_info",
+        description="which of its findings go into the group notice: all; above_info (info findings "
+        "stay in the report only); none (report only)",
+    )
+
+    def notifies(self, severity: str) -> bool:
+        """Whether a finding of this severity belongs in the group notice."""
+        if self.notify == "all":
+            return True
+        return self.notify == "above_info" and severity != "info"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The one-line summary of a finding kind, as ``str.format`` templates over named fields."""
+
+    zh: str
+    en: str
+
+    def render(self, lang: str, **fields: Any) -> str:
+        return (self.en if lang == "en" else self.zh).format(**fields)
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """Whom a finding's notice @-mentions: members by id, and/or the group's administrators."""
+
+    member_ids: tuple[str, ...] = ()
+    admins: bool = False
+
+
+def mention_subject(finding: Finding) -> Mentions:
+    """The member the finding is about (member rules, the person who owes a reply)."""
+    return Mentions((finding.subject_id,))
+
+
+def mention_uploader(finding: Finding) -> Mentions:
+    """The uploader of the file the finding is about (file rules)."""
+    uploader = finding.evidence.get("uploader_id")
+    return Mentions((uploader,) if uploader else ())
+
+
+def mention_admins(finding: Finding) -> Mentions:
+    """The group's administrators (a member who should not be there: they remove them)."""
+    return Mentions(admins=True)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A finding an example must produce (its rule is the example's rule)."""
+
+    subject_id: str
+    kind: str | None = None
+    message_id: str | None = None
+    file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Example:
+    """A snapshot fragment and what the rule finds in it (docs and ``tests/rules/test_examples``).
+
+    ``snapshot`` holds any of ``group`` (merged over a department group ``grp-example``),
+    ``members``, ``messages``, ``files``, ``taken_at``, ``messages_since``; the audit runs as of
+    ``taken_at`` (default 2026-11-20T18:00:00+08:00, a Friday) with the built-in defaults plus
+    ``settings`` for this rule. ``directory`` is a directory without its ``schema_version``.
+    ``expect`` empty: the example must not fire.
+    """
+
+    title: str
+    snapshot: Mapping[str, Any]
+    expect: tuple[Expected, ...] = ()
+    directory: Mapping[str, Any] | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    backups: tuple[str, ...] = ()  # content hashes the backup store holds
+
+    @property
+    def fires(self) -> bool:
+        return bool(self.expect)
 
 
 @dataclass(frozen=True)
@@ -35,9 +127,28 @@ class RuleSpec:
     policy_ref: str
     config: type[RuleConfig]
     check: Callable[[AuditContext, Any], Iterable[Finding]]
+    examples: tuple[Example, ...]
+    # Summary templates per finding kind ("" when the rule has no kinds), used through
+    # `summary()`; a rule whose sentences need more than templates writes them in its module
+    # (the docs show every example's summaries either way).
+    summaries: Mapping[str, Summary] = field(default_factory=dict)
+    table_evidence: tuple[str, ...] = ()  # the evidence a table shows, in order
+    mentions: Callable[[Finding], Mentions] = mention_subject
+    # Days of messages the rule needs to judge (the worker's pull reads at least this much).
+    lookback_days: Callable[[Any], int] | None = None
     needs_directory: bool = False  # wholly, or partly (see `partial_without_directory`)
     partial_without_directory: str | None = None
     needs_backups: bool = False
+    # Runs over all of a tenant's groups at once (not over one snapshot).
+    tenant_wide: bool = False
+
+    @property
+    def severity(self) -> str:
+        """The default severity of its findings."""
+        return self.config().severity
+
+    def summary(self, ctx: AuditContext, kind: str | None, **fields: Any) -> str:
+        return self.summaries[kind or ""].render(ctx.lang, **fields)
 
 
 def finding_id(tenant: str, group: str, rule: str, *parts: str | None) -> str:

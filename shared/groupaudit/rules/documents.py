@@ -1,5 +1,5 @@
-"""What the file rules share: which files are important, whether a backup holds them, and
-the title of a file once version markers are taken off."""
+"""What the file rules share: which files are important (the policy's ``files`` section),
+whether a backup holds them, and the title of a file once version markers are taken off."""
 
 from __future__ import annotations
 
@@ -7,16 +7,39 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from groupaudit.contracts import File
 
 if TYPE_CHECKING:
     from groupaudit.engine import AuditContext
-    from groupaudit.rules.unbacked_document import UnbackedDocumentConfig
 
 BackupState = Literal["backed_up", "missing", "unverifiable", "unknown"]
 
+DOCUMENT_EXTENSIONS = (
+    "doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf", "wps", "et", "dps", "odt", "ods", "odp", "rtf",
+)  # fmt: skip
 
-def importance(file: File, config: UnbackedDocumentConfig) -> list[str]:
+
+class FilesConfig(BaseModel):
+    """What the file rules share (policy section ``files``): what makes a file important and
+    which extensions are office/PDF documents."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    important_name_patterns: tuple[str, ...] = Field(
+        ("合同", "制度", "纪要", "报告", "方案", "财务", "报表", "预算", "协议", "发票"),
+        description="a file whose name contains one of these is important",
+    )
+    important_min_bytes: int = Field(
+        5 * 1024 * 1024, ge=0, description="an office/PDF document larger than this is important"
+    )
+    document_extensions: tuple[str, ...] = Field(
+        DOCUMENT_EXTENSIONS, description="extensions counted as office/PDF documents"
+    )
+
+
+def importance(file: File, config: FilesConfig) -> list[str]:
     """Why a file is important (empty when it is not)."""
     reasons = []
     if file.important:

@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from groupaudit.contracts import Finding, MemberRole
-from groupaudit.rules.base import RuleConfig, RuleSpec, SeverityName, finding_id, local_iso, make_finding
+from groupaudit.rules.base import (
+    Example,
+    Expected,
+    Mentions,
+    RuleConfig,
+    RuleSpec,
+    SeverityName,
+    finding_id,
+    local_iso,
+    make_finding,
+)
 
 if TYPE_CHECKING:
     from groupaudit.engine import AuditContext, Entry
@@ -150,6 +160,15 @@ def _finding(
     )
 
 
+def _mentions(finding: Finding) -> Mentions:
+    """The member while warned; the group's administrators once removal is recommended."""
+    if finding.evidence.get("notify") == "admins":
+        return Mentions(admins=True)
+    return Mentions((finding.subject_id,))
+
+
+_JOINED = "2026-01-05T09:00:00+08:00"
+
 RULE = RuleSpec(
     id="inactive_member",
     title_zh="长期不活跃（潜水）成员",
@@ -157,4 +176,34 @@ RULE = RuleSpec(
     policy_ref="000 二(二)1; 001 二.7, 八.9; 002 二(二)1",
     config=InactiveMemberConfig,
     check=check,
+    table_evidence=("last_activity_at", "inactive_days", "stage"),
+    mentions=_mentions,
+    lookback_days=lambda config: config.inactive_days,
+    examples=(
+        Example(
+            "a member whose last message is 40 days old (limit 30)",
+            {
+                "members": [{"id": "u-wang", "display_name": "销售部+王五", "joined_at": _JOINED}],
+                "messages": [{"id": "m-1", "sender_id": "u-wang", "sent_at": "2026-10-11T10:00:00+08:00"}],
+            },
+            expect=(Expected("u-wang", "inactive"),),
+        ),
+        Example(
+            "a member who posted 10 days ago, and a bot that never posts",
+            {
+                "members": [
+                    {"id": "u-wang", "display_name": "销售部+王五", "joined_at": _JOINED},
+                    {"id": "u-bot", "display_name": "钉钉机器人", "joined_at": _JOINED, "is_bot": True},
+                ],
+                "messages": [{"id": "m-1", "sender_id": "u-wang", "sent_at": "2026-11-10T10:00:00+08:00"}],
+            },
+        ),
+        Example(
+            "a member silent in a snapshot that holds only the last 14 days of messages",
+            {
+                "messages_since": "2026-11-06T18:00:00+08:00",
+                "members": [{"id": "u-wang", "display_name": "销售部+王五", "joined_at": _JOINED}],
+            },
+        ),
+    ),
 )

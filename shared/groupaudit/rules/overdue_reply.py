@@ -64,7 +64,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from groupaudit.businesstime import WallClock
 from groupaudit.contracts import Finding, Message
 from groupaudit.rules import questions as q
-from groupaudit.rules.base import RuleConfig, RuleSpec, SeverityName, local_iso, local_short, make_finding
+from groupaudit.rules.base import (
+    Example,
+    Expected,
+    RuleConfig,
+    RuleSpec,
+    SeverityName,
+    local_iso,
+    local_short,
+    make_finding,
+)
 
 if TYPE_CHECKING:
     from groupaudit.engine import AuditContext, Entry
@@ -995,6 +1004,24 @@ def _excerpt(text: str | None, limit: int = 60) -> str | None:
     return masked if len(masked) <= limit else masked[: limit - 1] + "…"
 
 
+_EXAMPLE_MEMBERS = [
+    {"id": "u-head-sales", "display_name": "销售部+刘强", "joined_at": "2026-01-05T09:00:00+08:00"},
+    {"id": "u-zhang", "display_name": "销售部+张三", "joined_at": "2026-01-05T09:00:00+08:00"},
+]
+_EXAMPLE_QUESTION = {
+    "id": "m-1",
+    "sender_id": "u-zhang",
+    "sent_at": "2026-11-20T14:00:00+08:00",
+    "text": "请问这个月的报价单模板在哪里？",
+}
+_EXAMPLE_DIRECTORY = {
+    "people": [
+        {"id": "u-head-sales", "name": "刘强", "department": "销售部", "status": "active"},
+        {"id": "u-zhang", "name": "张三", "department": "销售部", "status": "active"},
+    ],
+    "departments": [{"name": "销售部", "head_id": "u-head-sales"}],
+}
+
 RULE = RuleSpec(
     id="overdue_reply",
     title_zh="工作提问未及时回复",
@@ -1006,5 +1033,34 @@ RULE = RuleSpec(
     partial_without_directory=(
         "department-head deadlines (direct_question, leader_request, public_question) not checked; "
         "mention deadlines checked"
+    ),
+    table_evidence=("asked_at", "due_at", "replied_at", "overdue_minutes", "marker"),
+    examples=(
+        Example(
+            "an employee's question that their department head leaves unanswered all afternoon",
+            {
+                "members": _EXAMPLE_MEMBERS,
+                "messages": [_EXAMPLE_QUESTION],
+            },
+            directory=_EXAMPLE_DIRECTORY,
+            expect=(Expected("u-head-sales", "direct_question", message_id="m-1"),),
+        ),
+        Example(
+            "the same question answered by the head five minutes later",
+            {
+                "members": _EXAMPLE_MEMBERS,
+                "messages": [
+                    _EXAMPLE_QUESTION,
+                    {
+                        "id": "m-2",
+                        "sender_id": "u-head-sales",
+                        "sent_at": "2026-11-20T14:05:00+08:00",
+                        "text": "在群文件“报价”文件夹里",
+                        "reply_to_id": "m-1",
+                    },
+                ],
+            },
+            directory=_EXAMPLE_DIRECTORY,
+        ),
     ),
 )

@@ -1,4 +1,11 @@
-"""stale_file: group files that are expired, long unused or superseded by a newer version."""
+"""stale_file: group files that are expired, long unused or superseded by a newer version.
+
+A file is superseded when a newer file of the group has the same title once version markers
+(`v2`, `第2版`, `(1)`, `副本`, `最终版` …) and separators are removed; dates stay, so
+`周报 2026-11-13` and `周报 2026-11-20` are two reports of a series. An important file (the
+policy's `files` section) without a verified backup is never recommended for deletion: the
+finding says "back up first".
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,17 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from groupaudit.contracts import File, Finding
-from groupaudit.rules.base import RuleConfig, RuleSpec, SeverityName, local_iso, make_finding
+from groupaudit.rules.base import (
+    Example,
+    Expected,
+    NoticeScope,
+    RuleConfig,
+    RuleSpec,
+    SeverityName,
+    local_iso,
+    make_finding,
+    mention_uploader,
+)
 from groupaudit.rules.documents import backup_state, importance, normalised_title
 
 if TYPE_CHECKING:
@@ -33,6 +50,10 @@ DEFAULT_VERSION_MARKERS = (
 
 class StaleFileConfig(RuleConfig):
     severity: SeverityName = "info"
+    # Its findings ask the uploader to clean up: in the notice although they are info.
+    notify: NoticeScope = Field(
+        "all", description="which of its findings go into the group notice (all: also info ones)"
+    )
     stale_file_days: int = Field(90, ge=1, description="days since the last upload, update or access")
     version_markers: tuple[str, ...] = Field(
         DEFAULT_VERSION_MARKERS,
@@ -49,7 +70,7 @@ def _last_activity(file: File) -> float:
 def check(ctx: AuditContext, config: StaleFileConfig) -> Iterator[Finding]:
     files = [f for f in ctx.snapshot.files or () if f.uploaded_at.timestamp() <= ctx.now_ts]
     superseded_by = _superseded(files, config.version_markers)
-    backup_config = ctx.policy.rule("unbacked_document")
+    files_config = ctx.policy.files
     for file in files:
         reasons: list[dict[str, Any]] = []
         if file.expires_at is not None and file.expires_at.timestamp() < ctx.now_ts:
@@ -69,7 +90,7 @@ def check(ctx: AuditContext, config: StaleFileConfig) -> Iterator[Finding]:
             )
         if not reasons:
             continue
-        important = importance(file, backup_config)
+        important = importance(file, files_config)
         state, _ = backup_state(ctx, file)
         back_up_first = bool(important) and state != "backed_up"
         yield make_finding(
@@ -135,4 +156,54 @@ RULE = RuleSpec(
     policy_ref="000 五(三)1; 001 六 文件版本控制, 存储规范3; 001 四",
     config=StaleFileConfig,
     check=check,
+    table_evidence=("file_name", "recommendation", "backup"),
+    mentions=mention_uploader,
+    # files are often only seen in the messages that share them
+    lookback_days=lambda config: config.stale_file_days,
+    examples=(
+        Example(
+            "a plan superseded by its v2, and a duty roster that expired",
+            {
+                "files": [
+                    {
+                        "id": "f-v1",
+                        "name": "推广计划v1 陈晨.docx",
+                        "uploaded_at": "2026-11-02T10:00:00+08:00",
+                    },
+                    {
+                        "id": "f-v2",
+                        "name": "推广计划v2 陈晨.docx",
+                        "uploaded_at": "2026-11-09T10:00:00+08:00",
+                    },
+                    {
+                        "id": "f-duty",
+                        "name": "值班表 2026-10 孙八.xlsx",
+                        "uploaded_at": "2026-10-01T09:00:00+08:00",
+                        "expires_at": "2026-10-31T23:59:00+08:00",
+                    },
+                ]
+            },
+            expect=(
+                Expected("f-duty", "expired", file_id="f-duty"),
+                Expected("f-v1", "superseded", file_id="f-v1"),
+            ),
+        ),
+        Example(
+            "two weekly reports of a series (dates are not versions), both in use",
+            {
+                "files": [
+                    {
+                        "id": "f-w1",
+                        "name": "周报 2026-11-13 郑一.docx",
+                        "uploaded_at": "2026-11-13T17:00:00+08:00",
+                    },
+                    {
+                        "id": "f-w2",
+                        "name": "周报 2026-11-20 郑一.docx",
+                        "uploaded_at": "2026-11-20T17:00:00+08:00",
+                    },
+                ]
+            },
+        ),
+    ),
 )

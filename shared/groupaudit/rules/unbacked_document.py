@@ -1,5 +1,10 @@
 """unbacked_document: important documents with no verified backup ``backup_within_hours`` after
-upload. Backed up means: the backup store holds an object with the same SHA-256."""
+upload. Backed up means: the backup store holds an object with the same SHA-256.
+
+Which files are important is the policy's `files` section (shared with `stale_file`): flagged
+important on the platform, a name containing one of `files.important_name_patterns`, or an
+office/PDF document larger than `files.important_min_bytes`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,17 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from groupaudit.contracts import Finding
-from groupaudit.rules.base import RuleConfig, RuleSpec, SeverityName, local_iso, make_finding
+from groupaudit.rules.base import (
+    Example,
+    Expected,
+    RuleConfig,
+    RuleSpec,
+    SeverityName,
+    Summary,
+    local_iso,
+    make_finding,
+    mention_uploader,
+)
 from groupaudit.rules.documents import backup_state, importance
 
 if TYPE_CHECKING:
@@ -20,24 +35,14 @@ HOUR = 3600.0
 
 class UnbackedDocumentConfig(RuleConfig):
     severity: SeverityName = "warning"
-    important_name_patterns: tuple[str, ...] = Field(
-        ("合同", "制度", "纪要", "报告", "方案", "财务", "报表", "预算", "协议", "发票"),
-        description="a file whose name contains one of these is important",
-    )
-    important_min_bytes: int = Field(
-        5 * 1024 * 1024, ge=0, description="an office/PDF document larger than this is important"
-    )
-    document_extensions: tuple[str, ...] = Field(
-        ("doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf", "wps", "et", "dps", "odt", "ods", "odp", "rtf"),
-        description="extensions counted as office/PDF documents",
-    )
     backup_within_hours: float = Field(24, ge=0, description="hours after upload before a backup is due")
 
 
 def check(ctx: AuditContext, config: UnbackedDocumentConfig) -> Iterator[Finding]:
     grace = config.backup_within_hours * HOUR
+    files_config = ctx.policy.files
     for file in ctx.snapshot.files or ():
-        reasons = importance(file, config)
+        reasons = importance(file, files_config)
         if not reasons:
             continue
         changed = max(file.uploaded_at, file.updated_at or file.uploaded_at)
@@ -48,14 +53,6 @@ def check(ctx: AuditContext, config: UnbackedDocumentConfig) -> Iterator[Finding
         if state == "backed_up":
             continue
         kind = "unverifiable" if state == "unverifiable" else "unbacked"
-        if ctx.lang == "en":
-            what = (
-                "has no hash, so its backup cannot be verified" if kind == "unverifiable" else "has no backup"
-            )
-            summary = f"Important file {file.name} {what}; back it up"
-        else:
-            what = "缺少哈希，无法核验备份" if kind == "unverifiable" else "尚无备份"
-            summary = f"重要文件《{file.name}》{what}，请及时备份"
         yield make_finding(
             ctx,
             rule=RULE,
@@ -64,7 +61,7 @@ def check(ctx: AuditContext, config: UnbackedDocumentConfig) -> Iterator[Finding
             kind=kind,
             subject_id=file.id,
             file_id=file.id,
-            summary=summary,
+            summary=RULE.summary(ctx, kind, file=file.name),
             evidence={
                 "file_name": file.name,
                 "important_because": reasons,
@@ -79,6 +76,8 @@ def check(ctx: AuditContext, config: UnbackedDocumentConfig) -> Iterator[Finding
         )
 
 
+_CONTRACT = {"id": "f-contract", "name": "销售合同 2026-11-02 张三.pdf", "uploader_id": "u-zhang"}
+
 RULE = RuleSpec(
     id="unbacked_document",
     title_zh="重要文件未备份",
@@ -87,4 +86,32 @@ RULE = RuleSpec(
     config=UnbackedDocumentConfig,
     check=check,
     needs_backups=True,
+    summaries={
+        "unbacked": Summary(
+            zh="重要文件《{file}》尚无备份，请及时备份",
+            en="Important file {file} has no backup; back it up",
+        ),
+        "unverifiable": Summary(
+            zh="重要文件《{file}》缺少哈希，无法核验备份，请及时备份",
+            en="Important file {file} has no hash, so its backup cannot be verified; back it up",
+        ),
+    },
+    table_evidence=("file_name", "important_because", "sha256", "backup_due_at"),
+    mentions=mention_uploader,
+    examples=(
+        Example(
+            "a contract uploaded two days ago whose hash the backup store does not hold",
+            {"files": [{**_CONTRACT, "uploaded_at": "2026-11-18T10:00:00+08:00", "sha256": "a" * 64}]},
+            expect=(Expected("f-contract", "unbacked", file_id="f-contract"),),
+        ),
+        Example(
+            "the same contract with a copy of the same SHA-256 in the backup store",
+            {"files": [{**_CONTRACT, "uploaded_at": "2026-11-18T10:00:00+08:00", "sha256": "a" * 64}]},
+            backups=("a" * 64,),
+        ),
+        Example(
+            "a contract uploaded this morning: its backup is due tomorrow",
+            {"files": [{**_CONTRACT, "uploaded_at": "2026-11-20T09:00:00+08:00", "sha256": "a" * 64}]},
+        ),
+    ),
 )
