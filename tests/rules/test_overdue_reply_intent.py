@@ -328,3 +328,20 @@ def test_a_late_unrelated_message_of_the_addressee_is_not_shown_as_the_reply():
     (finding,) = _overdue([question, days_later], now="2026-11-25T18:00:00+08:00")
     # THEN no reply is claimed (it came more than a working day past the deadline)
     assert finding.evidence["replied_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Search in maps. What do y'all think about <https://example.com/map>", True),
+        ("Can someone check the budget sheet before Monday", True),
+        ("There is $61k for citizen engagement software (say what?)", False),
+        ("can this interface track where all the Pokemons are? Asking for a friend", False),
+        ("Will do", False),
+    ],
+)
+def test_english_questions_are_read_per_sentence(text, asks):
+    # GIVEN an English message of an employee, unanswered
+    findings = _overdue([message("q", "s1", AT.format("10:00"), text)])
+    # THEN only a real question is owed (by the asker's head)
+    assert [f.subject_id for f in findings] == (["h-jw"] if asks else [])

@@ -236,6 +236,11 @@ class OverdueReplyConfig(RuleConfig):
             "嘻嘻",
             "旅游",
             "生日快乐",
+            "asking for a friend",
+            "just kidding",
+            "haha",
+            "lol",
+            "lmao",
         ),
         description="topics that make a question social, not a work question",
     )

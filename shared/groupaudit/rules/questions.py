@@ -85,14 +85,41 @@ _NEVER = r"(?!x)x"
 def _anchored(body: str, lexicon: Lexicon) -> str:
     """``body`` behind one lookahead on every character a cue can start with."""
     words = (*lexicon.markers, *lexicon.words, *lexicon.particles)
-    firsts = "".join(sorted({re.escape(w[0]) for w in words if w} | {"?", "？", "不", "没"}))
+    english = {c for w in _EN_STARTERS for c in (w[0], w[0].upper())}
+    firsts = "".join(sorted({re.escape(w[0]) for w in words if w} | {"?", "？", "不", "没"} | english))
     return f"(?=[{firsts}])(?:{body})"
+
+
+# Words an English question may open with (a cue only; the sentence is judged by _EN_ASKS).
+_EN_STARTERS = (
+    "what",
+    "how",
+    "where",
+    "when",
+    "why",
+    "who",
+    "which",
+    "can",
+    "could",
+    "would",
+    "will",
+    "should",
+    "is",
+    "are",
+    "does",
+    "do",
+    "did",
+    "has",
+    "have",
+    "any",
+)
+_EN_CUE = r"(?i:(?<![A-Za-z'])(?:" + "|".join(_EN_STARTERS) + r")\s)"
 
 
 def _build(lexicon: Lexicon) -> _Patterns:
     markers = _alternation(lexicon.markers) or _NEVER
     words = _alternation(lexicon.words) or _NEVER
-    cue_parts = [r"[?？]", _alternation(lexicon.particles), markers, words, _A_NOT_A]
+    cue_parts = [r"[?？]", _alternation(lexicon.particles), markers, words, _A_NOT_A, _EN_CUE]
     # 请 asks only as a verb of its own: not inside 申请, 邀请, 聘请, 宴请, 请假, 请客, 请柬; a
     # request word after 已/已经/没/不 reports or refuses ("已确认", "不用处理").
     requests = _alternation(lexicon.requests)
@@ -101,7 +128,7 @@ def _build(lexicon: Lexicon) -> _Patterns:
         asking=re.compile(f"(?P<m>{markers})|(?P<ab>{_A_NOT_A})|(?P<w>{words})"),
         embedding=compile_words(lexicon.embedding),
         offers=compile_words(lexicon.offers),
-        social=compile_words(lexicon.social),
+        social=compile_words(lexicon.social, re.IGNORECASE),
         request=re.compile(f"(?<![申邀聘宴已经没不])(?:{requests})(?![假客柬])") if requests else None,
         english_request=compile_words(lexicon.english_requests, re.IGNORECASE),
         particles=tuple(p for p in lexicon.particles if p),
@@ -122,20 +149,37 @@ def strip_mentions(text: str) -> str:
     return text
 
 
+_EN_STOP = re.compile(r"(?<=[A-Za-z0-9)\]'\"”])\.\s+(?=[A-Z<])")  # "Search in maps. What do…"
+
+
 def sentences(text: str) -> list[tuple[str, bool]]:
     """``(core, asks)`` per sentence: the sentence without its trailing punctuation, emoji and
     stickers, and whether it ended in a question mark."""
     out = []
     for match in _SENTENCE.finditer(text):
-        piece = match.group(0)
-        asks = "?" in piece or "？" in piece  # only a terminator can be one
-        core = piece.rstrip("。！!？?；;\n \t")
-        if core and not core[-1].isalnum():
-            core = _TAIL.sub("", core)
-        core = core.strip()
-        if core:
-            out.append((core, asks))
+        whole = match.group(0)
+        pieces = _EN_STOP.split(whole) if ". " in whole else [whole]
+        for piece in pieces:
+            asks = "?" in piece or "？" in piece  # only a terminator can be one
+            core = piece.rstrip("。！!？?；;\n \t")
+            if core and not core[-1].isalnum():
+                core = _TAIL.sub("", core)
+            core = core.strip()
+            if asks and "(" in core and core.rfind("(") > core.rfind(")"):
+                core = core[core.rfind("(") + 1 :].strip()  # "… (say what?)": the aside asks
+            if core:
+                out.append((core, asks))
     return out
+
+
+# English questions with no question mark: "What do you think about…", "Can someone check…".
+_EN_ASKS = re.compile(
+    r"^(?:(?:what|how|where|when|why|who|which)\s+(?:\S+\s+){2,}|"
+    r"(?:can|could|would|will|should|is|are|does|do|did|has|have)\s+"
+    r"(?:you|anyone|anybody|someone|somebody|we|i|they|it|this|that|there)\b|"
+    r"any\s+(?:idea|ideas|thoughts|update|news)\b)",
+    re.IGNORECASE,
+)
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -153,9 +197,13 @@ def question_marker(text: str, lexicon: Lexicon, *, searched: bool = False) -> s
         return None
     if "\n" in text and len(_SPEAKER.findall(text)) >= 2:
         return None  # a reported dialogue ("甲：你的梦想是什么？\n乙：…"), not the sender asking
-    for core, asks in sentences(strip_mentions(text)):
+    parts = sentences(strip_mentions(text))
+    for index, (core, asks) in enumerate(parts):
         marker = _sentence_marker(core, asks, pats)
         if marker is not None:
+            after = parts[index + 1][0] if index + 1 < len(parts) else ""
+            if after and pats.social is not None and pats.social.search(after):
+                return None  # "…where all the Pokemons are? Asking for a friend"
             return marker
     return None
 
@@ -167,10 +215,12 @@ def _sentence_marker(core: str, asks: bool, pats: _Patterns) -> str | None:
             return None  # "？", "啊？", "怎么了", "在吗", "是吗"
     if pats.social is not None and pats.social.search(core):
         return None
+    if _CJK.search(core) is None:  # English
+        if len(_LATIN_WORD.findall(core)) < 3:
+            return None  # "say what?", "really?"
+        return "?" if asks else ("?" if _EN_ASKS.match(core) else None)
     if asks:
-        if _CJK.search(core) is not None:
-            return "？"
-        return "?" if len(_LATIN_WORD.findall(core)) >= 3 else None
+        return "？"
     for particle in pats.particles:
         if core.endswith(particle) and not core.endswith(("那么", "这么", "多么", "要么", "什么", "怎么")):
             return particle
