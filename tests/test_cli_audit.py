@@ -23,6 +23,13 @@ ARGS = [
     str(TENANT / "backups"),
 ]
 CORE_RULES = {"inactive_member", "stale_file", "overdue_reply", "unbacked_document"}
+MEMBER_AND_FILE_RULES = {
+    "name_format",
+    "departed_member",
+    "outsider_member",
+    "group_governance",
+    "file_naming",
+}
 
 
 def _json_audit(capsys, snapshot: Path, *extra: str) -> dict:
@@ -46,7 +53,17 @@ def test_json_output_is_exactly_the_findings_object(capsys):
     ]
     assert (report["tenant_id"], report["group_id"]) == ("acme", "grp-sales")
     assert report["audited_at"] == "2026-11-20T18:00:00+08:00"  # taken_at, no --now given
-    assert report["rules_run"] == ["inactive_member", "stale_file", "overdue_reply", "unbacked_document"]
+    assert report["rules_run"] == [
+        "inactive_member",
+        "stale_file",
+        "overdue_reply",
+        "unbacked_document",
+        "name_format",
+        "departed_member",
+        "outsider_member",
+        "group_governance",
+        "file_naming",
+    ]
     assert report["rules_skipped"] == []
     finding = next(f for f in report["findings"] if f["rule"] == "overdue_reply")
     assert list(finding) == [
@@ -99,7 +116,7 @@ def test_table_groups_findings_by_rule_with_counts(capsys):
     # THEN each rule is a section with its count, and the total is given
     assert "-- overdue_reply · Work questions and requests not answered in time · 1 finding(s)" in out
     assert "-- unbacked_document · Important documents without a verified backup · 2 finding(s)" in out
-    assert "total: 5 finding(s) (violation 1, warning 3, info 1)" in out
+    assert "total: 8 finding(s) (violation 2, warning 3, info 3)" in out
     assert "overdue_minutes=25" in out
 
 
@@ -122,16 +139,16 @@ def test_missing_snapshot_file_is_a_clear_error(capsys, tmp_path):
     assert "snapshot file not found" in capsys.readouterr().err
 
 
-def test_sample_tenant_fires_every_core_rule_and_has_a_clean_group():
+def test_sample_tenant_fires_every_rule_and_has_a_clean_group():
     # GIVEN the sample tenant in events/
     # WHEN every group is audited
     results = audit_tenant_folder(TENANT)
-    # THEN there are at least six groups of different kinds, every core rule fires, one group is clean
+    # THEN there are at least six groups of different kinds, every rule fires, one group is clean
     kinds = {snapshot.group.kind for snapshot, _ in results}
     fired = {f.rule for _, report in results for f in report.findings}
     clean = [snapshot.group.id for snapshot, report in results if not report.findings]
     assert len(results) >= 6 and len(kinds) >= 6
-    assert fired == CORE_RULES
+    assert fired == CORE_RULES | MEMBER_AND_FILE_RULES
     assert {f.kind for _, r in results for f in r.findings if f.rule == "overdue_reply"} == {
         "direct_question",
         "leader_request",
@@ -150,7 +167,7 @@ def test_demo_command_prints_findings_and_notices(capsys):
     assert out.count("== ") == 7
     assert "[群通知 → grp-sales]" in out
     assert "请以下成员及时处理：@销售部+刘强" in out
-    assert "7 group(s) audited, 17 finding(s)." in out
+    assert "7 group(s) audited, 23 finding(s)." in out
 
 
 def test_installed_command_runs_as_a_process():
@@ -163,3 +180,41 @@ def test_installed_command_runs_as_a_process():
     # THEN it succeeds and prints UTF-8 JSON
     assert done.returncode == 0, done.stderr.decode()
     assert json.loads(done.stdout.decode("utf-8"))["group_id"] == "grp-sales"
+
+
+def test_sample_tenant_member_and_file_findings_are_exactly_these():
+    # GIVEN the sample tenant, with a nickname in management, a departed salesman still in the sales
+    # group, a vendor in the project group created without authorisation, two undated sales plans
+    results = audit_tenant_folder(TENANT)
+    # WHEN the member and file rules' findings are listed
+    facts = sorted(
+        (report.group_id, f.rule, f.kind or "", f.subject_id, f.file_id or "", f.severity)
+        for _, report in results
+        for f in report.findings
+        if f.rule in MEMBER_AND_FILE_RULES
+    )
+    # THEN they are exactly these, with the severities of POLICY_RULES.md
+    assert facts == [
+        ("grp-mgmt", "name_format", "form", "u-head-fin", "", "warning"),
+        ("grp-proj-xinghe", "group_governance", "unauthorised_creator", "u-head-rd", "", "violation"),
+        ("grp-proj-xinghe", "outsider_member", "", "ext-vendor-zhao", "", "violation"),
+        ("grp-sales", "departed_member", "departed", "u-guo", "", "violation"),
+        ("grp-sales", "file_naming", "missing_date", "f-sales-plan-v1", "f-sales-plan-v1", "info"),
+        ("grp-sales", "file_naming", "missing_date", "f-sales-plan-v2", "f-sales-plan-v2", "info"),
+    ]
+
+
+def test_a_single_snapshot_audit_names_every_rule_as_run_or_skipped(capsys):
+    # GIVEN the project group audited without a directory
+    report = _json_audit(capsys, TENANT / "snapshots" / "project-xinghe.json", "--directory", "")
+    # THEN every rule of the registry is either run or skipped with its reason
+    named = set(report["rules_run"]) | {s["rule"] for s in report["rules_skipped"]}
+    assert named == CORE_RULES | MEMBER_AND_FILE_RULES
+    assert {s["rule"]: s["reason"] for s in report["rules_skipped"]} == {
+        "overdue_reply": "no directory: department-head deadlines (direct_question, leader_request, "
+        "public_question) not checked; mention deadlines checked",
+        "name_format": "no directory: directory department and name not compared; the 部门+姓名 form checked",
+        "departed_member": "no directory",
+        "outsider_member": "no directory",
+        "group_governance": "no directory",
+    }

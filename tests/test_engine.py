@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factories import audit, directory, member, message, snapshot
+from factories import audit, directory, member, message, of_rule, snapshot
 
 DIRECTORY = directory([("u1", "A"), ("h1", "A")], {"A": "h1"})
 
@@ -13,7 +13,17 @@ def test_an_empty_group_has_no_findings_and_runs_every_rule():
     # WHEN audited with a directory and a backup store
     report = audit(snap, directory_doc=DIRECTORY, backups=set())
     # THEN every rule ran and nothing was found
-    assert report.rules_run == ["inactive_member", "stale_file", "overdue_reply", "unbacked_document"]
+    assert report.rules_run == [
+        "inactive_member",
+        "stale_file",
+        "overdue_reply",
+        "unbacked_document",
+        "name_format",
+        "departed_member",
+        "outsider_member",
+        "group_governance",
+        "file_naming",
+    ]
     assert report.rules_skipped == []
     assert report.findings == []
 
@@ -31,11 +41,15 @@ def test_records_with_only_required_fields_are_audited():
     }
     # WHEN audited
     report = audit(snap, directory_doc=DIRECTORY, backups=set())
-    # THEN the defaults apply: kind other, tenant default, unknown join = long ago, no hash = unverifiable
+    # THEN the defaults apply: kind other, tenant default, unknown join = long ago, no hash = unverifiable,
+    # display names without 部门+姓名, a file name without a date or an author
     assert (report.tenant_id, report.group_id) == ("default", "g")
     facts = sorted((f.rule, f.subject_id, f.kind) for f in report.findings)
     assert facts == [
+        ("file_naming", "f1", "missing_date"),
         ("inactive_member", "h1", "inactive"),
+        ("name_format", "h1", "form"),
+        ("name_format", "u1", "form"),
         ("stale_file", "f1", "inactive"),
         ("unbacked_document", "f1", "unverifiable"),
     ]
@@ -53,6 +67,8 @@ def test_unsorted_messages_give_the_same_findings_as_sorted_ones():
     shuffled = audit(snapshot(members, messages), directory_doc=DIRECTORY)
     ordered = audit(snapshot(members, list(reversed(messages))), directory_doc=DIRECTORY)
     # THEN the reply at 10:45 is found as the answer either way, 25 minutes late
+    (expected,) = of_rule(ordered, "overdue_reply")
     assert [
-        (f.id, f.evidence["reply_message_id"], f.evidence["overdue_minutes"]) for f in shuffled.findings
-    ] == [(ordered.findings[0].id, "m3", 25)]
+        (f.id, f.evidence["reply_message_id"], f.evidence["overdue_minutes"])
+        for f in of_rule(shuffled, "overdue_reply")
+    ] == [(expected.id, "m3", 25)]

@@ -34,8 +34,9 @@ def rules_markdown() -> str:
         "",
         "Generated from the rule registry by `make schemas`; do not edit by hand.",
         "Every setting can be set in the policy file under `rules.<rule id>` in `defaults`,",
-        "`profiles.<group kind>` or `groups.<group id>` (see `docs/POLICY.md`); what the file",
-        "rules share (which files are important) is the policy's `files` section.",
+        "`profiles.<group kind>` or `groups.<group id>` (see `docs/POLICY.md`); what rules share",
+        "is a section of its own: `files` (which files are important, version markers) and",
+        "`names` (how a display name splits into 部门+姓名).",
         "A rule is one module of `shared/groupaudit/rules/` whose `RULE` spec carries all of the",
         "below, examples included; `docs/ADDING_A_RULE.md` says how to add one. Every rule's",
         "examples are run by `tests/rules/test_examples.py`, and what they find is shown here.",
@@ -84,6 +85,9 @@ def _facts(spec: RuleSpec) -> list[str]:
         out.append(f"Messages needed: the last {spec.lookback_days(spec.config())} days (by default).")
     if spec.partial_without_directory:
         out.append(f"Without a directory: {spec.partial_without_directory}.")
+    for kind, settings in spec.profiles.items():
+        shown = ", ".join(f"`{key}: {json.dumps(value)}`" for key, value in settings.items())
+        out.append(f"Built in for `{kind}` groups: {shown}.")
     return out
 
 

@@ -39,6 +39,7 @@ from groupaudit.contracts import GROUP_KINDS
 from groupaudit.errors import InputError, Problem
 from groupaudit.rules import REGISTRY
 from groupaudit.rules.documents import FilesConfig
+from groupaudit.rules.names import NamesConfig
 
 if TYPE_CHECKING:
     from groupaudit.businesstime import BusinessCalendar, ChineseWorkdays, Weekdays, YearArrangement
@@ -318,7 +319,12 @@ class Policy(BaseModel):
 
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     files: FilesConfig = Field(
-        default_factory=FilesConfig, description="what the file rules share: which files are important"
+        default_factory=FilesConfig,
+        description="what the file rules share: which files are important, version markers",
+    )
+    names: NamesConfig = Field(
+        default_factory=NamesConfig,
+        description="what the member and file rules share: how a display name splits into 部门+姓名",
     )
     rules: RulesModel = Field(default_factory=RulesModel)  # type: ignore[valid-type]
 
@@ -333,10 +339,17 @@ class Policy(BaseModel):
         return BusinessCalendar(cal.zone, cal.periods, cal.workday_rule())
 
 
-# The all-staff group is a broadcast channel: nobody is expected to speak there.
-BUILTIN_PROFILES: dict[str, dict[str, Any]] = {
-    "company": {"rules": {"inactive_member": {"enabled": False}}},
-}
+def _builtin_profiles() -> dict[str, dict[str, Any]]:
+    """Each rule's settings per group kind (``RuleSpec.profiles``), e.g. the all-staff group is a
+    broadcast channel where ``inactive_member`` is off."""
+    profiles: dict[str, dict[str, Any]] = {}
+    for spec in REGISTRY.values():
+        for kind, settings in spec.profiles.items():
+            profiles.setdefault(kind, {"rules": {}})["rules"][spec.id] = dict(settings)
+    return profiles
+
+
+BUILTIN_PROFILES: dict[str, dict[str, Any]] = _builtin_profiles()
 
 
 class PolicyDocument(BaseModel):
@@ -502,7 +515,11 @@ def _years_as_numbers(data: dict[str, Any]) -> dict[str, Any]:
 
 # Settings that moved out of a rule into a shared section: (rule, key) -> section.
 MOVED_KEYS: dict[tuple[str, str], str] = {
-    ("unbacked_document", key): "files" for key in FilesConfig.model_fields
+    ("unbacked_document", "important_name_patterns"): "files",
+    ("unbacked_document", "important_min_bytes"): "files",
+    ("unbacked_document", "document_extensions"): "files",
+    ("stale_file", "version_markers"): "files",
+    ("name_format", "separators"): "names",
 }
 
 

@@ -62,11 +62,15 @@ def test_worker_stores_findings_with_lifecycle_and_queues_one_notice(seeded, sqs
     sales = [m for m in _audit_messages(sqs, settings) if json.loads(m["Body"])["group_id"] == SALES]
     # WHEN the worker handles it
     response = _run_worker(sqs, settings, sales)
-    # THEN its five findings are open, the run is recorded, and one notice is queued
+    # THEN its eight findings are open, the run is recorded, and one notice is queued with the six
+    # that are not info-only (file_naming stays in the report)
     assert response == {"batchItemFailures": []}
     findings, cursor = store.list_findings("acme", SALES, "open", 50, None)
     assert cursor is None
     assert sorted(f["rule"] for f in findings) == [
+        "departed_member",
+        "file_naming",
+        "file_naming",
         "inactive_member",
         "overdue_reply",
         "stale_file",
@@ -77,6 +81,8 @@ def test_worker_stores_findings_with_lifecycle_and_queues_one_notice(seeded, sqs
     run = store.get_run("acme", SALES, audit_id)
     assert run["status"] == "succeeded"
     assert run["counts"]["by_rule"] == {
+        "departed_member": 1,
+        "file_naming": 2,
         "inactive_member": 1,
         "overdue_reply": 1,
         "stale_file": 1,
@@ -86,7 +92,8 @@ def test_worker_stores_findings_with_lifecycle_and_queues_one_notice(seeded, sqs
     assert len(notices) == 1
     notice = json.loads(notices[0]["Body"])
     assert notice["group_id"] == SALES and notice["mention_ids"] == ["u-head-sales", "u-wang", "u-zhang"]
-    assert len(notice["findings"]) == 5
+    assert len(notice["findings"]) == 6
+    assert not any(rule == "file_naming" for rule, _ in notice["findings"])
 
 
 def test_the_same_message_delivered_twice_gives_one_set_of_findings_and_one_notice(
@@ -100,7 +107,7 @@ def test_the_same_message_delivered_twice_gives_one_set_of_findings_and_one_noti
     _run_worker(sqs, settings, sales)
     # THEN the findings are stored once and one notice is queued
     findings, _ = store.list_findings("acme", SALES, None, 50, None)
-    assert len(findings) == 5
+    assert len(findings) == 8
     assert len(receive_all(sqs, settings.notice_queue_url)) == 1
 
 
@@ -179,7 +186,7 @@ def test_a_finding_no_longer_seen_is_resolved(seeded, sqs, settings, store, s3):
     assert [(f["rule"], f["subject_id"], f["resolved_at"]) for f in resolved] == [
         ("inactive_member", "u-wang", "2026-11-21T18:00:00+08:00")
     ]
-    assert len(still_open) == 4
+    assert len(still_open) == 7
     assert {f["first_seen"] for f in still_open} == {"2026-11-20T18:00:00+08:00"}
     assert {f["last_seen"] for f in still_open} == {"2026-11-21T18:00:00+08:00"}
     history = store.member_history("acme", "u-wang")

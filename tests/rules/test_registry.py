@@ -156,3 +156,30 @@ def test_the_message_lookback_is_the_longest_any_rule_needs(settings, days):
     # WHEN asking how many days of messages the rules need
     # THEN it is the longest of inactive_days and stale_file_days
     assert messages_lookback_days(effective) == days
+
+
+def test_version_markers_under_stale_file_are_read_from_files_with_a_deprecation():
+    # GIVEN a group layer that sets version markers the old way
+    policies = policy(groups={"grp-test": {"rules": {"stale_file": {"version_markers": ["草稿"]}}}})
+    # THEN the group's files section has them, and the deprecation names the group layer
+    assert policies.for_group("department", "grp-test").files.version_markers == ("草稿",)
+    assert [d.path for d in policies.deprecations] == ["groups.grp-test.rules.stale_file.version_markers"]
+
+
+def test_a_version_marker_that_is_no_regular_expression_is_refused_where_written():
+    # GIVEN an unbalanced bracket in a marker
+    with pytest.raises(InputError) as error:
+        policy(defaults={"files": {"version_markers": ["v(2"]}})
+    # THEN the key and the reason are named
+    (problem,) = error.value.problems
+    assert problem.path == "defaults.files.version_markers"
+    assert problem.message.startswith("'v(2' is not a regular expression")
+
+
+def test_the_built_in_profiles_come_from_the_rules():
+    # GIVEN no policy file
+    policies = policy()
+    # THEN inactive_member is off in company groups and outsider_member in operations groups only
+    assert policies.for_group("company").rule("inactive_member").enabled is False
+    assert policies.for_group("operations").rule("outsider_member").enabled is False
+    assert policies.for_group("project").rule("outsider_member").enabled is True

@@ -7,12 +7,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from groupaudit.rules import inactive_member, overdue_reply, stale_file, unbacked_document
+from groupaudit.rules import (
+    departed_member,
+    file_naming,
+    group_governance,
+    inactive_member,
+    name_format,
+    outsider_member,
+    overdue_reply,
+    stale_file,
+    unbacked_document,
+)
 from groupaudit.rules.base import RuleSpec
 
-REGISTRY: dict[str, RuleSpec] = {
-    module.RULE.id: module.RULE for module in (inactive_member, stale_file, overdue_reply, unbacked_document)
-}
+MODULES = (
+    inactive_member,
+    stale_file,
+    overdue_reply,
+    unbacked_document,
+    name_format,
+    departed_member,
+    outsider_member,
+    group_governance,
+    file_naming,
+)
+REGISTRY: dict[str, RuleSpec] = {module.RULE.id: module.RULE for module in MODULES}
 
 
 def messages_lookback_days(policy: Any) -> int:

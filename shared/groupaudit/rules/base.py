@@ -141,6 +141,8 @@ class RuleSpec:
     needs_backups: bool = False
     # Runs over all of a tenant's groups at once (not over one snapshot).
     tenant_wide: bool = False
+    # Built-in settings per group kind, under the tenant's policy ({"company": {"enabled": False}}).
+    profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def severity(self) -> str:

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from groupaudit.contracts import File
 
@@ -19,6 +19,20 @@ BackupState = Literal["backed_up", "missing", "unverifiable", "unknown"]
 DOCUMENT_EXTENSIONS = (
     "doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf", "wps", "et", "dps", "odt", "ods", "odp", "rtf",
 )  # fmt: skip
+
+DEFAULT_VERSION_MARKERS = (
+    r"(?<![a-z0-9])v\d+(?:\.\d+)*(?![a-z0-9])",  # v2, V3, v1.2
+    r"第\s*[0-9一二三四五六七八九十]+\s*版",  # 第2版
+    r"[(（]\s*\d{1,2}\s*[)）]",  # (1), （2）
+    r"副本",
+    r"最终版",
+    r"终稿",
+    r"定稿",
+    r"修订版",
+    r"修改版",
+    r"最新版",
+    r"(?<![a-z])(?:final|copy)(?![a-z])",
+)
 
 
 class FilesConfig(BaseModel):
@@ -37,6 +51,20 @@ class FilesConfig(BaseModel):
     document_extensions: tuple[str, ...] = Field(
         DOCUMENT_EXTENSIONS, description="extensions counted as office/PDF documents"
     )
+    version_markers: tuple[str, ...] = Field(
+        DEFAULT_VERSION_MARKERS,
+        description="regular expressions removed from a name to find the title it is a version of",
+    )
+
+    @field_validator("version_markers")
+    @classmethod
+    def _valid_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
+        return value
 
 
 def importance(file: File, config: FilesConfig) -> list[str]:
@@ -80,7 +108,7 @@ _SEPARATORS = re.compile(r"[\s_\-—–·.+,，、()（）\[\]【】《》]+")
 
 
 @lru_cache(maxsize=64)
-def _marker_regex(markers: tuple[str, ...]) -> re.Pattern[str]:
+def marker_regex(markers: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{m})" for m in markers), re.IGNORECASE)
 
 
@@ -90,5 +118,10 @@ def normalised_title(name: str, markers: tuple[str, ...]) -> tuple[str, str]:
     Dates stay: ``周报 2026-11-13`` and ``周报 2026-11-20`` are two reports, not two versions.
     """
     stem, extension = split_name(name)
-    bare = _marker_regex(markers).sub(" ", stem)
-    return _SEPARATORS.sub("", bare).lower(), extension
+    bare = marker_regex(markers).sub(" ", stem)
+    return strip_separators(bare).lower(), extension
+
+
+def strip_separators(text: str) -> str:
+    """The text without the separators and brackets of file names."""
+    return _SEPARATORS.sub("", text)

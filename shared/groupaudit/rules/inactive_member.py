@@ -179,6 +179,8 @@ RULE = RuleSpec(
     table_evidence=("last_activity_at", "inactive_days", "stage"),
     mentions=_mentions,
     lookback_days=lambda config: config.inactive_days,
+    # the all-staff group is a broadcast channel: nobody is expected to speak there
+    profiles={"company": {"enabled": False}},
     examples=(
         Example(
             "a member whose last message is 40 days old (limit 30)",

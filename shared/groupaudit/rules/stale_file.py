@@ -33,20 +33,6 @@ if TYPE_CHECKING:
 
 DAY = 86400.0
 
-DEFAULT_VERSION_MARKERS = (
-    r"(?<![a-z0-9])v\d+(?:\.\d+)*(?![a-z0-9])",  # v2, V3, v1.2
-    r"第\s*[0-9一二三四五六七八九十]+\s*版",  # 第2版
-    r"[(（]\s*\d{1,2}\s*[)）]",  # (1), （2）
-    r"副本",
-    r"最终版",
-    r"终稿",
-    r"定稿",
-    r"修订版",
-    r"修改版",
-    r"最新版",
-    r"(?<![a-z])(?:final|copy)(?![a-z])",
-)
-
 
 class StaleFileConfig(RuleConfig):
     severity: SeverityName = "info"
@@ -55,10 +41,6 @@ class StaleFileConfig(RuleConfig):
         "all", description="which of its findings go into the group notice (all: also info ones)"
     )
     stale_file_days: int = Field(90, ge=1, description="days since the last upload, update or access")
-    version_markers: tuple[str, ...] = Field(
-        DEFAULT_VERSION_MARKERS,
-        description="regular expressions removed from a name to find the title it is a version of",
-    )
 
 
 def _last_activity(file: File) -> float:
@@ -69,8 +51,8 @@ def _last_activity(file: File) -> float:
 
 def check(ctx: AuditContext, config: StaleFileConfig) -> Iterator[Finding]:
     files = [f for f in ctx.snapshot.files or () if f.uploaded_at.timestamp() <= ctx.now_ts]
-    superseded_by = _superseded(files, config.version_markers)
     files_config = ctx.policy.files
+    superseded_by = _superseded(files, files_config.version_markers)
     for file in files:
         reasons: list[dict[str, Any]] = []
         if file.expires_at is not None and file.expires_at.timestamp() < ctx.now_ts:

@@ -1,0 +1,53 @@
+"""What the member rules share: how a display name splits into its department and name parts
+(the policy's ``names`` section), and who a directory person is (departed or not)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from groupaudit.contracts import Person
+
+DEFAULT_SEPARATORS = ("+", "＋", "-", "—", "_", "·")
+
+
+class NamesConfig(BaseModel):
+    """Display names in the 部门+姓名 form (policy section ``names``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    separators: tuple[str, ...] = Field(
+        DEFAULT_SEPARATORS,
+        description="what separates the department part from the name part of a display name "
+        "(the first one in the name splits it)",
+    )
+
+    @field_validator("separators")
+    @classmethod
+    def _some_separator(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value or any(not separator for separator in value):
+            raise ValueError("list at least one separator, none of them empty")
+        return value
+
+
+def normal(text: str) -> str:
+    """For comparing names: full-width forms folded (ＡＢ → AB), case folded, spaces trimmed."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def split_display_name(display_name: str, separators: tuple[str, ...]) -> tuple[str, str] | None:
+    """("销售部", "张三") from "销售部+张三": split at the first separator in the name, each part
+    trimmed; None when no separator occurs."""
+    positions = [(display_name.find(s), s) for s in separators if s in display_name]
+    if not positions:
+        return None
+    index, separator = min(positions, key=lambda p: (p[0], -len(p[1])))
+    return display_name[:index].strip(), display_name[index + len(separator) :].strip()
+
+
+def has_departed(person: Person, today: date) -> bool:
+    """Departed (离职) as of ``today``: status departed, and no leaving date after today (a
+    departure dated in the future is not one yet)."""
+    return person.status == "departed" and (person.left_at is None or person.left_at <= today)
