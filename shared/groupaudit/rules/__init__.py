@@ -10,11 +10,16 @@ from typing import Any
 from groupaudit.rules import (
     departed_member,
     file_naming,
+    flooding,
     group_governance,
     inactive_member,
     name_format,
+    off_hours_post,
+    onboarding_gap,
     outsider_member,
     overdue_reply,
+    pii_exposure,
+    prohibited_content,
     stale_file,
     unbacked_document,
 )
@@ -28,8 +33,13 @@ MODULES = (
     name_format,
     departed_member,
     outsider_member,
+    onboarding_gap,
     group_governance,
     file_naming,
+    flooding,
+    prohibited_content,
+    pii_exposure,
+    off_hours_post,
 )
 REGISTRY: dict[str, RuleSpec] = {module.RULE.id: module.RULE for module in MODULES}
 

@@ -39,7 +39,8 @@ def example_directory(example: Example) -> dict[str, Any] | None:
 
 
 def run_example(spec: RuleSpec, example: Example, lang: str = "zh") -> Report:
-    """Audit the example with its rule alone, as of the snapshot's ``taken_at``."""
+    """Audit the example with its rule alone, as of the snapshot's ``taken_at`` (a tenant-wide
+    rule over a tenant of this one group)."""
     source = f"example of {spec.id}: {example.title}"
     snapshot = decode_snapshot(json.dumps(example_snapshot(example)).encode(), source)
     directory_doc = example_directory(example)
@@ -53,7 +54,15 @@ def run_example(spec: RuleSpec, example: Example, lang: str = "zh") -> Report:
         backups=BackupIndex(frozenset(example.backups), "example store") if spec.needs_backups else None,
         lang=lang,
     )
-    return run_audit(ctx, rules=[spec])
+    report = run_audit(ctx, rules=[spec])
+    if spec.tenant_wide:  # the example's group is the whole tenant
+        from groupaudit.tenantwide import GroupView, merge_into, run_tenant_rules
+
+        result = run_tenant_rules(
+            GroupView.of(snapshot), policies=policies, directory=directory, lang=lang, snapshot=snapshot
+        )
+        report = merge_into(report, result)
+    return report
 
 
 Fact = tuple[str, str | None, str, str | None, str | None]

@@ -1,0 +1,250 @@
+"""flooding: one sender posting the same message again and again, or very many messages in a minute ("刷屏").
+
+Per sender, humans only (no bots, no system events), in time order:
+- ``repeated``: at least ``repeat_count`` (3) messages whose texts are identical once whitespace,
+  punctuation and symbols are removed, or near-identical (similarity ``similarity`` 0.9 or more,
+  rapidfuzz's normalised Indel ratio), within ``repeat_window_seconds`` (120 s). Messages with
+  no text left (pictures, stickers) are never "the same text";
+- ``rapid``: at least ``rate_count`` (10) messages of any kind within ``rate_window_seconds`` (60 s).
+Windows that overlap chain into one burst (a maximal run); one finding per burst, on its first
+message, whichever criteria it meets (``kind`` is ``repeated`` when its repeats qualify).
+Different senders echoing "收到" are not flooding: each sender is judged alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from groupaudit.contracts import Finding
+from groupaudit.rules.base import (
+    Example,
+    Expected,
+    RuleConfig,
+    RuleSpec,
+    SeverityName,
+    Summary,
+    local_iso,
+    local_short,
+    make_finding,
+)
+
+if TYPE_CHECKING:
+    from groupaudit.engine import AuditContext, Entry
+
+_NOT_TEXT = re.compile(r"[\W_]+")
+
+
+class FloodingConfig(RuleConfig):
+    severity: SeverityName = "warning"
+    repeat_count: int = Field(3, ge=2, description="identical or near-identical messages that make a burst")
+    repeat_window_seconds: int = Field(120, ge=1, description="…within this many seconds")
+    similarity: float = Field(
+        0.9, gt=0, le=1, description="texts this similar (0-1, normalised Indel ratio) count as the same"
+    )
+    rate_count: int = Field(10, ge=2, description="messages of one sender that make a burst…")
+    rate_window_seconds: int = Field(60, ge=1, description="…within this many seconds")
+
+
+def normalised(text: str | None) -> str:
+    """The text without whitespace, punctuation and symbols, lower case."""
+    return _NOT_TEXT.sub("", text or "").lower()
+
+
+@dataclass
+class _Burst:
+    first: int  # positions in the sender's messages
+    last: int
+    repeated: int = 0  # messages of the qualifying repeats
+    rapid: bool = False
+
+
+def _windows(stamps: list[float], count: int, seconds: float) -> list[tuple[int, int]]:
+    """(i, i + count - 1) for every run of ``count`` consecutive stamps within ``seconds``."""
+    k = count - 1
+    return [(i, i + k) for i, (a, b) in enumerate(zip(stamps, stamps[k:], strict=False)) if b - a <= seconds]
+
+
+def _chain(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping windows (sorted by start) merged into maximal runs."""
+    runs: list[tuple[int, int]] = []
+    for first, last in windows:
+        if runs and first <= runs[-1][1]:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], last))
+        else:
+            runs.append((first, last))
+    return runs
+
+
+def _repeats(entries: list[Entry], config: FloodingConfig) -> list[_Burst]:
+    """Runs of near-identical texts, among the messages that have enough neighbours in time."""
+    from rapidfuzz.distance import Indel
+
+    stamps = [entry[0] for entry in entries]
+    candidates = sorted(
+        {i for first, last in _windows(stamps, config.repeat_count, config.repeat_window_seconds)
+         for i in range(first, last + 1)}
+    )  # fmt: skip
+    clusters: list[tuple[str, list[int]]] = []  # (the first text, positions)
+    open_clusters: list[tuple[str, list[int]]] = []
+    cutoff = config.similarity
+    for position in candidates:
+        text = normalised(entries[position][2].text)
+        if not text:
+            continue
+        ts = stamps[position]
+        open_clusters = [c for c in open_clusters if ts - stamps[c[1][-1]] <= config.repeat_window_seconds]
+        for first_text, members in open_clusters:
+            if text == first_text or Indel.normalized_similarity(text, first_text, score_cutoff=cutoff):
+                members.append(position)
+                break
+        else:
+            cluster: tuple[str, list[int]] = (text, [position])
+            clusters.append(cluster)
+            open_clusters.append(cluster)
+    bursts = []
+    for _, members in clusters:
+        if len(members) < config.repeat_count:
+            continue
+        times = [stamps[p] for p in members]
+        for first, last in _chain(_windows(times, config.repeat_count, config.repeat_window_seconds)):
+            bursts.append(_Burst(members[first], members[last], repeated=last - first + 1))
+    return bursts
+
+
+def sender_bursts(entries: list[Entry], config: FloodingConfig) -> list[_Burst]:
+    """The bursts of one sender's messages (in time order), overlapping criteria merged."""
+    if len(entries) < min(config.repeat_count, config.rate_count):
+        return []
+    stamps = [entry[0] for entry in entries]
+    found = [
+        _Burst(first, last, rapid=True)
+        for first, last in _chain(_windows(stamps, config.rate_count, config.rate_window_seconds))
+    ]
+    found += _repeats(entries, config)
+    found.sort(key=lambda b: (b.first, b.last))
+    merged: list[_Burst] = []
+    for burst in found:
+        if merged and burst.first <= merged[-1].last:
+            top = merged[-1]
+            top.last = max(top.last, burst.last)
+            top.repeated = max(top.repeated, burst.repeated)
+            top.rapid = top.rapid or burst.rapid
+        else:
+            merged.append(burst)
+    return merged
+
+
+def check(ctx: AuditContext, config: FloodingConfig) -> Iterator[Finding]:
+    bots = ctx.bots
+    senders = sorted({entry[2].sender_id for entry in ctx.timeline} - bots)
+    for sender in senders:
+        entries = ctx.messages_of(sender)
+        for burst in sender_bursts(entries, config):
+            yield _finding(ctx, config, sender, entries, burst)
+
+
+def _finding(
+    ctx: AuditContext, config: FloodingConfig, sender: str, entries: list[Entry], burst: _Burst
+) -> Finding:
+    first_ts, first_id, _ = entries[burst.first]
+    last_ts = entries[burst.last][0]
+    count = burst.last - burst.first + 1
+    kind = "repeated" if burst.repeated else "rapid"
+    return make_finding(
+        ctx,
+        rule=RULE,
+        config=config,
+        key=(first_id,),
+        kind=kind,
+        subject_id=sender,
+        message_id=first_id,
+        summary=RULE.summary(
+            ctx,
+            kind,
+            name=ctx.name(sender),
+            at=local_short(ctx, first_ts),
+            count=burst.repeated or count,
+            seconds=round(last_ts - first_ts),
+        ),
+        evidence={
+            "started_at": local_iso(ctx, first_ts),
+            "ended_at": local_iso(ctx, last_ts),
+            "messages": count,
+            "repeated": burst.repeated,
+            "message_ids": [entry[1] for entry in entries[burst.first : burst.last + 1]][:20],
+        },
+    )
+
+
+def _message(message_id: str, sender: str, second: int, text: str) -> dict[str, str]:
+    minute, second = divmod(second, 60)
+    return {
+        "id": message_id,
+        "sender_id": sender,
+        "sent_at": f"2026-11-20T10:{minute:02d}:{second:02d}+08:00",
+        "text": text,
+    }
+
+
+_MEMBERS = [
+    {"id": "u-zhang", "display_name": "销售部+张三"},
+    {"id": "u-li", "display_name": "销售部+李四"},
+    {"id": "u-wang", "display_name": "销售部+王五"},
+]
+
+RULE = RuleSpec(
+    id="flooding",
+    title_zh="刷屏",
+    title_en="Flooding the group",
+    policy_ref="001 三.4, 五 注意事项 1; 002 六(一)3",
+    config=FloodingConfig,
+    check=check,
+    summaries={
+        "repeated": Summary(
+            zh="{name} 自 {at} 起 {seconds} 秒内重复发送了 {count} 条相同或近似的消息，请避免刷屏",
+            en="{name} posted the same message {count} times within {seconds} s from {at}; please do "
+            "not flood the group",
+        ),
+        "rapid": Summary(
+            zh="{name} 自 {at} 起 {seconds} 秒内连续发送了 {count} 条消息，请避免刷屏",
+            en="{name} posted {count} messages within {seconds} s from {at}; please do not flood the group",
+        ),
+    },
+    table_evidence=("started_at", "ended_at", "messages", "repeated"),
+    examples=(
+        Example(
+            "the same advert three times in 100 s (punctuation aside), and ten messages in 45 s",
+            {
+                "members": _MEMBERS,
+                "messages": [
+                    _message("m-1", "u-zhang", 0, "新品上市，欢迎选购！"),
+                    _message("m-2", "u-zhang", 50, "新品上市 欢迎选购"),
+                    _message("m-3", "u-zhang", 100, "新品上市，欢迎选购!!"),
+                    *(_message(f"m-{10 + i}", "u-li", 200 + 5 * i, f"第{i}条进度") for i in range(10)),
+                ],
+            },
+            expect=(
+                Expected("u-li", "rapid", message_id="m-10"),
+                Expected("u-zhang", "repeated", message_id="m-1"),
+            ),
+        ),
+        Example(
+            "收到 from three different people, and one sender's three 收到 over three minutes",
+            {
+                "members": _MEMBERS,
+                "messages": [
+                    _message("m-1", "u-zhang", 0, "收到"),
+                    _message("m-2", "u-li", 5, "收到"),
+                    _message("m-3", "u-wang", 9, "收到！"),
+                    _message("m-4", "u-zhang", 100, "收到"),
+                    _message("m-5", "u-zhang", 200, "收到"),
+                ],
+            },
+        ),
+    ),
+)

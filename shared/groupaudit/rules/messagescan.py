@@ -1,0 +1,183 @@
+"""What the message rules share: one scan of all the texts of an audit.
+
+``prohibited_content``, ``pii_exposure`` and ``off_hours_post`` read the same texts. Instead of
+each rule walking a million messages with its own patterns, the texts of the humans' messages
+are joined once into one string and scanned once in C: one Aho-Corasick automaton
+(pyahocorasick) finds every keyword of every list (advertising, the tenant's keywords, red
+lines, allowed phrases, urgent markers), and one regular expression finds every digit run and
+every link. Each hit is mapped back to its message by its offset. The scan is built on the
+first rule that asks for it and kept on the audit context for the others.
+
+Masking lives here too: personal data never leaves a message unmasked (``mask_digits``,
+``masked_excerpt``).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import TYPE_CHECKING
+
+import ahocorasick
+
+if TYPE_CHECKING:
+    from groupaudit.engine import AuditContext, Entry
+
+SEPARATOR = "\x00"  # between two texts: no keyword, digit run or link spans it
+
+# A digit run (with a trailing X of a resident ID), or a link. Digit runs are bounded by
+# non-digits; an ASCII letter glued to the run makes it a code (SO13812345678), not a number.
+_TOKENS = re.compile(
+    r"(?P<digits>(?<![0-9A-Za-z])\d{11,19}[Xx]?(?![0-9A-Za-z]))"
+    r"|(?P<link>(?:https?://|www\.)[^\s\x00<>\"'，。；、）】」]+)",
+    re.IGNORECASE,
+)
+_ASCII_WORD = re.compile(r"[0-9A-Za-z]")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A keyword found in a message's text: its list, the term, and where it lies."""
+
+    category: str
+    term: str
+    start: int
+    end: int
+
+
+@dataclass
+class MessageHits:
+    keywords: list[Hit] = field(default_factory=list)
+    digit_runs: list[tuple[int, int]] = field(default_factory=list)
+    links: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class MessageScan:
+    """The humans' messages of the audit (not system, not bots, not after ``now``) and what
+    the one pass over their texts found, by position in ``entries``."""
+
+    entries: list[Entry]
+    hits: dict[int, MessageHits]
+
+    def text(self, index: int) -> str:
+        return self.entries[index][2].text or ""
+
+
+def _terms(ctx: AuditContext) -> dict[str, set[str]]:
+    """term (lower case) -> the lists it is on, from the effective policy of this group."""
+    terms: dict[str, set[str]] = {}
+
+    def add(category: str, words: Iterable[str]) -> None:
+        for word in words:
+            term = word.strip().lower()
+            if term:
+                terms.setdefault(term, set()).add(category)
+
+    content = ctx.policy.rule("prohibited_content")
+    add("advertising", (*content.advertising_keywords, *content.extra_advertising_keywords))
+    add("keyword", content.keywords)
+    add("red_line", (*content.red_line_keywords, *content.extra_red_line_keywords))
+    add("allowed", content.allowed_phrases)
+    add("urgent", ctx.policy.rule("off_hours_post").urgent_markers)
+    return terms
+
+
+def _automaton(terms: dict[str, set[str]]) -> ahocorasick.Automaton | None:
+    if not terms:
+        return None
+    automaton = ahocorasick.Automaton()
+    for term, categories in terms.items():
+        automaton.add_word(term, (term, tuple(sorted(categories))))
+    automaton.make_automaton()
+    return automaton
+
+
+def _lowered(text: str) -> str:
+    """Lower case with every offset kept (str.lower can change the length of a few letters)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """An ASCII term matches whole words only ("ass" is not in "class"); CJK has no words."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return not (before and _ASCII_WORD.match(before)) and not (after and _ASCII_WORD.match(after))
+
+
+def message_scan(ctx: AuditContext) -> MessageScan:
+    """The scan of this audit, built once (kept on the context for the other rules)."""
+    cached = ctx.__dict__.get("_message_scan")
+    if cached is not None:
+        return cached
+    scan = _build(ctx)
+    ctx.__dict__["_message_scan"] = scan
+    return scan
+
+
+def _build(ctx: AuditContext) -> MessageScan:
+    bots = ctx.bots
+    entries = [entry for entry in ctx.timeline if entry[2].sender_id not in bots]
+    texts = [entry[2].text or "" for entry in entries]
+    big = SEPARATOR.join(texts)
+    # starts[i]: offset of text i in `big`
+    starts = [0, *accumulate(len(text) + 1 for text in texts)][: len(texts)]
+    hits: dict[int, MessageHits] = {}
+
+    def hits_of(offset: int) -> tuple[int, MessageHits]:
+        index = bisect_right(starts, offset) - 1
+        found = hits.get(index)
+        if found is None:
+            found = hits[index] = MessageHits()
+        return index, found
+
+    automaton = _automaton(_terms(ctx))
+    if automaton is not None and big:
+        lowered = _lowered(big)
+        for last, (term, categories) in automaton.iter(lowered):
+            first = last - len(term) + 1
+            if term.isascii() and not _whole_word(lowered, first, last + 1):
+                continue
+            index, found = hits_of(first)
+            local = first - starts[index]
+            found.keywords.extend(Hit(c, term, local, local + len(term)) for c in categories)
+    for match in _TOKENS.finditer(big):
+        index, found = hits_of(match.start())
+        span = (match.start() - starts[index], match.end() - starts[index])
+        (found.digit_runs if match.lastgroup == "digits" else found.links).append(span)
+    return MessageScan(entries, hits)
+
+
+# --- masking -------------------------------------------------------------------------------
+
+
+def mask_digits(number: str, head: int = 4, tail: int = 4) -> str:
+    """``3301**********1234``: the first ``head`` and last ``tail`` characters, stars between."""
+    if len(number) <= head + tail:
+        return "*" * len(number)
+    return number[:head] + "*" * (len(number) - head - tail) + number[-tail:]
+
+
+_LONG_DIGITS = re.compile(r"\d{5,}")
+
+
+def mask_term(term: str) -> str:
+    """A matched word shown by its first character only: ``傻*``."""
+    return term[:1] + "*" * (len(term) - 1)
+
+
+def masked_excerpt(text: str, start: int, end: int, width: int = 8) -> str:
+    """The words around a hit, the hit itself starred and every run of 5+ digits masked: what
+    a reviewer needs to find the message, and no more."""
+    before = text[max(0, start - width) : start]
+    after = text[end : end + width]
+    excerpt = before + "*" * (end - start) + after
+    excerpt = _LONG_DIGITS.sub(lambda m: mask_digits(m.group(), 2, 2), excerpt)
+    excerpt = excerpt.replace("\n", " ")
+    return ("…" if start > width else "") + excerpt + ("…" if end + width < len(text) else "")

@@ -1,0 +1,151 @@
+"""off_hours_post: non-urgent messages posted outside working hours (severity info).
+
+A human's message (not a bot's, not a system event) sent on a non-working day of the business
+calendar (public holidays off, 调休 make-up days on, the company's extra days) or, on a working
+day, before the start of its first working period or after the end of its last one (09:00 and
+18:00 by default; both ends are working time, so 18:00:00 is not off hours and 18:00:01 is). The
+lunch break is not off hours. Exempt: messages marked ``urgent`` and texts with an urgent marker
+(``urgent_markers``: 紧急, 加急, urgent …; found in the one pass of the message scan). An info
+finding: in the report, not in the group notice unless the policy's ``notify`` says so.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from groupaudit.contracts import Finding
+from groupaudit.rules.base import (
+    Example,
+    Expected,
+    RuleConfig,
+    RuleSpec,
+    SeverityName,
+    Summary,
+    local_iso,
+    local_short,
+    make_finding,
+)
+from groupaudit.rules.messagescan import message_scan
+
+if TYPE_CHECKING:
+    from groupaudit.engine import AuditContext
+
+
+class OffHoursPostConfig(RuleConfig):
+    severity: SeverityName = "info"
+    urgent_markers: tuple[str, ...] = Field(
+        ("紧急", "加急", "特急", "急事", "十万火急", "urgent", "asap"),
+        description="a text with one of these is urgent, and exempt (English whole words, any case)",
+    )
+
+
+def _working_days(ctx: AuditContext, first_ts: float, last_ts: float) -> tuple[list[float], list[float]]:
+    """Start and end (POSIX seconds) of each working day from the day of ``first_ts`` to that of
+    ``last_ts``: the start of its first working period and the end of its last."""
+    tz = ctx.tz
+    periods = ctx.policy.calendar.periods
+    opens, closes = min(start for start, _ in periods), max(end for _, end in periods)
+    is_workday = ctx.policy.business_calendar.is_workday
+    day = datetime.fromtimestamp(first_ts, tz).date()
+    last = datetime.fromtimestamp(last_ts, tz).date()
+    starts: list[float] = []
+    ends: list[float] = []
+    while day <= last:
+        if is_workday(day):
+            starts.append(datetime.combine(day, opens, tz).timestamp())
+            ends.append(datetime.combine(day, closes, tz).timestamp())
+        day += timedelta(days=1)
+    return starts, ends
+
+
+def check(ctx: AuditContext, config: OffHoursPostConfig) -> Iterator[Finding]:
+    scan = message_scan(ctx)
+    entries = scan.entries
+    if not entries:
+        return
+    stamps = [entry[0] for entry in entries]
+    starts, ends = _working_days(ctx, min(stamps), max(stamps))
+    hits = scan.hits
+    workday = ctx.policy.business_calendar.is_workday
+    for index, ts in enumerate(stamps):
+        day = bisect_right(starts, ts) - 1
+        if day >= 0 and ts <= ends[day]:
+            continue  # within a working day, its lunch break included
+        _, message_id, message = entries[index]
+        if message.urgent:
+            continue
+        found = hits.get(index)
+        if found is not None and any(hit.category == "urgent" for hit in found.keywords):
+            continue
+        local = datetime.fromtimestamp(ts, ctx.tz)
+        kind = "outside_hours" if workday(local.date()) else "non_working_day"
+        yield make_finding(
+            ctx,
+            rule=RULE,
+            config=config,
+            key=(message_id,),
+            kind=kind,
+            subject_id=message.sender_id,
+            message_id=message_id,
+            summary=RULE.summary(ctx, kind, name=ctx.name(message.sender_id), at=local_short(ctx, ts)),
+            evidence={"sent_at": local_iso(ctx, ts), "when": kind},
+        )
+
+
+def _message(message_id: str, sent_at: str, text: str, **fields: object) -> dict[str, object]:
+    return {"id": message_id, "sender_id": "u-zhang", "sent_at": sent_at, "text": text, **fields}
+
+
+RULE = RuleSpec(
+    id="off_hours_post",
+    title_zh="非工作时间发布信息",
+    title_en="Posts outside working hours",
+    policy_ref="000 三(三)2",
+    config=OffHoursPostConfig,
+    check=check,
+    summaries={
+        "outside_hours": Summary(
+            zh="{name} 于 {at}（工作时间外）发布了非紧急信息，非工作时间发布信息应谨慎",
+            en="{name} posted a non-urgent message at {at}, outside working hours",
+        ),
+        "non_working_day": Summary(
+            zh="{name} 于 {at}（非工作日）发布了非紧急信息，非工作时间发布信息应谨慎",
+            en="{name} posted a non-urgent message at {at}, on a day off",
+        ),
+    },
+    table_evidence=("sent_at", "when"),
+    examples=(
+        Example(
+            "a message at 07:30 on a working day and one on a Sunday",
+            {
+                "members": [{"id": "u-zhang", "display_name": "销售部+张三"}],
+                "messages": [
+                    _message("m-1", "2026-11-20T07:30:00+08:00", "今天的报价我放群文件了"),
+                    _message("m-2", "2026-11-15T15:00:00+08:00", "周一开会的资料准备好了"),
+                ],
+            },
+            expect=(
+                Expected("u-zhang", "outside_hours", message_id="m-1"),
+                Expected("u-zhang", "non_working_day", message_id="m-2"),
+            ),
+        ),
+        Example(
+            "the lunch break, 18:00 sharp, an urgent message at night and a make-up workday",
+            {
+                "members": [{"id": "u-zhang", "display_name": "销售部+张三"}],
+                "messages": [
+                    _message("m-1", "2026-11-20T12:30:00+08:00", "下午的会改到三点"),
+                    _message("m-2", "2026-11-20T18:00:00+08:00", "今天辛苦了"),
+                    _message("m-3", "2026-11-19T22:00:00+08:00", "紧急：服务器宕机，请值班同事处理"),
+                    _message("m-4", "2026-11-18T23:00:00+08:00", "客户明早来访", urgent=True),
+                    _message("m-5", "2026-10-10T10:00:00+08:00", "调休上班，例会照常"),
+                ],
+            },
+        ),
+    ),
+)
