@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from groupaudit.cli import main
+from groupaudit.engine import TENANT_WIDE
+from groupaudit.service import load_local_inputs
 from groupaudit.tenant import audit_tenant_folder
+from groupaudit.tenantwide import with_tenant_rules
 from kit import TENANT
 
 SALES = TENANT / "snapshots" / "sales.json"
@@ -30,6 +33,9 @@ MEMBER_AND_FILE_RULES = {
     "group_governance",
     "file_naming",
 }
+MESSAGE_RULES = {"flooding", "prohibited_content", "pii_exposure", "off_hours_post"}
+TENANT_WIDE_RULES = {"onboarding_gap"}
+ALL_RULES = CORE_RULES | MEMBER_AND_FILE_RULES | MESSAGE_RULES | TENANT_WIDE_RULES
 
 
 def _json_audit(capsys, snapshot: Path, *extra: str) -> dict:
@@ -63,8 +69,12 @@ def test_json_output_is_exactly_the_findings_object(capsys):
         "outsider_member",
         "group_governance",
         "file_naming",
+        "flooding",
+        "prohibited_content",
+        "pii_exposure",
+        "off_hours_post",
     ]
-    assert report["rules_skipped"] == []
+    assert report["rules_skipped"] == [{"rule": "onboarding_gap", "reason": TENANT_WIDE}]
     finding = next(f for f in report["findings"] if f["rule"] == "overdue_reply")
     assert list(finding) == [
         "id",
@@ -139,16 +149,23 @@ def test_missing_snapshot_file_is_a_clear_error(capsys, tmp_path):
     assert "snapshot file not found" in capsys.readouterr().err
 
 
+def _tenant_results():
+    """Every group of the sample tenant audited, the tenant-wide rules included (audit-all)."""
+    inputs = load_local_inputs(TENANT / "policy.yaml", TENANT / "directory.json")
+    results = audit_tenant_folder(TENANT)
+    return with_tenant_rules(results, policies=inputs.policies, directory=inputs.directory)
+
+
 def test_sample_tenant_fires_every_rule_and_has_a_clean_group():
     # GIVEN the sample tenant in events/
-    # WHEN every group is audited
-    results = audit_tenant_folder(TENANT)
+    # WHEN every group is audited, the tenant-wide rules included
+    results = _tenant_results()
     # THEN there are at least six groups of different kinds, every rule fires, one group is clean
     kinds = {snapshot.group.kind for snapshot, _ in results}
     fired = {f.rule for _, report in results for f in report.findings}
     clean = [snapshot.group.id for snapshot, report in results if not report.findings]
     assert len(results) >= 6 and len(kinds) >= 6
-    assert fired == CORE_RULES | MEMBER_AND_FILE_RULES
+    assert fired == ALL_RULES
     assert {f.kind for _, r in results for f in r.findings if f.rule == "overdue_reply"} == {
         "direct_question",
         "leader_request",
@@ -167,7 +184,10 @@ def test_demo_command_prints_findings_and_notices(capsys):
     assert out.count("== ") == 7
     assert "[群通知 → grp-sales]" in out
     assert "请以下成员及时处理：@销售部+刘强" in out
-    assert "7 group(s) audited, 23 finding(s)." in out
+    assert "7 group(s) audited, 29 finding(s)." in out
+    # AND the tenant-wide rule ran in every group, and told the company group's owner of the new hire
+    assert out.count("onboarding_gap · ") == 2
+    assert "新员工 林小雨（销售部，2026-11-12 入职，今天第 9 天）尚未加入公司总群，请群主将其拉入" in out
 
 
 def test_installed_command_runs_as_a_process():
@@ -209,7 +229,7 @@ def test_a_single_snapshot_audit_names_every_rule_as_run_or_skipped(capsys):
     report = _json_audit(capsys, TENANT / "snapshots" / "project-xinghe.json", "--directory", "")
     # THEN every rule of the registry is either run or skipped with its reason
     named = set(report["rules_run"]) | {s["rule"] for s in report["rules_skipped"]}
-    assert named == CORE_RULES | MEMBER_AND_FILE_RULES
+    assert named == ALL_RULES
     assert {s["rule"]: s["reason"] for s in report["rules_skipped"]} == {
         "overdue_reply": "no directory: department-head deadlines (direct_question, leader_request, "
         "public_question) not checked; mention deadlines checked",
@@ -217,4 +237,31 @@ def test_a_single_snapshot_audit_names_every_rule_as_run_or_skipped(capsys):
         "departed_member": "no directory",
         "outsider_member": "no directory",
         "group_governance": "no directory",
+        "onboarding_gap": TENANT_WIDE,
     }
+
+
+def test_sample_tenant_message_and_tenant_wide_findings_are_exactly_these():
+    # GIVEN the sample tenant, with a sign-up call posted three times in the company group, an
+    # advert from a customer, a mobile number in the project group, a post at 21:30 and an urgent
+    # one at 22:40 in R&D, and a 销售部 hire of 11-12 in neither the company nor the sales group
+    results = _tenant_results()
+    # WHEN the message rules' and the tenant-wide rule's findings are listed
+    facts = sorted(
+        (report.group_id, f.rule, f.kind or "", f.subject_id, f.message_id or "", f.severity)
+        for _, report in results
+        for f in report.findings
+        if f.rule in MESSAGE_RULES | TENANT_WIDE_RULES
+    )
+    # THEN they are exactly these: the urgent post and the customer's evening question are exempt
+    assert facts == [
+        ("grp-company", "flooding", "repeated", "u-chen", "grp-company-m004", "warning"),
+        ("grp-company", "onboarding_gap", "company_group", "u-lin", "", "warning"),
+        ("grp-ops-vip", "prohibited_content", "advertising", "ext-cust-2", "grp-ops-vip-m006", "violation"),
+        ("grp-proj-xinghe", "pii_exposure", "", "u-li", "grp-proj-xinghe-m008", "violation"),
+        ("grp-rd", "off_hours_post", "outside_hours", "u-wu", "grp-rd-m009", "info"),
+        ("grp-sales", "onboarding_gap", "department_group", "u-lin", "", "warning"),
+    ]
+    # AND the mobile number is kept masked only
+    (pii,) = [f for _, r in results for f in r.findings if f.rule == "pii_exposure"]
+    assert pii.evidence["masked"] == ["139****5678"] and "13912345678" not in json.dumps(pii.evidence)

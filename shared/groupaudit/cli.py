@@ -292,9 +292,19 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _audit_all(args: argparse.Namespace) -> int:
     from groupaudit.render import render_json, render_notice, render_table
+    from groupaudit.service import load_local_inputs
     from groupaudit.tenant import audit_tenant_folder
+    from groupaudit.tenantwide import with_tenant_rules
 
-    results = audit_tenant_folder(Path(args.folder), now=args.now, lang=args.lang)
+    folder = Path(args.folder)
+    results = audit_tenant_folder(folder, now=args.now, lang=args.lang)
+    # the tenant-wide rules (onboarding_gap) over all of the tenant's groups
+    given = [folder / name for name in ("policy.yaml", "directory.json")]
+    policy_path, directory_path = (path if path.exists() else None for path in given)
+    inputs = load_local_inputs(policy_path, directory_path)
+    results = with_tenant_rules(
+        results, policies=inputs.policies, directory=inputs.directory, now=args.now, lang=args.lang
+    )
     for snapshot, report in results:
         if args.format == "json":
             _write(render_json(report))

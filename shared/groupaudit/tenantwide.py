@@ -124,3 +124,27 @@ def merge_into(report: Report, result: TenantResult) -> Report:
         rules_skipped=sorted(skipped, key=lambda s: order.index(s.rule) if s.rule in order else len(order)),
         findings=findings,
     )
+
+
+def with_tenant_rules(
+    results: Iterable[tuple[Snapshot, Report]],
+    *,
+    policies: PolicySet,
+    directory: Directory | None,
+    now: datetime | None = None,
+    lang: str = "zh",
+) -> list[tuple[Snapshot, Report]]:
+    """Each group's report of a tenant with what the tenant-wide rules find in it (a tenant
+    audited from its snapshots: ``groupaudit audit-all``), as of ``now`` or each ``taken_at``."""
+    out = []
+    for snapshot, report in results:
+        result = run_tenant_rules(
+            GroupView.of(snapshot),
+            policies=policies,
+            directory=directory,
+            now=now,
+            lang=lang,
+            snapshot=snapshot,
+        )
+        out.append((snapshot, merge_into(report, result)))
+    return out

@@ -5,7 +5,9 @@ calendar (public holidays off, 调休 make-up days on, the company's extra days)
 day, before the start of its first working period or after the end of its last one (09:00 and
 18:00 by default; both ends are working time, so 18:00:00 is not off hours and 18:00:01 is). The
 lunch break is not off hours. Exempt: messages marked ``urgent`` and texts with an urgent marker
-(``urgent_markers``: 紧急, 加急, urgent …; found in the one pass of the message scan). An info
+(``urgent_markers``: 紧急, 加急, urgent …; found in the one pass of the message scan), and the
+messages of people outside the company, whose hours are not the company's: the group's
+``allowed_external_ids`` and, when a directory is given, senders absent from it. An info
 finding: in the report, not in the group notice unless the policy's ``notify`` says so.
 """
 
@@ -72,13 +74,16 @@ def check(ctx: AuditContext, config: OffHoursPostConfig) -> Iterator[Finding]:
     starts, ends = _working_days(ctx, min(stamps), max(stamps))
     hits = scan.hits
     workday = ctx.policy.business_calendar.is_workday
+    externals = set(ctx.snapshot.group.allowed_external_ids or ())
+    people = ctx.people if ctx.directory is not None else None
     for index, ts in enumerate(stamps):
         day = bisect_right(starts, ts) - 1
         if day >= 0 and ts <= ends[day]:
             continue  # within a working day, its lunch break included
         _, message_id, message = entries[index]
-        if message.urgent:
-            continue
+        sender = message.sender_id
+        if message.urgent or sender in externals or (people is not None and sender not in people):
+            continue  # urgent, or a customer or partner: the working hours are the company's
         found = hits.get(index)
         if found is not None and any(hit.category == "urgent" for hit in found.keywords):
             continue
