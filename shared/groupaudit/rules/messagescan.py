@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 SEPARATOR = "\x00"  # between two texts: no keyword, digit run or link spans it
 
 # A digit run (with a trailing X of a resident ID), or a link. Digit runs are bounded by
-# non-digits; an ASCII letter glued to the run makes it a code (SO13812345678), not a number.
+# non-digits; an ASCII letter glued to the run makes it a code (SO13812345678), and a decimal
+# point with digits on its other side an amount (13812345678.00), not a number.
 _TOKENS = re.compile(
-    r"(?P<digits>(?<![0-9A-Za-z])\d{11,19}[Xx]?(?![0-9A-Za-z]))"
+    r"(?P<digits>(?<![0-9A-Za-z])(?<![0-9][.])\d{11,19}[Xx]?(?![0-9A-Za-z])(?![.][0-9]))"
     r"|(?P<link>(?:https?://|www\.)[^\s\x00<>\"'，。；、）】」]+)",
     re.IGNORECASE,
 )
@@ -175,9 +176,8 @@ def mask_term(term: str) -> str:
 def masked_excerpt(text: str, start: int, end: int, width: int = 8) -> str:
     """The words around a hit, the hit itself starred and every run of 5+ digits masked: what
     a reviewer needs to find the message, and no more."""
-    before = text[max(0, start - width) : start]
-    after = text[end : end + width]
-    excerpt = before + "*" * (end - start) + after
-    excerpt = _LONG_DIGITS.sub(lambda m: mask_digits(m.group(), 2, 2), excerpt)
-    excerpt = excerpt.replace("\n", " ")
+    masked = _LONG_DIGITS.sub(lambda m: mask_digits(m.group(), 2, 2), text)  # lengths kept
+    before = masked[max(0, start - width) : start]
+    after = masked[end : end + width]
+    excerpt = (before + "*" * (end - start) + after).replace("\n", " ")
     return ("…" if start > width else "") + excerpt + ("…" if end + width < len(text) else "")

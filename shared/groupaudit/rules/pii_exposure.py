@@ -8,6 +8,7 @@ run makes it a code such as ``SO13812345678``, not a number):
 - a bank card: 16-19 digits, Luhn-valid (python-stdnum), starting with a card-network prefix
   (62, 4, 51-55, 2221-2720, 34, 37, 35).
 Numbers that fail these checks (order numbers, timestamps, amounts, dates) are not personal data,
+nor are amounts (a run with a decimal point: ``13812345678.00``),
 and neither is a number labelled as an order, tracking, invoice or ticket number just before it
 (``non_pii_labels``). The evidence holds the masked numbers only (``3301**********1234``): the
 auditor never copies personal data into its report, store, logs or notices, and the summary
