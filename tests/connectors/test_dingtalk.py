@@ -264,6 +264,7 @@ def test_the_sales_round_trip_keeps_what_the_audit_needs(tmp_path):
         "u-zhang",
         "u-li",
         "u-wang",
+        "u-guo",
     ]  # the silent bot is gone
     assert {f.folder for f in pulled.files} == {None, "报价"}
     assert {f.id for f in pulled.files if f.sha256} == {

@@ -122,7 +122,8 @@ ROUND_TRIPS = {
         "quotes_lost": set(),
         "mentions_lost": set(),
         "file_ids": {"f-x-report": "grp-proj-xinghe-m007", "f-x-deck-2": "grp-proj-xinghe-m004"},
-        "findings_lost": set(),
+        # unauthorised_creator: a WeCom customer group names its owner, not who created it
+        "findings_lost": {("group_governance", "u-head-rd")},
     },
     "operations-vip": {
         "quotes_lost": set(),

@@ -52,13 +52,14 @@ def test_notice_redelivered_is_posted_once(seeded, sqs, settings, store, capsys)
     # WHEN SQS delivers it three times
     for _ in range(3):
         assert _notify(sqs, settings, notices) == {"batchItemFailures": []}
-    # THEN it was posted once, recorded as sent, and its findings are marked notified
+    # THEN it was posted once, recorded as sent, and its findings are marked notified, but the
+    # info-only file_naming ones that stay in the report
     out = capsys.readouterr().out
     assert out.count("[notice → acme/grp-sales]") == 1
     assert "@销售部+刘强" in out
     assert store.get_notice("acme", SALES, audit_id)["status"] == "sent"
     findings, _ = store.list_findings("acme", SALES, "open", 50, None)
-    assert all(f["notified_at"] for f in findings)
+    assert [f["rule"] for f in findings if not f["notified_at"]] == ["file_naming", "file_naming"]
 
 
 def test_open_findings_are_not_renotified_within_renotify_days(seeded, sqs, settings, store, monkeypatch):
@@ -74,7 +75,7 @@ def test_open_findings_are_not_renotified_within_renotify_days(seeded, sqs, sett
     monkeypatch.setattr(runtime, "now", lambda: later)
     _audit(sqs, settings, "2026-11-28T10:00:00Z")
     (again,) = receive_all(sqs, settings.notice_queue_url)
-    assert len(json.loads(again["Body"])["findings"]) == 5
+    assert len(json.loads(again["Body"])["findings"]) == 6
 
 
 def test_dry_run_renders_without_sending(seeded, sqs, settings, store, capsys):

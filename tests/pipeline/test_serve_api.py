@@ -52,11 +52,14 @@ def test_on_demand_audit_over_http_then_read_the_findings():
             if audit["status"] not in ("queued", "running"):
                 break
             time.sleep(0.1)
-        assert (status, audit["status"], audit["findings_total"]) == (200, "succeeded", 5)
-        # AND the findings read back are the five open ones
+        assert (status, audit["status"], audit["findings_total"]) == (200, "succeeded", 8)
+        # AND the findings read back are the eight open ones
         status, page = _call(served, "GET", "/groups/grp-sales/findings?status=open")
         assert status == 200
         assert sorted(item["rule"] for item in page["findings"]) == [
+            "departed_member",
+            "file_naming",
+            "file_naming",
             "inactive_member",
             "overdue_reply",
             "stale_file",
