@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -28,14 +29,11 @@ if TYPE_CHECKING:
 
 SEPARATOR = "\x00"  # between two texts: no keyword, digit run or link spans it
 
-# A digit run (with a trailing X of a resident ID), or a link. Digit runs are bounded by
-# non-digits; an ASCII letter glued to the run makes it a code (SO13812345678), and a decimal
-# point with digits on its other side an amount (13812345678.00), not a number.
-_TOKENS = re.compile(
-    r"(?P<digits>(?<![0-9A-Za-z])(?<![0-9][.])\d{11,19}[Xx]?(?![0-9A-Za-z])(?![.][0-9]))"
-    r"|(?P<link>(?:https?://|www\.)[^\s\x00<>\"'，。；、）】」]+)",
-    re.IGNORECASE,
-)
+# Digit runs and links, found by two simple patterns (alternatives and look-arounds in one
+# pattern would test every character of every text several times); a run's bounds are checked
+# on the few that match (``_bounded``).
+_DIGITS = re.compile(r"[0-9]{11,}[Xx]?")
+_LINK = re.compile(r"(?:https?://|www\.)[^\s\x00<>\"'，。；、）】」]+", re.IGNORECASE)
 _ASCII_WORD = re.compile(r"[0-9A-Za-z]")
 
 
@@ -49,23 +47,79 @@ class Hit:
     end: int
 
 
-@dataclass
-class MessageHits:
-    keywords: list[Hit] = field(default_factory=list)
-    digit_runs: list[tuple[int, int]] = field(default_factory=list)
-    links: list[tuple[int, int]] = field(default_factory=list)
-
-
-@dataclass
 class MessageScan:
-    """The humans' messages of the audit (not system, not bots, not after ``now``) and what
-    the one pass over their texts found, by position in ``entries``."""
+    """The humans' messages of the audit (not system, not bots, not after ``now``), and what one
+    pass over all their texts finds, by position in ``entries``: keywords of every list, digit
+    runs, links. Each kind is looked for on the first rule that asks for it."""
 
-    entries: list[Entry]
-    hits: dict[int, MessageHits]
+    def __init__(self, ctx: AuditContext) -> None:
+        self._ctx = ctx
+        bots = ctx.bots
+        self.entries: list[Entry] = [entry for entry in ctx.timeline if entry[2].sender_id not in bots]
 
     def text(self, index: int) -> str:
         return self.entries[index][2].text or ""
+
+    @cached_property
+    def _joined(self) -> tuple[str, list[int]]:
+        """All texts in one string, and where each starts in it."""
+        texts = [entry[2].text or "" for entry in self.entries]
+        starts = [0, *accumulate(len(text) + 1 for text in texts)][: len(texts)]
+        return SEPARATOR.join(texts), starts
+
+    def _locate(self, offset: int) -> tuple[int, int]:
+        """(message index, offset in its text) of an offset in the joined string."""
+        starts = self._joined[1]
+        index = bisect_right(starts, offset) - 1
+        return index, offset - starts[index]
+
+    @cached_property
+    def keywords(self) -> dict[int, list[Hit]]:
+        """Every listed word (advertising, keyword, red_line, allowed, urgent) in every text."""
+        found: dict[int, list[Hit]] = {}
+        automaton = _automaton(_terms(self._ctx))
+        big = self._joined[0]
+        if automaton is None or not big:
+            return found
+        lowered = _lowered(big)
+        for last, (term, categories) in automaton.iter(lowered):
+            first = last - len(term) + 1
+            if term.isascii() and not _whole_word(lowered, first, last + 1):
+                continue
+            index, local = self._locate(first)
+            found.setdefault(index, []).extend(Hit(c, term, local, local + len(term)) for c in categories)
+        return found
+
+    @cached_property
+    def digit_runs(self) -> dict[int, list[tuple[int, int]]]:
+        """Runs of 11 or more digits (and a resident ID's X) that stand alone: not glued to a
+        letter or another digit, not the integer or decimal part of an amount."""
+        found: dict[int, list[tuple[int, int]]] = {}
+        big = self._joined[0]
+        for match in _DIGITS.finditer(big):
+            start, end = match.span()
+            if _bounded(big, start, end):
+                index, local = self._locate(start)
+                found.setdefault(index, []).append((local, local + end - start))
+        return found
+
+    @cached_property
+    def links(self) -> dict[int, list[tuple[int, int]]]:
+        found: dict[int, list[tuple[int, int]]] = {}
+        for match in _LINK.finditer(self._joined[0]):
+            index, local = self._locate(match.start())
+            found.setdefault(index, []).append((local, local + match.end() - match.start()))
+        return found
+
+
+def _bounded(big: str, start: int, end: int) -> bool:
+    before = big[start - 1] if start > 0 else ""
+    after = big[end] if end < len(big) else ""
+    if (before and _ASCII_WORD.match(before)) or (after and _ASCII_WORD.match(after)):
+        return False
+    if before == "." and start > 1 and big[start - 2].isdigit():
+        return False  # 1.13812345678
+    return not (after == "." and end + 1 < len(big) and big[end + 1].isdigit())  # 13812345678.00
 
 
 def _terms(ctx: AuditContext) -> dict[str, set[str]]:
@@ -113,46 +167,11 @@ def _whole_word(text: str, start: int, end: int) -> bool:
 
 
 def message_scan(ctx: AuditContext) -> MessageScan:
-    """The scan of this audit, built once (kept on the context for the other rules)."""
+    """The scan of this audit, made once (kept on the context for the other rules)."""
     cached = ctx.__dict__.get("_message_scan")
-    if cached is not None:
-        return cached
-    scan = _build(ctx)
-    ctx.__dict__["_message_scan"] = scan
-    return scan
-
-
-def _build(ctx: AuditContext) -> MessageScan:
-    bots = ctx.bots
-    entries = [entry for entry in ctx.timeline if entry[2].sender_id not in bots]
-    texts = [entry[2].text or "" for entry in entries]
-    big = SEPARATOR.join(texts)
-    # starts[i]: offset of text i in `big`
-    starts = [0, *accumulate(len(text) + 1 for text in texts)][: len(texts)]
-    hits: dict[int, MessageHits] = {}
-
-    def hits_of(offset: int) -> tuple[int, MessageHits]:
-        index = bisect_right(starts, offset) - 1
-        found = hits.get(index)
-        if found is None:
-            found = hits[index] = MessageHits()
-        return index, found
-
-    automaton = _automaton(_terms(ctx))
-    if automaton is not None and big:
-        lowered = _lowered(big)
-        for last, (term, categories) in automaton.iter(lowered):
-            first = last - len(term) + 1
-            if term.isascii() and not _whole_word(lowered, first, last + 1):
-                continue
-            index, found = hits_of(first)
-            local = first - starts[index]
-            found.keywords.extend(Hit(c, term, local, local + len(term)) for c in categories)
-    for match in _TOKENS.finditer(big):
-        index, found = hits_of(match.start())
-        span = (match.start() - starts[index], match.end() - starts[index])
-        (found.digit_runs if match.lastgroup == "digits" else found.links).append(span)
-    return MessageScan(entries, hits)
+    if cached is None:
+        cached = ctx.__dict__["_message_scan"] = MessageScan(ctx)
+    return cached
 
 
 # --- masking -------------------------------------------------------------------------------

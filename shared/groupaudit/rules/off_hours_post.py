@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -28,8 +28,6 @@ from groupaudit.rules.base import (
     RuleSpec,
     SeverityName,
     Summary,
-    local_iso,
-    local_short,
     make_finding,
 )
 from groupaudit.rules.messagescan import message_scan
@@ -72,8 +70,9 @@ def check(ctx: AuditContext, config: OffHoursPostConfig) -> Iterator[Finding]:
         return
     stamps = [entry[0] for entry in entries]
     starts, ends = _working_days(ctx, min(stamps), max(stamps))
-    hits = scan.hits
+    keywords = scan.keywords
     workday = ctx.policy.business_calendar.is_workday
+    workdays: dict[date, bool] = {}
     externals = set(ctx.snapshot.group.allowed_external_ids or ())
     people = ctx.people if ctx.directory is not None else None
     for index, ts in enumerate(stamps):
@@ -84,11 +83,15 @@ def check(ctx: AuditContext, config: OffHoursPostConfig) -> Iterator[Finding]:
         sender = message.sender_id
         if message.urgent or sender in externals or (people is not None and sender not in people):
             continue  # urgent, or a customer or partner: the working hours are the company's
-        found = hits.get(index)
-        if found is not None and any(hit.category == "urgent" for hit in found.keywords):
+        found = keywords.get(index)
+        if found is not None and any(hit.category == "urgent" for hit in found):
             continue
         local = datetime.fromtimestamp(ts, ctx.tz)
-        kind = "outside_hours" if workday(local.date()) else "non_working_day"
+        day_of = local.date()
+        working = workdays.get(day_of)
+        if working is None:
+            working = workdays[day_of] = workday(day_of)
+        kind = "outside_hours" if working else "non_working_day"
         yield make_finding(
             ctx,
             rule=RULE,
@@ -97,8 +100,8 @@ def check(ctx: AuditContext, config: OffHoursPostConfig) -> Iterator[Finding]:
             kind=kind,
             subject_id=message.sender_id,
             message_id=message_id,
-            summary=RULE.summary(ctx, kind, name=ctx.name(message.sender_id), at=local_short(ctx, ts)),
-            evidence={"sent_at": local_iso(ctx, ts), "when": kind},
+            summary=RULE.summary(ctx, kind, name=ctx.name(sender), at=local.strftime("%m-%d %H:%M")),
+            evidence={"sent_at": local.isoformat(timespec="seconds"), "when": kind},
         )
 
 

@@ -106,10 +106,9 @@ def check(ctx: AuditContext, config: PiiExposureConfig) -> Iterator[Finding]:
     scan = message_scan(ctx)
     today = ctx.now.astimezone(ctx.tz).date()
     labels = tuple(label.lower() for label in config.non_pii_labels)
-    for index in sorted(scan.hits):
-        runs = scan.hits[index].digit_runs
-        if not runs:
-            continue
+    digit_runs = scan.digit_runs
+    for index in sorted(digit_runs):
+        runs = digit_runs[index]
         text = scan.text(index)
         found: list[dict[str, str]] = []
         for start, end in runs:

@@ -84,13 +84,15 @@ class ProhibitedContentConfig(RuleConfig):
 def check(ctx: AuditContext, config: ProhibitedContentConfig) -> Iterator[Finding]:
     scan = message_scan(ctx)
     allowed_domains = tuple(d.lower().strip(".") for d in config.allowed_link_domains)
-    for index in sorted(scan.hits):
-        hits = scan.hits[index]
+    keywords = scan.keywords
+    links = scan.links if allowed_domains else {}
+    for index in sorted(keywords.keys() | links.keys()):
         text = scan.text(index)
         entry = scan.entries[index]
-        allowed = [(h.start, h.end) for h in hits.keywords if h.category == "allowed"]
+        hits = keywords.get(index, ())
+        allowed = [(h.start, h.end) for h in hits if h.category == "allowed"]
         by_category: dict[str, list[Hit]] = {}
-        for hit in hits.keywords:
+        for hit in hits:
             if hit.category in ("allowed", "urgent"):
                 continue
             if any(start <= hit.start and hit.end <= end for start, end in allowed):
@@ -99,9 +101,9 @@ def check(ctx: AuditContext, config: ProhibitedContentConfig) -> Iterator[Findin
         for category in CATEGORIES[:3]:
             if category in by_category:
                 yield _keyword_finding(ctx, config, entry, text, category, by_category[category])
-        if allowed_domains and hits.links:
+        if index in links:
             outside = []
-            for start, end in hits.links:
+            for start, end in links[index]:
                 host = _host(text[start:end])
                 if host and not _allowed(host, allowed_domains) and host not in outside:
                     outside.append(host)
