@@ -1,0 +1,103 @@
+"""The tenant pass over the membership index: each group's members recorded after its audit,
+read back one group at a time, and onboarding_gap found in the groups a new hire is missing from."""
+
+from __future__ import annotations
+
+import json
+
+from factories import member, policy, snapshot
+from groupaudit.loading import decode_directory, decode_snapshot
+from groupaudit.pipeline import tenantpass
+
+DIRECTORY = decode_directory(
+    json.dumps(
+        {
+            "schema_version": 1,
+            "people": [
+                {"id": "u-owner", "name": "刘强", "department": "销售部", "hired_at": "2024-03-01"},
+                {"id": "u-new", "name": "林小雨", "department": "销售部", "hired_at": "2026-11-12"},
+            ],
+        }
+    ).encode()
+)
+
+
+def _snapshot(group_id: str, kind: str, members: list[str], department: str | None = None, **fields):
+    snap = snapshot([member(m, m) for m in members], kind=kind, group_id=group_id, owner_id="u-owner")
+    if department:
+        snap["group"]["department"] = department
+    snap["group"].update(fields)
+    return decode_snapshot(json.dumps(snap).encode())
+
+
+def test_a_group_s_membership_is_recorded_and_read_back(store):
+    # GIVEN a department group audited
+    snap = _snapshot("grp-sales", "department", ["u-owner", "u-new"], "销售部", admin_ids=["u-owner"])
+    # WHEN its membership is recorded and the index read
+    written = tenantpass.record_membership(store, snap, "audit-1")
+    (view,) = tenantpass.memberships(store, "acme")
+    # THEN one item, and the view holds the group record and the member ids
+    assert written == 1
+    assert (view.tenant_id, view.group.id, view.group.kind, view.group.department) == (
+        "acme",
+        "grp-sales",
+        "department",
+        "销售部",
+    )
+    assert view.group.owner_id == "u-owner" and view.group.admin_ids == ["u-owner"]
+    assert view.member_ids == frozenset({"u-owner", "u-new"})
+    assert view.taken_at == snap.taken_at
+
+
+def test_a_large_group_is_chunked_and_a_smaller_later_audit_hides_the_old_chunks(store, monkeypatch):
+    # GIVEN chunks of 3 ids, and a group of 7 members recorded, then the same group with 2
+    monkeypatch.setattr(tenantpass, "CHUNK_IDS", 3)
+    big = _snapshot("grp-all", "company", [f"u-{i}" for i in range(7)])
+    small = _snapshot("grp-all", "company", ["u-0", "u-1"])
+    # WHEN recorded one after the other
+    first = tenantpass.record_membership(store, big, "audit-1")
+    (view_big,) = tenantpass.memberships(store, "acme")
+    second = tenantpass.record_membership(store, small, "audit-2")
+    (view_small,) = tenantpass.memberships(store, "acme")
+    # THEN 3 chunks, then 1: the two left from the first audit are ignored
+    assert (first, second) == (3, 1)
+    assert len(view_big.member_ids) == 7
+    assert view_small.member_ids == frozenset({"u-0", "u-1"})
+
+
+def test_many_groups_are_read_one_at_a_time_across_pages(store):
+    # GIVEN 25 groups recorded
+    for number in range(25):
+        tenantpass.record_membership(store, _snapshot(f"grp-{number:02d}", "project", ["u-owner"]), "a")
+    # WHEN the index is read in pages of 4 items
+    views = tenantpass.memberships(store, "acme", page_size=4)
+    first = next(views)
+    # THEN it is a generator (one group at a time), in group-id order, and holds every group
+    assert first.group.id == "grp-00"
+    assert [first.group.id, *(v.group.id for v in views)] == [f"grp-{n:02d}" for n in range(25)]
+    assert list(tenantpass.memberships(store, "other-tenant")) == []
+
+
+def test_the_tenant_pass_finds_the_new_hire_in_the_groups_missing_her(store):
+    # GIVEN the company group without the new hire, the sales group with her, and a project group
+    groups = [
+        _snapshot("grp-all", "company", ["u-owner"]),
+        _snapshot("grp-sales", "department", ["u-owner", "u-new"], "销售部"),
+        _snapshot("grp-proj", "project", ["u-owner"]),
+    ]
+    for snap in groups:
+        tenantpass.record_membership(store, snap, "audit-1")
+    # WHEN the tenant pass runs over the index
+    results = list(tenantpass.run_tenant_pass(store, "acme", policies=policy(), directory=DIRECTORY))
+    # THEN every group was passed over, and only the company group holds a finding, for u-new
+    assert [r.group_id for r in results] == ["grp-all", "grp-proj", "grp-sales"]
+    assert [r.rules_run for r in results] == [["onboarding_gap"]] * 3
+    found = [(r.group_id, f.rule, f.kind, f.subject_id) for r in results for f in r.findings]
+    assert found == [("grp-all", "onboarding_gap", "company_group", "u-new")]
+    assert results[0].findings[0].evidence["owner_id"] == "u-owner"
+
+
+def test_without_a_directory_the_pass_says_why(store):
+    tenantpass.record_membership(store, _snapshot("grp-all", "company", ["u-owner"]), "audit-1")
+    (result,) = tenantpass.run_tenant_pass(store, "acme", policies=policy(), directory=None)
+    assert [(s.rule, s.reason) for s in result.rules_skipped] == [("onboarding_gap", "no directory")]
