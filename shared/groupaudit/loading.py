@@ -4,6 +4,12 @@ The fast path decodes the JSON bytes straight into the contract structs (msgspec
 that fails, msgspec names only the first problem, so a second, slow pass walks the document
 record by record and reports every problem with its field path and the record's id; nothing is
 partially accepted.
+
+Before either pass, and before any other parser sees an input (the policy's YAML, the API's
+request bodies, the worker's tenant files), :func:`check_json_depth` / :func:`load_yaml`
+refuse a document nested deeper than ``MAX_DEPTH`` (64) arrays and objects: parsers and
+validators recurse, and a few kilobytes of ``[[[[…`` would otherwise exhaust the stack. The
+contracts themselves are at most five levels deep.
 """
 
 from __future__ import annotations
@@ -17,12 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import yaml
 
 from groupaudit.contracts import Directory, File, Group, Member, Message, Person, Snapshot
 from groupaudit.errors import InputError, Problem
 from groupaudit.perf import gc_paused
 
 MAX_PROBLEMS = 50
+MAX_DEPTH = 64  # arrays and objects (YAML sequences and mappings) inside one another
 
 _MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
 _MISSING = re.compile(r"missing required field `([^`]+)`")
@@ -42,7 +50,116 @@ def read_bytes(path: str | Path, what: str) -> bytes:
         raise InputError(str(path), [Problem("", f"cannot read {what}: {exc.strerror}")]) from None
 
 
+# --- nesting --------------------------------------------------------------------------------
+
+_JSON_KEEP = b'"[]{}'
+_JSON_DROP = bytes(byte for byte in range(256) if byte not in _JSON_KEEP)
+_CURLY_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
+_JSON_STRING = re.compile(rb'"[^"]*"')
+_DEPTH_CHUNK = 64 << 20
+
+
+def nested_deeper_than(data: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON text ``data`` nests arrays and objects more than ``limit`` deep.
+
+    Never recurses and never builds the document: escapes are dropped, then everything but
+    quotes and brackets, then the strings (what is left of them), and finally ``[]`` pairs are
+    taken away ``limit`` times; a pair still left lies deeper. Text that is not JSON gives
+    some answer, and its parser then names what is wrong."""
+    pieces = []
+    start, size = 0, len(data)
+    while start < size:
+        end = min(start + _DEPTH_CHUNK, size)
+        while end < size and data[end - 1] == 0x5C:  # a backslash: keep its escaped byte with it
+            end += 1
+        chunk = data[start:end] if start or end < size else data
+        if b"\\" in chunk:
+            chunk = chunk.replace(b"\\\\", b"").replace(b'\\"', b"")
+        # Dropping two adjacent quotes never moves a bracket into or out of a string.
+        pieces.append(chunk.translate(None, _JSON_DROP).replace(b'""', b""))
+        start = end
+    skeleton = b"".join(pieces)
+    if b'"' in skeleton:  # some string holds brackets
+        skeleton = _JSON_STRING.sub(b"", skeleton)
+    skeleton = skeleton.translate(_CURLY_AS_SQUARE)
+    for _ in range(limit):
+        reduced = skeleton.replace(b"[]", b"")
+        if len(reduced) == len(skeleton):
+            return False
+        skeleton = reduced
+    return b"[]" in skeleton
+
+
+def _too_deep(limit: int) -> Problem:
+    return Problem("", f"nested deeper than {limit} levels of arrays and objects; refused unread")
+
+
+def check_json_depth(data: bytes, source: str, limit: int = MAX_DEPTH) -> None:
+    """``InputError`` when ``data`` nests deeper than ``limit`` (see :func:`nested_deeper_than`)."""
+    if nested_deeper_than(data, limit):
+        raise InputError(source, [_too_deep(limit)])
+
+
+def decode_json(data: bytes, source: str, what: str = "document") -> Any:
+    """A JSON document of any shape, its nesting checked first; ``InputError`` names what is wrong."""
+    check_json_depth(data, source)
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise InputError(source, [Problem("", f"{what} is not UTF-8 text (byte {exc.start})")]) from None
+    except ValueError as exc:
+        raise InputError(source, [Problem("", f"{what} is not valid JSON: {exc}")]) from None
+
+
+def yaml_nested_deeper_than(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether a YAML stream nests sequences and mappings more than ``limit`` deep, an alias
+    counting as the node it names (an alias inside its own anchor is infinitely deep).
+
+    Reads the parser's events, which does not recurse; ``yaml.YAMLError`` for text that is not
+    YAML, as the loader would."""
+    heights: dict[str, int] = {}  # anchor -> levels of the node it names
+    stack: list[list[Any]] = []  # open collections: [anchor, deepest child so far]
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            stack.append([event.anchor, 0])
+            if len(stack) > limit:
+                return True
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            anchor, child = stack.pop()
+            height = child + 1
+            if anchor is not None:
+                heights[anchor] = height
+        elif isinstance(event, yaml.AliasEvent):
+            if any(anchor == event.anchor for anchor, _ in stack):
+                return True  # the node contains itself
+            height = heights.get(event.anchor, 0)  # an unknown anchor: the loader names it
+            if len(stack) + height > limit:
+                return True
+        elif isinstance(event, yaml.ScalarEvent):
+            height = 0
+            if event.anchor is not None:
+                heights[event.anchor] = 0
+        else:
+            continue
+        if stack:
+            stack[-1][1] = max(stack[-1][1], height)
+    return False
+
+
+def load_yaml(text: str | bytes, source: str, limit: int = MAX_DEPTH) -> Any:
+    """``yaml.safe_load`` of ``text`` once its nesting is checked (``InputError`` when too
+    deep); ``yaml.YAMLError`` as ``safe_load`` raises it."""
+    if yaml_nested_deeper_than(text, limit):
+        raise InputError(source, [_too_deep(limit)])
+    return yaml.safe_load(text)
+
+
+# --- snapshots and directories ------------------------------------------------------------
+
+
 def decode_snapshot(data: bytes, source: str = "snapshot") -> Snapshot:
+    check_json_depth(data, source)
     try:
         with gc_paused():
             snapshot = msgspec.json.decode(data, type=Snapshot)
@@ -55,6 +172,7 @@ def decode_snapshot(data: bytes, source: str = "snapshot") -> Snapshot:
 
 
 def decode_directory(data: bytes, source: str = "directory") -> Directory:
+    check_json_depth(data, source)
     try:
         directory = msgspec.json.decode(data, type=Directory)
     except msgspec.DecodeError:

@@ -37,6 +37,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from groupaudit.contracts import GROUP_KINDS
 from groupaudit.errors import InputError, Problem
+from groupaudit.loading import load_yaml
 from groupaudit.rules import REGISTRY
 from groupaudit.rules.documents import FilesConfig
 from groupaudit.rules.names import NamesConfig
@@ -598,7 +599,7 @@ def load_policy(path: str | Path | None) -> PolicySet:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(source, [Problem("", f"cannot read policy file: {exc}")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, source)  # its nesting checked first
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -612,7 +613,7 @@ def load_policy_layer(path: str | Path, group_id: str) -> dict[str, Any]:
     """A YAML file holding one group's overrides (``rules: ...``), checked like a group layer."""
     source = str(path)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = load_yaml(Path(path).read_text(encoding="utf-8"), source) or {}
     except FileNotFoundError:
         raise InputError(source, [Problem("", "overrides file not found")]) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
