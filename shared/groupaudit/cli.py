@@ -262,12 +262,14 @@ def _write(data: str | bytes) -> None:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from groupaudit.audittime import check_local_audit
     from groupaudit.loading import load_snapshot
     from groupaudit.render import render_json, render_notice, render_table
     from groupaudit.service import audit_snapshot, load_local_inputs
 
     inputs = load_local_inputs(args.policy, args.directory, args.backups)
     snapshot = load_snapshot(args.snapshot)
+    check_local_audit(snapshot, args.now, args.snapshot)  # --now, or a taken_at not in the future
     report = audit_snapshot(
         snapshot,
         policies=inputs.policies,
@@ -326,6 +328,7 @@ def _audit_all(args: argparse.Namespace) -> int:
 def _groups(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
+    from groupaudit.netguard import registration_problem
     from groupaudit.pipeline import runtime
     from groupaudit.pipeline.models import GroupRegistration
     from groupaudit.policy import load_policy_layer
@@ -375,6 +378,14 @@ def _groups(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         problems = [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
         raise InputError("groups add", problems) from None
+    urls = {"notice.url": registration.notice.url, "source.base_url": registration.source.base_url}
+    refused = [  # the API's rule, and loopback peers for local runs
+        Problem(where, problem)
+        for where, url in urls.items()
+        if url is not None and (problem := registration_problem(str(url), local_peers=True))
+    ]
+    if refused:
+        raise InputError("groups add", refused)
     store.put_group(registration)
     _write(f"registered {args.tenant}/{args.group} ({args.platform}, {args.kind}, notices: {args.notice})")
     return EXIT_OK
@@ -487,12 +498,13 @@ def _snapshot_line(snapshot: Any, path: object) -> str:
 
 
 def _json_file(path: str, what: str) -> Any:
+    from groupaudit.loading import decode_json
+
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(path, [Problem("", f"cannot read the {what} file: {exc.strerror}")]) from None
-    except ValueError as exc:
-        raise InputError(path, [Problem("", f"the {what} file is not valid JSON: {exc}")]) from None
+    return decode_json(data, path, f"the {what} file")
 
 
 def _serve_api(args: argparse.Namespace) -> int:

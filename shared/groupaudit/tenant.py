@@ -5,6 +5,9 @@ TENANT_DIR/
   policy.yaml         the policy file (optional: built-in defaults)
   backups/            the backup store (optional)
   snapshots/*.json    one group snapshot per file
+
+Every snapshot is audited as of ``now`` when given, else as of its ``taken_at``, which must not
+lie in the future (``groupaudit.audittime``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from groupaudit.audittime import check_local_audit
 from groupaudit.contracts import Report, Snapshot
 from groupaudit.errors import InputError, Problem
 from groupaudit.loading import load_snapshot
@@ -34,6 +38,8 @@ def audit_tenant_folder(
         backups_dir if backups_dir.is_dir() else None,
     )
     snapshots = [load_snapshot(path) for path in paths]  # all valid, or nothing is audited
+    for path, snapshot in zip(paths, snapshots, strict=True):
+        check_local_audit(snapshot, now, str(path))  # no audit as of a time from the future
     return [
         (
             snapshot,
