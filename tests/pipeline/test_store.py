@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import boto3
 import msgspec
+import pytest
+from botocore.stub import ANY, Stubber
 
+from groupaudit.adapters.store import StaleAudit, Store, StoreConflict
 from groupaudit.contracts import Finding
 
 AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -48,7 +52,7 @@ def test_a_skipped_run_counts_as_done_not_failed(store):
     # THEN both are done and only one failed; recording again changes nothing
     assert store.finish_run("acme", "g2", "b" * 32, {**run, "status": "failed"}) is False
     audit = store.get_audit("acme", "b" * 32)
-    assert (audit["groups_done"], audit["groups_failed"]) == (2, 1)
+    assert (audit["groups_done"], audit["groups_failed"], audit["groups_skipped"]) == (2, 1, 1)
 
 
 def test_a_signature_is_remembered_for_the_window_asked(store, aws):
@@ -72,3 +76,103 @@ def test_stored_finding_round_trips_the_contract(store):
     # THEN the stored finding equals the engine's, field for field
     assert item["finding"] == msgspec.to_builtins(finding)
     assert (item["status"], item["first_seen"]) == ("open", AT.isoformat())
+
+
+# --- a cancelled findings transaction: only the guard's condition means "a newer audit" -------
+
+
+def _cancelling(reasons: list[dict] | None) -> Store:
+    """A store whose first TransactWriteItems is cancelled with ``reasons`` (None: without any)."""
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    stubber = Stubber(client)
+    fields = {} if reasons is None else {"CancellationReasons": reasons}
+    stubber.add_client_error(
+        "transact_write_items",
+        service_error_code="TransactionCanceledException",
+        service_message="Transaction cancelled, please refer cancellation reasons for specific reasons",
+        http_status_code=400,
+        modeled_fields=fields,
+        expected_params={"TransactItems": ANY},
+    )
+    stubber.activate()
+    return Store("AuditTable", client)
+
+
+@pytest.mark.parametrize(
+    ("reasons", "cause"),
+    [
+        ([{"Code": "None"}, {"Code": "TransactionConflict", "Message": "conflict"}], "TransactionConflict"),
+        ([{"Code": "ThrottlingError"}, {"Code": "ThrottlingError"}], "ThrottlingError"),
+        ([{"Code": "None"}, {"Code": "ProvisionedThroughputExceeded"}], "ProvisionedThroughputExceeded"),
+        ([{"Code": "None"}, {"Code": "ConditionalCheckFailed"}], "ConditionalCheckFailed"),  # a finding's
+        (None, "no reason given"),
+    ],
+)
+def test_a_transaction_cancelled_for_another_reason_than_a_newer_audit_is_retryable(reasons, cause):
+    # GIVEN DynamoDB cancelling the findings' transaction for a conflict, throttling, a finding
+    # item's own condition, or without saying why (the guard's condition held)
+    store = _cancelling(reasons)
+    # WHEN an audit's findings are written
+    with pytest.raises(StoreConflict) as raised:
+        store.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], {})
+    # THEN it is a conflict to retry, naming the cause, not a stale audit
+    assert not isinstance(raised.value, StaleAudit)
+    assert str(raised.value) == f"DynamoDB cancelled writing the findings of group g ({cause}); to be retried"
+
+
+def test_only_the_guards_failed_condition_means_a_newer_audit_came_first():
+    # GIVEN DynamoDB cancelling the transaction because the group's STATE guard failed
+    store = _cancelling([{"Code": "ConditionalCheckFailed"}, {"Code": "None"}])
+    # WHEN an audit's findings are written
+    # THEN the audit is stale
+    with pytest.raises(StaleAudit, match="a newer audit of group g was stored first"):
+        store.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], {})
+
+
+def test_a_newer_audit_claiming_the_group_after_this_one_began_stops_its_writes(store):
+    # GIVEN an audit as of AT that claimed the group, then a newer one (a day later) claiming it too
+    store.begin_group_audit("acme", "g", AT)
+    store.begin_group_audit("acme", "g", AT + timedelta(days=1))
+    # WHEN the first audit writes its findings
+    # THEN the guard stops it: stale, and nothing of it is stored
+    with pytest.raises(StaleAudit):
+        store.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], {})
+    assert store.list_findings("acme", "g", None, 10, None) == ([], None)
+
+
+def test_every_transaction_carries_the_guard_and_at_most_100_items(store, monkeypatch):
+    # GIVEN 250 findings, and the transactions sent recorded
+    sent: list[list[dict]] = []
+    original = store.client.transact_write_items
+
+    def recording(TransactItems):
+        sent.append(TransactItems)
+        return original(TransactItems=TransactItems)
+
+    monkeypatch.setattr(store.client, "transact_write_items", recording)
+    # WHEN they are written
+    store.sync_findings("acme", "g", "a" * 32, AT, [_finding(i) for i in range(250)], {})
+    # THEN three transactions of at most 100 items, each starting with the STATE guard
+    assert [len(items) for items in sent] == [100, 100, 53]
+    assert all(items[0]["ConditionCheck"]["Key"]["SK"] == {"S": "STATE"} for items in sent)
+    assert len(store.list_findings("acme", "g", None, 200, None)[0]) == 200
+
+
+def test_an_audit_time_stored_from_the_future_never_blocks_a_later_audit(store):
+    # GIVEN a group whose STATE and finding say year 2999 (a snapshot from the future, stored
+    # before such snapshots were refused), which makes any audit without a bound stale
+    future = datetime(2999, 1, 1, tzinfo=UTC)
+    store.begin_group_audit("acme", "g", future)
+    store.sync_findings("acme", "g", "f" * 32, future, [_finding(1)], {})
+    with pytest.raises(StaleAudit):
+        store.begin_group_audit("acme", "g", AT)
+    # WHEN a real audit, received before AT plus the accepted clock skew, claims the group and writes
+    bound = AT + timedelta(minutes=5)
+    store.begin_group_audit("acme", "g", AT, bound)
+    stored = store.group_findings("acme", "g")
+    store.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], stored, bound)
+    # THEN it was not stale: the finding now says AT, and so does the group's state
+    (item,), _ = store.list_findings("acme", "g", None, 10, None)
+    assert (item["last_seen"], item["last_audit_id"]) == (AT.isoformat(), "a" * 32)
+    with pytest.raises(StaleAudit):
+        store.begin_group_audit("acme", "g", AT - timedelta(days=1))

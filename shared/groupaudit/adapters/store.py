@@ -1,9 +1,16 @@
 """The DynamoDB single table (key design in docs/PIPELINE.md).
 
-Findings are written in batches of conditional updates (TransactWriteItems, 100 a call): an
-update only applies when no newer audit of the group has written the item already, and it
+Findings are written in batches of conditional updates (TransactWriteItems, 100 items a call):
+an update only applies when no newer audit of the group has written the item already, and it
 touches only the lifecycle fields, so notification state set by the notifier is never
-overwritten by a later audit.
+overwritten by a later audit. Each batch also checks the group's ``STATE`` item (the guard):
+when DynamoDB cancels a batch, only a failed condition on the guard means "a newer audit came
+first" (:class:`StaleAudit`); any other cancellation (a conflict with another transaction,
+throttling, a failed condition on a finding item) is :class:`StoreConflict`, worth retrying.
+
+Audit times stored later than ``latest_valid`` (the caller's clock plus the accepted skew) can
+only come from a snapshot "taken" in the future, before such snapshots were refused: they never
+block a later audit, which overwrites them.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import contextlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -37,6 +44,11 @@ class StaleAudit(StoreError):
     """A newer audit of the group has already been stored; this one must not overwrite it."""
 
 
+class StoreConflict(StoreError):
+    """DynamoDB cancelled a write for a reason other than a newer audit (a conflicting
+    transaction, throttling): nothing of the batch was written; trying again may succeed."""
+
+
 class BadCursor(StoreError):
     """A pagination cursor that this store did not issue."""
 
@@ -53,8 +65,13 @@ _RESOLVE_FINDING = (
     "SET #status = :resolved, resolved_at = :at, last_audit_id = :aid, last_audited_ts = :ts, "
     "expires_at = :exp"
 )
-_NEWER_ONLY = "attribute_not_exists(PK) OR last_audited_ts <= :ts"
-_STILL_OPEN_AND_NEWER_ONLY = "#status = :open AND last_audited_ts <= :ts"
+# ``:future``: stored audit times after it are corrupt (a snapshot from the future), never newer.
+_NEWER_ONLY = "attribute_not_exists(PK) OR last_audited_ts <= :ts OR last_audited_ts > :future"
+_STILL_OPEN_AND_NEWER_ONLY = "#status = :open AND (last_audited_ts <= :ts OR last_audited_ts > :future)"
+_NO_NEWER_AUDIT = (
+    "attribute_not_exists(last_audited_ts) OR last_audited_ts <= :ts OR last_audited_ts > :future"
+)
+_FAR_FUTURE = datetime(2999, 12, 31, tzinfo=UTC)
 
 
 def _group_pk(tenant: str, group: str) -> str:
@@ -210,6 +227,7 @@ class Store:
                     "groups_total": _n(len(group_ids)),
                     "groups_done": _n(0),
                     "groups_failed": _n(0),
+                    "groups_skipped": _n(0),
                     "findings_total": _n(0),
                     "expires_at": _n(int((requested_at + RUN_TTL).timestamp())),
                 },
@@ -288,17 +306,22 @@ class Store:
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
-        failed = run["status"] == "failed"  # a skipped (stale) run is done, not failed
+        # Every recorded run is done. A skipped run (a newer audit of the group was stored
+        # first, so its findings stand) is neither lost nor failed: counted in groups_skipped.
+        status = run["status"]
         # A run without a request record (a manual run) has nothing to count.
         with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
             self.client.update_item(
                 TableName=self.table,
                 Key={"PK": _s(f"TENANT#{tenant}"), "SK": _s(f"AUDIT#{audit_id}")},
-                UpdateExpression="ADD groups_done :one, groups_failed :failed, findings_total :n",
+                UpdateExpression=(
+                    "ADD groups_done :one, groups_failed :failed, groups_skipped :skipped, findings_total :n"
+                ),
                 ConditionExpression="attribute_exists(PK)",
                 ExpressionAttributeValues={
                     ":one": _n(1),
-                    ":failed": _n(1 if failed else 0),
+                    ":failed": _n(1 if status == "failed" else 0),
+                    ":skipped": _n(1 if status == "skipped" else 0),
                     ":n": _n(int(run.get("findings", 0))),
                 },
             )
@@ -306,17 +329,21 @@ class Store:
 
     # --- findings ----------------------------------------------------------------------------
 
-    def begin_group_audit(self, tenant: str, group: str, audited_at: datetime) -> None:
-        """Claim the group for an audit as of ``audited_at``; StaleAudit if a newer one ran."""
+    def begin_group_audit(
+        self, tenant: str, group: str, audited_at: datetime, latest_valid: datetime | None = None
+    ) -> None:
+        """Claim the group for an audit as of ``audited_at``; StaleAudit if a newer one ran.
+        A stored audit time after ``latest_valid`` is not newer: it is overwritten."""
         try:
             self.client.update_item(
                 TableName=self.table,
                 Key={"PK": _s(_group_pk(tenant, group)), "SK": _s("STATE")},
                 UpdateExpression="SET last_audited_ts = :ts, last_audited_at = :at",
-                ConditionExpression="attribute_not_exists(last_audited_ts) OR last_audited_ts <= :ts",
+                ConditionExpression=_NO_NEWER_AUDIT,
                 ExpressionAttributeValues={
                     ":ts": _n(audited_at.timestamp()),
                     ":at": _s(audited_at.isoformat()),
+                    ":future": _n((latest_valid or _FAR_FUTURE).timestamp()),
                 },
             )
         except self.client.exceptions.ConditionalCheckFailedException:
@@ -341,11 +368,21 @@ class Store:
         audited_at: datetime,
         findings: Iterable[Finding],
         stored: dict[str, dict[str, Any]],
+        latest_valid: datetime | None = None,
     ) -> SyncResult:
-        """Open or refresh every current finding; resolve the open ones no longer seen."""
+        """Open or refresh every current finding; resolve the open ones no longer seen.
+
+        StaleAudit when a newer audit of the group claimed it (``begin_group_audit``) first;
+        StoreConflict when DynamoDB cancelled a batch for any other reason (retry the run)."""
         result = SyncResult()
         pk = _s(_group_pk(tenant, group))
-        common = {":at": _s(audited_at.isoformat()), ":aid": _s(audit_id), ":ts": _n(audited_at.timestamp())}
+        future = _n((latest_valid or _FAR_FUTURE).timestamp())
+        common = {
+            ":at": _s(audited_at.isoformat()),
+            ":aid": _s(audit_id),
+            ":ts": _n(audited_at.timestamp()),
+            ":future": future,
+        }
         updates: list[dict[str, Any]] = []
         current: set[str] = set()
         for finding in findings:
@@ -379,11 +416,20 @@ class Store:
             values = {**common, ":resolved": _s("resolved"), ":open": _s("open"), ":exp": expiry}
             key = {"PK": pk, "SK": _s(previous["SK"])}
             updates.append(self._update(key, _RESOLVE_FINDING, _STILL_OPEN_AND_NEWER_ONLY, values))
-        for start in range(0, len(updates), TRANSACTION_ITEMS):
+        guard = {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": {"PK": pk, "SK": _s("STATE")},
+                "ConditionExpression": _NO_NEWER_AUDIT,
+                "ExpressionAttributeValues": {":ts": common[":ts"], ":future": future},
+            }
+        }
+        batch = TRANSACTION_ITEMS - 1  # and the guard
+        for start in range(0, len(updates), batch):
             try:
-                self.client.transact_write_items(TransactItems=updates[start : start + TRANSACTION_ITEMS])
+                self.client.transact_write_items(TransactItems=[guard, *updates[start : start + batch]])
             except self.client.exceptions.TransactionCanceledException as exc:
-                raise StaleAudit(f"a newer audit of group {group} wrote its findings first") from exc
+                raise _cancelled(exc, group) from exc
         return result
 
     def _update(self, key: dict[str, Any], expression: str, condition: str, values: dict[str, Any]) -> dict:
@@ -611,6 +657,19 @@ class Store:
                 ExpressionAttributeNames={"#t": "type"},
                 ExpressionAttributeValues={":until": _n(until), ":type": _s("rate"), ":one": _n(1)},
             )
+
+
+def _cancelled(exc: Any, group: str) -> StoreError:
+    """What a cancelled findings transaction means, from DynamoDB's ``CancellationReasons``
+    (one per item, in order; the guard is the first)."""
+    reasons = exc.response.get("CancellationReasons") or []
+    codes = [str(reason.get("Code") or "None") for reason in reasons]
+    if codes and codes[0] == "ConditionalCheckFailed":
+        return StaleAudit(f"a newer audit of group {group} was stored first")
+    causes = sorted({code for code in codes if code != "None"}) or ["no reason given"]
+    return StoreConflict(
+        f"DynamoDB cancelled writing the findings of group {group} ({', '.join(causes)}); to be retried"
+    )
 
 
 _PUBLIC = (
