@@ -2,6 +2,8 @@
 
 Every route is authenticated (groupaudit.pipeline.api, docs/API.md) before anything else is
 told: a request whose signature fails gets 401 even when its body or query is also invalid.
+A body nested deeper than 64 levels is refused before any parser reads it (the resolver's body
+deserializer checks first), with 422 once the signature is checked, never a 500.
 Typed errors become status codes in one place, ``_STATUS`` below, with the body
 ``{"error": ..., "details": [...]}``.
 """
@@ -26,7 +28,7 @@ from groupaudit.pipeline.tracing import lazily_traced
 
 logger = Logger()
 metrics = Metrics()
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=api.json_body)
 app.configure_openapi(
     title="groupaudit API",
     version="1.0.0",
@@ -120,8 +122,7 @@ def _refused(exc: api.ApiError) -> Response:
     return _error_response(code, exc.message, exc.details)
 
 
-@app.exception_handler(RequestValidationError)
-def _invalid(exc: RequestValidationError) -> Response:
+def _signed_or_refused(invalid: api.InvalidRequest) -> Response:
     # Powertools validates before any middleware runs: authenticate first all the same (without
     # recording the signature, as the request is not carried out), so an unsigned request is a 401.
     from groupaudit.pipeline import runtime
@@ -130,7 +131,18 @@ def _invalid(exc: RequestValidationError) -> Response:
         api.check_signature(runtime.api_deps(), *_signed_parts())
     except api.Unauthorized as refused:
         return _refused(refused)
-    return _refused(api.InvalidRequest("invalid request", api.validation_details(list(exc.errors()))))
+    return _refused(invalid)
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid(exc: RequestValidationError) -> Response:
+    details = api.validation_details(list(exc.errors()))
+    return _signed_or_refused(api.InvalidRequest("invalid request", details))
+
+
+@app.exception_handler(api.BodyTooDeep)
+def _too_deep(exc: api.BodyTooDeep) -> Response:
+    return _signed_or_refused(exc)
 
 
 @app.not_found
@@ -163,8 +175,9 @@ def start_audit(
     metrics.add_metric(
         name="AuditRequested" if created else "AuditRequestRepeated", unit=MetricUnit.Count, value=1
     )
+    # log keys must not be LogRecord attributes (created, name, msg, ...): logging refuses them
     logger.info(
-        "audit requested", tenant_id=tenant, group_id=request.group_id, audit_id=audit_id, created=created
+        "audit requested", tenant_id=tenant, group_id=request.group_id, audit_id=audit_id, new_audit=created
     )
     accepted = api.AuditAccepted(audit_id=audit_id, status_url=f"/audits/{audit_id}")
     return Response(
@@ -211,7 +224,9 @@ def list_findings(
 def register_group(registration: Annotated[GroupRegistration, Body()]) -> Response[GroupRegistration]:
     deps, tenant = _caller()
     stored, created = api.register_group(deps, tenant, _signed_parts()[3])
-    logger.info("group registered", tenant_id=tenant, group_id=registration.group_id, created=created)
+    logger.info(
+        "group registered", tenant_id=tenant, group_id=registration.group_id, new_registration=created
+    )
     return Response(
         status_code=HTTPStatus.CREATED if created else HTTPStatus.OK,
         content_type=content_types.APPLICATION_JSON,

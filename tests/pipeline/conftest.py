@@ -1,11 +1,21 @@
-"""Pipeline fixtures: moto in-process, with the table, queues and buckets built from template.yaml."""
+"""Pipeline fixtures: moto in-process, with the table, queues and buckets built from template.yaml.
+
+The functions log at the template's LOG_LEVEL (as deployed: a log call that fails only when it
+is emitted fails here too) and may call loopback peers, as in the local stack; the tests of the
+deployed network policy take ``deployed_network``.
+"""
 
 from __future__ import annotations
+
+import logging
+import sys
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from groupaudit import netguard
+from groupaudit.local.api_server import SERVICE, logging_at, template_log_level
 from groupaudit.local.resources import create_resources
 from groupaudit.local.seed import seed_tenant
 from groupaudit.local.stack import LOCAL_ENV, TEMPLATE
@@ -16,17 +26,29 @@ from kit import TENANT
 
 @pytest.fixture
 def aws(monkeypatch):
-    """Moto in-process with the template's resources; the functions' environment set."""
-    for key, value in LOCAL_ENV.items():
+    """Moto in-process with the template's resources; the functions' environment set, their
+    log level the template's."""
+    level = template_log_level()
+    for key, value in {**LOCAL_ENV, "POWERTOOLS_LOG_LEVEL": level, "LOG_LEVEL": level}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
+    for handler in logging.getLogger(SERVICE).handlers:  # to this test's stdout, not a former one's
+        if isinstance(handler, logging.StreamHandler):
+            monkeypatch.setattr(handler, "stream", sys.stdout)
+    with mock_aws(), logging_at(level), runtime.local_peers_allowed():
         runtime.reset()
         resources = create_resources(boto3.Session(region_name="us-east-1"), TEMPLATE)
         for key, value in resources.items():
             monkeypatch.setenv(key, value)
         yield resources
     runtime.reset()
+
+
+@pytest.fixture
+def deployed_network(monkeypatch):
+    """The functions' network as deployed: public https only, no loopback peers."""
+    monkeypatch.setattr(runtime, "_network", [netguard.PUBLIC])
+    return netguard.PUBLIC
 
 
 @pytest.fixture

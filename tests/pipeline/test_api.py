@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,7 @@ import pytest
 from groupaudit import signing
 from groupaudit.adapters.store import NONCE_TTL
 from groupaudit.contracts import Finding
+from groupaudit.local.api_server import SERVICE
 from groupaudit.pipeline import api, runtime
 from groupaudit.pipeline.models import GroupRegistration
 from groupaudit.pipeline.openapi import main as openapi_main
@@ -598,22 +600,155 @@ def test_reads_may_be_repeated_but_writes_may_not(groups, sqs, settings):
 
 
 @pytest.mark.parametrize(
-    ("url", "allowed"),
+    ("url", "reason"),
     [
-        ("https://open.feishu.cn", True),
-        ("https://oapi.dingtalk.com/robot/send?access_token=x", True),
-        ("https://8.8.8.8/hook", True),
-        ("http://open.feishu.cn", False),
-        ("https://localhost/x", False),
-        ("https://127.0.0.1/x", False),
-        ("https://[::1]/x", False),
-        ("https://169.254.169.254/latest", False),
-        ("https://192.168.1.10/x", False),
-        ("https://metadata.google.internal/x", False),
+        ("http://open.feishu.cn/hook", "must use https"),  # the model refuses it first
+        ("https://bot:hunter2@open.feishu.cn/hook", "must not carry user:password@"),
+        ("https://open.feishu.cn:8443/hook", "must use the https port 443"),
+        ("https://localhost./hook", "must name a public host"),
+        ("https://robots.localhost/hook", "must name a public host"),
+        ("https://printer.local/hook", "must name a public host"),
+        ("https://metadata.google.internal/computeMetadata", "must name a public host"),
+        ("https://metadata/computeMetadata", "must name a public host"),
+        ("https://127.0.0.1/hook", "must not point at a loopback address"),
+        ("https://0x7f.1/hook", "must not point at a loopback address"),
+        ("https://[::ffff:127.0.0.1]/hook", "must not point at a loopback address"),
+        ("https://169.254.169.254/latest/meta-data", "must not point at a link-local address"),
+        ("https://[64:ff9b::a9fe:a9fe]/latest", "link-local address (as the IPv4 address 169.254.169.254"),
+        ("https://[2002:a9fe:a9fe::1]/latest", "link-local address (as the IPv4 address 169.254.169.254"),
+        ("https://10.0.0.7/api", "must not point at a private address"),
+        ("https://[ff02::1]/hook", "must not point at a multicast address"),
+        ("https://0.0.0.0/hook", "must not point at the unspecified address"),
+        ("https://100.64.0.1/hook", "must not point at not a public address"),
     ],
 )
-def test_tenant_urls_must_be_public_https(url, allowed):
-    from urllib.parse import urlsplit
+def test_a_registered_url_must_be_https_to_a_public_host_on_443_without_credentials(
+    tenants, store, url, reason
+):
+    # GIVEN a robot URL that is not https://public-host[:443]/… (or carries credentials)
+    group = registration(ACME, "grp-new").model_dump(mode="json")
+    group["notice"] = {"type": "slack", "url": url}
+    # WHEN acme registers it
+    status, body = call("POST", "/groups", group)
+    # THEN 422 names the field and why, without echoing the URL, and nothing is stored
+    assert status == 422
+    [detail] = body["details"]
+    assert detail["loc"] == ["body", "notice", "url"]
+    assert reason in detail["msg"]
+    assert "hunter2" not in json.dumps(body)
+    assert store.list_groups(ACME) == []
 
-    split = urlsplit(url)
-    assert api._public_https(split.scheme, split.hostname) is allowed
+
+def test_a_public_https_url_on_443_is_registered(tenants, store):
+    # GIVEN a DingTalk robot URL with the explicit https port
+    group = registration(ACME, "grp-new").model_dump(mode="json")
+    group["notice"] = {"type": "dingtalk", "url": "https://oapi.dingtalk.com:443/robot/send?access_token=x"}
+    # WHEN acme registers it
+    status, _ = call("POST", "/groups", group)
+    # THEN it is stored
+    assert status == 201
+    assert str(store.get_group(ACME, "grp-new").notice.url).startswith("https://oapi.dingtalk.com")
+
+
+# --- the deployed log level, deep bodies, extreme timestamps, skipped runs -----------------------
+
+
+def test_audits_and_registrations_answer_at_the_templates_log_level(groups, caplog):
+    # GIVEN the functions logging at the template's LOG_LEVEL (INFO), as deployed
+    assert logging.getLogger(SERVICE).getEffectiveLevel() == logging.INFO
+    caplog.set_level(logging.INFO, logger=SERVICE)
+    # WHEN an audit is requested and a group registered
+    audit, _ = call("POST", "/audits", {"tenant_id": ACME, "group_id": "grp-a"})
+    group, _ = call("POST", "/groups", registration(ACME, "grp-new").model_dump(mode="json"))
+    # THEN both succeed (the work done is not reported as a 500), each logged with whether it was new
+    assert (audit, group) == (202, 201)
+    logged = {record.getMessage(): record for record in caplog.records if record.name == SERVICE}
+    assert logged["audit requested"].new_audit is True
+    assert logged["group registered"].new_registration is True
+
+
+def _registration_nested(levels: int) -> str:
+    """A registration body nesting ``levels`` deep: its policy overrides hold a chain of arrays
+    (written by hand: the json module itself cannot write 2000 levels)."""
+    chain = "[" * (levels - 4) + '"x"' + "]" * (levels - 4)
+    body = json.dumps(registration(ACME, "grp-deep").model_dump(mode="json"), separators=(",", ":"))
+    return body[:-1] + ',"policy_overrides":{"rules":{"inactive_member":{"note":' + chain + "}}}}"
+
+
+@pytest.mark.parametrize("levels", [2003, 65])  # ~4 KB of brackets; one level over the limit
+def test_a_deeply_nested_body_is_refused_unread_with_422(groups, store, levels):
+    # GIVEN a signed registration whose policy overrides nest too deeply
+    # WHEN it is sent
+    status, body = call("POST", "/groups", _registration_nested(levels))
+    # THEN 422 says why, before any parser ran, and nothing is stored
+    assert status == 422
+    detail = {"loc": ["body"], "msg": "arrays and objects nest at most 64 levels deep", "type": "value_error"}
+    assert body == {"error": "request body nested too deeply", "details": [detail]}
+    assert store.get_group(ACME, "grp-deep") is None
+
+
+def test_a_body_at_the_nesting_limit_is_read(groups, store):
+    # GIVEN a registration whose body nests exactly 64 levels
+    # WHEN it is sent
+    status, _ = call("POST", "/groups", _registration_nested(64))
+    # THEN it is read and registered
+    assert status == 201
+    note = store.get_group(ACME, "grp-deep").policy_overrides["rules"]["inactive_member"]["note"]
+    for _ in range(64 - 4):
+        note = note[0]
+    assert note == "x"
+
+
+def test_a_deeply_nested_unsigned_body_is_401_not_500(groups):
+    # GIVEN 4 KB of nested brackets with a wrong signature, on both POST routes
+    deep = "[" * 2000 + "]" * 2000
+    for path in ("/audits", "/groups"):
+        # WHEN sent
+        status, body = call("POST", path, deep, secret=b"not-the-secret")
+        # THEN authentication answers first
+        assert (status, body["error"]) == (401, "signature does not match (or the tenant has no API secret)")
+
+
+def test_a_deeply_nested_audit_request_is_422_and_queues_nothing(groups, sqs, settings):
+    # GIVEN a signed POST /audits whose body is 4 KB of nesting
+    # WHEN sent
+    status, body = call("POST", "/audits", "[" * 2000 + "]" * 2000)
+    # THEN 422, nothing queued
+    assert (status, body["error"]) == (422, "request body nested too deeply")
+    assert queue_depth(sqs, settings) == 0
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["253402300800", "-62135596800", "99999999999999999999999", "1e30", "9" * 5000, "٣"],
+)
+def test_an_extreme_signature_timestamp_is_a_401(groups, timestamp):
+    # GIVEN a request signed at a timestamp past year 9999, before year 1, or not a number
+    event = http_event("GET", "/groups", extra_headers={"X-GroupAudit-Timestamp": timestamp})
+    # WHEN sent
+    answer = invoke("api", event)
+    # THEN it is refused as unauthenticated, never a 500
+    assert answer["statusCode"] == 401
+    assert json.loads(answer["body"])["error"] in (
+        "timestamp is more than 300 seconds off",
+        "X-GroupAudit-Timestamp is not unix seconds",
+    )
+
+
+def test_a_skipped_run_counts_as_done_not_failed(groups, store):
+    # GIVEN an audit of two groups: one run succeeded, one skipped (a newer audit was stored first)
+    at = datetime(2026, 11, 20, 10, tzinfo=UTC)
+    store.create_audit(ACME, "c" * 32, ["grp-a", "grp-b"], "api", at)
+    store.finish_run(ACME, "grp-a", "c" * 32, _run("succeeded", findings=2))
+    store.finish_run(ACME, "grp-b", "c" * 32, _run("skipped", error="a newer audit came first"))
+    # WHEN its status is read
+    status, audit = call("GET", f"/audits/{'c' * 32}")
+    # THEN it succeeded: both groups done, none failed, one skipped
+    assert status == 200
+    assert (audit["status"], audit["groups_done"], audit["groups_failed"], audit["groups_skipped"]) == (
+        "succeeded",
+        2,
+        0,
+        1,
+    )
+    assert [run["status"] for run in audit["runs"]] == ["succeeded", "skipped"]

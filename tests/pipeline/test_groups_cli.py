@@ -168,3 +168,23 @@ def test_a_platform_source_is_checked_before_registering(aws, store, capsys):
         assert status == 2
         assert reason in capsys.readouterr().err
     assert store.list_groups("acme") == []
+
+
+def test_add_refuses_urls_the_api_refuses_but_keeps_loopback_peers(aws, store, capsys):
+    # GIVEN robot URLs with credentials, to the metadata address, and to a local loopback peer
+    def add(group: str, url: str) -> int:
+        return main(
+            ["groups", "add", "acme", group, "--platform", "slack", "--notice", "slack", "--webhook-url", url]
+        )
+
+    # WHEN each is added from the command line
+    with_credentials = add("grp-a", "https://bot:s3cr3tpw@hooks.slack.com/services/T/B/x")
+    metadata = add("grp-b", "https://169.254.169.254/latest/meta-data")
+    err = capsys.readouterr().err
+    peer = add("grp-c", "http://127.0.0.1:8099/services/T/B/x")
+    # THEN the first two are refused naming the field and why (never echoing the password);
+    # the loopback peer is registered, for local runs (the deployed functions refuse it)
+    assert (with_credentials, metadata, peer) == (2, 2, 0)
+    assert "notice.url: must not carry user:password@" in err and "s3cr3tpw" not in err
+    assert "notice.url: must not point at a link-local address" in err
+    assert [g.group_id for g in store.list_groups("acme")] == ["grp-c"]

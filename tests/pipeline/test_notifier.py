@@ -277,3 +277,25 @@ def test_a_notice_the_robot_refuses_is_recorded_and_counted_for_the_alarm(
     (directive,) = emitted["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "GroupAudit" and directive["Dimensions"] == [["service"]]
     assert emitted["service"] == "groupaudit"
+
+
+@pytest.mark.parametrize("kind", ["robot", "webhook"])
+def test_the_deployed_notifier_never_posts_to_loopback(
+    seeded, sqs, settings, store, peer, deployed_network, kind
+):
+    # GIVEN the sales group's notices going to a loopback address (registered from the command
+    # line, or before the rule), and the notifier as deployed
+    if kind == "webhook":
+        _webhook_group(seeded, store, peer)
+    else:
+        sales = next(r for r in seeded if r.group_id == SALES)
+        _register(store, sales, type="slack", url=peer)
+    audit_id = _audit(sqs, settings)
+    # WHEN the notifier delivers the notice
+    result = drain(sqs, settings.notice_queue_url, load_handler("notifier"), "notifier")
+    # THEN it is refused for good (not retried), saying why, and the peer received nothing
+    assert result == {"handled": 1, "failed": 0}
+    notice = store.get_notice("acme", SALES, audit_id)
+    assert notice["status"] == "failed"
+    assert notice["detail"].endswith("refused: http:// is not called (public network: https:// only)")
+    assert _Peer.received == []

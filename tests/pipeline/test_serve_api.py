@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
 
-from groupaudit.local.api_server import served_api
+import pytest
+
+from groupaudit.local.api_server import SERVICE, logging_at, served_api, template_log_level
+from groupaudit.local.resources import TemplateError
 from groupaudit.signing import sign_request
 from kit import TENANT
 
@@ -37,10 +41,14 @@ def _call(
         return exc.code, json.loads(exc.read() or b"null")
 
 
-def test_on_demand_audit_over_http_then_read_the_findings():
+def test_on_demand_audit_over_http_then_read_the_findings(caplog):
     notices = io.StringIO()
     # GIVEN the API served on a free loopback port over the seeded sample tenant
-    with served_api(TENANT, port=0, poll_s=0.1, out=notices) as served:
+    caplog.set_level(logging.DEBUG)  # the capture lets everything through; the functions' logger decides
+    # (its level before, e.g. from another run, is WARNING)
+    with logging_at("WARNING"), served_api(TENANT, port=0, poll_s=0.1, out=notices) as served:
+        # (at the template's log level, as deployed: INFO)
+        assert logging.getLogger(SERVICE).getEffectiveLevel() == logging.INFO
         # WHEN a signed POST /audits asks for the sales group
         body = json.dumps({"tenant_id": "acme", "group_id": "grp-sales"}).encode()
         status, accepted = _call(served, "POST", "/audits", body)
@@ -66,6 +74,15 @@ def test_on_demand_audit_over_http_then_read_the_findings():
             "unbacked_document",
             "unbacked_document",
         ]
+        # AND a group registered, then registered again, answers 201 then 200 (not a 500 for
+        # the work done), and the log says which
+        group = json.dumps({"tenant_id": "acme", "group_id": "grp-new", "platform": "slack"}).encode()
+        created = _call(served, "POST", "/groups", group)[0]
+        time.sleep(1)  # a new timestamp: the same signature again would be a replay
+        replaced = _call(served, "POST", "/groups", group)[0]
+        assert (created, replaced) == (201, 200)
+        logged = [r for r in caplog.records if r.name == SERVICE and r.getMessage() == "group registered"]
+        assert [record.new_registration for record in logged] == [True, False]
         # AND a forged signature is refused
         status, refused = _call(served, "POST", "/audits", body, secret="not-the-secret")
         assert (status, refused["error"]) == (
@@ -74,3 +91,19 @@ def test_on_demand_audit_over_http_then_read_the_findings():
         )
     # AND the group's notice was posted once
     assert notices.getvalue().count("[notice → acme/grp-sales]") == 1
+
+
+def test_the_log_level_is_read_from_the_templates_globals(tmp_path):
+    # GIVEN the project's template, one whose LogLevel parameter defaults to DEBUG, one with a
+    # literal level, and one without any
+    source = (TENANT.parents[1] / "template.yaml").read_text(encoding="utf-8")
+    debug, literal, missing = (tmp_path / name for name in ("debug.yaml", "literal.yaml", "missing.yaml"))
+    debug.write_text(source.replace("Default: INFO", "Default: DEBUG"), encoding="utf-8")
+    literal.write_text(source.replace("LOG_LEVEL: !Ref LogLevel", "LOG_LEVEL: error"), encoding="utf-8")
+    missing.write_text(source.replace("LOG_LEVEL: !Ref LogLevel", "OTHER: x"), encoding="utf-8")
+    # WHEN their log level is read
+    # THEN it is the template's, resolved through its parameter's default
+    assert template_log_level() == "INFO"
+    assert (template_log_level(debug), template_log_level(literal)) == ("DEBUG", "ERROR")
+    with pytest.raises(TemplateError, match="LOG_LEVEL is not a log level"):
+        template_log_level(missing)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from groupaudit.local.invoke import sqs_event
+from groupaudit.pipeline import runtime
 from kit import TENANT, invoke, receive_all, schedule
 
 SALES = "grp-sales"
@@ -291,3 +295,195 @@ def test_records_an_invocation_has_no_time_for_go_back_to_the_queue_at_once(seed
         assert store.get_run("acme", json.loads(message["Body"])["group_id"], audit_id) is None
     visible = {m["MessageId"] for m in receive_all(sqs, settings.audit_queue_url)}
     assert deferred <= visible
+
+
+# --- a cancelled findings write, snapshots from the future, nesting ---------------------------
+
+
+def _sales(sqs, settings) -> list[dict]:
+    return [m for m in _audit_messages(sqs, settings) if json.loads(m["Body"])["group_id"] == SALES]
+
+
+def _conflicting_once(monkeypatch, reason: str = "TransactionConflict") -> list[int]:
+    """The table's first TransactWriteItems is cancelled by another transaction; returns the calls."""
+    client = runtime.client("dynamodb")
+    original, calls = client.transact_write_items, []
+
+    def transact(**kwargs):
+        calls.append(len(kwargs["TransactItems"]))
+        if len(calls) == 1:
+            reasons = [{"Code": "None"}] + [{"Code": reason}] * (len(kwargs["TransactItems"]) - 1)
+            raise client.exceptions.TransactionCanceledException(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                    "CancellationReasons": reasons,
+                },
+                "TransactWriteItems",
+            )
+        return original(**kwargs)
+
+    monkeypatch.setattr(client, "transact_write_items", transact)
+    return calls
+
+
+def test_a_transaction_conflict_sends_the_record_back_and_its_retry_stores_everything(
+    seeded, sqs, settings, store, monkeypatch
+):
+    # GIVEN the sales group queued, and DynamoDB cancelling its findings' transaction once
+    # because another transaction touched the same items
+    audit_id = schedule()["audits"]["acme"]
+    calls = _conflicting_once(monkeypatch)
+    message = _sales(sqs, settings)
+    # WHEN the worker handles it
+    response = _run_worker(sqs, settings, message)
+    # THEN the record goes back to SQS: no run recorded (not "skipped"), nothing counted done
+    assert response == {"batchItemFailures": [{"itemIdentifier": message[0]["MessageId"]}]}
+    assert store.get_run("acme", SALES, audit_id) is None
+    assert store.get_audit("acme", audit_id)["groups_done"] == 0
+    assert receive_all(sqs, settings.notice_queue_url) == []
+    # WHEN SQS delivers it again
+    response = _run_worker(sqs, settings, message)
+    # THEN the run succeeds with all its findings stored and its one notice queued
+    assert response == {"batchItemFailures": []}
+    assert len(calls) == 2
+    run = store.get_run("acme", SALES, audit_id)
+    assert run["status"] == "succeeded" and run["findings"] > 0
+    assert len(store.list_findings("acme", SALES, "open", 50, None)[0]) == run["findings"]
+    assert len(receive_all(sqs, settings.notice_queue_url)) == 1
+    audit = store.get_audit("acme", audit_id)
+    assert (audit["groups_done"], audit["groups_failed"], audit["groups_skipped"]) == (1, 0, 0)
+
+
+def test_a_findings_write_throttled_on_the_last_receive_is_a_recorded_failure(
+    seeded, sqs, settings, store, monkeypatch
+):
+    # GIVEN the sales group on its fifth and last receive, its findings' write throttled
+    audit_id = schedule()["audits"]["acme"]
+    _conflicting_once(monkeypatch, "ThrottlingError")
+    (message,) = _sales(sqs, settings)
+    message["Attributes"]["ApproximateReceiveCount"] = "5"
+    # WHEN the worker handles it
+    response = _run_worker(sqs, settings, [message])
+    # THEN the run is recorded failed, saying why (not skipped, not silently done)
+    assert response == {"batchItemFailures": []}
+    run = store.get_run("acme", SALES, audit_id)
+    assert run["status"] == "failed"
+    assert run["error"] == (
+        f"DynamoDB cancelled writing the findings of group {SALES} (ThrottlingError); to be retried"
+    )
+    audit = store.get_audit("acme", audit_id)
+    assert (audit["groups_done"], audit["groups_failed"]) == (1, 1)
+
+
+def _drop_sales(s3, settings, **changes) -> None:
+    snapshot = json.loads((TENANT / "snapshots" / "sales.json").read_text(encoding="utf-8"))
+    snapshot.update(changes)
+    s3.put_object(
+        Bucket=settings.snapshot_bucket, Key="snapshots/acme/grp-sales.json", Body=json.dumps(snapshot)
+    )
+
+
+def test_a_snapshot_from_the_future_is_refused_and_never_blocks_the_group(seeded, sqs, settings, store, s3):
+    # GIVEN the sales group's drop saying it was taken tomorrow
+    tomorrow = (datetime.now(UTC) + timedelta(days=1, minutes=1)).replace(microsecond=0)
+    _drop_sales(s3, settings, taken_at=tomorrow.isoformat())
+    future_audit = schedule("2026-11-20T10:00:00Z")["audits"]["acme"]
+    # WHEN it is audited
+    response = _run_worker(sqs, settings, _sales(sqs, settings))
+    # THEN the run failed naming taken_at, and nothing of it is stored
+    assert response == {"batchItemFailures": []}
+    run = store.get_run("acme", SALES, future_audit)
+    assert run["status"] == "failed"
+    (problem,) = json.loads(run["error"])["problems"]
+    assert problem.startswith(f"taken_at: {tomorrow.isoformat()} is 1 day after the snapshot was received (")
+    assert problem.endswith(
+        "): a snapshot cannot be taken in the future (clocks may differ by 5 minutes at most)"
+    )
+    assert store.list_findings("acme", SALES, None, 50, None) == ([], None)
+    # WHEN the real snapshot (taken 11-20) is dropped and audited next
+    _drop_sales(s3, settings)
+    audit_id = schedule("2026-11-21T10:00:00Z")["audits"]["acme"]
+    _run_worker(sqs, settings, _sales(sqs, settings))
+    # THEN it is not "skipped: newer audit": its findings are stored
+    run = store.get_run("acme", SALES, audit_id)
+    assert run["status"] == "succeeded" and run["findings"] > 0
+    assert len(store.list_findings("acme", SALES, "open", 50, None)[0]) == run["findings"]
+
+
+@pytest.mark.parametrize("taken_at", ["9999-12-31T23:59:59+08:00", "0001-01-01T00:00:00-08:00"])
+def test_a_snapshot_taken_in_year_9999_or_1_is_a_recorded_failure_not_a_crash(
+    seeded, sqs, settings, store, s3, taken_at
+):
+    # GIVEN the sales group's drop taken at the end or the start of the calendar
+    _drop_sales(s3, settings, taken_at=taken_at)
+    audit_id = schedule()["audits"]["acme"]
+    # WHEN it is audited
+    response = _run_worker(sqs, settings, _sales(sqs, settings))
+    # THEN the run failed naming taken_at and the supported range; the record is not retried
+    assert response == {"batchItemFailures": []}
+    run = store.get_run("acme", SALES, audit_id)
+    assert run["status"] == "failed"
+    assert json.loads(run["error"])["problems"] == [
+        f"taken_at: {taken_at} is outside the supported audit times (1970-01-01 to 2999-12-31 UTC)"
+    ]
+
+
+def test_a_group_stamped_by_a_snapshot_from_the_future_is_audited_again(seeded, sqs, settings, store):
+    # GIVEN the sales group claimed in the past by an audit "as of" year 2999 (before such
+    # snapshots were refused)
+    store.begin_group_audit("acme", SALES, datetime(2999, 1, 1, tzinfo=UTC))
+    audit_id = schedule()["audits"]["acme"]
+    # WHEN its real snapshot is audited
+    _run_worker(sqs, settings, _sales(sqs, settings))
+    # THEN the run succeeds: the stamp from the future is not a newer audit
+    run = store.get_run("acme", SALES, audit_id)
+    assert run["status"] == "succeeded" and run["findings"] > 0
+    assert len(store.list_findings("acme", SALES, "open", 50, None)[0]) == run["findings"]
+
+
+def test_a_deeply_nested_tenant_policy_fails_each_run_saying_so_not_the_dlq(seeded, sqs, settings, store, s3):
+    # GIVEN the tenant's policy.yaml nested 2000 levels deep (4 KB), and three groups queued
+    s3.put_object(
+        Bucket=settings.snapshot_bucket,
+        Key="tenants/acme/policy.yaml",
+        Body=b"rules: " + b"[" * 2000 + b"]" * 2000,
+    )
+    audit_id = schedule()["audits"]["acme"]
+    messages = [
+        m
+        for m in _audit_messages(sqs, settings)
+        if json.loads(m["Body"])["group_id"] in (SALES, "grp-rd", "grp-mgmt")
+    ]
+    # WHEN the worker handles them
+    response = _run_worker(sqs, settings, messages)
+    # THEN no record goes back to SQS (nor to the DLQ): each run failed with the reason
+    assert response == {"batchItemFailures": []}
+    for group in (SALES, "grp-rd", "grp-mgmt"):
+        run = store.get_run("acme", group, audit_id)
+        assert run["status"] == "failed"
+        assert json.loads(run["error"]) == {
+            "source": f"s3://{settings.snapshot_bucket}/tenants/acme/policy.yaml",
+            "problems": ["(document): nested deeper than 64 levels of arrays and objects; refused unread"],
+        }
+
+
+@pytest.mark.parametrize("key", ["snapshots/acme/grp-sales.json", "tenants/acme/directory.json"])
+def test_a_deeply_nested_snapshot_or_directory_is_a_recorded_failure(seeded, sqs, settings, store, s3, key):
+    # GIVEN the sales snapshot or the tenant's directory with an unknown field nested 4 KB deep
+    path = TENANT / ("snapshots/sales.json" if key.startswith("snapshots") else "directory.json")
+    document = path.read_bytes().rstrip()
+    s3.put_object(
+        Bucket=settings.snapshot_bucket,
+        Key=key,
+        Body=document[:-1] + b', "x-extra": ' + b"[" * 2000 + b"]" * 2000 + b"}",
+    )
+    audit_id = schedule()["audits"]["acme"]
+    # WHEN it is audited
+    response = _run_worker(sqs, settings, _sales(sqs, settings))
+    # THEN the run failed naming the object and the problem; nothing is retried
+    assert response == {"batchItemFailures": []}
+    run = store.get_run("acme", SALES, audit_id)
+    assert json.loads(run["error"]) == {
+        "source": f"s3://{settings.snapshot_bucket}/{key}",
+        "problems": ["(document): nested deeper than 64 levels of arrays and objects; refused unread"],
+    }

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from groupaudit import netguard
 from groupaudit.connectors import incremental
 from groupaudit.connectors.base import IdMap, PullRequest, pull_snapshot
 from groupaudit.connectors.http import PlatformError
@@ -35,6 +36,7 @@ def _deps(settings, store, s3, sqs, waits: list[float], now: datetime = NOW) -> 
         clock=lambda: now,
         secret=lambda name: runtime.secret(settings, name),
         http_options={"sleep": waits.append},
+        network=netguard.LOCAL_PEERS,  # the platforms' loopback peers
     )
 
 
@@ -307,3 +309,19 @@ def test_a_pull_state_from_another_chat_or_id_map_is_not_built_on(feishu, settin
     audit_group(message, _deps(settings, store, s3, sqs, [], NOW + timedelta(days=1)))
     # THEN the whole window was pulled again
     assert store.get_run("acme", "grp-rd", message.audit_id)["pull"] == "full"
+
+
+def test_the_deployed_worker_never_calls_a_platform_registered_on_loopback(
+    feishu, settings, store, s3, sqs, deployed_network
+):
+    # GIVEN grp-rd registered (from the command line, or before the rule) with a base_url on
+    # loopback, and the worker as deployed
+    # WHEN the worker audits it
+    outcome = audit_group(_message("grp-rd"), runtime.worker_deps())
+    # THEN the run failed for good, saying why, and the platform peer was never called
+    assert outcome.status == "failed"
+    assert outcome.error == (
+        "feishu: POST /open-apis/auth/v3/tenant_access_token/internal refused: "
+        "http:// is not called (public network: https:// only)"
+    )
+    assert feishu.received == []

@@ -3,12 +3,14 @@
 Each HTTP request becomes the API Gateway (HTTP API, payload 2.0) event the deployed function
 gets, and goes through the real ``functions/api`` handler. A background loop drains the audit
 and notice queues through the worker and notifier handlers, so an on-demand audit sent with
-curl runs and its findings can be read back.
+curl runs and its findings can be read back. The handlers log at the template's ``LOG_LEVEL``
+(``template_log_level``), as deployed: a log call that only fails when it is emitted fails here.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 import uuid
@@ -22,12 +24,41 @@ from urllib.parse import urlsplit
 
 from groupaudit.local.invoke import LambdaContext, drain, load_handler
 from groupaudit.local.seed import seed_tenant
-from groupaudit.local.stack import local_stack
+from groupaudit.local.stack import TEMPLATE, local_stack
 from groupaudit.pipeline import runtime
 from groupaudit.settings import load_settings
 
 DEMO_SECRET = "local-demo-secret"
 MAX_BODY = 1 << 20
+SERVICE = "groupaudit"  # POWERTOOLS_SERVICE_NAME: the name of the functions' logger
+
+
+def template_log_level(template: Path = TEMPLATE) -> str:
+    """``LOG_LEVEL`` of every function: ``Globals.Function.Environment.Variables.LOG_LEVEL`` of
+    the template, a literal or a ``!Ref`` to a parameter with a default (``LogLevel``: INFO)."""
+    from groupaudit.local.resources import TemplateError, load_template
+
+    document = load_template(template)
+    variables = document.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    value = variables.get("LOG_LEVEL")
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        value = document.get("Parameters", {}).get(value["Ref"], {}).get("Default")
+    if not isinstance(value, str) or not isinstance(logging.getLevelName(value.upper()), int):
+        raise TemplateError(f"{template}: Globals.Function.Environment LOG_LEVEL is not a log level")
+    return value.upper()
+
+
+@contextmanager
+def logging_at(level: str) -> Iterator[None]:
+    """The functions' logger at ``level`` while inside (it keeps the level of its first
+    creation otherwise, which may have been another run's)."""
+    logger = logging.getLogger(SERVICE)
+    previous = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
 
 
 def http_event(method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str) -> dict:
@@ -115,7 +146,8 @@ def served_api(
 
     Notices posted by the console channel go to stdout, or to ``out`` when given.
     """
-    with local_stack() as stack:
+    level = template_log_level()
+    with local_stack(log_level=level) as stack, logging_at(level):
         settings = load_settings()
         store = runtime.store(settings)
         registrations = seed_tenant(

@@ -2,7 +2,8 @@
 
 ``with local_stack() as stack:`` starts the server on a free port, points boto3 at it through
 the environment, creates the table, queues and buckets from template.yaml and, on the way out
-(failure included), stops the server and restores the environment.
+(failure included), stops the server and restores the environment. Inside it the functions may
+call loopback peers (``runtime.local_peers_allowed()``), which deployed functions never do.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def local_stack(template: Path = TEMPLATE, log_level: str = "WARNING") -> Iterat
         with patched_environ(base):
             runtime.reset()
             resources = create_resources(boto3.Session(region_name="us-east-1"), template)
-            with patched_environ(resources):
+            with patched_environ(resources), runtime.local_peers_allowed():
                 yield LocalStack(endpoint=endpoint, env={**base, **resources})
     finally:
         runtime.reset()

@@ -40,6 +40,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+from groupaudit import netguard
 from groupaudit.connectors.http import FEISHU_RATE_LIMITED, dingtalk_throttle_wait
 from groupaudit.notifiers.pacing import Pacer
 from groupaudit.pipeline.channels import TIMEOUT_S, DeliveryError
@@ -123,9 +124,13 @@ def _title(notice: NoticeMessage) -> str:
     return first[:64] or "GroupAudit"
 
 
-def _post(url: str, payload: dict[str, Any], platform: str) -> tuple[int, dict[str, str], bytes]:
+def _post(
+    url: str, payload: dict[str, Any], platform: str, network: netguard.Network = netguard.LOCAL_PEERS
+) -> tuple[int, dict[str, str], bytes]:
     """POSTs JSON; returns (status, headers, body) for any HTTP answer, raises
-    DeliveryError(retryable) when the platform cannot be reached."""
+    DeliveryError(retryable) when the platform cannot be reached. The robot's host must
+    resolve only to addresses ``network`` allows (checked at connect time, see
+    groupaudit.netguard), and a redirect is never followed: it is a final refusal."""
     request = urllib.request.Request(
         url,
         data=json.dumps(payload, ensure_ascii=False).encode(),
@@ -133,9 +138,16 @@ def _post(url: str, payload: dict[str, Any], platform: str) -> tuple[int, dict[s
         headers={"Content-Type": "application/json; charset=utf-8"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+        with netguard.opener(network).open(request, timeout=TIMEOUT_S) as response:
             return response.status, dict(response.headers.items()), response.read()
+    except netguard.AddressRefused as exc:
+        raise DeliveryError(f"{platform} robot refused: {exc}", retryable=False) from None
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            raise DeliveryError(
+                f"{platform} answered HTTP {exc.code} (a redirect: robots are never redirected)",
+                retryable=False,
+            ) from None
         return exc.code, dict(exc.headers.items()) if exc.headers else {}, exc.read()
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise DeliveryError(
@@ -191,10 +203,18 @@ class _Robot(ABC):
 
     platform = ""
 
-    def __init__(self, url: str, secret: str | bytes | None = None, *, pacer: Pacer | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str | bytes | None = None,
+        *,
+        pacer: Pacer | None = None,
+        network: netguard.Network = netguard.LOCAL_PEERS,
+    ) -> None:
         self.url = url
         self._secret = secret
         self.pacer = pacer
+        self.network = network  # the deployed notifier passes netguard.PUBLIC
 
     def send(
         self, notice: NoticeMessage, *, resume_from: int = 0, on_part: Callable[[int], None] | None = None
@@ -242,7 +262,7 @@ class DingTalkRobot(_Robot):
                 "markdown": {"title": title, "text": part},
                 "at": {"atUserIds": notice.mention_ids if index == 0 else [], "isAtAll": False},
             }
-            status, _, body = _post(self._signed_url(), payload, "dingtalk")
+            status, _, body = _post(self._signed_url(), payload, "dingtalk", self.network)
             _check_errcode("dingtalk", _json_answer("dingtalk", status, body), DINGTALK_RATE_LIMITED, 600)
 
         return parts, send_one
@@ -288,7 +308,7 @@ class WeComRobot(_Robot):
 
         def send_one(_: int, part: str) -> None:
             payload = {"msgtype": "markdown", "markdown": {"content": part}}
-            status, _, body = _post(self.url, payload, "wecom")
+            status, _, body = _post(self.url, payload, "wecom", self.network)
             _check_errcode("wecom", _json_answer("wecom", status, body), WECOM_RATE_LIMITED, 60)
 
         return parts, send_one
@@ -319,7 +339,7 @@ class FeishuBot(_Robot):
                 timestamp_s = int(time.time())
                 payload["timestamp"] = str(timestamp_s)
                 payload["sign"] = feishu_sign(self._secret, timestamp_s)
-            status, _, body = _post(self.url, payload, "feishu")
+            status, _, body = _post(self.url, payload, "feishu", self.network)
             answer = _json_answer("feishu", status, body)
             code = answer.get("code", answer.get("StatusCode"))
             if code == 0:
@@ -356,7 +376,7 @@ class SlackWebhook(_Robot):
         parts = split_lines(text, SLACK_MAX_CHARS, len)
 
         def send_one(_: int, part: str) -> None:
-            status, headers, answer = _post(self.url, {"text": part}, "slack")
+            status, headers, answer = _post(self.url, {"text": part}, "slack", self.network)
             reply = answer.decode(errors="replace").strip()
             if status == 200 and reply == "ok":
                 return
@@ -390,10 +410,16 @@ ROBOTS: dict[str, type[_Robot]] = {
 
 
 def robot_for(
-    channel_type: str, url: str, secret: str | bytes | None = None, *, pacer: Pacer | None = None
+    channel_type: str,
+    url: str,
+    secret: str | bytes | None = None,
+    *,
+    pacer: Pacer | None = None,
+    network: netguard.Network = netguard.LOCAL_PEERS,
 ) -> _Robot:
     """The robot of a notice channel type (``dingtalk``, ``wecom``, ``feishu``, ``slack``);
     WeCom and Slack webhooks are unsigned (the URL is the secret), so they ignore ``secret``."""
     if channel_type not in ROBOTS:
         raise ValueError(f"no robot for channel type {channel_type!r}; one of dingtalk, wecom, feishu, slack")
-    return ROBOTS[channel_type](url, secret if channel_type in ("dingtalk", "feishu") else None, pacer=pacer)
+    signing = secret if channel_type in ("dingtalk", "feishu") else None
+    return ROBOTS[channel_type](url, signing, pacer=pacer, network=network)

@@ -22,7 +22,7 @@ client that wants a fresh audit of the same target sends a new ``Idempotency-Key
 from __future__ import annotations
 
 import hashlib
-import ipaddress
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,9 +31,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from groupaudit import signing
+from groupaudit import netguard, signing
 from groupaudit.adapters.store import NONCE_TTL, BadCursor, Store
 from groupaudit.errors import GroupAuditError
+from groupaudit.loading import MAX_DEPTH, nested_deeper_than
 from groupaudit.pipeline.fanout import FanOutDeps, fan_out
 from groupaudit.pipeline.models import _ID as ID_PATTERN
 from groupaudit.pipeline.models import GroupRegistration
@@ -96,6 +97,26 @@ class BadRequest(ApiError):
     """A request this API cannot interpret at all (a pagination cursor it did not issue)."""
 
 
+class BodyTooDeep(InvalidRequest):
+    """A body nested deeper than ``MAX_DEPTH``: refused before any parser reads it (after the
+    signature is checked, like every invalid request)."""
+
+
+def _shallow(body: bytes) -> None:
+    if nested_deeper_than(body, MAX_DEPTH):
+        raise BodyTooDeep(
+            "request body nested too deeply",
+            [_detail(("body",), f"arrays and objects nest at most {MAX_DEPTH} levels deep")],
+        )
+
+
+def json_body(text: str) -> Any:
+    """The request body as JSON, its nesting checked before it is parsed (the HTTP layer's
+    body deserializer: it parses bodies before anything else runs)."""
+    _shallow(text.encode("utf-8", "surrogatepass"))
+    return json.loads(text)
+
+
 def _detail(loc: tuple[str | int, ...], msg: str, kind: str = "value_error") -> ErrorDetail:
     return ErrorDetail(loc=list(loc), msg=msg, type=kind)
 
@@ -132,7 +153,10 @@ class GroupRun(BaseModel):
     """One group of an audit: its run once the worker recorded it, else ``queued``."""
 
     group_id: str
-    status: str = Field(description="queued (no run yet), succeeded, failed or skipped (a newer audit ran)")
+    status: str = Field(
+        description="queued (no run yet), succeeded, failed, or skipped (a newer audit of the group "
+        "was stored first: done, not failed)"
+    )
     findings: int | None = None
     counts: dict[str, Any] = Field(default_factory=dict, description="by rule, by severity, new, resolved")
     error: str | None = None
@@ -149,11 +173,15 @@ class AuditStatus(BaseModel):
     requested_at: str
     status: AuditState = Field(
         description="queued: no group done; running: some done; succeeded: all done, none failed; "
-        "failed: all done, all failed; partial: all done, some failed"
+        "failed: all done, all failed; partial: all done, some failed (a skipped group is done, "
+        "not failed)"
     )
     groups_total: int
-    groups_done: int
+    groups_done: int = Field(description="groups with a recorded run: succeeded, failed or skipped")
     groups_failed: int
+    groups_skipped: int = Field(
+        0, description="groups whose run was skipped because a newer audit of the group was stored first"
+    )
     findings_total: int
     runs: list[GroupRun]
 
@@ -267,6 +295,7 @@ def authenticate(
 
 
 def _parse(model: type[BaseModel], body: bytes) -> Any:
+    _shallow(body)
     try:
         return model.model_validate_json(body or b"null")
     except ValidationError as exc:
@@ -346,6 +375,7 @@ def audit_status(deps: ApiDeps, tenant: str, audit_id: str) -> AuditStatus:
         groups_total=total,
         groups_done=done,
         groups_failed=failed,
+        groups_skipped=audit.get("groups_skipped", 0),
         findings_total=audit["findings_total"],
         runs=[_group_run(group, runs.get(group)) for group in audit["groups"]],
     )
@@ -421,7 +451,9 @@ def register_group(deps: ApiDeps, tenant: str, body: bytes) -> tuple[GroupRegist
     under ``snapshots/{tenant}/``, its dropped records under ``drops/{tenant}/`` and its
     secrets (webhook key, app credentials) under ``tenants/{tenant}/``, or a tenant could have
     another tenant's data audited, or its secret used, on its behalf. Its robot URL and API
-    endpoint are public https URLs: a tenant never makes the functions call their own network.
+    endpoint pass ``netguard.registration_problem``: ``https://`` a public host, port 443, no
+    credentials in the URL; a tenant never makes the functions call their own network (the
+    connect-time check in netguard holds that for the names' addresses and every redirect).
     """
     registration: GroupRegistration = _parse(GroupRegistration, body)
     _same_tenant(tenant, registration.tenant_id)
@@ -443,26 +475,14 @@ def register_group(deps: ApiDeps, tenant: str, body: bytes) -> tuple[GroupRegist
         problems.append(_detail(("body", "source", "drop_prefix"), f"must start with {drops}"))
     for where, url in (("notice", registration.notice.url), ("source", registration.source.base_url)):
         field = "url" if where == "notice" else "base_url"
-        if url is not None and not _public_https(url.scheme, url.host):
-            problems.append(_detail(("body", where, field), "must be a public https URL"))
+        problem = netguard.registration_problem(str(url)) if url is not None else None
+        if problem is not None:
+            problems.append(_detail(("body", where, field), problem))
     if problems:
         raise InvalidRequest("invalid group registration", problems)
     created = deps.store.get_group(tenant, registration.group_id) is None
     deps.store.put_group(registration)
     return registration, created
-
-
-def _public_https(scheme: str, host: str | None) -> bool:
-    """What the worker and the notifier may be pointed at by a tenant: https to a named host,
-    never loopback or an address of the function's own network (the Lambda runtime API listens
-    on loopback; http to it is only allowed for local runs, from the command line)."""
-    if scheme != "https" or not host or host.lower() in ("localhost", "localhost.localdomain"):
-        return False
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return not host.lower().endswith((".localhost", ".local", ".internal"))
-    return address.is_global
 
 
 def list_groups(deps: ApiDeps, tenant: str) -> GroupList:

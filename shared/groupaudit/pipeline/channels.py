@@ -1,5 +1,9 @@
 """Notice channels of the pipeline: the console (logs, dry runs, local runs) and a generic
-HTTP webhook signed with our own HMAC. The chat platforms' robots come in their own module."""
+HTTP webhook signed with our own HMAC. The chat platforms' robots come in their own module.
+
+A webhook is called through :mod:`groupaudit.netguard` (its host must resolve only to
+addresses the ``network`` allows; the deployed notifier passes ``netguard.PUBLIC``) and is
+never redirected: a 3xx answer is a final refusal, its body not read."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import urllib.request
 from collections.abc import Callable
 from typing import IO, Protocol
 
+from groupaudit import netguard
 from groupaudit.errors import GroupAuditError
 from groupaudit.pipeline.models import NoticeMessage
 from groupaudit.signing import sign_webhook
@@ -52,9 +57,10 @@ class ConsoleChannel:
 class WebhookChannel:
     """POSTs the notice as JSON, signed with the group's secret (see groupaudit.signing)."""
 
-    def __init__(self, url: str, secret: bytes) -> None:
+    def __init__(self, url: str, secret: bytes, *, network: netguard.Network = netguard.LOCAL_PEERS) -> None:
         self.url = url
         self.secret = secret
+        self.network = network
 
     def send(
         self, notice: NoticeMessage, *, resume_from: int = 0, on_part: Callable[[int], None] | None = None
@@ -84,11 +90,14 @@ class WebhookChannel:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+            with netguard.opener(self.network).open(request, timeout=TIMEOUT_S) as response:
                 return f"HTTP {response.status}"
+        except netguard.AddressRefused as exc:
+            raise DeliveryError(f"webhook refused: {exc}", retryable=False) from None
         except urllib.error.HTTPError as exc:
             retryable = exc.code == 429 or exc.code >= 500
-            raise DeliveryError(f"webhook answered HTTP {exc.code}", retryable=retryable) from None
+            redirect = " (a redirect: webhooks are never redirected)" if 300 <= exc.code < 400 else ""
+            raise DeliveryError(f"webhook answered HTTP {exc.code}{redirect}", retryable=retryable) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise DeliveryError(
                 f"webhook unreachable: {getattr(exc, 'reason', exc)}", retryable=True

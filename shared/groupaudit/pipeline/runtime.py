@@ -1,15 +1,26 @@
 """What the handlers need, built on first use and kept for the life of the container.
 
 Settings are validated at every invocation; AWS clients are created once (never at import).
+
+Everything built here calls tenant URLs (platform APIs, robots, webhooks) through
+``netguard.PUBLIC``: https on port 443 to public addresses only. The loopback peers of local
+runs are reached only inside :func:`local_peers_allowed`, which the local stack enters
+(``groupaudit.local.stack``); it is a setting of this process, not of the environment, so no
+deployed configuration can switch it on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
 
+from groupaudit import netguard
 from groupaudit.settings import Settings, load_settings
+
+_network: list[netguard.Network] = [netguard.PUBLIC]  # the innermost local_peers_allowed() last
 
 
 def now() -> datetime:
@@ -26,6 +37,23 @@ def client(service: str) -> Any:
 def reset() -> None:
     """Forget cached clients (tests switch AWS endpoints between cases)."""
     client.cache_clear()
+
+
+def network() -> netguard.Network:
+    """What the functions' outbound calls to tenant URLs may reach."""
+    return _network[-1]
+
+
+@contextmanager
+def local_peers_allowed() -> Iterator[None]:
+    """Within: the functions may also call loopback peers (``netguard.LOCAL_PEERS``), for the
+    local stack, the demo and tests. Never entered by a deployed function."""
+    entered = _network
+    entered.append(netguard.LOCAL_PEERS)
+    try:
+        yield
+    finally:
+        entered.pop()
 
 
 def store(settings: Settings) -> Any:
@@ -45,6 +73,7 @@ def worker_deps() -> Any:
         sqs=client("sqs"),
         clock=now,
         secret=lambda name: secret(settings, name),
+        network=network(),
     )
 
 
@@ -72,8 +101,11 @@ def channel_for(message: Any, settings: Settings, table: Any = None) -> Any:
         name = message.channel.secret_name
         url = str(message.channel.url)
         pacer = Pacer(table, message.channel.type, url) if table is not None else None
-        return robot_for(message.channel.type, url, secret(settings, name) if name else None, pacer=pacer)
-    return WebhookChannel(str(message.channel.url), secret(settings, message.channel.secret_name))
+        key = secret(settings, name) if name else None
+        return robot_for(message.channel.type, url, key, pacer=pacer, network=network())
+    return WebhookChannel(
+        str(message.channel.url), secret(settings, message.channel.secret_name), network=network()
+    )
 
 
 def secret(settings: Settings, name: str) -> bytes:

@@ -4,13 +4,15 @@ The snapshot is an object in S3, or is pulled from the group's chat platform (se
 :mod:`groupaudit.connectors`). A pull reads everything before anything is audited: a platform
 error half-way fails the run, never audits half a group.
 
-A bad input (missing or malformed snapshot, invalid policy or directory, a platform refusing
-the pull: bad credentials, no permission, unknown chat) is not retried: the run is recorded as
-failed with the reason (the platform's own code and message) and the stored findings are left
-as they were. A platform that is rate limiting or unavailable is retried through SQS while
-receives remain, and recorded as failed on the last one. Anything else (throttling, a network
-error to AWS) raises, so SQS retries the message and, after the last attempt, moves it to the
-DLQ.
+A bad input (missing or malformed snapshot, a snapshot ``taken_at`` in the future or outside
+the supported audit times, a document nested too deeply, invalid policy or directory, a
+platform refusing the pull: bad credentials, no permission, unknown chat, an address the
+functions may not call) is not retried: the run is recorded as failed with the reason (the
+platform's own code and message) and the stored findings are left as they were. A platform
+that is rate limiting or unavailable, and a findings write DynamoDB cancelled for any reason
+but a newer audit (a transaction conflict, throttling), are retried through SQS while receives
+remain, and recorded as failed on the last one. Anything else (throttling, a network error to
+AWS) raises, so SQS retries the message and, after the last attempt, moves it to the DLQ.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from typing import Any
 import msgspec
 import yaml
 
+from groupaudit import audittime, netguard
 from groupaudit.adapters import s3
-from groupaudit.adapters.store import StaleAudit, Store
+from groupaudit.adapters.store import StaleAudit, Store, StoreConflict
 from groupaudit.connectors.base import IdMap
 from groupaudit.connectors.http import PlatformError
 from groupaudit.contracts import Directory, Finding, Report, Snapshot
 from groupaudit.errors import InputError, Problem
-from groupaudit.loading import decode_directory, decode_snapshot
+from groupaudit.loading import decode_directory, decode_json, decode_snapshot, load_yaml
 from groupaudit.pipeline.models import AuditMessage, GroupRegistration, NoticeMessage
 from groupaudit.policy import PolicySet, deep_merge, parse_policy
 from groupaudit.render import render_json, render_notice
@@ -56,6 +59,8 @@ class WorkerDeps:
     id_maps: dict[str, Any] = field(default_factory=dict)  # idmap.json documents by tenant
     # Keyword arguments for the sources' Http (tests pass a recording ``sleep``).
     http_options: dict[str, Any] = field(default_factory=dict)
+    # What platform calls may reach: public https only, unless the local stack allows its peers
+    network: netguard.Network = netguard.PUBLIC
     # time.monotonic() by which this invocation must be done with a record (the handler sets it
     # from the Lambda context); a pull stops, retryable, rather than run past it
     deadline: float | None = None
@@ -106,8 +111,10 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
         return finish("failed", error=str(exc))
 
     audited_at = snapshot.taken_at
+    # stored audit times after this came from snapshots "taken" in the future: never newer
+    latest_valid = deps.clock() + audittime.CLOCK_SKEW
     try:
-        store.begin_group_audit(tenant, group, audited_at)
+        store.begin_group_audit(tenant, group, audited_at, latest_valid)
     except StaleAudit as exc:
         return finish("skipped", error=str(exc), snapshot_taken_at=audited_at.isoformat())
     stored = store.group_findings(tenant, group)
@@ -134,9 +141,13 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
         key = f"reports/{tenant}/{group}/{audit_id}.json"
         s3.put_json(deps.settings.report_bucket, key, render_json(report), deps.s3)
     try:
-        sync = store.sync_findings(tenant, group, audit_id, audited_at, report.findings, stored)
+        sync = store.sync_findings(tenant, group, audit_id, audited_at, report.findings, stored, latest_valid)
     except StaleAudit as exc:
         return finish("skipped", error=str(exc), snapshot_taken_at=audited_at.isoformat())
+    except StoreConflict as exc:
+        if receive_count < deps.settings.max_receive_count:
+            raise  # SQS delivers it again; the batches already written are written again, the same
+        return finish("failed", error=str(exc), snapshot_taken_at=audited_at.isoformat())
 
     notice = _queue_notice(report, snapshot, registration, stored, deps, ids)
     counts = {
@@ -167,6 +178,7 @@ def _snapshot(
     key = registration.snapshot_key()
     source = f"s3://{deps.settings.snapshot_bucket}/{key}"
     snapshot = decode_snapshot(s3.get_bytes(deps.settings.snapshot_bucket, key, deps.s3), source)
+    audittime.check_taken_at(snapshot, deps.clock(), source)  # never the latest from the future
     if snapshot.group.id != registration.group_id or snapshot.tenant != registration.tenant_id:
         raise InputError(
             source,
@@ -223,7 +235,7 @@ def _pull(registration: GroupRegistration, deps: WorkerDeps, ids: IdMap, days: i
         ids=ids,
         drops=drops,
     )
-    http = request.http(**{"deadline": deps.deadline, **deps.http_options})
+    http = request.http(**{"deadline": deps.deadline, "network": deps.network, **deps.http_options})
     bucket = deps.settings.snapshot_bucket
     state_key = f"pulls/{registration.tenant_id}/{registration.group_id}.json"
     keeps_state = platform in incremental.INCREMENTAL_PLATFORMS
@@ -262,9 +274,9 @@ def _credentials(name: str, platform: str, deps: WorkerDeps) -> dict[str, str]:
             raise InputError(where, [Problem("", "no such secret")]) from None
         raise  # throttled or unreachable: SQS retries
     try:
-        value = json.loads(raw)
-    except ValueError:
-        value = None
+        value = decode_json(raw, where)
+    except InputError:
+        value = None  # said below, without quoting the secret
     keys = ", ".join(CREDENTIAL_KEYS[platform])
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise InputError(where, [Problem("", f"expected a JSON object of strings with {keys}")])
@@ -281,10 +293,7 @@ def _id_map(tenant: str, platform: str, deps: WorkerDeps) -> IdMap:
     where = f"s3://{bucket}/tenants/{tenant}/idmap.json"
     if tenant not in deps.id_maps:
         data = s3.get_optional_bytes(bucket, f"tenants/{tenant}/idmap.json", deps.s3)
-        try:
-            deps.id_maps[tenant] = json.loads(data) if data is not None else None
-        except ValueError as exc:
-            raise InputError(where, [Problem("", f"invalid JSON: {exc}")]) from None
+        deps.id_maps[tenant] = decode_json(data, where, "the id map") if data is not None else None
     return IdMap.from_document(deps.id_maps[tenant], platform, where)
 
 
@@ -302,7 +311,7 @@ def _tenant_inputs(tenant: str, deps: WorkerDeps) -> tuple[Directory | None, dic
     policy_source = f"s3://{bucket}/tenants/{tenant}/policy.yaml"
     policy_bytes = s3.get_optional_bytes(bucket, f"tenants/{tenant}/policy.yaml", deps.s3)
     try:
-        policy_data = yaml.safe_load(policy_bytes.decode("utf-8")) if policy_bytes else {}
+        policy_data = load_yaml(policy_bytes.decode("utf-8"), policy_source) if policy_bytes else {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputError(policy_source, [Problem("", f"invalid policy file: {exc}")]) from None
     if not isinstance(policy_data, dict):
