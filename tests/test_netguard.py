@@ -3,6 +3,7 @@ a connection may reach, resolved once, redirects included. Real HTTP on 127.0.0.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import threading
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from groupaudit import netguard
+from groupaudit.adapters.download import DownloadError, sha256_from_url
 from groupaudit.connectors.http import Http, PlatformError
 from groupaudit.notifiers.robots import WeComRobot
 from groupaudit.pipeline.channels import DeliveryError, WebhookChannel
@@ -340,3 +342,39 @@ def test_the_deployed_network_refuses_a_loopback_robot():
     assert not raised.value.retryable
     assert f"port {port} of 127.0.0.1 is not called" in str(raised.value)
     assert seen == []
+
+
+def test_a_download_redirected_to_the_metadata_address_is_not_fetched():
+    # GIVEN a file URL (a loopback peer, allowed here) that redirects to the instance metadata
+    location = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+    # WHEN its bytes are hashed
+    with peer(302, {"Location": location}) as (port, seen), pytest.raises(DownloadError) as raised:
+        sha256_from_url(f"http://127.0.0.1:{port}/files/contract.pdf")
+    # THEN nothing is fetched from there, and the file stays "cannot verify backup"
+    assert str(raised.value) == (
+        "not fetched: 169.254.169.254 is a link-local address: the functions do not call it"
+    )
+    assert len(seen) == 1
+
+
+def test_a_download_by_a_name_resolving_to_a_private_address_is_not_fetched():
+    # GIVEN a download host whose name resolves to a private address
+    network = netguard.Network(
+        "test", schemes=("http", "https"), ports=None, resolver=_resolver({"files.evil": ["10.0.0.8"]}, [])
+    )
+    # WHEN its bytes are hashed
+    # THEN it is refused before any connection
+    with pytest.raises(DownloadError, match=r"files\.evil \(10\.0\.0\.8\) is a private address"):
+        sha256_from_url("https://files.evil/a.pdf", network=network)
+
+
+def test_a_download_redirected_to_an_allowed_host_hashes_the_final_bytes():
+    # GIVEN a file that moved to another allowed peer
+    with (
+        peer(200, {}, b"contract bytes") as (target, _),
+        peer(301, {"Location": f"http://127.0.0.1:{target}/new.pdf"}) as (port, _),
+    ):
+        # WHEN its bytes are hashed
+        digest = sha256_from_url(f"http://127.0.0.1:{port}/old.pdf")
+    # THEN the hash is of the bytes at the checked target
+    assert digest == hashlib.sha256(b"contract bytes").hexdigest()
