@@ -12,7 +12,7 @@ def test_an_empty_group_has_no_findings_and_runs_every_rule():
     snap = snapshot()
     # WHEN audited with a directory and a backup store
     report = audit(snap, directory_doc=DIRECTORY, backups=set())
-    # THEN every rule ran and nothing was found
+    # THEN every rule ran but the tenant-wide one, and nothing was found
     assert report.rules_run == [
         "inactive_member",
         "stale_file",
@@ -23,8 +23,12 @@ def test_an_empty_group_has_no_findings_and_runs_every_rule():
         "outsider_member",
         "group_governance",
         "file_naming",
+        "flooding",
+        "prohibited_content",
+        "pii_exposure",
+        "off_hours_post",
     ]
-    assert report.rules_skipped == []
+    assert [s.rule for s in report.rules_skipped] == ["onboarding_gap"]
     assert report.findings == []
 
 
