@@ -184,17 +184,24 @@ def test_a_finding_no_longer_seen_is_resolved(seeded, sqs, settings, store, s3):
     )
     schedule("2026-11-21T10:00:00Z")
     _run_worker(sqs, settings, [m for m in _audit_messages(sqs, settings) if SALES in m["Body"]])
-    # THEN the inactive finding is resolved and the others stay open since their first sighting
+    # THEN the inactive finding is resolved and the others stay open since their first sighting;
+    # the Saturday message itself is a new off-hours post (info)
     resolved, _ = store.list_findings("acme", SALES, "resolved", 50, None)
-    still_open, _ = store.list_findings("acme", SALES, "open", 50, None)
+    opened, _ = store.list_findings("acme", SALES, "open", 50, None)
     assert [(f["rule"], f["subject_id"], f["resolved_at"]) for f in resolved] == [
         ("inactive_member", "u-wang", "2026-11-21T18:00:00+08:00")
     ]
+    (saturday,) = [f for f in opened if f["rule"] == "off_hours_post"]
+    assert (saturday["subject_id"], saturday["first_seen"]) == ("u-wang", "2026-11-21T18:00:00+08:00")
+    still_open = [f for f in opened if f["rule"] != "off_hours_post"]
     assert len(still_open) == 7
     assert {f["first_seen"] for f in still_open} == {"2026-11-20T18:00:00+08:00"}
     assert {f["last_seen"] for f in still_open} == {"2026-11-21T18:00:00+08:00"}
     history = store.member_history("acme", "u-wang")
-    assert [(f["rule"], f["status"]) for f in history] == [("inactive_member", "resolved")]
+    assert [(f["rule"], f["status"]) for f in history] == [
+        ("inactive_member", "resolved"),
+        ("off_hours_post", "open"),
+    ]
 
 
 def test_an_older_snapshot_never_overwrites_a_newer_audit(seeded, sqs, settings, store, s3):
