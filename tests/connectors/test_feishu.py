@@ -150,7 +150,11 @@ def test_rd_group_round_trips_through_feishu_and_audits_the_same():
         return {(f.rule, f.subject_id) for f in report.findings}
 
     assert findings(original) - findings(pulled) == {("stale_file", "f-rd-duty")}  # expired: not carried
-    assert findings(pulled) == {("overdue_reply", "u-zhou"), ("stale_file", "f-rd-api")}
+    assert findings(pulled) == {
+        ("overdue_reply", "u-zhou"),
+        ("stale_file", "f-rd-api"),
+        ("off_hours_post", "u-wu"),  # 21:30 on a weekday, not marked urgent
+    }
 
 
 # --- pagination --------------------------------------------------------------------------------

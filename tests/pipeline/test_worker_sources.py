@@ -94,7 +94,11 @@ def test_a_group_pulled_from_feishu_is_audited_and_noticed_in_feishu_ids(feishu,
     assert len(pages) >= 3 and pages[-1].arg("page_token")
     # AND the findings are those of the group (directory ids, through the id map); Feishu keeps
     # no file expiry, so the expired duty roster is the one finding it cannot show
-    assert _open_findings(store, "grp-rd") == {("overdue_reply", "u-zhou"), ("stale_file", "f-rd-api")}
+    assert _open_findings(store, "grp-rd") == {
+        ("overdue_reply", "u-zhou"),
+        ("stale_file", "f-rd-api"),
+        ("off_hours_post", "u-wu"),  # 21:30 on a weekday, not marked urgent
+    }
     # AND the notice mentions people by the ids Feishu knows them by (open ids)
     (notice,) = [
         json.loads(m["Body"])
@@ -215,6 +219,8 @@ def test_a_wecom_group_is_pulled_with_its_archive_records_from_s3(
                 {
                     **registration.model_dump(exclude={"source"}),
                     **known,
+                    # the drops hold 43 days of messages: a 30-day limit is what they can prove
+                    "policy_overrides": {"rules": {"inactive_member": {"inactive_days": 30}}},
                     "source": {
                         "type": "wecom",
                         "secret_name": "tenants/acme/wecom-app",
