@@ -22,7 +22,7 @@ def test_scheduled_audit_of_the_sample_tenant_end_to_end():
     # THEN every group was audited, findings stored, and one notice per group with findings
     # posted to its platform's robot, which checked the signature and took it
     text = out.getvalue()
-    assert result == {"groups": 7, "findings": 27, "notices": 6, "delivered": 6, "refused": 0}
+    assert result == {"groups": 7, "findings": 29, "notices": 6, "delivered": 6, "refused": 0}
     assert "scheduler: 7 audit(s) queued" in text
     assert "audit worker: 7 handled, 0 failed" in text
     robots = [
@@ -41,7 +41,10 @@ def test_scheduled_audit_of_the_sample_tenant_end_to_end():
     assert "[dingtalk robot of grp-sales] @u-head-sales @u-wang @u-zhang" in text
     assert "【群规审计】销售部工作群 · 2026-11-20 18:00" in text
     assert "-- acme/grp-weekly: succeeded, 0 open finding(s)" in text
-    assert "-- acme/grp-sales: succeeded, 8 open finding(s)" in text
+    assert "-- acme/grp-sales: succeeded, 9 open finding(s)" in text
+    # AND the tenant pass after the last group stored the new hire's gap in both groups missing her
+    assert text.count("onboarding_gap/") == 2
+    assert "onboarding_gap/company_group 新员工 林小雨（销售部，2026-11-12 入职，今天第 9 天）" in text
     # AND the server is gone and the environment restored
     assert os.environ.get("AWS_ENDPOINT_URL") == endpoint_before
 

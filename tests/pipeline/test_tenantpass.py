@@ -4,6 +4,7 @@ read back one group at a time, and onboarding_gap found in the groups a new hire
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from factories import member, policy, snapshot
 from groupaudit.loading import decode_directory, decode_snapshot
@@ -22,8 +23,13 @@ DIRECTORY = decode_directory(
 )
 
 
-def _snapshot(group_id: str, kind: str, members: list[str], department: str | None = None, **fields):
-    snap = snapshot([member(m, m) for m in members], kind=kind, group_id=group_id, owner_id="u-owner")
+def _snapshot(
+    group_id: str, kind: str, members: list[str], department: str | None = None, taken_at=None, **fields
+):
+    extra = {"taken_at": taken_at} if taken_at else {}
+    snap = snapshot(
+        [member(m, m) for m in members], kind=kind, group_id=group_id, owner_id="u-owner", **extra
+    )
     if department:
         snap["group"]["department"] = department
     snap["group"].update(fields)
@@ -101,3 +107,80 @@ def test_without_a_directory_the_pass_says_why(store):
     tenantpass.record_membership(store, _snapshot("grp-all", "company", ["u-owner"]), "audit-1")
     (result,) = tenantpass.run_tenant_pass(store, "acme", policies=policy(), directory=None)
     assert [(s.rule, s.reason) for s in result.rules_skipped] == [("onboarding_gap", "no directory")]
+
+
+NOW = datetime(2026, 11, 20, 10, 5, tzinfo=UTC)
+
+
+def _scheduled_run(store, audit_id: str, groups: list, trigger: str = "schedule") -> None:
+    """A run of these group snapshots as the worker records it: the request, each group's
+    audit claimed, its membership indexed and its run finished."""
+    store.create_audit("acme", audit_id, [g.group.id for g in groups], trigger, NOW)
+    for snap in groups:
+        store.begin_group_audit("acme", snap.group.id, snap.taken_at)
+        tenantpass.record_membership(store, snap, audit_id)
+        store.finish_run("acme", snap.group.id, audit_id, _succeeded())
+
+
+def _succeeded() -> dict:
+    return {"status": "succeeded", "finished_at": NOW.isoformat(), "duration_ms": 1.0}
+
+
+def _inputs():
+    return DIRECTORY, policy()
+
+
+def _open(store, group: str) -> list[tuple[str, str]]:
+    items, _ = store.list_findings("acme", group, "open", 50, None)
+    return [(item["rule"], item["subject_id"]) for item in items]
+
+
+def test_after_a_scheduled_run_s_last_group_the_pass_runs_once_and_stores_its_findings(store):
+    # GIVEN a scheduled run of the company group (without the new hire) and the sales group (with her)
+    groups = [
+        _snapshot("grp-all", "company", ["u-owner"]),
+        _snapshot("grp-sales", "department", ["u-owner", "u-new"], "销售部"),
+    ]
+    _scheduled_run(store, "run-1", groups)
+    # WHEN the last group's worker calls the pass, and another worker calls it again
+    counts = tenantpass.after_run(store, "acme", "run-1", _inputs, NOW)
+    again = tenantpass.after_run(store, "acme", "run-1", _inputs, NOW)
+    # THEN it ran once, over both groups, and the finding is stored in the company group
+    assert counts == {"groups": 2, "findings": 1, "new": 1, "resolved": 0, "skipped": 0}
+    assert again is None
+    assert _open(store, "grp-all") == [("onboarding_gap", "u-new")]
+    assert _open(store, "grp-sales") == []
+
+
+def test_no_pass_before_the_last_group_nor_after_an_on_demand_audit(store):
+    # GIVEN a scheduled run of two groups with one finished, and an API audit of one group
+    snap = _snapshot("grp-all", "company", ["u-owner"])
+    store.create_audit("acme", "run-1", ["grp-all", "grp-sales"], "schedule", NOW)
+    tenantpass.record_membership(store, snap, "run-1")
+    store.finish_run("acme", "grp-all", "run-1", _succeeded())
+    _scheduled_run(store, "api-1", [snap], trigger="api")
+    # WHEN the pass is asked for after each
+    # THEN neither runs it
+    assert tenantpass.after_run(store, "acme", "run-1", _inputs, NOW) is None
+    assert tenantpass.after_run(store, "acme", "api-1", _inputs, NOW) is None
+    assert _open(store, "grp-all") == []
+
+
+def test_a_group_audit_leaves_the_pass_s_findings_and_the_next_pass_resolves_them(store):
+    # GIVEN the pass found u-new missing from the company group
+    _scheduled_run(store, "run-1", [_snapshot("grp-all", "company", ["u-owner"])])
+    tenantpass.after_run(store, "acme", "run-1", _inputs, NOW)
+    # WHEN the group's next audit (which has no onboarding_gap finding of its own) syncs its findings
+    later = _snapshot("grp-all", "company", ["u-owner", "u-new"], taken_at="2026-11-21T18:00:00+08:00")
+    stored = store.group_findings("acme", "grp-all")
+    store.begin_group_audit("acme", "grp-all", later.taken_at)
+    store.sync_findings("acme", "grp-all", "run-2", later.taken_at, [], tenantpass.group_owned(stored))
+    # THEN the pass's finding is still open
+    assert _open(store, "grp-all") == [("onboarding_gap", "u-new")]
+    # AND after the next scheduled run, in which u-new is a member, the pass resolves it
+    store.create_audit("acme", "run-2", ["grp-all"], "schedule", NOW)
+    tenantpass.record_membership(store, later, "run-2")
+    store.finish_run("acme", "grp-all", "run-2", _succeeded())
+    counts = tenantpass.after_run(store, "acme", "run-2", _inputs, NOW)
+    assert counts == {"groups": 1, "findings": 0, "new": 0, "resolved": 1, "skipped": 0}
+    assert _open(store, "grp-all") == []

@@ -13,20 +13,30 @@ A newer audit overwrites the group's chunks; chunks left over from an older audi
 members carry another ``audit_id`` and are ignored. Items expire after ``MEMBERSHIP_TTL``, so
 an unregistered group drops out of the index. Reading is one paginated Query in key order: a
 group's chunks come together, and the pass holds one group (and one page) at a time.
+
+The pass: when a scheduled run's last group is recorded (``groups_done`` reaches ``groups_total`` on the
+audit request), the worker that recorded it claims the pass (``TENANTPASS#{audit_id}``, once; a
+claim older than ``PASS_LEASE`` that never finished is taken over), runs the tenant-wide rules on
+each indexed group and keeps their findings in the group they belong to, as of the group's audit,
+opening new ones and resolving those no longer seen; a group audit leaves them alone
+(``group_owned``). The findings are stored and listed like any other; they are not yet told in a
+group notice (the group's digest went out before the pass ran).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 
-from groupaudit.adapters.store import Store
+from groupaudit.adapters.store import StaleAudit, Store
+from groupaudit.audittime import CLOCK_SKEW
 from groupaudit.contracts import Directory, Group, Snapshot
 from groupaudit.policy import PolicySet
-from groupaudit.tenantwide import GroupView, TenantResult, run_tenant_rules
+from groupaudit.tenantwide import GroupView, TenantResult, run_tenant_rules, tenant_wide_rules
 
 CHUNK_IDS = 2000
 MEMBERSHIP_TTL = timedelta(days=35)
@@ -124,3 +134,115 @@ def run_tenant_pass(
     time, as of ``now`` (default: each group's latest audit)."""
     for view in memberships(store, tenant):
         yield run_tenant_rules(view, policies=policies, directory=directory, now=now, lang=lang)
+
+
+# --- the pass after a run's last group ---------------------------------------------------
+
+PASS_LEASE = timedelta(minutes=10)  # a pass that died holding its claim is taken over after it
+
+
+def tenant_wide_keys() -> tuple[str, ...]:
+    """Sort-key prefixes of the tenant-wide rules' findings in a group's partition."""
+    return tuple(f"FINDING#{spec.id}#" for spec in tenant_wide_rules())
+
+
+def group_owned(stored: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A group's stored findings less the tenant pass's: a group audit neither sees nor
+    resolves those (the tenant pass does)."""
+    prefixes = tenant_wide_keys()
+    return {fid: item for fid, item in stored.items() if not str(item.get("SK", "")).startswith(prefixes)}
+
+
+def _run_done(store: Store, tenant: str, audit_id: str) -> bool:
+    """Is this a scheduled run whose every group has finished (succeeded, failed or skipped)?
+    An on-demand audit of a few groups (API, manual) starts no pass over the whole tenant."""
+    item = store.client.get_item(
+        TableName=store.table,
+        Key={"PK": {"S": f"TENANT#{tenant}"}, "SK": {"S": f"AUDIT#{audit_id}"}},
+        ConsistentRead=True,
+        ProjectionExpression="#t, groups_total, groups_done",
+        ExpressionAttributeNames={"#t": "trigger"},
+    ).get("Item")
+    if not item or item.get("trigger", {}).get("S") != "schedule":
+        return False
+    return int(item["groups_done"]["N"]) >= int(item["groups_total"]["N"])
+
+
+def _claim(store: Store, tenant: str, audit_id: str, now: datetime) -> bool:
+    """Take the audit's tenant pass: True for exactly one caller (or one after a dead one)."""
+    client = store.client
+    try:
+        client.put_item(
+            TableName=store.table,
+            Item={
+                "PK": {"S": f"TENANT#{tenant}"},
+                "SK": {"S": f"TENANTPASS#{audit_id}"},
+                "type": {"S": "tenant_pass"},
+                "status": {"S": "running"},
+                "claimed_ts": {"N": str(now.timestamp())},
+                "expires_at": {"N": str(int((now + timedelta(days=400)).timestamp()))},
+            },
+            ConditionExpression="attribute_not_exists(PK) OR (#s = :running AND claimed_ts < :stale)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":running": {"S": "running"},
+                ":stale": {"N": str((now - PASS_LEASE).timestamp())},
+            },
+        )
+    except client.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def after_run(
+    store: Store,
+    tenant: str,
+    audit_id: str,
+    inputs: Callable[[], tuple[Directory | None, PolicySet]],
+    now: datetime,
+    lang: str = "zh",
+) -> dict[str, int] | None:
+    """After a group's run is recorded: when it was the audit's last, run the tenant pass once
+    and keep its findings in the groups they belong to. Counts, or None when not (yet) due."""
+    if not _run_done(store, tenant, audit_id) or not _claim(store, tenant, audit_id, now):
+        return None
+    directory, policies = inputs()
+    counts = {"groups": 0, "findings": 0, "new": 0, "resolved": 0, "skipped": 0}
+    latest_valid = now + CLOCK_SKEW
+    prefixes = tenant_wide_keys()
+    for result, view in _results(store, tenant, directory=directory, policies=policies, lang=lang):
+        counts["groups"] += 1
+        counts["findings"] += len(result.findings)
+        stored = {}
+        if result.findings or view.group.effective_kind in ("company", "department"):
+            stored = {
+                fid: item
+                for fid, item in store.group_findings(tenant, view.group.id).items()
+                if str(item.get("SK", "")).startswith(prefixes)
+            }
+        if not result.findings and not any(item.get("status") == "open" for item in stored.values()):
+            continue  # nothing to open or resolve
+        try:
+            sync = store.sync_findings(
+                tenant, view.group.id, audit_id, view.taken_at, result.findings, stored, latest_valid
+            )
+        except StaleAudit:
+            counts["skipped"] += 1  # audited again since: its next run's pass decides
+            continue
+        counts["new"] += len(sync.new) + len(sync.reopened)
+        counts["resolved"] += len(sync.resolved)
+    store.client.update_item(
+        TableName=store.table,
+        Key={"PK": {"S": f"TENANT#{tenant}"}, "SK": {"S": f"TENANTPASS#{audit_id}"}},
+        UpdateExpression="SET #s = :done, counts_json = :counts",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":done": {"S": "done"}, ":counts": {"S": json.dumps(counts)}},
+    )
+    return counts
+
+
+def _results(
+    store: Store, tenant: str, *, directory: Directory | None, policies: PolicySet, lang: str
+) -> Iterator[tuple[TenantResult, GroupView]]:
+    for view in memberships(store, tenant):
+        yield run_tenant_rules(view, policies=policies, directory=directory, lang=lang), view

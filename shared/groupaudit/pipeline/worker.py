@@ -36,6 +36,7 @@ from groupaudit.connectors.http import PlatformError
 from groupaudit.contracts import Directory, Finding, Report, Snapshot
 from groupaudit.errors import InputError, Problem
 from groupaudit.loading import decode_directory, decode_json, decode_snapshot, load_yaml
+from groupaudit.pipeline import tenantpass
 from groupaudit.pipeline.models import AuditMessage, GroupRegistration, NoticeMessage
 from groupaudit.policy import PolicySet, deep_merge, parse_policy
 from groupaudit.render import render_json, render_notice
@@ -82,6 +83,7 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
     tenant, group, audit_id = message.tenant_id, message.group_id, message.audit_id
     store = deps.store
     if store.get_run(tenant, group, audit_id) is not None:
+        _tenant_pass(tenant, audit_id, deps)  # takes over a pass that died after the last group
         return RunOutcome("duplicate")  # SQS delivered it again after the run was recorded
 
     def finish(status: str, *, error: str | None = None, **fields: Any) -> RunOutcome:
@@ -93,6 +95,7 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
             **fields,
         }
         store.finish_run(tenant, group, audit_id, run)
+        _tenant_pass(tenant, audit_id, deps)  # when this was the run's last group
         return RunOutcome(status, fields.get("findings", 0), fields.get("notice", "none"), error)
 
     registration = store.get_group(tenant, group)
@@ -141,7 +144,8 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
         key = f"reports/{tenant}/{group}/{audit_id}.json"
         s3.put_json(deps.settings.report_bucket, key, render_json(report), deps.s3)
     try:
-        sync = store.sync_findings(tenant, group, audit_id, audited_at, report.findings, stored, latest_valid)
+        own = tenantpass.group_owned(stored)  # the tenant pass's findings are its own to resolve
+        sync = store.sync_findings(tenant, group, audit_id, audited_at, report.findings, own, latest_valid)
     except StaleAudit as exc:
         return finish("skipped", error=str(exc), snapshot_taken_at=audited_at.isoformat())
     except StoreConflict as exc:
@@ -149,6 +153,7 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
             raise  # SQS delivers it again; the batches already written are written again, the same
         return finish("failed", error=str(exc), snapshot_taken_at=audited_at.isoformat())
 
+    tenantpass.record_membership(store, snapshot, audit_id)  # the tenant pass's index
     notice = _queue_notice(report, snapshot, registration, stored, deps, ids)
     counts = {
         "by_rule": dict(Counter(f.rule for f in report.findings)),
@@ -319,6 +324,22 @@ def _tenant_inputs(tenant: str, deps: WorkerDeps) -> tuple[Directory | None, dic
     policy_data["_source"] = policy_source
     deps.tenant_inputs[tenant] = (directory, policy_data)
     return directory, policy_data
+
+
+def _tenant_pass(tenant: str, audit_id: str, deps: WorkerDeps) -> None:
+    """The tenant-wide rules over the membership index, once the run's last group is recorded
+    (``pipeline/tenantpass.py``); with the tenant's policy file, without the registrations'
+    per-group overrides."""
+
+    def inputs() -> tuple[Directory | None, PolicySet]:
+        directory, policy_data = _tenant_inputs(tenant, deps)
+        data = {key: value for key, value in policy_data.items() if key != "_source"}
+        return directory, parse_policy(data, policy_data.get("_source", f"policy of {tenant}"))
+
+    try:
+        tenantpass.after_run(deps.store, tenant, audit_id, inputs, deps.clock())
+    except InputError:
+        return  # an unreadable directory or policy: the runs record it, there is nothing to pass over
 
 
 def _policies(policy_data: dict[str, Any], registration: GroupRegistration, tenant: str) -> PolicySet:
