@@ -4,23 +4,42 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+UV     := $(VENV)/bin/uv
+# Exact versions of everything installed, tested and shipped (`make lock` writes both files):
+# requirements.lock for development and CI (every Python 3.11-3.13, every platform), and the
+# layer's shared/requirements.txt: the runtime pins of the lock for the Lambda runtime, less
+# what that runtime provides itself (boto3 and its own dependencies).
+LOCK   := requirements.lock
+LAYER_REQUIREMENTS := shared/requirements.txt
+RUNTIME_PROVIDED   := boto3 botocore s3transfer urllib3 jmespath
+# The Lambda runtime and architecture of template.yaml (python3.13 on arm64, Amazon Linux 2023,
+# glibc 2.34): the layer takes wheels of these tags only, so it never holds a build of this machine.
+LAYER_PYTHON    := 3.13
+LAYER_PLATFORMS := manylinux_2_34_aarch64 manylinux_2_28_aarch64 manylinux_2_17_aarch64 manylinux2014_aarch64
+# Development tools of the package that no function runs: not in the layer (docs/DEPLOY.md).
+LAYER_EXCLUDES  := groupaudit/local groupaudit/cli.py groupaudit/docs_gen.py groupaudit/pipeline/openapi.py
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint format schemas bench eval clean
+.PHONY: help setup demo test lint format schemas bench eval lock build clean \
+        build-GroupAuditLayer build-SchedulerFunction build-AuditWorkerFunction \
+        build-NotifierFunction build-ApiFunction
 
 help:
 	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
 	@echo "make test     lint + the whole test suite"
-	@echo "make bench    benchmarks: engine (10k/100k/1M messages), pipeline, platform pulls"
+	@echo "make bench    benchmarks: engine (10k/100k/1M messages), pipeline, platform pulls, layer size"
 	@echo "make eval     score the auditor against hand-labelled real conversations (eval/corpora)"
 	@echo "make schemas  regenerate docs/schemas/*.json from the models"
+	@echo "make lock     re-resolve requirements.lock and the layer's shared/requirements.txt"
+	@echo "make build    sam validate --lint, then sam build (the layer and the functions, into .aws-sam)"
 	@echo "make lint     ruff, then cfn-lint on template.yaml"
 	@echo "make clean    remove .venv, caches and .aws-sam (sam build output)"
 
-$(STAMP): pyproject.toml shared/requirements.txt
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24,<27"
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --constraint $(LOCK) -e ".[dev]"
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -48,9 +67,48 @@ bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/pipeline.py
 	$(PY) bench/sources.py
+	$(PY) bench/layer.py
 
 eval: setup
 	$(PY) eval/run.py
+
+# uv alone, so that a lock can be made before anything else is installed
+$(UV):
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "uv>=0.13,<0.14"
+
+lock: $(UV)
+	$(UV) pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 \
+	    --custom-compile-command "make lock" --output-file $(LOCK)
+	$(UV) pip compile --quiet pyproject.toml --constraint $(LOCK) \
+	    --python-version $(LAYER_PYTHON) --python-platform aarch64-manylinux_2_34 \
+	    $(addprefix --no-emit-package ,$(RUNTIME_PROVIDED)) \
+	    --custom-compile-command "make lock" --output-file $(LAYER_REQUIREMENTS)
+
+build: setup
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/sam validate --lint
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/sam build
+
+# `sam build` runs these (template.yaml: BuildMethod makefile) with ARTIFACTS_DIR set, in a copy
+# of the resource's folder; bench/layer.py and tests/test_layer.py run the layer's the same way.
+# The layer: the pinned wheels for python3.13 arm64, installed without their dependencies (the
+# pins are the whole set) and without .pyc files of this machine's Python, then the package
+# without its development tools; less what nothing runs: type stubs, C sources, console
+# scripts, and Powertools' Swagger UI assets (the API serves no Swagger UI).
+build-GroupAuditLayer:
+	$(ROOT)/$(PY) -m pip install -qq --no-deps --no-compile --only-binary=:all: \
+	    --implementation cp --python-version $(LAYER_PYTHON) $(addprefix --platform ,$(LAYER_PLATFORMS)) \
+	    --target "$(ARTIFACTS_DIR)/python" --requirement "$(ROOT)/$(LAYER_REQUIREMENTS)"
+	cp -R "$(ROOT)/shared/groupaudit" "$(ARTIFACTS_DIR)/python/groupaudit"
+	rm -rf $(addprefix "$(ARTIFACTS_DIR)/python/,$(addsuffix ",$(LAYER_EXCLUDES))) \
+	    "$(ARTIFACTS_DIR)/python/bin" "$(ARTIFACTS_DIR)/python/aws_lambda_powertools/event_handler/openapi/swagger_ui/"swagger-ui*
+	find "$(ARTIFACTS_DIR)/python" -depth -type d \( -name __pycache__ -o -name "*-stubs" \) -exec rm -rf {} +
+	find "$(ARTIFACTS_DIR)/python" -type f \( -name "*.pyi" -o -name py.typed -o -name "*.c" -o -name "*.h" \
+	    -o -name "*.cpp" -o -name "*.pyx" -o -name "*.pxd" \) -delete
+
+# A function is its handler.py alone (its code and dependencies come from the layer).
+build-SchedulerFunction build-AuditWorkerFunction build-NotifierFunction build-ApiFunction:
+	cp handler.py "$(ARTIFACTS_DIR)/handler.py"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .bench .aws-sam

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import tomllib
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 from groupaudit.docs_gen import main as docs_main
 from kit import ROOT
 
@@ -16,13 +19,23 @@ def test_generated_schemas_and_rules_table_are_current():
 
 
 def test_layer_requirements_match_the_package_dependencies():
-    # GIVEN pyproject.toml and the layer's requirements.txt
+    # GIVEN pyproject.toml and the layer's requirements.txt (pins written by `make lock`)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    layer = [
-        line.strip()
-        for line in (ROOT / "shared" / "requirements.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    # THEN they list the same bounded requirements, but for boto3 (the Lambda runtime's own)
-    assert sorted(layer) == sorted(r for r in project if not r.startswith("boto3"))
+    layer = {
+        canonicalize_name(pin.name): pin
+        for pin in (
+            Requirement(line)
+            for line in (ROOT / "shared" / "requirements.txt").read_text().splitlines()
+            if line and not line.startswith((" ", "#"))
+        )
+    }
+    # THEN the layer pins each bounded requirement within its range, but boto3 (the Lambda
+    # runtime's own); tests/test_layer.py checks the pins against the lock and the built layer
+    for requirement in map(Requirement, project):
+        name = canonicalize_name(requirement.name)
+        if name == "boto3":
+            assert name not in layer
+            continue
+        (pin,) = layer[name].specifier
+        assert pin.operator == "==" and requirement.specifier.contains(pin.version), (requirement, pin)
     assert all("<" in requirement or requirement.startswith("tzdata") for requirement in project)

@@ -1,7 +1,9 @@
-"""template.yaml lints clean (cfn-lint, sam validate --lint) and declares what docs/PIPELINE.md promises."""
+"""template.yaml lints clean (cfn-lint, sam validate --lint), declares what docs/PIPELINE.md promises,
+and grants each function exactly the AWS calls its code makes (docs/DEPLOY.md)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -11,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from awscalls import CallGraph, shipped_sources
 from groupaudit.local.resources import RESOURCE_ENV_VARS, load_template
 from kit import ROOT
 
@@ -126,20 +129,28 @@ def test_sam_validate_with_lint_accepts_the_template():
 
 
 def test_functions_have_their_code_folder_handler_runtime_layer_and_tracing(template):
-    # GIVEN the four functions of docs/PIPELINE.md
+    # GIVEN the four functions of docs/PIPELINE.md and the Makefile that `sam build` runs
+    makefile = (ROOT / "Makefile").read_text()
     for function, code_uri in FUNCTIONS.items():
-        # THEN each runs handler.handler from its own folder, with the layer, traced
+        # THEN each runs handler.handler from its own folder on python3.13 arm64, with the
+        # layer, traced
         assert function_setting(template, function, "CodeUri") == code_uri
-        assert (ROOT / code_uri / "requirements.txt").is_file()
+        assert (ROOT / code_uri / "handler.py").is_file()
         assert function_setting(template, function, "Handler") == "handler.handler"
-        assert function_setting(template, function, "Runtime") == "python3.11"
+        assert function_setting(template, function, "Runtime") == "python3.13"
         assert function_setting(template, function, "Architectures") == ["arm64"]
         assert function_setting(template, function, "Layers") == [{"Ref": "GroupAuditLayer"}]
         assert function_setting(template, function, "Tracing") == "Active"
+        # AND is built by the Makefile's target of its name (its handler.py alone)
+        assert template["Resources"][function]["Metadata"] == {"BuildMethod": "makefile", "ContextPath": "./"}
+        assert f"build-{function}" in makefile
+    # AND the layer is for the same runtime and architecture, built by its Makefile target
     layer = template["Resources"]["GroupAuditLayer"]
     assert layer["Properties"]["ContentUri"] == "shared/"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    assert layer["Metadata"] == {"BuildMethod": "python3.11", "BuildArchitecture": "arm64"}
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64", "ContextPath": "./"}
+    assert "\nbuild-GroupAuditLayer:\n" in makefile
 
 
 def test_the_worker_has_the_most_memory_and_five_minutes(template):
@@ -457,6 +468,266 @@ def test_no_allow_statement_grants_a_wildcard_action(monkeypatch, template):
     assert secret_statements
     assert all(s["Action"] == ["secretsmanager:GetSecretValue"] for s in secret_statements)
     assert all(s["Resource"] == {"Fn::Sub": SECRETS_ARN} for s in secret_statements)
+
+
+# ----------------------------------------------------------------------------- each function's calls
+
+# The AWS calls each function's code makes, reviewed by reading it (functions/*/handler.py ->
+# groupaudit.pipeline -> adapters). test_the_call_table_is_what_the_code_calls reads the same
+# from the source (tests/awscalls.py), so a new call or a removed one fails until this table
+# and the template's grants follow it.
+CODE_CALLS: dict[str, set[tuple[str, str]]] = {
+    "SchedulerFunction": {
+        ("dynamodb", "query"),  # Store.list_tenants, Store.list_groups
+        ("dynamodb", "put_item"),  # Store.create_audit, conditional
+        ("dynamodb", "get_item"),  # Store.create_audit: a retried schedule reads the request
+        ("dynamodb", "update_item"),  # Store.mark_audit_queued
+        ("sqs", "send_message_batch"),  # fanout.send_batches to the audit queue
+    },
+    "AuditWorkerFunction": {
+        ("dynamodb", "get_item"),  # Store.get_run, get_group; tenantpass._run_done
+        ("dynamodb", "put_item"),  # Store.finish_run; tenantpass._claim
+        ("dynamodb", "update_item"),  # Store.begin_group_audit, finish_run; tenantpass.after_run
+        ("dynamodb", "query"),  # Store.group_findings; tenantpass.memberships
+        ("dynamodb", "batch_write_item"),  # tenantpass.record_membership (Store._batch_write)
+        ("dynamodb", "transact_write_items"),  # Store.sync_findings
+        ("s3", "get_object"),  # snapshots, tenant inputs, pull states, drops; unchecksummed backups
+        ("s3", "head_object"),  # s3.s3_backup_index: a backup's SHA-256 checksum
+        ("s3", "list_objects_v2"),  # connectors.base.S3Drops: a group's dropped records
+        ("s3", "put_object"),  # pull states (pulls/), reports
+        ("sqs", "send_message"),  # worker._queue_notice to the notice queue
+        ("sqs", "change_message_visibility"),  # the handler gives back a record it has no time for
+        ("secretsmanager", "get_secret_value"),  # platform app credentials (runtime.secret)
+    },
+    "NotifierFunction": {
+        ("dynamodb", "get_item"),  # Store.claim_notice, get_notice, take_send_slot
+        ("dynamodb", "put_item"),  # Store.take_send_slot, conditional on the log's version
+        ("dynamodb", "update_item"),  # claim, parts, finish_notice, mark_notified, block_sends
+        ("secretsmanager", "get_secret_value"),  # robot and webhook keys (runtime.channel_for)
+    },
+    "ApiFunction": {
+        ("dynamodb", "get_item"),  # Store.get_group, get_audit, get_run, create_audit
+        ("dynamodb", "put_item"),  # Store.remember_signature, create_audit
+        ("dynamodb", "update_item"),  # Store.mark_audit_queued
+        ("dynamodb", "delete_item"),  # Store.delete_group (DELETE /groups/{id})
+        ("dynamodb", "query"),  # Store.list_groups, list_findings
+        ("dynamodb", "batch_write_item"),  # Store.put_groups (POST /groups)
+        ("sqs", "send_message_batch"),  # fanout.send_batches of an on-demand audit
+        ("secretsmanager", "get_secret_value"),  # the tenant's signing secret (runtime.tenant_secret)
+    },
+}
+
+# The IAM actions a call needs.
+OPERATION_ACTIONS: dict[tuple[str, str], set[str]] = {
+    ("dynamodb", "get_item"): {"dynamodb:GetItem"},
+    ("dynamodb", "put_item"): {"dynamodb:PutItem"},
+    ("dynamodb", "update_item"): {"dynamodb:UpdateItem"},
+    ("dynamodb", "delete_item"): {"dynamodb:DeleteItem"},
+    ("dynamodb", "query"): {"dynamodb:Query"},
+    ("dynamodb", "batch_write_item"): {"dynamodb:BatchWriteItem"},
+    # IAM authorizes each item of a transaction; the findings' hold a ConditionCheck guard and
+    # Updates (test_findings_transactions_hold_only_condition_checks_and_updates)
+    ("dynamodb", "transact_write_items"): {"dynamodb:ConditionCheckItem", "dynamodb:UpdateItem"},
+    # the code tells a missing object (404) from a refused one: S3 answers 404 for a missing key
+    # only to a caller who may list the bucket, 403 otherwise
+    ("s3", "get_object"): {"s3:GetObject", "s3:ListBucket"},
+    ("s3", "head_object"): {"s3:GetObject", "s3:ListBucket"},
+    ("s3", "list_objects_v2"): {"s3:ListBucket"},
+    ("s3", "put_object"): {"s3:PutObject"},
+    ("sqs", "send_message"): {"sqs:SendMessage"},
+    ("sqs", "send_message_batch"): {"sqs:SendMessage"},
+    ("sqs", "change_message_visibility"): {"sqs:ChangeMessageVisibility"},
+    ("secretsmanager", "get_secret_value"): {"secretsmanager:GetSecretValue"},
+}
+
+
+def _resource(value: Any) -> str:
+    """A resource of a statement, as comparable text (CloudFormation's intrinsic functions)."""
+    return json.dumps(value, sort_keys=True)
+
+
+def _arn(logical_id: str) -> str:
+    return _resource({"Fn::GetAtt": [logical_id, "Arn"]})
+
+
+def _objects(bucket: str, prefix: str = "") -> str:
+    return _resource({"Fn::Sub": f"${{{bucket}.Arn}}/{prefix}*"})
+
+
+SECRETS = _resource({"Fn::Sub": SECRETS_ARN})
+TABLE = _arn("AuditTable")
+
+# What each function's role may do, on what: the actions of its calls, each on the resources
+# its code calls them on (no index: no function queries GSI1).
+GRANTS: dict[str, set[tuple[str, str]]] = {
+    "SchedulerFunction": {
+        *((action, TABLE) for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")),
+        ("dynamodb:UpdateItem", TABLE),
+        ("sqs:SendMessage", _arn("AuditQueue")),
+    },
+    "AuditWorkerFunction": {
+        *(
+            (f"dynamodb:{action}", TABLE)
+            for action in ("BatchWriteItem", "ConditionCheckItem", "GetItem", "PutItem", "Query")
+        ),
+        ("dynamodb:UpdateItem", TABLE),
+        ("s3:GetObject", _objects("SnapshotBucket")),
+        ("s3:ListBucket", _arn("SnapshotBucket")),
+        ("s3:PutObject", _objects("SnapshotBucket", "pulls/")),
+        ("s3:GetObject", _objects("BackupBucket")),
+        ("s3:ListBucket", _arn("BackupBucket")),
+        ("s3:PutObject", _objects("ReportBucket")),
+        ("sqs:SendMessage", _arn("NoticeQueue")),
+        ("sqs:ChangeMessageVisibility", _arn("AuditQueue")),
+        ("secretsmanager:GetSecretValue", SECRETS),
+    },
+    "NotifierFunction": {
+        ("dynamodb:GetItem", TABLE),
+        ("dynamodb:PutItem", TABLE),
+        ("dynamodb:UpdateItem", TABLE),
+        ("secretsmanager:GetSecretValue", SECRETS),
+    },
+    "ApiFunction": {
+        *(
+            (f"dynamodb:{action}", TABLE)
+            for action in ("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem")
+        ),
+        ("sqs:SendMessage", _arn("AuditQueue")),
+        ("secretsmanager:GetSecretValue", SECRETS),
+    },
+}
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+XRAY = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
+SQS_POLLER = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _grants(role: dict[str, Any]) -> set[tuple[str, str]]:
+    """(action, resource as JSON) for every Allow of the role's inline policies."""
+    return {
+        (action, _resource(resource))
+        for policy in role["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in _listed(statement["Action"])
+        for resource in _listed(statement["Resource"])
+    }
+
+
+@pytest.fixture(scope="module")
+def code() -> CallGraph:
+    return CallGraph(shipped_sources(ROOT))
+
+
+def _handler_module(function: str) -> str:
+    return "functions." + FUNCTIONS[function].strip("/").split("/")[-1] + ".handler"
+
+
+def test_each_function_role_grants_exactly_its_table(monkeypatch, template):
+    # GIVEN the roles SAM creates for the functions
+    roles = resources_of_type(sam_translated(monkeypatch, template), "AWS::IAM::Role")
+    for function, grants in GRANTS.items():
+        role = roles[f"{function}Role"]
+        # THEN its inline policies allow exactly the table's actions on the table's resources
+        assert _grants(role) == grants, function
+        # AND its managed policies are SAM's for logs and tracing, and the SQS poller's for
+        # the functions an SQS queue invokes
+        poller = {SQS_POLLER} if function in SQS_CONSUMERS else set()
+        assert set(role["Properties"]["ManagedPolicyArns"]) == {BASIC_EXECUTION, XRAY} | poller, function
+
+
+def test_the_grants_are_the_actions_of_the_calls():
+    # GIVEN each function's calls and the actions they need
+    for function, calls in CODE_CALLS.items():
+        needed = {action for call in calls for action in OPERATION_ACTIONS[call]}
+        # THEN the function is granted those actions and no other
+        assert {action for action, _ in GRANTS[function]} == needed, function
+    # AND nobody may Scan, and only the API (DELETE /groups/{id}) may delete an item
+    granted = {(function, action) for function, grants in GRANTS.items() for action, _ in grants}
+    assert not any(action == "dynamodb:Scan" for _, action in granted)
+    assert {function for function, action in granted if action == "dynamodb:DeleteItem"} == {"ApiFunction"}
+    # AND the backup store is read only; the scheduler reads no secret
+    backups = _objects("BackupBucket")
+    on_backups = {action for grants in GRANTS.values() for action, on in grants if on == backups}
+    assert on_backups == {"s3:GetObject"}
+    assert not any(action.startswith("secretsmanager:") for action, _ in GRANTS["SchedulerFunction"])
+
+
+def test_the_call_table_is_what_the_code_calls(code):
+    # GIVEN the code each function runs, read from its handler through the shipped package
+    for function, calls in CODE_CALLS.items():
+        module = _handler_module(function)
+        found = code.calls_from(module)
+        # THEN it makes exactly the calls of the reviewed table
+        unlisted = {call: code.where(module, call) for call in found - calls}
+        assert not unlisted, f"{function} calls {unlisted}: add them to CODE_CALLS, GRANTS, template.yaml"
+        assert not calls - found, f"{function} no longer calls {calls - found}: take them out of its grants"
+        # AND none queries a secondary index (which would need the table's index/* resource)
+        assert code.queries_an_index(module) is False, function
+
+
+def test_findings_transactions_hold_only_condition_checks_and_updates():
+    # GIVEN every dict key of the shipped code that names a TransactWriteItems item kind
+    item_kinds = ("ConditionCheck", "Put", "Update", "Delete")
+    kinds = set()
+    for source in shipped_sources(ROOT).values():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Dict):
+                kinds |= {
+                    key.value
+                    for key in node.keys
+                    if isinstance(key, ast.Constant) and key.value in item_kinds
+                }
+    # THEN only ConditionCheckItem and UpdateItem are needed for the transactions
+    assert kinds == {"ConditionCheck", "Update"}
+
+
+def test_the_call_reader_follows_methods_lazy_imports_and_platform_modules():
+    # GIVEN a handler that reaches a store method through a lazy import, and a module named by
+    # a string (as the platform sources are), and a method nothing calls
+    sources = {
+        "functions.f.handler": (
+            "def handler(event, context):\n    from groupaudit.run import run\n    return run(event)\n"
+        ),
+        "groupaudit": "",
+        "groupaudit.run": (
+            "import importlib\n"
+            "from groupaudit.store import Store\n"
+            "SOURCES = {'x': 'groupaudit.platform'}\n"
+            "def run(event):\n"
+            "    deps = Store()\n"
+            "    deps.drop(event)\n"
+            "    return importlib.import_module(SOURCES['x']).pull()\n"
+        ),
+        "groupaudit.store": (
+            "class Store:\n"
+            "    def __init__(self):\n"
+            "        self.client = None\n"
+            "    def drop(self, key):\n"
+            "        self.client.delete_item(TableName='t', Key=key)\n"
+            "    def scan_all(self):\n"
+            "        return self.client.scan(TableName='t')\n"
+        ),
+        "groupaudit.platform": (
+            "def pull():\n"
+            "    from aws_lambda_powertools.utilities.parameters import SecretsProvider\n"
+            "    return _client(None).get_paginator('list_objects_v2'), SecretsProvider\n"
+            "def _client(c):\n"
+            "    return c\n"
+        ),
+    }
+    # WHEN its calls are read
+    found = CallGraph(sources).calls_from("functions.f.handler")
+    # THEN it sees the method's call, the dynamically imported module's paginator and the
+    # library's secret read, and not the call of the method nothing reaches
+    assert found == {
+        ("dynamodb", "delete_item"),
+        ("s3", "list_objects_v2"),
+        ("secretsmanager", "get_secret_value"),
+    }
 
 
 def test_worker_knows_the_audit_queue_receive_limit(template):
