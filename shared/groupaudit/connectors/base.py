@@ -24,7 +24,7 @@ import msgspec
 from groupaudit.connectors.http import Http, PlatformError
 from groupaudit.contracts import Snapshot
 from groupaudit.errors import InputError, Problem
-from groupaudit.loading import decode_snapshot
+from groupaudit.loading import check_json_depth, decode_snapshot
 
 SOURCES: dict[str, str] = {
     "slack": "groupaudit.connectors.slack_api",
@@ -108,6 +108,7 @@ def parse_records(data: bytes, where: str) -> Iterator[tuple[str, Mapping[str, A
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
             raise InputError(where, [Problem("", f"not a valid gzip file: {exc}")]) from None
+    check_json_depth(data, where)  # a parser's recursion must not end the run (and the group's record)
     text = data.decode("utf-8-sig", errors="strict") if data else ""
     whole: Any = None
     try:

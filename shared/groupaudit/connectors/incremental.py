@@ -43,6 +43,7 @@ import msgspec
 from groupaudit.connectors.base import PullRequest, finish_snapshot, pull_snapshot
 from groupaudit.connectors.http import Http
 from groupaudit.contracts import Snapshot, Timestamp
+from groupaudit.loading import nested_deeper_than
 
 STATE_VERSION = 1
 # How much of the previous pull is read again. Slack's source also looks 14 days further back
@@ -65,7 +66,7 @@ class PullState(msgspec.Struct, kw_only=True):
 
 def decode_state(data: bytes | None) -> PullState | None:
     """The state, or None when there is none or it cannot be read (a full pull then)."""
-    if not data:
+    if not data or nested_deeper_than(data):
         return None
     try:
         state = msgspec.json.decode(data, type=PullState)

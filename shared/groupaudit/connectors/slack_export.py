@@ -60,7 +60,7 @@ import msgspec
 
 from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, Message, Snapshot
 from groupaudit.errors import InputError, Problem
-from groupaudit.loading import decode_snapshot
+from groupaudit.loading import check_json_depth, decode_snapshot
 
 MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
 MAX_PROBLEMS = 50
@@ -165,6 +165,7 @@ class _Export:
             data = self.read(path)
         except (OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError) as exc:
             raise InputError(self.label, [Problem(path, f"cannot read: {exc}")]) from None
+        check_json_depth(data, f"{self.label} {path}")
         try:
             return msgspec.json.decode(data)
         except msgspec.DecodeError as exc:
