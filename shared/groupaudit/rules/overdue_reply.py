@@ -100,10 +100,6 @@ class Deadlines(BaseModel):
     mention: int = Field(240, ge=1, description="minutes for a mentioned member")
 
 
-def _words(*items: str) -> tuple[str, ...]:
-    return items
-
-
 class OverdueReplyConfig(RuleConfig):
     severity: SeverityName = "violation"
     mention_severity: SeverityName = Field("warning", description="severity of the mention kind")
@@ -118,7 +114,7 @@ class OverdueReplyConfig(RuleConfig):
     )
     deadlines_minutes: Deadlines = Field(default_factory=Deadlines)
     question_markers: tuple[str, ...] = Field(
-        _words(
+        (
             "请问",
             "是否",
             "能否",
@@ -136,7 +132,7 @@ class OverdueReplyConfig(RuleConfig):
         ("吗", "么"), description="sentence-final particles that make a sentence a question"
     )
     question_words: tuple[str, ...] = Field(
-        _words(
+        (
             "什么时候",
             "什么",
             "怎么样",
@@ -164,7 +160,7 @@ class OverdueReplyConfig(RuleConfig):
         "sentence's end (要填什么, 在哪里交), not inside a statement (不知道怎么写)",
     )
     statement_contexts: tuple[str, ...] = Field(
-        _words(
+        (
             "不知道",
             "不清楚",
             "不确定",
@@ -188,11 +184,22 @@ class OverdueReplyConfig(RuleConfig):
         description="words before a question word that make it an indirect question in a statement",
     )
     offer_markers: tuple[str, ...] = Field(
-        _words("随时", "尽管", "欢迎", "如果", "要是", "的话", "找我", "问我", "联系我", "私聊"),
+        (
+            "随时",
+            "尽管",
+            "欢迎",
+            "如果",
+            "要是",
+            "的话",
+            "找我",
+            "问我",
+            "联系我",
+            "私聊",
+        ),
         description="words that make a sentence an offer (有什么问题随时找我), not a question",
     )
     phatic_questions: tuple[str, ...] = Field(
-        _words(
+        (
             "怎么了",
             "咋了",
             "怎么啦",
@@ -218,7 +225,7 @@ class OverdueReplyConfig(RuleConfig):
         description="whole questions that ask nothing of substance (a bare ？ never is one)",
     )
     social_markers: tuple[str, ...] = Field(
-        _words(
+        (
             "吃饭",
             "午饭",
             "晚饭",
@@ -245,7 +252,7 @@ class OverdueReplyConfig(RuleConfig):
         description="topics that make a question social, not a work question",
     )
     request_markers: tuple[str, ...] = Field(
-        _words(
+        (
             "请",
             "麻烦",
             "尽快",
@@ -266,7 +273,15 @@ class OverdueReplyConfig(RuleConfig):
         "请假; none after 已, 已经, 没, 不)",
     )
     english_request_markers: tuple[str, ...] = Field(
-        _words("please", "pls", "can you", "could you", "would you", "can someone", "could someone"),
+        (
+            "please",
+            "pls",
+            "can you",
+            "could you",
+            "would you",
+            "can someone",
+            "could someone",
+        ),
         description="English words that make an addressed message a request",
     )
     problem_markers: tuple[str, ...] = Field(
@@ -274,7 +289,7 @@ class OverdueReplyConfig(RuleConfig):
         description="words that make a leader's @-mention a problem report",
     )
     public_topic_keywords: tuple[str, ...] = Field(
-        _words(
+        (
             "行政",
             "后勤",
             "报销",
@@ -321,7 +336,7 @@ class OverdueReplyConfig(RuleConfig):
         description="a question containing one of these is for the administration centre",
     )
     echo_phrases: tuple[str, ...] = Field(
-        _words(
+        (
             "同问",
             "同求",
             "同",
@@ -344,7 +359,7 @@ class OverdueReplyConfig(RuleConfig):
         description="messages that repeat a question or say nothing to it: never an answer",
     )
     acknowledgements: tuple[str, ...] = Field(
-        _words(
+        (
             "收到",
             "好的",
             "好",
@@ -368,7 +383,7 @@ class OverdueReplyConfig(RuleConfig):
         description="acknowledgements: an answer from the person who owed it, not from a bystander",
     )
     address_titles: tuple[str, ...] = Field(
-        _words(
+        (
             "老师",
             "总",
             "经理",
@@ -392,7 +407,7 @@ class OverdueReplyConfig(RuleConfig):
         description="titles that address a person after their surname (余老师, 张总)",
     )
     generic_addressees: tuple[str, ...] = Field(
-        _words(
+        (
             "老师",
             "老师们",
             "老师好",
