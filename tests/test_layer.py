@@ -163,7 +163,7 @@ def test_the_layer_holds_the_package_without_its_development_tools(layer):
     }
     assert excluded == [
         "groupaudit/local",
-        "groupaudit/cli.py",
+        "groupaudit/cli",
         "groupaudit/docs_gen.py",
         "groupaudit/pipeline/openapi.py",
     ]

@@ -1,0 +1,5 @@
+"""``python -m groupaudit.cli``."""
+
+from groupaudit.cli import main
+
+raise SystemExit(main())

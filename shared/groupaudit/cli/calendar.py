@@ -1,0 +1,29 @@
+"""``groupaudit calendar``: the working calendar the audit uses for a year."""
+
+from __future__ import annotations
+
+import argparse
+
+from groupaudit.cli._common import EXIT_OK, write
+from groupaudit.contracts import GROUP_KINDS
+
+NAME = "calendar"
+HELP = "print the working days, holidays and make-up workdays the audit uses for a year"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from groupaudit.workcalendar import _year
+
+    parser.add_argument("year", metavar="YEAR", type=_year)
+    parser.add_argument("--policy", metavar="FILE", help="policy file (default: built-in defaults)")
+    parser.add_argument("--group-kind", metavar="K", choices=GROUP_KINDS, help=" | ".join(GROUP_KINDS))
+    parser.add_argument("--group-id", metavar="ID", help="apply this group's overrides too")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+
+def run(args: argparse.Namespace) -> int:
+    from groupaudit.workcalendar import run_command
+
+    write(run_command(args))
+    return EXIT_OK
