@@ -41,6 +41,7 @@ from groupaudit.loading import load_yaml
 from groupaudit.rules import REGISTRY
 from groupaudit.rules.documents import FilesConfig
 from groupaudit.rules.names import NamesConfig
+from groupaudit.supervision.config import SanctionsConfig
 
 if TYPE_CHECKING:
     from groupaudit.businesstime import BusinessCalendar, ChineseWorkdays, Weekdays, YearArrangement
@@ -328,6 +329,11 @@ class Policy(BaseModel):
         description="what the member and file rules share: how a display name splits into 部门+姓名",
     )
     rules: RulesModel = Field(default_factory=RulesModel)  # type: ignore[valid-type]
+    sanctions: SanctionsConfig = Field(
+        default_factory=SanctionsConfig,
+        description="the discipline ledger and appeals (003 第五章 2, 002 六(三)): tenant-wide, set under "
+        "defaults only (docs/SUPERVISION.md)",
+    )
 
     def rule(self, rule_id: str) -> Any:
         return getattr(self.rules, rule_id)
@@ -402,6 +408,10 @@ class PolicySet:
             problems += _validate_layer(self._below(kind), layer, f"profiles.{kind}")
         for group_id, layer in document.groups.items():
             problems += _validate_layer(self._below(None), layer, f"groups.{group_id}")
+        for where, layer in [*document.profiles.items(), *document.groups.items()]:
+            if isinstance(layer, dict) and "sanctions" in layer:  # one person's history spans groups
+                section = "profiles" if layer is document.profiles.get(where) else "groups"
+                problems.append(Problem(f"{section}.{where}.sanctions", "tenant-wide: set it under defaults"))
         if problems:
             raise InputError(source, problems)
 
@@ -419,6 +429,11 @@ class PolicySet:
 
     def for_group(self, group_kind: str | None = None, group_id: str | None = None) -> Policy:
         return _cached_policy(_freeze(self.effective_dict(group_kind, group_id)))
+
+    def tenant_policy(self) -> Policy:
+        """Built-in defaults and the file's ``defaults``: what tenant-wide sections (``sanctions``)
+        and their calendar are read from."""
+        return _cached_policy(_freeze(deep_merge(_builtin_dict(), self._defaults)))
 
 
 @cache
