@@ -408,10 +408,12 @@ class PolicySet:
             problems += _validate_layer(self._below(kind), layer, f"profiles.{kind}")
         for group_id, layer in document.groups.items():
             problems += _validate_layer(self._below(None), layer, f"groups.{group_id}")
-        for where, layer in [*document.profiles.items(), *document.groups.items()]:
-            if isinstance(layer, dict) and "sanctions" in layer:  # one person's history spans groups
-                section = "profiles" if layer is document.profiles.get(where) else "groups"
-                problems.append(Problem(f"{section}.{where}.sanctions", "tenant-wide: set it under defaults"))
+        for section, layers in (("profiles", document.profiles), ("groups", document.groups)):
+            for where, layer in layers.items():  # one person's history spans every group
+                if "sanctions" in layer:
+                    problems.append(
+                        Problem(f"{section}.{where}.sanctions", "tenant-wide: set it under defaults")
+                    )
         if problems:
             raise InputError(source, problems)
 

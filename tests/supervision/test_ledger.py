@@ -258,3 +258,11 @@ def test_a_resolved_finding_lapses_a_proposed_entry_and_a_found_again_one_propos
     assert (again.status, event.type, event.seq) == ("proposed", "reopened", 3)
     # AND a decided entry does not lapse: the violation happened
     assert ledger.lapse(entry(2, at(2)), at(4)) is None
+
+
+def test_with_a_directory_only_its_people_get_entries():
+    # GIVEN an advert by an employee and one by a customer outside the directory
+    findings = [finding(1, subject="u-zhang"), finding(2, subject="ext-cust")]
+    made = ledger.entries_for("acme", "g", findings, CONFIG, frozenset(), at(30), frozenset({"u-zhang"}))
+    # THEN only the employee's is an entry: the ladder's sanctions are on performance pay
+    assert [e.subject_id for e in made] == ["u-zhang"]

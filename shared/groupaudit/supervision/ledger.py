@@ -82,6 +82,12 @@ def managers(directory: Directory | None) -> frozenset[str]:
     return frozenset(heads | set(directory.leader_ids or ()))
 
 
+def employees(directory: Directory | None) -> frozenset[str] | None:
+    """The people the ladder applies to (its sanctions are on performance pay): the directory's
+    people; None without a directory (then nobody is excluded)."""
+    return None if directory is None else frozenset(person.id for person in directory.people)
+
+
 def sanction_kind(finding: Finding, config: SanctionsConfig, manager_ids: frozenset[str]) -> str | None:
     """The sanctioned kind of a finding (first match in ``SANCTION_KINDS`` order), or None."""
     for kind in SANCTION_KINDS:
@@ -118,14 +124,16 @@ def entries_for(
     config: SanctionsConfig,
     manager_ids: frozenset[str],
     now: datetime,
+    employee_ids: frozenset[str] | None = None,
 ) -> list[Entry]:
-    """A proposed entry for every finding of a sanctioned kind (the store keeps the first)."""
+    """A proposed entry for every finding of a sanctioned kind (the store keeps the first);
+    with ``employee_ids``, only for them (a customer or partner has no performance pay)."""
     if not config.enabled:
         return []
     out = []
     for finding in findings:
         kind = sanction_kind(finding, config, manager_ids)
-        if kind is None:
+        if kind is None or (employee_ids is not None and finding.subject_id not in employee_ids):
             continue
         out.append(
             Entry(
