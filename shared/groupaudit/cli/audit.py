@@ -10,18 +10,57 @@ from groupaudit.contracts import SEVERITIES
 
 NAME = "audit"
 HELP = "audit one group snapshot"
+EXAMPLE = (
+    "groupaudit audit events/sample-tenant/snapshots/sales.json "
+    "--directory events/sample-tenant/directory.json --format json"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("snapshot", metavar="SNAPSHOT", help="group snapshot (JSON)")
-    parser.add_argument("--directory", metavar="FILE", help="company directory (JSON)")
-    parser.add_argument("--policy", metavar="FILE", help="policy file (YAML); built-in defaults without it")
-    parser.add_argument("--backups", metavar="DIR", help="backup store folder (files hashed with SHA-256)")
-    parser.add_argument("--now", metavar="ISO8601", type=timestamp, help="audit time (default: taken_at)")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
-    parser.add_argument("--fail-on", metavar="SEVERITY", choices=SEVERITIES, help=" | ".join(SEVERITIES))
-    parser.add_argument("--notice", action="store_true", help="also print the notice that would be posted")
+    parser.add_argument(
+        "snapshot",
+        metavar="SNAPSHOT",
+        help="group snapshot (JSON) (e.g. events/sample-tenant/snapshots/sales.json)",
+    )
+    parser.add_argument(
+        "--directory", metavar="FILE", help="company directory (JSON) (e.g. --directory directory.json)"
+    )
+    parser.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="policy file (YAML); built-in defaults without it (e.g. --policy policy.yaml)",
+    )
+    parser.add_argument(
+        "--backups",
+        metavar="DIR",
+        help="backup store folder (files hashed with SHA-256) (e.g. --backups backups/)",
+    )
+    parser.add_argument(
+        "--now",
+        metavar="ISO8601",
+        type=timestamp,
+        help="audit time (default: taken_at) (e.g. --now 2026-11-20T18:00:00+08:00)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table (default) or json (e.g. --format json)",
+    )
+    parser.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help="zh (default) or en (e.g. --lang en)"
+    )
+    parser.add_argument(
+        "--fail-on",
+        metavar="SEVERITY",
+        choices=SEVERITIES,
+        help=f"exit 1 if a finding is at or above it: {' | '.join(SEVERITIES)} (e.g. --fail-on violation)",
+    )
+    parser.add_argument(
+        "--notice",
+        action="store_true",
+        help="also print the notice that would be posted, on stderr (e.g. --notice)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,17 +9,36 @@ from groupaudit.contracts import GROUP_KINDS
 
 NAME = "calendar"
 HELP = "print the working days, holidays and make-up workdays the audit uses for a year"
+EXAMPLE = "groupaudit calendar 2027 --format json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from groupaudit.workcalendar import _year
 
-    parser.add_argument("year", metavar="YEAR", type=_year)
-    parser.add_argument("--policy", metavar="FILE", help="policy file (default: built-in defaults)")
-    parser.add_argument("--group-kind", metavar="K", choices=GROUP_KINDS, help=" | ".join(GROUP_KINDS))
-    parser.add_argument("--group-id", metavar="ID", help="apply this group's overrides too")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh")
+    parser.add_argument("year", metavar="YEAR", type=_year, help="the year (e.g. 2027)")
+    parser.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="policy file (default: built-in defaults) (e.g. --policy policy.yaml)",
+    )
+    parser.add_argument(
+        "--group-kind",
+        metavar="K",
+        choices=GROUP_KINDS,
+        help=" | ".join(GROUP_KINDS) + " (e.g. --group-kind project)",
+    )
+    parser.add_argument(
+        "--group-id", metavar="ID", help="apply this group's overrides too (e.g. --group-id grp-sales)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table (default) or json (e.g. --format json)",
+    )
+    parser.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help="zh (default) or en (e.g. --lang en)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

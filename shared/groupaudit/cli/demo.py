@@ -9,10 +9,16 @@ from groupaudit.cli._common import EXIT_OK
 
 NAME = "demo"
 HELP = "the local main job: a scheduled audit of a tenant through the pipeline on moto's server"
+EXAMPLE = "groupaudit demo events/sample-tenant"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("folder", metavar="TENANT_DIR", nargs="?", help="default: events/sample-tenant")
+    parser.add_argument(
+        "folder",
+        metavar="TENANT_DIR",
+        nargs="?",
+        help="the tenant folder (default: events/sample-tenant) (e.g. events/sample-tenant)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,90 +4,157 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
+from groupaudit.cli import _aws
 from groupaudit.cli._common import EXIT_OK, write
 from groupaudit.contracts import GROUP_KINDS
 from groupaudit.errors import InputError, Problem
 
 NAME = "groups"
 HELP = "the group registry (DynamoDB table TABLE_NAME)"
+EXAMPLE = "TABLE_NAME=groupaudit-AuditTable-1A2B groupaudit groups list acme --region ap-east-1"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group_commands = parser.add_subparsers(dest="groups_command", required=True, metavar="ACTION")
     add = group_commands.add_parser("add", help="register a group, or replace its registration")
-    add.add_argument("tenant", metavar="TENANT")
-    add.add_argument("group", metavar="GROUP_ID")
-    add.add_argument("--platform", required=True, choices=("dingtalk", "wecom", "feishu", "slack", "generic"))
-    add.add_argument("--kind", default="other", choices=GROUP_KINDS)
-    add.add_argument("--name", help="display name of the group")
-    add.add_argument("--department", help="the department the group belongs to (for pulled snapshots)")
+    add.add_argument("tenant", metavar="TENANT", help="the tenant (e.g. acme)")
+    add.add_argument("group", metavar="GROUP_ID", help="our id of the group (e.g. grp-sales)")
+    add.add_argument(
+        "--platform",
+        required=True,
+        choices=("dingtalk", "wecom", "feishu", "slack", "generic"),
+        help="the group's chat platform (e.g. --platform feishu)",
+    )
+    add.add_argument(
+        "--kind",
+        default="other",
+        choices=GROUP_KINDS,
+        help="the group's kind: its policy profile (default other) (e.g. --kind department)",
+    )
+    add.add_argument("--name", help="display name of the group (e.g. --name 销售部群)")
+    add.add_argument(
+        "--department",
+        help="the department the group belongs to (for pulled snapshots) (e.g. --department 销售部)",
+    )
     add.add_argument(
         "--exempt",
         metavar="MEMBER_ID",
         action="append",
         default=[],
-        help="exempt from inactivity (repeatable)",
+        help="exempt from inactivity (repeatable) (e.g. --exempt u-ceo)",
     )
     add.add_argument(
         "--allow-external",
         metavar="ID",
         action="append",
         default=[],
-        help="approved outside member (repeatable)",
+        help="approved outside member (repeatable) (e.g. --allow-external ext-lawyer)",
     )
     add.add_argument(
         "--source",
         choices=("s3", "slack", "feishu", "dingtalk", "wecom"),
         default="s3",
-        help="where its snapshot comes from: an S3 object (default) or the platform's API",
-    )
-    add.add_argument("--snapshot-key", help="s3: key of its snapshot (default snapshots/TENANT/GROUP.json)")
-    add.add_argument("--chat-id", help="platform source: the platform's id of the chat (default GROUP_ID)")
-    add.add_argument(
-        "--source-secret", metavar="NAME", help="platform source: Secrets Manager name of the app credentials"
+        help="where its snapshot comes from: an S3 object (default) or the platform's API "
+        "(e.g. --source feishu)",
     )
     add.add_argument(
-        "--variant", help="dingtalk: chat | scene; wecom: customer | internal; feishu: user_id | open_id"
+        "--snapshot-key",
+        help="s3: key of its snapshot (default snapshots/TENANT/GROUP.json) "
+        "(e.g. --snapshot-key snapshots/acme/sales.json)",
     )
-    add.add_argument("--base-url", help="platform source: API endpoint (default the platform's public one)")
+    add.add_argument(
+        "--chat-id",
+        help="platform source: the platform's id of the chat (default GROUP_ID) "
+        "(e.g. --chat-id oc_5ad11d72b830411d72b836c20)",
+    )
+    add.add_argument(
+        "--source-secret",
+        metavar="NAME",
+        help="platform source: Secrets Manager name of the app credentials "
+        "(e.g. --source-secret tenants/acme/feishu)",
+    )
+    add.add_argument(
+        "--variant",
+        help="dingtalk: chat | scene; wecom: customer | internal; feishu: user_id | open_id "
+        "(e.g. --variant open_id)",
+    )
+    add.add_argument(
+        "--base-url",
+        help="platform source: API endpoint (default the platform's public one) "
+        "(e.g. --base-url https://open.larksuite.com)",
+    )
     add.add_argument(
         "--lookback-days",
         type=int,
-        help="platform source: days of messages to pull (default: from the group's policy)",
+        help="platform source: days of messages to pull (default: from the group's policy) "
+        "(e.g. --lookback-days 200)",
     )
     add.add_argument(
-        "--drop-prefix", help="dingtalk/wecom: S3 prefix of dropped records (drops/TENANT/GROUP/)"
+        "--drop-prefix",
+        help="dingtalk/wecom: S3 prefix of dropped records (drops/TENANT/GROUP/) "
+        "(e.g. --drop-prefix drops/acme/grp-sales/)",
     )
     add.add_argument(
-        "--notice", choices=("console", "webhook", "dingtalk", "wecom", "feishu", "slack"), default="console"
+        "--notice",
+        choices=("console", "webhook", "dingtalk", "wecom", "feishu", "slack"),
+        default="console",
+        help="where its notices go (default console: the log) (e.g. --notice feishu)",
     )
-    add.add_argument("--webhook-url", help="https URL of the webhook or the robot")
     add.add_argument(
-        "--secret-name", help="Secrets Manager name of the webhook's HMAC key, under SECRETS_PREFIX"
+        "--webhook-url",
+        help="https URL of the webhook or the robot "
+        "(e.g. --webhook-url https://open.feishu.cn/open-apis/bot/v2/hook/…)",
     )
-    add.add_argument("--lang", choices=("zh", "en"), default="zh")
-    add.add_argument("--dry-run", action="store_true", help="render notices without sending them")
-    add.add_argument("--overrides", metavar="FILE", help="YAML policy layer for this group (rules: ...)")
-    add.add_argument("--disabled", action="store_true", help="registered but not audited")
+    add.add_argument(
+        "--secret-name",
+        help="Secrets Manager name of the webhook's HMAC key, under SECRETS_PREFIX "
+        "(e.g. --secret-name tenants/acme/robot)",
+    )
+    add.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of its notices (default zh) (e.g. --lang en)",
+    )
+    add.add_argument(
+        "--dry-run", action="store_true", help="render notices without sending them (e.g. --dry-run)"
+    )
+    add.add_argument(
+        "--overrides",
+        metavar="FILE",
+        help="YAML policy layer for this group (rules: ...) (e.g. --overrides sales-overrides.yaml)",
+    )
+    add.add_argument("--disabled", action="store_true", help="registered but not audited (e.g. --disabled)")
+    _aws.add_arguments(add)
     listing = group_commands.add_parser("list", help="list a tenant's groups")
-    listing.add_argument("tenant", metavar="TENANT")
-    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.add_argument("tenant", metavar="TENANT", help="the tenant (e.g. acme)")
+    listing.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table (default) or json (e.g. --format json)",
+    )
+    _aws.add_arguments(listing)
     remove = group_commands.add_parser("remove", help="unregister a group (its findings are kept)")
-    remove.add_argument("tenant", metavar="TENANT")
-    remove.add_argument("group", metavar="GROUP_ID")
+    remove.add_argument("tenant", metavar="TENANT", help="the tenant (e.g. acme)")
+    remove.add_argument("group", metavar="GROUP_ID", help="our id of the group (e.g. grp-sales)")
+    _aws.add_arguments(remove)
 
 
 def run(args: argparse.Namespace) -> int:
+    with _aws.errors():
+        return _run(args, _aws.store(args))
+
+
+def _run(args: argparse.Namespace, store: Any) -> int:
     from pydantic import ValidationError
 
     from groupaudit.netguard import registration_problem
-    from groupaudit.pipeline import runtime
     from groupaudit.pipeline.models import GroupRegistration
     from groupaudit.policy import load_policy_layer
-    from groupaudit.settings import load_settings
 
-    store = runtime.store(load_settings())
     if args.groups_command == "list":
         registrations = store.list_groups(args.tenant)
         if args.format == "json":

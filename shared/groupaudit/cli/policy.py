@@ -12,17 +12,36 @@ from groupaudit.errors import InputError, Problem
 
 NAME = "policy"
 HELP = "check or show a policy"
+EXAMPLE = "groupaudit policy show --policy events/sample-tenant/policy.yaml --group-kind project"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
     validate = actions.add_parser("validate", help="check a policy file")
-    validate.add_argument("file", metavar="FILE")
+    validate.add_argument(
+        "file", metavar="FILE", help="policy file (YAML) (e.g. events/sample-tenant/policy.yaml)"
+    )
     show = actions.add_parser("show", help="print the effective policy")
-    show.add_argument("--policy", metavar="FILE", help="policy file (default: built-in defaults)")
-    show.add_argument("--group-kind", metavar="K", choices=GROUP_KINDS, help=" | ".join(GROUP_KINDS))
-    show.add_argument("--group-id", metavar="ID", help="apply this group's overrides too")
-    show.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    show.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="policy file (default: built-in defaults) (e.g. --policy policy.yaml)",
+    )
+    show.add_argument(
+        "--group-kind",
+        metavar="K",
+        choices=GROUP_KINDS,
+        help=" | ".join(GROUP_KINDS) + " (e.g. --group-kind project)",
+    )
+    show.add_argument(
+        "--group-id", metavar="ID", help="apply this group's overrides too (e.g. --group-id grp-sales)"
+    )
+    show.add_argument(
+        "--format",
+        choices=("yaml", "json"),
+        default="yaml",
+        help="yaml (default) or json (e.g. --format json)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

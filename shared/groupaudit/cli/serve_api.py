@@ -9,11 +9,22 @@ from groupaudit.cli._common import EXIT_OK, write
 
 NAME = "serve-api"
 HELP = "serve the HTTP API on 127.0.0.1 over a local stack (Ctrl-C stops)"
+EXAMPLE = "groupaudit serve-api --port 8787"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("folder", metavar="TENANT_DIR", nargs="?", help="default: events/sample-tenant")
-    parser.add_argument("--port", type=int, default=8787)
+    parser.add_argument(
+        "folder",
+        metavar="TENANT_DIR",
+        nargs="?",
+        help="the tenant folder to seed (default: events/sample-tenant) (e.g. events/sample-tenant)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8787,
+        help="port on 127.0.0.1 (default 8787; 0: any free one) (e.g. --port 8788)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
