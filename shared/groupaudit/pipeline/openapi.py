@@ -1,38 +1,20 @@
-"""Generate docs/openapi.json from the API function's resolver (functions/api/handler.py).
+"""Generate docs/openapi.json from the API function's resolver (groupaudit.api.app).
 
 ``python -m groupaudit.pipeline.openapi [--check]``; the test suite runs the check, so a change
-to a route or a wire model without regenerating the description fails. A development tool: it
-reads the repository's ``functions/`` folder, which the Lambda layer does not contain.
+to a route or a wire model without regenerating the description fails.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
-
-ROOT = Path(__file__).resolve().parents[3]
-HANDLER = ROOT / "functions" / "api" / "handler.py"
-MODULE = "groupaudit_functions.api.handler"
-
-
-def load_api_module(path: Path = HANDLER) -> ModuleType:
-    """The API handler module (imported once, under the name the local runner uses too)."""
-    if MODULE in sys.modules:
-        return sys.modules[MODULE]
-    spec = importlib.util.spec_from_file_location(MODULE, path)
-    if spec is None or spec.loader is None:
-        raise FileNotFoundError(path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.modules[MODULE] = module
-    return module
 
 
 def openapi_json() -> str:
-    return load_api_module().app.get_openapi_json_schema() + "\n"
+    from groupaudit.api.app import app
+
+    return app.get_openapi_json_schema() + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

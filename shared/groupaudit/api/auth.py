@@ -1,0 +1,53 @@
+"""Every route is authenticated (``groupaudit.pipeline.api``, docs/API.md) before anything else
+is told: the middleware below checks and records the signature of each request it lets through."""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING, Any
+
+from groupaudit.pipeline import api
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+SignedParts = tuple[str | None, str, str, bytes, dict[str, str]]
+
+
+def signed_parts(event: APIGatewayProxyEventV2) -> SignedParts:
+    """(tenant header, method, path with query string, raw body, headers) as the client sent them."""
+    headers = dict(event.headers)
+    query = event.raw_query_string
+    raw = event.body or ""
+    body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode()
+    tenant = {key.lower(): value for key, value in headers.items()}.get(api.TENANT_HEADER.lower())
+    return tenant, event.http_method, event.raw_path + (f"?{query}" if query else ""), body, headers
+
+
+def raw_body(event: APIGatewayProxyEventV2) -> bytes:
+    """The body as signed (what the default idempotency key of an audit is the hash of)."""
+    return signed_parts(event)[3]
+
+
+def authenticated(resolver: APIGatewayHttpResolver, next_middleware: Any) -> Response:
+    """The middleware of every route: the caller's dependencies and verified tenant in the
+    resolver's context (``caller``), or ``Unauthorized``."""
+    from groupaudit.pipeline import runtime
+
+    deps = runtime.api_deps()
+    resolver.append_context(deps=deps, tenant=api.authenticate(deps, *signed_parts(resolver.current_event)))
+    return next_middleware(resolver)
+
+
+def check_only(event: APIGatewayProxyEventV2) -> None:
+    """The signature check without recording it (for a request refused before the middleware
+    ran, which is not carried out); ``Unauthorized`` when it fails."""
+    from groupaudit.pipeline import runtime
+
+    api.check_signature(runtime.api_deps(), *signed_parts(event))
+
+
+def caller(context: dict[str, Any]) -> tuple[api.ApiDeps, str]:
+    """(dependencies, verified tenant) that ``authenticated`` put in the resolver's context."""
+    return context["deps"], context["tenant"]
