@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import msgspec
 
 from groupaudit.businesstime import calendar_note
-from groupaudit.contracts import SEVERITIES, Finding, Report, Snapshot
+from groupaudit.contracts import SEVERITIES, Finding, Group, Report, Snapshot
 from groupaudit.rules import REGISTRY
 from groupaudit.rules.base import Mentions, mention_subject
 
@@ -185,3 +185,117 @@ def render_notice(
         mention_ids=tuple(mention_ids),
         findings=tuple((f.rule, f.id) for f in shown),
     )
+
+
+def render_tenant_notice(
+    group: Group,
+    findings: list[Finding],
+    member_ids: frozenset[str],
+    *,
+    names: dict[str, str] | None = None,
+    lang: str = "zh",
+    top: int = 10,
+    standalone: bool = True,
+    see_more: str | None = None,
+) -> Notice | None:
+    """What the tenant pass tells one group (``onboarding_gap``: the new hires it is missing),
+    @-mentioning whom each finding's rule names (the group's owner, else its administrators)
+    among the group's members; None when no finding belongs in a notice.
+
+    ``standalone``: a digest of its own (the group's notice of the run went out already, or
+    there was none); otherwise the lines appended to the group's digest of the run, so the
+    group still gets one digest. The tenant pass knows a group's members by id only: ``names``
+    (from the directory) gives the names shown, the id otherwise.
+    """
+    candidates = [f for f in findings if in_notice(f)]
+    if not candidates:
+        return None
+    names = names or {}
+    ordered = sorted(candidates, key=lambda f: (-SEVERITY_RANK[f.severity], f.rule, f.subject_id))
+    shown = ordered[:top]
+    mention_ids: list[str] = []
+    wanted = [_mentions(finding) for finding in shown]
+    for person in (person for mentions in wanted for person in mentions.member_ids):
+        if person in member_ids and person not in mention_ids:
+            mention_ids.append(person)
+    if any(mentions.admins for mentions in wanted):
+        mention_ids += [a for a in group.admin_ids or () if a in member_ids and a not in mention_ids]
+    counts = Counter(f.rule for f in candidates)
+    hidden = len(candidates) - len(shown)
+    en = lang == "en"
+    tally = " · ".join(f"{_title(rule, 'en' if en else 'zh')} {n}" for rule, n in counts.items())
+    where = see_more or ("the audit report" if en else "审计报告")
+    if en:
+        head = [f"[Group audit] {group.name} · tenant-wide check", f"Found {len(candidates)}: {tally}"]
+        extra = [f"The tenant-wide check also found {len(candidates)}: {tally}"]
+        rest = f"{hidden} more in the audit report ({where})."
+        call = "Please follow up: "
+    else:
+        head = [f"【群规审计】{group.name} · 全公司检查", f"共发现 {len(candidates)} 项：{tally}"]
+        extra = [f"全公司检查另发现 {len(candidates)} 项：{tally}"]
+        rest = f"其余 {hidden} 项请查看审计报告（{where}）。"
+        call = "请以下成员及时处理："
+    lines = head if standalone else extra
+    lines += [f"{index}. {finding.summary}" for index, finding in enumerate(shown, 1)]
+    if hidden > 0:
+        lines.append(rest)
+    if mention_ids:
+        lines.append(call + " ".join(f"@{names.get(m, m)}" for m in mention_ids))
+    return Notice(
+        group_id=group.id,
+        text="\n".join(lines),
+        mention_ids=tuple(mention_ids),
+        findings=tuple((f.rule, f.id) for f in shown),
+    )
+
+
+_SUPERVISION = {
+    "zh": {
+        "head": "【红线上报】{group}（{group_id}）· {when}",
+        "count": "新发现 {n} 项触及高压红线的消息（原文不予转述）：",
+        "item": "{index}. {person}（{person_id}）于 {at}，{clause}；摘录：{excerpt}",
+    },
+    "en": {
+        "head": "[Red-line report] {group} ({group_id}) · {when}",
+        "count": "{n} new message(s) crossing a red line (the text itself is not repeated):",
+        "item": "{index}. {person} ({person_id}) at {at}, {clause}; excerpt: {excerpt}",
+    },
+}
+
+
+def render_supervision(
+    group_name: str,
+    group_id: str,
+    findings: list[Finding],
+    names: dict[str, str],
+    when: str,
+    lang: str = "zh",
+) -> str | None:
+    """The message to the tenant's supervision contact about a group's new red-line findings:
+    the group, each person and the clause, with the finding's masked excerpt only (the rule
+    keeps the offending words out of its evidence; the message is never quoted). None when
+    there is no red-line finding."""
+    red = sorted(
+        (f for f in findings if f.severity == "red_line"),
+        key=lambda f: (f.evidence.get("sent_at") or "", f.id),
+    )
+    if not red:
+        return None
+    text = _SUPERVISION["en" if lang == "en" else "zh"]
+    lines = [
+        text["head"].format(group=group_name, group_id=group_id, when=when),
+        text["count"].format(n=len(red)),
+    ]
+    for index, finding in enumerate(red, 1):
+        at = str(finding.evidence.get("sent_at") or "—").replace("T", " ")[:16]
+        lines.append(
+            text["item"].format(
+                index=index,
+                person=names.get(finding.subject_id, finding.subject_id),
+                person_id=finding.subject_id,
+                at=at,
+                clause=finding.policy_ref,
+                excerpt=finding.evidence.get("excerpt") or "—",
+            )
+        )
+    return "\n".join(lines)

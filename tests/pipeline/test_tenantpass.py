@@ -4,11 +4,12 @@ read back one group at a time, and onboarding_gap found in the groups a new hire
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from factories import member, policy, snapshot
 from groupaudit.loading import decode_directory, decode_snapshot
-from groupaudit.pipeline import tenantpass
+from groupaudit.pipeline import notice_addenda, tenantpass
+from groupaudit.pipeline.models import GroupRegistration
 
 DIRECTORY = decode_directory(
     json.dumps(
@@ -112,22 +113,45 @@ def test_without_a_directory_the_pass_says_why(store):
 NOW = datetime(2026, 11, 20, 10, 5, tzinfo=UTC)
 
 
-def _scheduled_run(store, audit_id: str, groups: list, trigger: str = "schedule") -> None:
-    """A run of these group snapshots as the worker records it: the request, each group's
-    audit claimed, its membership indexed and its run finished."""
+def _register(store, snap, **fields) -> None:
+    store.put_group(
+        GroupRegistration(
+            tenant_id="acme", group_id=snap.group.id, platform="generic", kind=snap.group.kind, **fields
+        )
+    )
+
+
+def _scheduled_run(store, audit_id: str, groups: list, trigger: str = "schedule", notice="none") -> None:
+    """A run of these group snapshots as the worker records it: each group registered, the
+    request, each group's audit claimed, its membership indexed and its run finished (its own
+    digest queued or not: ``notice``)."""
     store.create_audit("acme", audit_id, [g.group.id for g in groups], trigger, NOW)
     for snap in groups:
+        if store.get_group("acme", snap.group.id) is None:
+            _register(store, snap)
         store.begin_group_audit("acme", snap.group.id, snap.taken_at)
         tenantpass.record_membership(store, snap, audit_id)
-        store.finish_run("acme", snap.group.id, audit_id, _succeeded())
+        store.finish_run("acme", snap.group.id, audit_id, _succeeded(notice))
 
 
-def _succeeded() -> dict:
-    return {"status": "succeeded", "finished_at": NOW.isoformat(), "duration_ms": 1.0}
+def _succeeded(notice: str = "none") -> dict:
+    return {"status": "succeeded", "finished_at": NOW.isoformat(), "duration_ms": 1.0, "notice": notice}
 
 
 def _inputs():
-    return DIRECTORY, policy()
+    """The pass's inputs: the directory, the tenant policy with each group's overrides on top."""
+
+    def policies(registration):
+        if registration is None or not registration.policy_overrides:
+            return policy()
+        return policy(groups={registration.group_id: registration.policy_overrides})
+
+    return lambda: tenantpass.PassInputs(directory=DIRECTORY, policies=policies)
+
+
+def _counts(**given) -> dict:
+    names = ("groups", "findings", "new", "resolved", "skipped", "unregistered", "failed", "added", "notices")
+    return {name: given.get(name, 0) for name in names}
 
 
 def _open(store, group: str) -> list[tuple[str, str]]:
@@ -143,10 +167,10 @@ def test_after_a_scheduled_run_s_last_group_the_pass_runs_once_and_stores_its_fi
     ]
     _scheduled_run(store, "run-1", groups)
     # WHEN the last group's worker calls the pass, and another worker calls it again
-    counts = tenantpass.after_run(store, "acme", "run-1", _inputs, NOW)
-    again = tenantpass.after_run(store, "acme", "run-1", _inputs, NOW)
+    counts = tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW)
+    again = tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW)
     # THEN it ran once, over both groups, and the finding is stored in the company group
-    assert counts == {"groups": 2, "findings": 1, "new": 1, "resolved": 0, "skipped": 0}
+    assert counts == _counts(groups=2, findings=1, new=1)
     assert again is None
     assert _open(store, "grp-all") == [("onboarding_gap", "u-new")]
     assert _open(store, "grp-sales") == []
@@ -161,15 +185,15 @@ def test_no_pass_before_the_last_group_nor_after_an_on_demand_audit(store):
     _scheduled_run(store, "api-1", [snap], trigger="api")
     # WHEN the pass is asked for after each
     # THEN neither runs it
-    assert tenantpass.after_run(store, "acme", "run-1", _inputs, NOW) is None
-    assert tenantpass.after_run(store, "acme", "api-1", _inputs, NOW) is None
+    assert tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW) is None
+    assert tenantpass.after_run(store, "acme", "api-1", _inputs(), NOW) is None
     assert _open(store, "grp-all") == []
 
 
 def test_a_group_audit_leaves_the_pass_s_findings_and_the_next_pass_resolves_them(store):
     # GIVEN the pass found u-new missing from the company group
     _scheduled_run(store, "run-1", [_snapshot("grp-all", "company", ["u-owner"])])
-    tenantpass.after_run(store, "acme", "run-1", _inputs, NOW)
+    tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW)
     # WHEN the group's next audit (which has no onboarding_gap finding of its own) syncs its findings
     later = _snapshot("grp-all", "company", ["u-owner", "u-new"], taken_at="2026-11-21T18:00:00+08:00")
     stored = store.group_findings("acme", "grp-all")
@@ -181,6 +205,144 @@ def test_a_group_audit_leaves_the_pass_s_findings_and_the_next_pass_resolves_the
     store.create_audit("acme", "run-2", ["grp-all"], "schedule", NOW)
     tenantpass.record_membership(store, later, "run-2")
     store.finish_run("acme", "grp-all", "run-2", _succeeded())
-    counts = tenantpass.after_run(store, "acme", "run-2", _inputs, NOW)
-    assert counts == {"groups": 1, "findings": 0, "new": 0, "resolved": 1, "skipped": 0}
+    counts = tenantpass.after_run(store, "acme", "run-2", _inputs(), NOW)
+    assert counts == _counts(groups=1, resolved=1)
     assert _open(store, "grp-all") == []
+
+
+# --- telling the groups ---------------------------------------------------------------------
+
+
+def _notices(sent: list):
+    return tenantpass.PassNotices(send=sent.append, renotify_days=7, top=10)
+
+
+def _expire_claim(store, audit_id: str) -> None:
+    """The pass's claim as a pass that died holding it leaves it: running, long ago."""
+    store.client.update_item(
+        TableName=store.table,
+        Key={"PK": {"S": "TENANT#acme"}, "SK": {"S": f"TENANTPASS#{audit_id}"}},
+        UpdateExpression="SET #s = :running, claimed_ts = :old",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":running": {"S": "running"}, ":old": {"N": "0"}},
+    )
+
+
+COMPANY_LINES = [
+    "全公司检查另发现 1 项：新员工未按时入群 1",
+    "1. 新员工 林小雨（销售部，2026-11-12 入职，今天第 9 天）尚未加入公司总群，请群主将其拉入",
+    "请以下成员及时处理：@刘强",
+]
+
+
+def test_the_pass_adds_its_lines_to_the_group_s_unsent_digest_once(store):
+    # GIVEN a scheduled run in which the company group (without the new hire) queued its own digest
+    _scheduled_run(store, "run-1", [_snapshot("grp-all", "company", ["u-owner"])], notice="queued (2)")
+    sent = []
+    # WHEN the pass runs, dies before it is recorded done, and is taken over
+    first = tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices(sent))
+    _expire_claim(store, "run-1")
+    again = tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices(sent))
+    # THEN its lines ride on the group's notice record, @-mentioning the owner by name, and no
+    # digest of its own is queued, neither the first time nor the second
+    assert first == _counts(groups=1, findings=1, new=1, added=1)
+    assert again == _counts(groups=1, findings=1)
+    assert sent == []
+    record = store.get_notice("acme", "grp-all", "run-1")
+    addendum = json.loads(record[notice_addenda.ADDENDUM])
+    assert addendum["text"].splitlines() == COMPANY_LINES
+    assert addendum["mention_ids"] == ["u-owner"]
+    (finding,) = store.group_findings("acme", "grp-all").values()
+    assert addendum["findings"] == [["onboarding_gap", finding["finding_id"]]]
+    assert "status" not in record  # still unclaimed: the notifier sends the digest with it
+
+
+def test_a_group_whose_digest_went_out_gets_one_of_the_pass_s_own(store):
+    # GIVEN the company group's own digest of the run already claimed by the notifier
+    _scheduled_run(store, "run-1", [_snapshot("grp-all", "company", ["u-owner"])], notice="queued (2)")
+    assert store.claim_notice("acme", "grp-all", "run-1", NOW, timedelta(minutes=5)) == "claimed"
+    sent = []
+    # WHEN the pass runs
+    counts = tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices(sent))
+    # THEN it queues a digest of its own for that group, under its own notice id, to the owner
+    assert counts == _counts(groups=1, findings=1, new=1, notices=1)
+    (message,) = sent
+    assert (message.group_id, message.audit_id) == ("grp-all", "run-1-tenant")
+    assert message.mention_ids == ["u-owner"]
+    assert message.text.splitlines() == [
+        "【群规审计】测试群 · 全公司检查",
+        "共发现 1 项：新员工未按时入群 1",
+        COMPANY_LINES[1],
+        COMPANY_LINES[2],
+    ]
+    assert [rule for rule, _ in message.findings] == ["onboarding_gap"]
+
+
+def test_a_group_with_no_digest_of_the_run_gets_the_pass_s_own_and_a_told_finding_is_not_told_again(store):
+    # GIVEN a run in which the company group queued no digest (nothing of its own to tell)
+    _scheduled_run(store, "run-1", [_snapshot("grp-all", "company", ["u-owner"])])
+    sent = []
+    tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices(sent))
+    # WHEN its finding is told (the notifier marks it) and the next day's run finds it again
+    (message,) = sent
+    store.mark_notified("acme", "grp-all", message.findings, NOW)
+    later = _snapshot("grp-all", "company", ["u-owner"], taken_at="2026-11-21T18:00:00+08:00")
+    _scheduled_run(store, "run-2", [later])
+    counts = tenantpass.after_run(store, "acme", "run-2", _inputs(), NOW + timedelta(days=1), _notices(sent))
+    # THEN the first run told it in a digest of the pass's own, and the second tells nothing
+    assert message.audit_id == "run-1-tenant"
+    assert counts == _counts(groups=1, findings=1)
+    assert len(sent) == 1
+
+
+def test_a_group_s_override_is_honoured_by_the_pass(store):
+    # GIVEN two company groups without the new hire: one whose registration disables onboarding_gap,
+    # one whose registration gives new hires 10 days (the hire is on day 9)
+    off = _snapshot("grp-off", "company", ["u-owner"])
+    slow = _snapshot("grp-slow", "company", ["u-owner"])
+    plain = _snapshot("grp-plain", "company", ["u-owner"])
+    _register(store, off, policy_overrides={"rules": {"onboarding_gap": {"enabled": False}}})
+    _register(store, slow, policy_overrides={"rules": {"onboarding_gap": {"onboarding_days": 10}}})
+    _scheduled_run(store, "run-1", [off, slow, plain])
+    # WHEN the pass runs
+    counts = tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices([]))
+    # THEN only the group without an override holds the finding
+    assert counts["findings"] == 1
+    assert (_open(store, "grp-off"), _open(store, "grp-slow")) == ([], [])
+    assert _open(store, "grp-plain") == [("onboarding_gap", "u-new")]
+
+
+def test_the_pass_speaks_the_group_s_notice_language(store):
+    # GIVEN the company group registered with English notices and no digest of its own this run
+    snap = _snapshot("grp-all", "company", ["u-owner"])
+    _register(store, snap, notice={"lang": "en"})
+    _scheduled_run(store, "run-1", [snap])
+    sent = []
+    # WHEN the pass runs
+    tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices(sent))
+    # THEN the stored finding and the digest are in English
+    (item,) = store.list_findings("acme", "grp-all", "open", 50, None)[0]
+    expected = (
+        "New hire 林小雨 (销售部, hired 2026-11-12, day 9) is not in the company group yet; "
+        "owner, please add them"
+    )
+    assert item["finding"]["summary"] == expected
+    assert sent[0].text.splitlines() == [
+        "[Group audit] 测试群 · tenant-wide check",
+        "Found 1: New hires missing from their groups 1",
+        f"1. {expected}",
+        "Please follow up: @刘强",
+    ]
+
+
+def test_an_unregistered_group_is_left_alone(store):
+    # GIVEN a company group in the index whose registration was removed after its audit
+    snap = _snapshot("grp-all", "company", ["u-owner"])
+    _scheduled_run(store, "run-1", [snap])
+    store.delete_group("acme", "grp-all")
+    sent = []
+    # WHEN the pass runs
+    counts = tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices(sent))
+    # THEN it opens nothing there and tells no one
+    assert counts == _counts(groups=1, unregistered=1)
+    assert (_open(store, "grp-all"), sent) == ([], [])

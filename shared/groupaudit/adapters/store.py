@@ -523,7 +523,8 @@ class Store:
                     "expires_at = if_not_exists(expires_at, :expires) ADD attempts :one"
                 ),
                 ConditionExpression=(
-                    "attribute_not_exists(PK) OR #s = :failed OR (#s = :sending AND lease_until < :now)"
+                    # a record without status holds only the tenant pass's addendum: unclaimed
+                    "attribute_not_exists(#s) OR #s = :failed OR (#s = :sending AND lease_until < :now)"
                 ),
                 ExpressionAttributeNames={"#s": "status", "#t": "type"},
                 ExpressionAttributeValues={

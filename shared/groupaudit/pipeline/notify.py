@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from groupaudit.adapters.store import Store
 from groupaudit.errors import GroupAuditError
+from groupaudit.pipeline import notice_addenda
 from groupaudit.pipeline.channels import Channel, DeliveryError
 from groupaudit.pipeline.models import NoticeMessage
 
@@ -42,6 +43,8 @@ def deliver(message: NoticeMessage, deps: NotifierDeps) -> str:
         return "duplicate"
     if claim == "busy":
         raise NoticeBusy(f"notice {audit_id} of group {group} is being delivered")
+    # the tenant pass's lines, added to this digest while it was unclaimed (one digest per group)
+    message = notice_addenda.merged(message, deps.store.get_notice(tenant, group, audit_id))
     if message.channel.dry_run:
         deps.store.finish_notice(tenant, group, audit_id, "dry_run", deps.clock(), message.text)
         return "dry_run"

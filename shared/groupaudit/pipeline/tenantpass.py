@@ -19,23 +19,31 @@ audit request), the worker that recorded it claims the pass (``TENANTPASS#{audit
 claim older than ``PASS_LEASE`` that never finished is taken over), runs the tenant-wide rules on
 each indexed group and keeps their findings in the group they belong to, as of the group's audit,
 opening new ones and resolving those no longer seen; a group audit leaves them alone
-(``group_owned``). The findings are stored and listed like any other; they are not yet told in a
-group notice (the group's digest went out before the pass ran).
+(``group_owned``). Each company and department group is judged under its effective policy (the
+registration's overrides on top) and in its notice language. The findings due to be told go
+into the group's digest of the run while it is unsent, else into a digest of the pass's own
+for that group, @-mentioning the group's owner (``pipeline/notice_addenda.py``): one digest per
+group, once, however often the pass is retried.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 
-from groupaudit.adapters.store import StaleAudit, Store
+from groupaudit.adapters.store import RUN_TTL, StaleAudit, Store
 from groupaudit.audittime import CLOCK_SKEW
-from groupaudit.contracts import Directory, Group, Snapshot
+from groupaudit.contracts import Directory, Finding, Group, Snapshot
+from groupaudit.errors import InputError
+from groupaudit.pipeline import notice_addenda
+from groupaudit.pipeline.models import GroupRegistration, NoticeMessage
 from groupaudit.policy import PolicySet
+from groupaudit.render import render_tenant_notice
 from groupaudit.tenantwide import GroupView, TenantResult, run_tenant_rules, tenant_wide_rules
 
 CHUNK_IDS = 2000
@@ -194,27 +202,79 @@ def _claim(store: Store, tenant: str, audit_id: str, now: datetime) -> bool:
     return True
 
 
+JUDGED_KINDS = ("company", "department")  # the kinds onboarding_gap judges; others need no registration
+
+
+def _same_id(platform: str, member_id: str) -> str:
+    return member_id
+
+
+@dataclass(frozen=True)
+class PassInputs:
+    """What the pass needs of the tenant, read once: its directory, each group's effective
+    policy (the tenant's policy with the registration's overrides as the group's top layer, as
+    the group's own audit has it; ``None``: the tenant's policy alone) and the id a person has
+    on a platform (``(platform, directory id) -> platform id``, for @-mentions)."""
+
+    directory: Directory | None
+    policies: Callable[[GroupRegistration | None], PolicySet]
+    platform_id: Callable[[str, str], str] = _same_id
+
+
+@dataclass(frozen=True)
+class PassNotices:
+    """How the pass tells groups of its findings: ``send`` queues a notice message (the
+    notifier delivers it), findings told within ``renotify_days`` are not told again, at most
+    ``top`` are listed."""
+
+    send: Callable[[NoticeMessage], None]
+    renotify_days: float = 7
+    top: int = 10
+
+
 def after_run(
     store: Store,
     tenant: str,
     audit_id: str,
-    inputs: Callable[[], tuple[Directory | None, PolicySet]],
+    inputs: Callable[[], PassInputs],
     now: datetime,
-    lang: str = "zh",
+    notices: PassNotices | None = None,
 ) -> dict[str, int] | None:
-    """After a group's run is recorded: when it was the audit's last, run the tenant pass once
-    and keep its findings in the groups they belong to. Counts, or None when not (yet) due."""
+    """After a group's run is recorded: when it was the audit's last, run the tenant pass once,
+    keep its findings in the groups they belong to and tell each group's owner of those due
+    (new, reopened, or not told within ``renotify_days``). Counts, or None when not (yet) due.
+
+    Each company and department group is judged under its own effective policy (its
+    registration's overrides: a group may disable ``onboarding_gap`` or change its days) and
+    in its notice language; an unregistered or disabled group is left alone, and a group whose
+    overrides do not parse is counted ``failed`` and left as it was."""
     if not _run_done(store, tenant, audit_id) or not _claim(store, tenant, audit_id, now):
         return None
-    directory, policies = inputs()
-    counts = {"groups": 0, "findings": 0, "new": 0, "resolved": 0, "skipped": 0}
+    given = inputs()
+    names = {person.id: person.name for person in given.directory.people} if given.directory else {}
+    counts = dict.fromkeys(
+        ("groups", "findings", "new", "resolved", "skipped", "unregistered", "failed", "added", "notices"), 0
+    )
     latest_valid = now + CLOCK_SKEW
     prefixes = tenant_wide_keys()
-    for result, view in _results(store, tenant, directory=directory, policies=policies, lang=lang):
+    for view in memberships(store, tenant):
         counts["groups"] += 1
+        registration = None
+        if view.group.effective_kind in JUDGED_KINDS:
+            registration = store.get_group(tenant, view.group.id)
+            if registration is None or not registration.enabled:
+                counts["unregistered"] += 1
+                continue
+        try:
+            policies = given.policies(registration)
+        except InputError:
+            counts["failed"] += 1  # the group's own runs record why
+            continue
+        lang = registration.notice.lang if registration is not None else "zh"
+        result = run_tenant_rules(view, policies=policies, directory=given.directory, lang=lang)
         counts["findings"] += len(result.findings)
         stored = {}
-        if result.findings or view.group.effective_kind in ("company", "department"):
+        if result.findings or registration is not None:
             stored = {
                 fid: item
                 for fid, item in store.group_findings(tenant, view.group.id).items()
@@ -231,6 +291,11 @@ def after_run(
             continue
         counts["new"] += len(sync.new) + len(sync.reopened)
         counts["resolved"] += len(sync.resolved)
+        if notices is not None and registration is not None:
+            due = [f for f in result.findings if _due(f, stored, now, notices.renotify_days)]
+            told = _tell(store, audit_id, view, registration, due, given, names, notices, now)
+            if told:
+                counts[told] += 1
     store.client.update_item(
         TableName=store.table,
         Key={"PK": {"S": f"TENANT#{tenant}"}, "SK": {"S": f"TENANTPASS#{audit_id}"}},
@@ -241,8 +306,80 @@ def after_run(
     return counts
 
 
-def _results(
-    store: Store, tenant: str, *, directory: Directory | None, policies: PolicySet, lang: str
-) -> Iterator[tuple[TenantResult, GroupView]]:
-    for view in memberships(store, tenant):
-        yield run_tenant_rules(view, policies=policies, directory=directory, lang=lang), view
+def _due(finding: Finding, stored: dict[str, dict[str, Any]], now: datetime, renotify_days: float) -> bool:
+    """New, reopened, never told, or told more than ``renotify_days`` ago (as the worker's)."""
+    previous = stored.get(finding.id)
+    if previous is None or not previous.get("notified_at") or previous.get("status") == "resolved":
+        return True
+    return now - datetime.fromisoformat(previous["notified_at"]) >= timedelta(days=renotify_days)
+
+
+def _tell(
+    store: Store,
+    audit_id: str,
+    view: GroupView,
+    registration: GroupRegistration,
+    due: list[Finding],
+    given: PassInputs,
+    names: dict[str, str],
+    notices: PassNotices,
+    now: datetime,
+) -> str | None:
+    """Tell the group of its due findings: on its digest of the run while that is unsent
+    (``added``), else in a digest of its own (``notices``); None when there is nothing to tell
+    or it was told by an earlier attempt of this pass."""
+    tenant, group = registration.tenant_id, registration.group_id
+    see_more = f"GET /groups/{group}/findings?status=open"
+    run = store.get_run(tenant, group, audit_id) or {}
+    own_digest = str(run.get("notice", "")).startswith("queued")
+    notice = render_tenant_notice(
+        view.group,
+        due,
+        view.member_ids,
+        names=names,
+        lang=registration.notice.lang,
+        top=notices.top,
+        standalone=not own_digest,
+        see_more=see_more,
+    )
+    if notice is None:
+        return None
+    mention_ids = [given.platform_id(registration.platform, m) for m in notice.mention_ids]
+    if own_digest:
+        outcome = notice_addenda.add_to_notice(
+            store,
+            tenant,
+            group,
+            audit_id,
+            text=notice.text,
+            mention_ids=mention_ids,
+            findings=list(notice.findings),
+            expires_at=int((now + RUN_TTL).timestamp()),
+        )
+        if outcome != "claimed":
+            return "added" if outcome == "added" else None
+        # the digest went out before the pass: one of the pass's own, as a standalone digest
+        notice = render_tenant_notice(
+            view.group,
+            due,
+            view.member_ids,
+            names=names,
+            lang=registration.notice.lang,
+            top=notices.top,
+            see_more=see_more,
+        )
+        assert notice is not None  # the same findings as above
+    notices.send(
+        NoticeMessage(
+            tenant_id=tenant,
+            group_id=group,
+            audit_id=f"{audit_id}{notice_addenda.TENANT_NOTICE}",
+            platform=registration.platform,
+            channel=registration.notice,
+            text=notice.text,
+            mention_ids=mention_ids,
+            findings=list(notice.findings),
+            created_at=now,
+        )
+    )
+    return "notices"

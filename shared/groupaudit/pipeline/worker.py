@@ -328,23 +328,38 @@ def _tenant_inputs(tenant: str, deps: WorkerDeps) -> tuple[Directory | None, dic
 
 def _tenant_pass(tenant: str, audit_id: str, deps: WorkerDeps) -> None:
     """The tenant-wide rules over the membership index, once the run's last group is recorded
-    (``pipeline/tenantpass.py``); with the tenant's policy file, without the registrations'
-    per-group overrides."""
+    (``pipeline/tenantpass.py``): each group under its effective policy (the registration's
+    overrides on top), its findings told to the group's owner through the notice queue."""
 
-    def inputs() -> tuple[Directory | None, PolicySet]:
+    def inputs() -> tenantpass.PassInputs:
         directory, policy_data = _tenant_inputs(tenant, deps)
-        data = {key: value for key, value in policy_data.items() if key != "_source"}
-        return directory, parse_policy(data, policy_data.get("_source", f"policy of {tenant}"))
+        tenant_policy = _policies(policy_data, None, tenant)  # checked once for the whole pass
 
+        def policies(registration: GroupRegistration | None) -> PolicySet:
+            return tenant_policy if registration is None else _policies(policy_data, registration, tenant)
+
+        def platform_id(platform: str, member_id: str) -> str:
+            return _id_map(tenant, platform, deps).platform_id(member_id)
+
+        return tenantpass.PassInputs(directory=directory, policies=policies, platform_id=platform_id)
+
+    def send(message: NoticeMessage) -> None:
+        deps.sqs.send_message(QueueUrl=deps.settings.notice_queue_url, MessageBody=message.model_dump_json())
+
+    notices = tenantpass.PassNotices(
+        send=send, renotify_days=deps.settings.renotify_days, top=deps.settings.notice_top
+    )
     try:
-        tenantpass.after_run(deps.store, tenant, audit_id, inputs, deps.clock())
+        tenantpass.after_run(deps.store, tenant, audit_id, inputs, deps.clock(), notices)
     except InputError:
-        return  # an unreadable directory or policy: the runs record it, there is nothing to pass over
+        return  # an unreadable directory, policy or id map: the runs record it, nothing to pass over
 
 
-def _policies(policy_data: dict[str, Any], registration: GroupRegistration, tenant: str) -> PolicySet:
+def _policies(policy_data: dict[str, Any], registration: GroupRegistration | None, tenant: str) -> PolicySet:
     """The tenant's policy file with the registry's overrides as the group's top layer."""
     data = {key: value for key, value in policy_data.items() if key != "_source"}
+    if registration is None:
+        return parse_policy(data, policy_data.get("_source", f"policy of {tenant}"))
     groups = dict(data.get("groups") or {})
     groups[registration.group_id] = deep_merge(
         groups.get(registration.group_id, {}), registration.policy_overrides
