@@ -10,6 +10,13 @@ request bodies, the worker's tenant files), :func:`check_json_depth` / :func:`lo
 refuse a document nested deeper than ``MAX_DEPTH`` (64) arrays and objects: parsers and
 validators recurse, and a few kilobytes of ``[[[[…`` would otherwise exhaust the stack. The
 contracts themselves are at most five levels deep.
+
+Beyond the types, a snapshot's records must be able to exist: ids are unique, a file's size
+fits 64 bits, and no message replies to itself or, through other replies, to itself again
+(``m1 → m2 → m1``): a platform only lets a message answer one sent before it, so a reply cycle
+is a corrupt snapshot, refused naming the messages. A reply to a message the snapshot does not
+hold (sent before ``messages_since``) and a mention of someone who is not a member are
+tolerated: the rules charge only members (docs/RELIABILITY.md, "Probes").
 """
 
 from __future__ import annotations
@@ -165,7 +172,7 @@ def decode_snapshot(data: bytes, source: str = "snapshot") -> Snapshot:
             snapshot = msgspec.json.decode(data, type=Snapshot)
     except msgspec.DecodeError:
         raise InputError(source, _diagnose(data, _SNAPSHOT_SECTIONS, Snapshot)) from None
-    problems = list(_duplicate_ids(snapshot))
+    problems = list(_duplicate_ids(snapshot)) or _reply_cycles(snapshot) + _impossible_sizes(snapshot)
     if problems:
         raise InputError(source, problems)
     return snapshot
@@ -215,11 +222,17 @@ _DIRECTORY_SECTIONS = (_Section("people", Person),)
 
 def _diagnose(data: bytes, sections: tuple[_Section, ...], root_type: type) -> list[Problem]:
     try:
-        document = json.loads(data)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return [Problem("", f"not UTF-8 text (byte {exc.start}): {exc.reason}")]
+    if text.startswith("\ufeff"):
+        return [Problem("", "starts with a byte order mark (BOM): save the file as UTF-8 without BOM")]
+    try:
+        document = json.loads(text, parse_constant=_not_a_json_number)
     except json.JSONDecodeError as exc:
         return [Problem("", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")]
+    except _NotJson as exc:
+        return [Problem("", str(exc))]
     if not isinstance(document, dict):
         return [Problem("", f"expected a JSON object at the top level, got {_json_type(document)}")]
 
@@ -248,6 +261,14 @@ def _diagnose(data: bytes, sections: tuple[_Section, ...], root_type: type) -> l
         except msgspec.DecodeError as exc:
             problems.append(_problem_from(exc, "", None))
     return problems[:MAX_PROBLEMS]
+
+
+class _NotJson(ValueError):
+    """What Python's json module reads but JSON is not."""
+
+
+def _not_a_json_number(word: str) -> Any:
+    raise _NotJson(f"invalid JSON: {word} is not a JSON number (write a number, or null)")
 
 
 def _check(value: Any, type_: type, prefix: str, record_id: str | None) -> list[Problem]:
@@ -312,6 +333,57 @@ def _duplicates(field: str, ids: Iterable[str]) -> list[Problem]:
         for record_id, n in counts.items()
         if n > 1
     ][:MAX_PROBLEMS]
+
+
+MAX_FILE_BYTES = 2**63 - 1  # what a signed 64-bit size holds; DynamoDB and every platform stay below
+
+
+def _impossible_sizes(snapshot: Snapshot) -> list[Problem]:
+    return [
+        Problem(
+            f"files[{n}].size_bytes", f"{f.size_bytes} bytes is no file size (at most {MAX_FILE_BYTES})", f.id
+        )
+        for n, f in enumerate(snapshot.files or ())
+        if f.size_bytes is not None and f.size_bytes > MAX_FILE_BYTES
+    ][:MAX_PROBLEMS]
+
+
+def _reply_cycles(snapshot: Snapshot) -> list[Problem]:
+    """Messages that reply to themselves, and each cycle of replies, once (named by its first
+    message in the snapshot's order)."""
+    replies = {m.id: m.reply_to_id for m in snapshot.messages or () if m.reply_to_id}
+    if not replies:
+        return []
+    index = {m.id: n for n, m in enumerate(snapshot.messages or ()) if m.id in replies}
+    problems: list[Problem] = []
+    done: set[str] = set()
+    for start in replies:
+        if start in done:
+            continue
+        path: list[str] = []
+        on_path: set[str] = set()
+        current: str | None = start
+        while current is not None and current in replies and current not in done:
+            if current in on_path:
+                cycle = path[path.index(current) :]
+                first = min(cycle, key=index.__getitem__)
+                if len(cycle) == 1:
+                    message = "the message replies to itself (reply_to_id is its own id)"
+                else:
+                    turn = cycle.index(first)
+                    ring = [*cycle[turn:], *cycle[:turn], first]
+                    message = (
+                        "replies form a cycle: " + " → ".join(ring) + "; a message answers an earlier one"
+                    )
+                problems.append(Problem(f"messages[{index[first]}].reply_to_id", message, first))
+                break
+            path.append(current)
+            on_path.add(current)
+            current = replies[current]
+        done.update(path)
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    return problems
 
 
 def _duplicate_ids(snapshot: Snapshot) -> Iterable[Problem]:

@@ -2,7 +2,7 @@
 ``{"error": ..., "details": [...]}``.
 
 A request whose signature fails gets 401 even when its body or query is also invalid: Powertools
-validates (and the body deserializer checks nesting) before any middleware runs, so
+validates (and the body deserializer checks size and nesting) before any middleware runs, so
 those refusals check the signature first, without recording it. A body nested deeper than 64
 levels is refused before any parser reads it, with 422 once the signature is checked, never a 500.
 """
@@ -29,6 +29,7 @@ STATUS: dict[type[api.ApiError], HTTPStatus] = {
     api.NotFound: HTTPStatus.NOT_FOUND,
     api.InvalidRequest: HTTPStatus.UNPROCESSABLE_ENTITY,
     api.BadRequest: HTTPStatus.BAD_REQUEST,
+    api.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
 }
 
 
@@ -69,7 +70,7 @@ def refused(exc: api.ApiError) -> Response:
     return error_response(code, exc.message, exc.details)
 
 
-def signed_or_refused(invalid: api.InvalidRequest) -> Response:
+def signed_or_refused(invalid: api.ApiError) -> Response:
     # Powertools validates before any middleware runs: authenticate first all the same (without
     # recording the signature, as the request is not carried out), so an unsigned request is a 401.
     try:
@@ -87,6 +88,11 @@ def invalid(exc: RequestValidationError) -> Response:
 
 @router.exception_handler(api.BodyTooDeep)
 def too_deep(exc: api.BodyTooDeep) -> Response:
+    return signed_or_refused(exc)
+
+
+@router.exception_handler(api.PayloadTooLarge)
+def too_large(exc: api.PayloadTooLarge) -> Response:
     return signed_or_refused(exc)
 
 

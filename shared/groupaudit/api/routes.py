@@ -87,7 +87,7 @@ def list_findings(
     responses=answer(
         HTTPStatus.CREATED,
         GroupRegistration,
-        answer(HTTPStatus.OK, GroupRegistration, documented()),
+        answer(HTTPStatus.OK, GroupRegistration, documented(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)),
     ),
 )
 def register_group(registration: Annotated[GroupRegistration, Body()]) -> Response[GroupRegistration]:

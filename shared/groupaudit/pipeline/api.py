@@ -23,21 +23,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
 from groupaudit import netguard, signing
 from groupaudit.adapters.store import NONCE_TTL, BadCursor, Store
-from groupaudit.errors import GroupAuditError
+from groupaudit.errors import GroupAuditError, InputError
 from groupaudit.loading import MAX_DEPTH, nested_deeper_than
 from groupaudit.pipeline.fanout import FanOutDeps, fan_out
 from groupaudit.pipeline.models import _ID as ID_PATTERN
-from groupaudit.pipeline.models import GroupRegistration
+from groupaudit.pipeline.models import MAX_REGISTRATION_BYTES, GroupRegistration
 from groupaudit.settings import Settings
 
 TENANT_HEADER = "X-GroupAudit-Tenant"
@@ -54,6 +56,12 @@ _SIGNATURE_VALUE = re.compile(r"^sha256=[0-9a-f]{64}$")
 _AUDIT_ID = re.compile(r"^[0-9a-f]{32}$")
 # The same words for an unknown tenant and a wrong signature: which tenants exist is not told.
 _NOT_VERIFIED = "signature does not match (or the tenant has no API secret)"
+# What a request without a tenant secret is checked against, so that it costs what a wrong
+# signature of a known tenant costs (the same lookup, the same HMAC and compare): no timing tells
+# which tenants exist. No signature matches it in practice (a random 256-bit key, per process).
+_NO_SECRET = os.urandom(32)
+# The largest body any route reads (a registration is the largest body there is).
+MAX_BODY_BYTES = MAX_REGISTRATION_BYTES
 
 
 def tenant_secret_name(settings: Settings, tenant: str) -> str:
@@ -97,6 +105,11 @@ class BadRequest(ApiError):
     """A request this API cannot interpret at all (a pagination cursor it did not issue)."""
 
 
+class PayloadTooLarge(ApiError):
+    """A body larger than ``MAX_BODY_BYTES``: refused before any parser reads it (after the
+    signature is checked)."""
+
+
 class BodyTooDeep(InvalidRequest):
     """A body nested deeper than ``MAX_DEPTH``: refused before any parser reads it (after the
     signature is checked, like every invalid request)."""
@@ -110,10 +123,20 @@ def _shallow(body: bytes) -> None:
         )
 
 
+def _small(body: bytes) -> None:
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(
+            "request body too large",
+            [_detail(("body",), f"{len(body)} bytes; a body may hold at most {MAX_BODY_BYTES} bytes")],
+        )
+
+
 def json_body(text: str) -> Any:
-    """The request body as JSON, its nesting checked before it is parsed (the HTTP layer's
-    body deserializer: it parses bodies before anything else runs)."""
-    _shallow(text.encode("utf-8", "surrogatepass"))
+    """The request body as JSON, its size and nesting checked before it is parsed (the HTTP
+    layer's body deserializer: it parses bodies before anything else runs)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    _small(raw)
+    _shallow(raw)
     return json.loads(text)
 
 
@@ -258,15 +281,17 @@ def check_signature(
         raise Unauthorized(f"missing {SIGNATURE_HEADER}")
     if not _SIGNATURE_VALUE.fullmatch(signature):
         raise Unauthorized(f"{SIGNATURE_HEADER} must be sha256=<64 lowercase hex digits>")
-    secret = None if tenant == ALL_GROUPS else deps.secret_for(tenant)  # "all" is fan-out's wildcard
-    if secret is None:
-        raise Unauthorized(_NOT_VERIFIED)
+    # An unknown tenant goes the known tenant's way: its secret is looked up (a missing one is
+    # cached like a found one) and the HMAC computed and compared, against _NO_SECRET.
+    found = deps.secret_for(tenant)
+    known = found is not None and tenant != ALL_GROUPS  # "all" is fan-out's wildcard, never a tenant
+    message = signing.request_message(str(timestamp), method, path_with_query, body)
     try:
-        signing.verify(
-            secret, signing.request_message(str(timestamp), method, path_with_query, body), signature
-        )
+        signing.verify(found if known and found is not None else _NO_SECRET, message, signature)
     except signing.SignatureError:
         raise Unauthorized(_NOT_VERIFIED) from None
+    if not known:
+        raise Unauthorized(_NOT_VERIFIED)
     return tenant
 
 
@@ -295,6 +320,7 @@ def authenticate(
 
 
 def _parse(model: type[BaseModel], body: bytes) -> Any:
+    _small(body)
     _shallow(body)
     try:
         return model.model_validate_json(body or b"null")
@@ -457,7 +483,7 @@ def register_group(deps: ApiDeps, tenant: str, body: bytes) -> tuple[GroupRegist
     """
     registration: GroupRegistration = _parse(GroupRegistration, body)
     _same_tenant(tenant, registration.tenant_id)
-    problems = []
+    problems = overrides_problems(registration)
     if registration.group_id == ALL_GROUPS:
         problems.append(_detail(("body", "group_id"), f'"{ALL_GROUPS}" is reserved (POST /audits)'))
     snapshots = f"snapshots/{tenant}/"
@@ -485,8 +511,81 @@ def register_group(deps: ApiDeps, tenant: str, body: bytes) -> tuple[GroupRegist
     return registration, created
 
 
+def overrides_problems(registration: GroupRegistration) -> list[ErrorDetail]:
+    """Why the registration's ``policy_overrides`` would make its audits fail, as details.
+
+    They are checked the way the worker merges them: as the group's layer
+    (``groups.<group id>``) of a policy, over the built-in defaults and profiles, then the
+    effective policy of the group's kind. (The tenant's own policy file lives in S3 and may change
+    after registration: a conflict with it fails the run, naming the key.)
+    """
+    if not registration.policy_overrides:
+        return []
+    from groupaudit.policy import parse_policy  # the rule registry: only registrations need it
+
+    where = ("body", "policy_overrides")
+    group = registration.group_id
+    try:
+        parse_policy({"groups": {group: registration.policy_overrides}}, "policy_overrides").for_group(
+            registration.kind, group
+        )
+    except InputError as exc:
+        prefix = f"groups.{group}."
+        return [
+            _detail(
+                (*where, *filter(None, problem.path.removeprefix(prefix).split("."))),
+                problem.message,
+                "policy_error",
+            )
+            for problem in exc.problems
+        ]
+    except ValidationError as exc:
+        return validation_details(exc.errors(), where)
+    return []
+
+
+# Query parameters of robot and webhook URLs that are credentials (DingTalk access_token, WeCom
+# key, signatures); path segments after these are credentials too (Feishu/Lark and Slack hooks).
+_SECRET_QUERY_KEYS = frozenset({"access_token", "token", "key", "secret", "sign", "signature", "password"})
+_SECRET_PATH_AFTER = ("/hook/", "/services/")
+MASK = "***"
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its credentials masked: user and password, credential query values, hook
+    tokens in the path. Registrations stored before credentials in URLs were refused still hold
+    them; what is listed never shows them."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{MASK}@{netloc.rpartition('@')[2]}"
+    path = parts.path
+    for marker in _SECRET_PATH_AFTER:
+        head, found, tail = path.partition(marker)
+        if found and tail:
+            path = head + found + "/".join(MASK for _ in tail.split("/"))
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode(
+            [(name, MASK if name.lower() in _SECRET_QUERY_KEYS else value) for name, value in pairs],
+            safe="*",
+        )
+    return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
+
+
+def masked(registration: GroupRegistration) -> GroupRegistration:
+    """The registration as listed: its URLs' credentials masked (``masked_url``)."""
+    notice, source = registration.notice, registration.source
+    if notice.url is not None:
+        notice = notice.model_copy(update={"url": HttpUrl(masked_url(str(notice.url)))})
+    if source.base_url is not None:
+        source = source.model_copy(update={"base_url": HttpUrl(masked_url(str(source.base_url)))})
+    return registration.model_copy(update={"notice": notice, "source": source})
+
+
 def list_groups(deps: ApiDeps, tenant: str) -> GroupList:
-    return GroupList(groups=deps.store.list_groups(tenant))
+    return GroupList(groups=[masked(registration) for registration in deps.store.list_groups(tenant)])
 
 
 def deregister_group(deps: ApiDeps, tenant: str, group_id: str) -> None:

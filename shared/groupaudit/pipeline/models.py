@@ -15,7 +15,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, Json,
 from groupaudit.contracts import GROUP_KINDS
 
 IdStr = str
-_ID = r"^[A-Za-z0-9._:@\-]{1,128}$"
+# Tenant and group ids: 1 to 128 characters of letters, digits and ``. _ : @ -``, starting with a
+# letter or a digit. They become parts of S3 keys (snapshots/{tenant}/{group}.json) and DynamoDB
+# keys, so ``.`` and ``..``, any other dot-led id, path separators and control characters are refused.
+_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@\-]{0,127}$"
+ID_RULE = "1 to 128 letters, digits or . _ : @ -, starting with a letter or a digit"
+# The largest registration POST /groups accepts (bytes of the body): far below DynamoDB's 400 KB
+# item limit, so a registration always fits its item with the store's own attributes beside it.
+MAX_REGISTRATION_BYTES = 64 * 1024
 
 
 SOURCE_VARIANTS: dict[str, tuple[str, ...]] = {

@@ -37,6 +37,7 @@ def client(service: str) -> Any:
 def reset() -> None:
     """Forget cached clients (tests switch AWS endpoints between cases)."""
     client.cache_clear()
+    _missing_secrets.clear()
 
 
 def network() -> netguard.Network:
@@ -74,6 +75,7 @@ def worker_deps() -> Any:
         clock=now,
         secret=lambda name: secret(settings, name),
         network=network(),
+        idempotent=True,
     )
 
 
@@ -144,19 +146,34 @@ def _secrets_provider(secretsmanager: Any) -> Any:
     return parameters.SecretsProvider(boto3_client=secretsmanager)
 
 
+SECRET_MAX_AGE_S = 300
+# Names found missing, with when (time.monotonic()) that answer expires: a missing secret is cached
+# as long as a found one, so an unknown tenant's request costs what a known one's does.
+_missing_secrets: dict[str, float] = {}
+
+
 def tenant_secret(settings: Settings, tenant: str) -> bytes | None:
-    """The tenant's API signing secret (cached five minutes), or None when it has none."""
+    """The tenant's API signing secret, or None when it has none (both answers cached five minutes)."""
+    import time
+
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
     from groupaudit.pipeline.api import tenant_secret_name
 
+    name = tenant_secret_name(settings, tenant)
+    if _missing_secrets.get(name, 0.0) > time.monotonic():
+        return None
     provider = _secrets_provider(client("secretsmanager"))
     try:
-        value = provider.get(tenant_secret_name(settings, tenant), max_age=300)
+        value = provider.get(name, max_age=SECRET_MAX_AGE_S)
     except GetParameterError as exc:
         if secret_missing(exc):  # only "no such secret" is None
+            if len(_missing_secrets) >= 10_000:  # bounded: guessed names cannot fill the memory
+                _missing_secrets.clear()
+            _missing_secrets[name] = time.monotonic() + SECRET_MAX_AGE_S
             return None
         raise
+    _missing_secrets.pop(name, None)
     return value if isinstance(value, bytes) else str(value).encode()
 
 
