@@ -369,11 +369,19 @@ def test_http_api_routes_reach_the_api_function(template):
     assert all(event["Properties"]["ApiId"] == {"Ref": "AuditApi"} for event in events)
     assert sorted((event["Properties"]["Method"], event["Properties"]["Path"]) for event in events) == [
         ("DELETE", "/groups/{group_id}"),
+        ("GET", "/appeals"),
+        ("GET", "/appeals/{appeal_id}"),
         ("GET", "/audits/{audit_id}"),
         ("GET", "/groups"),
         ("GET", "/groups/{group_id}/findings"),
+        ("GET", "/ledger"),
+        ("GET", "/ledger/{entry_id}"),
+        ("POST", "/appeals"),
+        ("POST", "/appeals/{appeal_id}/decision"),
         ("POST", "/audits"),
         ("POST", "/groups"),
+        ("POST", "/ledger/{entry_id}/confirm"),
+        ("POST", "/ledger/{entry_id}/waive"),
     ]
 
 
@@ -514,6 +522,8 @@ CODE_CALLS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb", "batch_write_item"),  # Store.put_groups (POST /groups)
         ("sqs", "send_message_batch"),  # fanout.send_batches of an on-demand audit
         ("secretsmanager", "get_secret_value"),  # the tenant's signing secret (runtime.tenant_secret)
+        ("dynamodb", "transact_write_items"),  # LedgerStore: an entry's or appeal's change and event
+        ("s3", "get_object"),  # supervision.service.tenant_inputs: the tenant's policy and directory
     },
 }
 
@@ -590,8 +600,18 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
     "ApiFunction": {
         *(
             (f"dynamodb:{action}", TABLE)
-            for action in ("BatchWriteItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem")
+            for action in (
+                "BatchWriteItem",
+                "ConditionCheckItem",
+                "DeleteItem",
+                "GetItem",
+                "PutItem",
+                "Query",
+                "UpdateItem",
+            )
         ),
+        ("s3:GetObject", _objects("SnapshotBucket", "tenants/")),
+        ("s3:ListBucket", _arn("SnapshotBucket")),
         ("sqs:SendMessage", _arn("AuditQueue")),
         ("secretsmanager:GetSecretValue", SECRETS),
     },

@@ -23,6 +23,31 @@ from groupaudit.supervision.ledger import Entry, Event
 MAX_REASON = 2000
 
 
+def tenant_inputs(s3_client: Any, bucket: str, tenant: str) -> tuple[Directory | None, PolicySet]:
+    """The tenant's directory (``tenants/{tenant}/directory.json``, may be absent) and policy
+    (``tenants/{tenant}/policy.yaml``, absent: the built-in defaults), as the worker reads them;
+    InputError names the object and the problem."""
+    import yaml
+
+    from groupaudit.adapters import s3
+    from groupaudit.errors import InputError, Problem
+    from groupaudit.loading import decode_directory, load_yaml
+    from groupaudit.policy import parse_policy
+
+    where = f"s3://{bucket}/tenants/{tenant}"
+    raw_directory = s3.get_optional_bytes(bucket, f"tenants/{tenant}/directory.json", s3_client)
+    directory = (
+        decode_directory(raw_directory, f"{where}/directory.json") if raw_directory is not None else None
+    )
+    raw_policy = s3.get_optional_bytes(bucket, f"tenants/{tenant}/policy.yaml", s3_client)
+    source = f"{where}/policy.yaml"
+    try:
+        data = load_yaml(raw_policy.decode("utf-8"), source) if raw_policy else {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(source, [Problem("", f"invalid policy file: {exc}")]) from None
+    return directory, parse_policy(data, source)
+
+
 @dataclass
 class LedgerResult:
     created: list[str] = field(default_factory=list)
