@@ -2,11 +2,12 @@
 
 ``prohibited_content``, ``pii_exposure`` and ``off_hours_post`` read the same texts. Instead of
 each rule walking a million messages with its own patterns, the texts of the humans' messages
-are joined once into one string and scanned once in C: one Aho-Corasick automaton
-(pyahocorasick) finds every keyword of every list (advertising, the tenant's keywords, red
-lines, allowed phrases, urgent markers), and one regular expression finds every digit run and
-every link. Each hit is mapped back to its message by its offset. The scan is built on the
-first rule that asks for it and kept on the audit context for the others.
+are scanned once, in C, 50,000 messages joined into one string at a time (so no copy of all the
+texts is ever held): one Aho-Corasick automaton (pyahocorasick) finds every keyword of every
+list (advertising, the tenant's keywords, red lines, allowed phrases, urgent markers), and one
+regular expression each finds the digit runs and the links. Each hit is mapped back to its
+message by its offset. The pass runs on the first rule that asks, looks for everything the
+policy's enabled message rules need, and its hits stay on the audit context for the others.
 
 Masking lives here too: personal data never leaves a message unmasked (``mask_digits``,
 ``masked_excerpt``).
@@ -18,7 +19,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -50,66 +50,107 @@ class Hit:
 class MessageScan:
     """The humans' messages of the audit (not system, not bots, not after ``now``), and what one
     pass over all their texts finds, by position in ``entries``: keywords of every list, digit
-    runs, links. Each kind is looked for on the first rule that asks for it."""
+    runs, links. The pass runs on the first rule that asks and finds every kind the enabled
+    rules of the policy need (a kind no enabled rule needs is looked for only if asked)."""
 
     def __init__(self, ctx: AuditContext) -> None:
         self._ctx = ctx
         bots = ctx.bots
-        self.entries: list[Entry] = [entry for entry in ctx.timeline if entry[2].sender_id not in bots]
+        self.entries: list[Entry] = (
+            [entry for entry in ctx.timeline if entry[2].sender_id not in bots] if bots else ctx.timeline
+        )
+        self._found: dict[str, dict[int, list]] = {}
 
     def text(self, index: int) -> str:
         return self.entries[index][2].text or ""
 
-    @cached_property
-    def _joined(self) -> tuple[str, list[int]]:
-        """All texts in one string, and where each starts in it."""
-        texts = [entry[2].text or "" for entry in self.entries]
-        starts = [0, *accumulate(len(text) + 1 for text in texts)][: len(texts)]
-        return SEPARATOR.join(texts), starts
-
-    def _locate(self, offset: int) -> tuple[int, int]:
-        """(message index, offset in its text) of an offset in the joined string."""
-        starts = self._joined[1]
-        index = bisect_right(starts, offset) - 1
-        return index, offset - starts[index]
-
-    @cached_property
+    @property
     def keywords(self) -> dict[int, list[Hit]]:
         """Every listed word (advertising, keyword, red_line, allowed, urgent) in every text."""
-        found: dict[int, list[Hit]] = {}
-        automaton = _automaton(_terms(self._ctx))
-        big = self._joined[0]
-        if automaton is None or not big:
-            return found
-        lowered = _lowered(big)
-        for last, (term, categories) in automaton.iter(lowered):
-            first = last - len(term) + 1
-            if term.isascii() and not _whole_word(lowered, first, last + 1):
-                continue
-            index, local = self._locate(first)
-            found.setdefault(index, []).extend(Hit(c, term, local, local + len(term)) for c in categories)
-        return found
+        return self._kind("keywords")
 
-    @cached_property
+    @property
     def digit_runs(self) -> dict[int, list[tuple[int, int]]]:
         """Runs of 11 or more digits (and a resident ID's X) that stand alone: not glued to a
         letter or another digit, not the integer or decimal part of an amount."""
-        found: dict[int, list[tuple[int, int]]] = {}
-        big = self._joined[0]
-        for match in _DIGITS.finditer(big):
-            start, end = match.span()
-            if _bounded(big, start, end):
-                index, local = self._locate(start)
-                found.setdefault(index, []).append((local, local + end - start))
+        return self._kind("digit_runs")
+
+    @property
+    def links(self) -> dict[int, list[tuple[int, int]]]:
+        return self._kind("links")
+
+    def _kind(self, kind: str) -> dict[int, list]:
+        found = self._found.get(kind)
+        if found is None:
+            kinds = {kind} if self._found else {kind, *_wanted(self._ctx)}
+            self._found.update(self._scan(kinds))
+            found = self._found[kind]
         return found
 
-    @cached_property
-    def links(self) -> dict[int, list[tuple[int, int]]]:
-        found: dict[int, list[tuple[int, int]]] = {}
-        for match in _LINK.finditer(self._joined[0]):
-            index, local = self._locate(match.start())
-            found.setdefault(index, []).append((local, local + match.end() - match.start()))
-        return found
+    def _scan(self, kinds: set[str]) -> dict[str, dict[int, list]]:
+        """One pass over the texts, ``_CHUNK`` messages joined at a time (never a copy of all
+        texts at once): the kinds asked for, by message position."""
+        automaton = _automaton(_terms(self._ctx)) if "keywords" in kinds else None
+        keywords: dict[int, list[Hit]] = {}
+        digit_runs: dict[int, list[tuple[int, int]]] = {}
+        links: dict[int, list[tuple[int, int]]] = {}
+        entries = self.entries
+        for first in range(0, len(entries), _CHUNK):
+            texts = [entry[2].text or "" for entry in entries[first : first + _CHUNK]]
+            big = SEPARATOR.join(texts)
+            if not big:
+                continue
+            starts = [0, *accumulate(len(text) + 1 for text in texts)][: len(texts)]
+            del texts
+            if automaton is not None:
+                _keywords(automaton, big, starts, first, keywords)
+            if "digit_runs" in kinds:
+                for match in _DIGITS.finditer(big):
+                    start, end = match.span()
+                    if _bounded(big, start, end):
+                        index, local = _locate(starts, start)
+                        digit_runs.setdefault(first + index, []).append((local, local + end - start))
+            if "links" in kinds:
+                for match in _LINK.finditer(big):
+                    index, local = _locate(starts, match.start())
+                    links.setdefault(first + index, []).append((local, local + match.end() - match.start()))
+        every = {"keywords": keywords, "digit_runs": digit_runs, "links": links}
+        return {kind: every[kind] for kind in kinds}
+
+
+_CHUNK = 50_000  # messages joined for one scan: a few MB of text
+
+
+def _wanted(ctx: AuditContext) -> set[str]:
+    """What the enabled message rules of this policy look for."""
+    policy = ctx.policy
+    content = policy.rule("prohibited_content")
+    wanted = set()
+    if content.enabled or policy.rule("off_hours_post").enabled:
+        wanted.add("keywords")
+    if content.enabled and content.allowed_link_domains:
+        wanted.add("links")
+    if policy.rule("pii_exposure").enabled:
+        wanted.add("digit_runs")
+    return wanted
+
+
+def _locate(starts: list[int], offset: int) -> tuple[int, int]:
+    """(text index, offset in its text) of an offset in a joined string."""
+    index = bisect_right(starts, offset) - 1
+    return index, offset - starts[index]
+
+
+def _keywords(
+    automaton: ahocorasick.Automaton, big: str, starts: list[int], first: int, found: dict[int, list[Hit]]
+) -> None:
+    lowered = _lowered(big)
+    for last, (term, categories) in automaton.iter(lowered):
+        start = last - len(term) + 1
+        if term.isascii() and not _whole_word(lowered, start, last + 1):
+            continue
+        index, local = _locate(starts, start)
+        found.setdefault(first + index, []).extend(Hit(c, term, local, local + len(term)) for c in categories)
 
 
 def _bounded(big: str, start: int, end: int) -> bool:
