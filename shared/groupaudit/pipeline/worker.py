@@ -44,6 +44,7 @@ from groupaudit.rules import messages_lookback_days
 from groupaudit.rules.documents import importance
 from groupaudit.service import audit_snapshot
 from groupaudit.settings import Settings
+from groupaudit.supervision.service import record_findings
 
 
 @dataclass
@@ -153,6 +154,8 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
             raise  # SQS delivers it again; the batches already written are written again, the same
         return finish("failed", error=str(exc), snapshot_taken_at=audited_at.isoformat())
 
+    # the discipline ledger: entries for sanctioned findings, lapses for resolved ones (idempotent)
+    record_findings(store, tenant, group, report.findings, sync.resolved, policies, directory, deps.clock())
     tenantpass.record_membership(store, snapshot, audit_id)  # the tenant pass's index
     notice = _queue_notice(report, snapshot, registration, stored, deps, ids)
     counts = {
