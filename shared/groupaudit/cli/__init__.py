@@ -43,6 +43,8 @@ COMMANDS = (
     "policy",
     "calendar",
     "schema",
+    "ledger",
+    "appeal",
 )
 
 
