@@ -8,6 +8,7 @@ Adding a command is one file and one registry line:
 
 1. ``cli/<command>.py`` (a Python name: ``audit_all.py`` for ``audit-all``) defines
    ``NAME`` (the command as typed), ``HELP`` (one line for ``groupaudit --help``),
+   ``EXAMPLE`` (optional: one command line, shown under its ``--help``),
    ``add_arguments(parser)`` (its arguments on the ``argparse`` parser it is given; each with a
    ``help`` that ends in an example, ``(e.g. ...)``, which ``tests/cli/test_help.py`` checks) and
    ``run(args) -> int`` (the exit status). Import what ``run`` needs inside it: the command line
@@ -43,6 +44,8 @@ COMMANDS = (
     "policy",
     "calendar",
     "schema",
+    "findings",
+    "api_request",
     "ledger",
     "appeal",
 )
@@ -55,12 +58,38 @@ def command_modules() -> list[ModuleType]:
 def parser() -> argparse.ArgumentParser:
     """The parser of every command (``docs/CLI.md`` is generated from it)."""
     root = argparse.ArgumentParser(prog="groupaudit", description="Audit work chat groups against policy.")
+    root.add_argument(
+        "--version",
+        action="version",
+        version=f"groupaudit {version()}",
+        help="print the version and exit (e.g. groupaudit --version)",
+    )
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in command_modules():
-        sub = commands.add_parser(module.NAME, help=module.HELP)
+        example = getattr(module, "EXAMPLE", None)
+        sub = commands.add_parser(
+            module.NAME,
+            help=module.HELP,
+            description=module.HELP,
+            epilog=f"example:\n  {example}" if example else None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)
     return root
+
+
+def version() -> str:
+    """The installed distribution's version (the package's own when not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    from groupaudit import __version__
+
+    try:
+        return installed("groupaudit")
+    except PackageNotFoundError:
+        return __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:

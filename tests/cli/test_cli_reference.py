@@ -1,0 +1,27 @@
+"""docs/CLI.md is generated from the parsers and current."""
+
+from __future__ import annotations
+
+from groupaudit.cli import command_modules
+from groupaudit.cli._reference import DOC, render
+
+
+def test_the_cli_reference_is_current():
+    # GIVEN docs/CLI.md and what the parsers say now
+    # THEN they are the same (else: python -m groupaudit.cli._reference)
+    assert DOC.read_text(encoding="utf-8") == render(), "run: python -m groupaudit.cli._reference"
+
+
+def test_the_reference_names_every_command_option_and_credential_variable():
+    text = render()
+    for module in command_modules():
+        assert f"\n## groupaudit {module.NAME}\n" in text
+    for line in (
+        "| `--fail-on SEVERITY` |",
+        "| `--ndjson` |",
+        "| `--key-env VAR` |",
+        "| `--endpoint-url URL` |",
+    ):
+        assert line in text
+    assert "| slack | `token` | `SLACK_BOT_TOKEN` |" in text
+    assert "| wecom | `corp_id` | `WECOM_CORP_ID` |" in text
