@@ -25,3 +25,23 @@ def test_the_reference_names_every_command_option_and_credential_variable():
         assert line in text
     assert "| slack | `token` | `SLACK_BOT_TOKEN` |" in text
     assert "| wecom | `corp_id` | `WECOM_CORP_ID` |" in text
+
+
+def test_the_readme_calls_the_api_with_groupaudit_api_and_no_openssl():
+    import shlex
+
+    from groupaudit.cli import parser
+    from kit import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    # THEN signing needs no openssl or curl, and every `groupaudit api` line parses as given
+    assert "openssl" not in readme and "curl " not in readme
+    lines = [
+        line
+        for line in readme.splitlines()
+        if line.startswith(".venv/bin/groupaudit api ") and "METHOD PATH" not in line  # the synopsis
+    ]
+    assert len(lines) == 3
+    for line in lines:
+        args = parser().parse_args(shlex.split(line, comments=True)[1:])
+        assert args.command == "api" and args.path.startswith("/")
