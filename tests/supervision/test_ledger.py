@@ -169,8 +169,9 @@ def test_other_kinds_and_other_people_do_not_count():
 
 def test_the_calendar_month_is_the_period_in_the_calendars_zone():
     # GIVEN a violation on Oct 31 at 23:30 Beijing time (15:30 UTC) and one on Nov 1 at 00:30
-    october = entry(1, datetime(2026, 10, 31, 23, 30, tzinfo=CST))
-    november = entry(2, datetime(2026, 11, 1, 0, 30, tzinfo=CST), status="proposed")
+    utc = ZoneInfo("UTC")
+    october = entry(1, datetime(2026, 10, 31, 15, 30, tzinfo=utc))
+    november = entry(2, datetime(2026, 10, 31, 16, 30, tzinfo=utc), status="proposed")
     # THEN they lie in different months: November's is the first time
     assert recommend(november, [october, november]).time == 1
     # AND a violation on Nov 30 23:59 is in November's period with the one of Nov 1
