@@ -43,7 +43,7 @@ def check_timestamp(timestamp: str | None, now: float, tolerance_s: int) -> int:
         value = int(timestamp)
     except ValueError:
         raise SignatureError("X-GroupAudit-Timestamp is not unix seconds") from None
-    if abs(now - value) > tolerance_s:
+    if abs(value - int(now)) > tolerance_s:  # in integers: a 400-digit timestamp is no float
         raise SignatureError(f"timestamp is more than {tolerance_s} seconds off")
     return value
 

@@ -17,21 +17,17 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from groupaudit.cli import EXIT_INVALID, EXIT_OK, main
-from groupaudit.local.api_server import logging_at, template_log_level
 from groupaudit.local.invoke import sqs_event
-from groupaudit.local.resources import create_resources
 from groupaudit.local.seed import seed_tenant
-from groupaudit.local.stack import LOCAL_ENV, TEMPLATE
 from groupaudit.pipeline import runtime
 from groupaudit.settings import load_settings
 from kit import TENANT, invoke
 from probes.cases import BAD_INPUTS, TOLERATED, BadInput
-from probes.conftest import record
+from probes.tally import record
+from probes.world import moto_world
 
 SALES = TENANT / "snapshots" / "sales.json"
 GROUP = "grp-sales"
@@ -157,21 +153,12 @@ class Pipeline:
 
 @pytest.fixture(scope="module")
 def pipeline():
-    level = template_log_level()
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in {**LOCAL_ENV, "POWERTOOLS_LOG_LEVEL": level, "LOG_LEVEL": level}.items():
-            patch.setenv(key, value)
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
-        with mock_aws(), logging_at(level), runtime.local_peers_allowed():
-            runtime.reset()
-            for key, value in create_resources(boto3.Session(region_name="us-east-1"), TEMPLATE).items():
-                patch.setenv(key, value)
-            world = Pipeline()
-            _, answer, run = world.audit()
-            assert answer == {"batchItemFailures": []} and run["status"] == "succeeded", run
-            assert run["findings"] > 0
-            yield world
-        runtime.reset()
+    with moto_world():
+        world = Pipeline()
+        _, answer, run = world.audit()
+        assert answer == {"batchItemFailures": []} and run["status"] == "succeeded", run
+        assert run["findings"] > 0
+        yield world
 
 
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=[case.id for case in BAD_INPUTS])
