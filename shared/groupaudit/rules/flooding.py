@@ -16,6 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import compress
+from itertools import count as counter
+from operator import sub
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -66,7 +69,9 @@ class _Burst:
 def _windows(stamps: list[float], count: int, seconds: float) -> list[tuple[int, int]]:
     """(i, i + count - 1) for every run of ``count`` consecutive stamps within ``seconds``."""
     k = count - 1
-    return [(i, i + k) for i, (a, b) in enumerate(zip(stamps, stamps[k:], strict=False)) if b - a <= seconds]
+    # In C: the gap from each stamp to the one k later, and where it is within ``seconds``.
+    within = map(float(seconds).__ge__, map(sub, stamps[k:], stamps))
+    return [(i, i + k) for i in compress(counter(), within)]
 
 
 def _chain(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -141,7 +146,7 @@ def sender_bursts(entries: list[Entry], config: FloodingConfig) -> list[_Burst]:
 
 def check(ctx: AuditContext, config: FloodingConfig) -> Iterator[Finding]:
     bots = ctx.bots
-    senders = sorted({entry[2].sender_id for entry in ctx.timeline} - bots)
+    senders = sorted(sender for sender in ctx.senders if sender not in bots)
     for sender in senders:
         entries = ctx.messages_of(sender)
         for burst in sender_bursts(entries, config):

@@ -16,6 +16,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from itertools import compress, count, repeat
+from operator import and_, itemgetter, not_
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -29,6 +31,7 @@ from groupaudit.rules.base import (
     SeverityName,
     Summary,
     make_finding,
+    short_from_iso,
 )
 from groupaudit.rules.messagescan import message_scan
 
@@ -68,17 +71,25 @@ def check(ctx: AuditContext, config: OffHoursPostConfig) -> Iterator[Finding]:
     entries = scan.entries
     if not entries:
         return
-    stamps = [entry[0] for entry in entries]
+    stamps = list(map(itemgetter(0), entries))
     starts, ends = _working_days(ctx, min(stamps), max(stamps))
+    # Each working day's start and end in one sorted list: a time lies within a working day
+    # when an odd number of these are at or before it, or it is a day's end itself. Found in C
+    # for every message; the Python loop sees only the ones outside.
+    bounds = [moment for day in zip(starts, ends, strict=True) for moment in day]
+    positions = list(map(bisect_right, repeat(bounds), stamps))
+    outside = compress(count(), map(not_, map(and_, positions, repeat(1))))
     keywords = scan.keywords
     workday = ctx.policy.business_calendar.is_workday
-    workdays: dict[date, bool] = {}
+    workdays: dict[str, bool] = {}
     externals = set(ctx.snapshot.group.allowed_external_ids or ())
     people = ctx.people if ctx.directory is not None else None
-    for index, ts in enumerate(stamps):
-        day = bisect_right(starts, ts) - 1
-        if day >= 0 and ts <= ends[day]:
-            continue  # within a working day, its lunch break included
+    tz = ctx.tz
+    names: dict[str, str] = {}
+    for index in outside:
+        ts, position = stamps[index], positions[index]
+        if position and bounds[position - 1] == ts:
+            continue  # a working day's end is still in it
         _, message_id, message = entries[index]
         sender = message.sender_id
         if message.urgent or sender in externals or (people is not None and sender not in people):
@@ -86,22 +97,25 @@ def check(ctx: AuditContext, config: OffHoursPostConfig) -> Iterator[Finding]:
         found = keywords.get(index)
         if found is not None and any(hit.category == "urgent" for hit in found):
             continue
-        local = datetime.fromtimestamp(ts, ctx.tz)
-        day_of = local.date()
+        sent_at = datetime.fromtimestamp(ts, tz).isoformat(timespec="seconds")
+        day_of = sent_at[:10]
         working = workdays.get(day_of)
         if working is None:
-            working = workdays[day_of] = workday(day_of)
+            working = workdays[day_of] = workday(date.fromisoformat(day_of))
         kind = "outside_hours" if working else "non_working_day"
+        name = names.get(sender)
+        if name is None:
+            name = names[sender] = ctx.name(sender)
         yield make_finding(
             ctx,
             rule=RULE,
             config=config,
             key=(message_id,),
             kind=kind,
-            subject_id=message.sender_id,
+            subject_id=sender,
             message_id=message_id,
-            summary=RULE.summary(ctx, kind, name=ctx.name(sender), at=local.strftime("%m-%d %H:%M")),
-            evidence={"sent_at": local.isoformat(timespec="seconds"), "when": kind},
+            summary=RULE.summary(ctx, kind, name=name, at=short_from_iso(sent_at)),
+            evidence={"sent_at": sent_at, "when": kind},
         )
 
 
