@@ -515,14 +515,12 @@ def check(ctx: AuditContext, config: OverdueReplyConfig) -> Iterator[Finding]:
     bots = ctx.bots
     names = reader.names
     ordered = conversation.ordered
-    for position, cued in _candidates(ordered, config.lexicon.patterns, names):
+    for position, cued, address in _candidates(ordered, config.lexicon.patterns, names):
         entry = ordered[position]
         message = entry[2]
         if message.sender_id in bots:
             continue
-        text = message.text or ""
-        address = None if cued or message.mentions else q.leading_address(text, names)
-        owed = reader.owed(message, text, cued, address)
+        owed = reader.owed(message, message.text or "", cued, address)
         if not owed:
             continue
         if (
@@ -553,18 +551,21 @@ def _same_turn(ordered: list[Entry], first: int, last: int) -> bool:
     return True
 
 
-def _candidates(ordered: list[Entry], pats: q._Patterns, names: q.NameIndex) -> list[tuple[int, bool]]:
-    """The positions of the messages that may ask something, and whether each has a question
-    cue: those with a cue, those with an @, and requests opening with a name. The cue and
-    request words are searched over all texts joined (C speed), not message by message."""
+def _candidates(
+    ordered: list[Entry], pats: q.Patterns, names: q.NameIndex
+) -> list[tuple[int, bool, q.Address | None]]:
+    """The positions of the messages that may ask something, whether each has a question cue,
+    and the opening name of those that have neither a cue nor an @: those with a cue, those
+    with an @, and requests opening with a name. The cue and request words are searched over
+    all texts joined (C speed), not message by message."""
     texts = [entry[2].text or "" for entry in ordered]
     blob = "\x00".join(texts)  # no cue or request word contains NUL: no match spans two texts
     starts = list(accumulate((len(text) + 1 for text in texts), initial=0))
     cued = _hits(pats.cue, blob, starts)
-    found = dict.fromkeys(cued, True)
+    found: dict[int, tuple[int, bool, q.Address | None]] = {p: (p, True, None) for p in cued}
     for position, entry in enumerate(ordered):
         if entry[2].mentions and position not in found:
-            found[position] = False
+            found[position] = (position, False, None)
     if pats.request is not None and names.first_chars:
         # A request with no @ is addressed only by an opening name: look at the texts that open
         # with a character a name can start with, found over the blob at C speed.
@@ -581,10 +582,10 @@ def _candidates(ordered: list[Entry], pats: q._Patterns, names: q.NameIndex) -> 
                 address = q.leading_address(text, names)
             else:
                 token = opening(text)
-                address = q.resolve_address(token, names) if token is not None else None
+                address = names.resolve(token) if token is not None else None
             if address is not None:
-                found[position] = False
-    return sorted(found.items())
+                found[position] = (position, False, address)
+    return [found[position] for position in sorted(found)]
 
 
 def _hits(pattern: re.Pattern[str], blob: str, starts: list[int]) -> list[int]:
@@ -789,6 +790,8 @@ class _Judge:
         self.conversation = conversation
         self.now_position = clock.position(ctx.now_ts)
         self.strict = config.reply_match == "strict"
+        self.deadlines = {kind: minutes * 60 for kind, minutes in config.deadlines_minutes}  # seconds
+        self.horizon = config.reply_horizon_minutes * 60
         self._asked: tuple[str, float] | None = None  # (message id, position), the last one
         self._settled: tuple[str, Entry | None] | None = None  # (message id, anyone's answer)
         # The last question owed by policy: (asker, position, its answer's id).
@@ -799,14 +802,16 @@ class _Judge:
         asked_ts, question_id, _ = entry
         if self._asked is None or self._asked[0] != question_id:
             self._asked = (question_id, clock.position(asked_ts))
-        deadline = getattr(self.config.deadlines_minutes, owed.kind)
-        due_position = self._asked[1] + deadline * 60
+        deadline = self.deadlines[owed.kind]
+        due_position = self._asked[1] + deadline
         if self.now_position <= due_position:
             return None  # not due yet (or no working time has passed since it fell due)
-        horizon = self.config.reply_horizon_minutes * 60
-        reply = self.own_answer(entry, person, due_position + horizon, deadline * 60 + horizon)
+        horizon = self.horizon
+        if not self.strict and self.next_own_in_time(entry, person, deadline, due_position):
+            return None  # the person's next message answers it, in time: nothing else can matter
+        reply = self.own_answer(entry, person, due_position + horizon, deadline + horizon)
         if reply is not None and (
-            reply[0] - asked_ts <= deadline * 60 or clock.position(reply[0]) <= due_position
+            reply[0] - asked_ts <= deadline or clock.position(reply[0]) <= due_position
         ):
             return None  # answered in time (business time never runs faster than the wall clock)
         if owed.because in BY_POLICY:
@@ -817,8 +822,26 @@ class _Judge:
         if overdue_seconds <= 0:
             return None
         return self.finding(
-            entry, person, owed, deadline, due_position, reply, math.ceil(overdue_seconds / 60)
+            entry, person, owed, deadline // 60, due_position, reply, math.ceil(overdue_seconds / 60)
         )
+
+    def next_own_in_time(self, question: Entry, person: str, deadline: int, due_position: float) -> bool:
+        """Lenient matching's common case, decided without the answer indexes: the person's
+        first message after the question that is not directed elsewhere (among their next
+        ``_SCAN``) came in time. Any quote, thread reply or @ of the asker ``own_answer`` could
+        find instead is earlier still, so in time too."""
+        bucket = self.ctx.messages_of(person)
+        start = bisect_right(bucket, question)
+        asked = question[2]
+        in_thread = bool(asked.thread_id) and asked.thread_id != question[1]
+        for index in range(start, min(start + _SCAN, len(bucket))):
+            candidate = bucket[index]
+            message = candidate[2]
+            plain = not (in_thread or message.reply_to_id or message.thread_id or message.mentions)
+            if not plain and self.conversation.elsewhere(question, message):
+                continue
+            return candidate[0] - question[0] <= deadline or self.clock.position(candidate[0]) <= due_position
+        return False
 
     def own_answer(self, question: Entry, person: str, horizon: float, within: float) -> Entry | None:
         """The person's answer: their first later message that quotes the question, replies in
