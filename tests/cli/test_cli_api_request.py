@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -145,28 +149,33 @@ def test_an_unreachable_api_exits_3(monkeypatch, capsys):
     assert "unreachable" in capsys.readouterr().err
 
 
-def test_an_audit_through_the_local_api_then_its_findings(monkeypatch, capsys):
-    # GIVEN the API served on a free loopback port over the sample tenant, the secret in GROUPAUDIT_SECRET
-    with logging_at("WARNING"), served_api(TENANT, port=0, poll_s=0.1, out=None) as served:
-        monkeypatch.setenv("GROUPAUDIT_SECRET", served.secret)
+def _api(*argv: str, secret: str) -> tuple[int, object]:
+    """`groupaudit api ARGV` as its own process (the served functions print to this one's stdout)."""
+    env = {**os.environ, "GROUPAUDIT_SECRET": secret}
+    command = [sys.executable, "-m", "groupaudit.cli", "api", *argv]
+    done = subprocess.run(command, capture_output=True, env=env, check=False, timeout=60)
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_an_audit_through_the_local_api_then_its_findings():
+    # GIVEN the API served on a free loopback port over the sample tenant
+    with logging_at("WARNING"), served_api(TENANT, port=0, poll_s=0.1, out=io.StringIO()) as served:
         base = ["--tenant", served.tenant, "--url", served.url]
-        capsys.readouterr()
-        # WHEN an audit of the sales group is asked with `groupaudit api`
+        # WHEN an audit of the sales group is asked with `groupaudit api`, the secret in GROUPAUDIT_SECRET
         body = json.dumps({"tenant_id": "acme", "group_id": "grp-sales"})
-        assert main(["api", "POST", "/audits", "--data", body, *base]) == EXIT_OK
-        accepted = json.loads(capsys.readouterr().out)
+        status, accepted = _api("POST", "/audits", "--data", body, *base, secret=served.secret)
+        assert status == EXIT_OK
         # THEN it is accepted, runs to completion, and its eight open findings are read back
-        for _ in range(100):
-            assert main(["api", "GET", f"/audits/{accepted['audit_id']}", *base]) == EXIT_OK
-            audit = json.loads(capsys.readouterr().out)
+        for _ in range(60):
+            status, audit = _api("GET", f"/audits/{accepted['audit_id']}", *base, secret=served.secret)
+            assert status == EXIT_OK
             if audit["status"] not in ("queued", "running"):
                 break
-            time.sleep(0.1)
+            time.sleep(0.2)
         assert (audit["status"], audit["findings_total"]) == ("succeeded", 8)
-        assert main(["api", "GET", "/groups/grp-sales/findings?status=open", *base]) == EXIT_OK
-        page = json.loads(capsys.readouterr().out)
-        assert len(page["findings"]) == 8
+        status, page = _api("GET", "/groups/grp-sales/findings?status=open", *base, secret=served.secret)
+        assert status == EXIT_OK and len(page["findings"]) == 8
         # AND a wrong secret is refused by the API
-        monkeypatch.setenv("GROUPAUDIT_SECRET", "not-the-secret")
-        assert main(["api", "GET", "/groups", *base]) == EXIT_INVALID
-        assert json.loads(capsys.readouterr().out)["error"].startswith("signature does not match")
+        status, refused = _api("GET", "/groups", *base, secret="not-the-secret")
+        assert status == EXIT_INVALID
+        assert refused["error"].startswith("signature does not match")

@@ -14,6 +14,9 @@ Adding a command is one file and one registry line:
    ``run(args) -> int`` (the exit status). Import what ``run`` needs inside it: the command line
    starts by importing every command module.
 2. Its module name goes into :data:`COMMANDS` below, in the order ``--help`` lists it.
+3. ``python -m groupaudit.cli._reference`` regenerates docs/CLI.md (a test fails while it is
+   stale). Commands that read or write AWS call ``_aws.add_arguments(parser)`` (``--profile``,
+   ``--region``, ``--endpoint-url``) and run inside ``with _aws.errors():``.
 
 ``run`` raises :class:`~groupaudit.errors.InputError` (or another ``GroupAuditError``) for bad
 input; :func:`main` prints it on stderr and exits 2 (3 for a platform's refusal).
