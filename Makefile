@@ -21,13 +21,14 @@ LAYER_EXCLUDES  := groupaudit/local groupaudit/cli groupaudit/docs_gen.py groupa
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint format schemas bench eval lock build clean \
+.PHONY: help setup demo test chaos lint format schemas bench eval lock build clean \
         build-GroupAuditLayer build-SchedulerFunction build-AuditWorkerFunction \
         build-NotifierFunction build-ApiFunction
 
 help:
 	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
 	@echo "make test     lint + the whole test suite"
+	@echo "make chaos    the local pipeline under injected faults, 3 seeds a scenario (SEEDS=n), against a fault-free run"
 	@echo "make bench    benchmarks: engine (10k/100k/1M messages), pipeline, platform pulls, layer size"
 	@echo "make eval     score the auditor against hand-labelled real conversations (eval/corpora)"
 	@echo "make schemas  regenerate docs/schemas/*.json from the models"
@@ -62,6 +63,11 @@ test: setup lint
 schemas: setup
 	$(PY) -m groupaudit.docs_gen
 	$(PY) -m groupaudit.pipeline.openapi
+
+# The fault-injection suite (docs/RELIABILITY.md); `make test` runs it with one seed a scenario.
+SEEDS ?= 3
+chaos: setup
+	$(PY) -m groupaudit.local.chaos --seeds $(SEEDS)
 
 bench: setup
 	$(PY) bench/run.py

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 from botocore.stub import ANY, Stubber
 
-from groupaudit.adapters.store import StaleAudit, Store, StoreConflict
+from groupaudit.adapters.store import RETRY, StaleAudit, Store, StoreConflict
 from groupaudit.contracts import Finding
 
 AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -82,20 +82,22 @@ def test_stored_finding_round_trips_the_contract(store):
 
 
 def _cancelling(reasons: list[dict] | None) -> Store:
-    """A store whose first TransactWriteItems is cancelled with ``reasons`` (None: without any)."""
+    """A store whose TransactWriteItems are all cancelled with ``reasons`` (None: without any),
+    as often as the store tries (it tries a transient cancellation again, without waiting here)."""
     client = boto3.client("dynamodb", region_name="us-east-1")
     stubber = Stubber(client)
     fields = {} if reasons is None else {"CancellationReasons": reasons}
-    stubber.add_client_error(
-        "transact_write_items",
-        service_error_code="TransactionCanceledException",
-        service_message="Transaction cancelled, please refer cancellation reasons for specific reasons",
-        http_status_code=400,
-        modeled_fields=fields,
-        expected_params={"TransactItems": ANY},
-    )
+    for _ in range(RETRY.attempts):
+        stubber.add_client_error(
+            "transact_write_items",
+            service_error_code="TransactionCanceledException",
+            service_message="Transaction cancelled, please refer cancellation reasons for specific reasons",
+            http_status_code=400,
+            modeled_fields=fields,
+            expected_params={"TransactItems": ANY},
+        )
     stubber.activate()
-    return Store("AuditTable", client)
+    return Store("AuditTable", client, sleep=lambda _: None)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-from collections.abc import Iterable, Iterator
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +36,85 @@ BATCH_ITEMS = 25
 RESOLVED_TTL = timedelta(days=730)  # resolved findings stay two years (supervision history)
 RUN_TTL = timedelta(days=400)
 NONCE_TTL = timedelta(minutes=10)
+
+
+# DynamoDB's transient answers: throttling, an internal error, a conflicting transaction. A
+# call answered so (after the SDK's own retries) is tried again with exponential backoff and
+# full jitter; a cancelled transaction only when no item's condition failed.
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+RETRYABLE_REASONS = frozenset(
+    {"None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "InternalServerError"}
+)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """``attempts`` tries in all; before try n+1 a random wait of up to ``base_s * 2**n``
+    seconds, never more than ``cap_s``."""
+
+    attempts: int = 8
+    base_s: float = 0.05
+    cap_s: float = 2.0
+
+    def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        return min(self.cap_s, self.base_s * 2**attempt) * rng()
+
+
+RETRY = Backoff()
+
+
+def transient(exc: BaseException) -> bool:
+    """Is this a DynamoDB answer worth trying the same call again for?"""
+    from botocore.exceptions import ClientError
+
+    if not isinstance(exc, ClientError):
+        return False
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code == "TransactionCanceledException":
+        reasons = exc.response.get("CancellationReasons") or []
+        codes = {str(reason.get("Code") or "None") for reason in reasons}
+        return bool(codes) and codes <= RETRYABLE_REASONS and codes != {"None"}
+    return code in RETRYABLE_CODES
+
+
+class RetryingClient:
+    """A DynamoDB client whose calls are tried again (``backoff``) while DynamoDB answers a
+    transient error; the last answer is raised as it came. Every write of the store may be
+    repeated: each is conditional or sets the same values again."""
+
+    def __init__(
+        self, client: Any, backoff: Backoff = RETRY, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self._wrapped = client
+        self._backoff = backoff
+        self._sleep = sleep
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._wrapped, name)
+        if name.startswith("_") or not callable(value):
+            return value  # exceptions, meta
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            for attempt in range(self._backoff.attempts):
+                try:
+                    return value(*args, **kwargs)
+                except Exception as exc:
+                    if attempt + 1 >= self._backoff.attempts or not transient(exc):
+                        raise
+                self._sleep(self._backoff.delay(attempt))
+            raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+        return call
 
 
 class StoreError(GroupAuditError):
@@ -120,35 +201,56 @@ class SyncResult:
 
 
 class Store:
-    def __init__(self, table_name: str, client: Any = None) -> None:
+    """The table, through a client whose calls are retried on DynamoDB's transient errors
+    (:class:`RetryingClient`)."""
+
+    def __init__(
+        self, table_name: str, client: Any = None, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.table = table_name
-        self._client = client
+        self._sleep = sleep
+        self._client = RetryingClient(client, sleep=sleep) if client is not None else None
 
     @property
     def client(self) -> Any:
         if self._client is None:
             import boto3
 
-            self._client = boto3.client("dynamodb")
+            self._client = RetryingClient(boto3.client("dynamodb"), sleep=self._sleep)
         return self._client
 
     # --- low-level helpers -----------------------------------------------------------------
 
     def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        paginator = self.client.get_paginator("query")
-        for page in paginator.paginate(TableName=self.table, **kwargs):
+        """Every item of a query, page by page (each page's call retried on its own)."""
+        start: dict[str, Any] | None = None
+        while True:
+            more = {"ExclusiveStartKey": start} if start else {}
+            page = self.client.query(TableName=self.table, **kwargs, **more)
             yield from page.get("Items", [])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        """BatchWriteItem, 25 requests a call; what DynamoDB leaves unprocessed is sent again
+        after an exponential backoff (``RETRY``), and a StoreError names how many requests were
+        still unprocessed after the last attempt."""
         for start in range(0, len(requests), BATCH_ITEMS):
             pending = {self.table: requests[start : start + BATCH_ITEMS]}
-            for _ in range(8):
+            for attempt in range(RETRY.attempts):
                 answer = self.client.batch_write_item(RequestItems=pending)
                 pending = answer.get("UnprocessedItems") or {}
                 if not pending:
                     break
+                if attempt + 1 < RETRY.attempts:
+                    self._sleep(RETRY.delay(attempt))
             else:
-                raise StoreError("DynamoDB kept items unprocessed after 8 attempts")
+                left = sum(len(items) for items in pending.values())
+                raise StoreError(
+                    f"DynamoDB left {left} of {len(requests[start : start + BATCH_ITEMS])} batch writes "
+                    f"unprocessed after {RETRY.attempts} attempts"
+                )
 
     # --- the group registry ------------------------------------------------------------------
 
@@ -278,10 +380,14 @@ class Store:
         return run
 
     def finish_run(self, tenant: str, group: str, audit_id: str, run: dict[str, Any]) -> bool:
-        """Record a finished run (succeeded or failed) once; False if it was recorded already.
+        """Record a finished run (succeeded, failed or skipped) once; False if it was recorded
+        already.
 
-        The audit request's counters move only on the first recording, however often SQS
-        redelivers the message.
+        The run's item and the audit request's counters are written in one transaction,
+        conditional on the run's item being new: the counters move exactly once per group and
+        audit, however often SQS redelivers the message or a write is tried again, and never
+        without the run recorded (nor the run without them). A run without a request record (a
+        manual run) has nothing to count and is recorded alone.
         """
         audited = datetime.fromisoformat(run["finished_at"])
         item = {
@@ -300,31 +406,54 @@ class Store:
         for key in ("error", "snapshot_taken_at", "audited_at", "notice", "pull"):
             if run.get(key) is not None:
                 item[key] = _s(str(run[key]))
-        try:
-            self.client.put_item(
-                TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(PK)"
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return False
+        fields = [(name, value) for name, value in item.items() if name not in ("PK", "SK")]
+        record = {
+            "Update": {
+                "TableName": self.table,
+                "Key": {"PK": item["PK"], "SK": item["SK"]},
+                "UpdateExpression": "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields))),
+                "ConditionExpression": "attribute_not_exists(PK)",
+                "ExpressionAttributeNames": {f"#f{i}": name for i, (name, _) in enumerate(fields)},
+                "ExpressionAttributeValues": {f":f{i}": value for i, (_, value) in enumerate(fields)},
+            }
+        }
         # Every recorded run is done. A skipped run (a newer audit of the group was stored
         # first, so its findings stand) is neither lost nor failed: counted in groups_skipped.
         status = run["status"]
-        # A run without a request record (a manual run) has nothing to count.
-        with contextlib.suppress(self.client.exceptions.ConditionalCheckFailedException):
-            self.client.update_item(
-                TableName=self.table,
-                Key={"PK": _s(f"TENANT#{tenant}"), "SK": _s(f"AUDIT#{audit_id}")},
-                UpdateExpression=(
+        count = {
+            "Update": {
+                "TableName": self.table,
+                "Key": {"PK": _s(f"TENANT#{tenant}"), "SK": _s(f"AUDIT#{audit_id}")},
+                "UpdateExpression": (
                     "ADD groups_done :one, groups_failed :failed, groups_skipped :skipped, findings_total :n"
                 ),
-                ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeValues={
+                "ConditionExpression": "attribute_exists(PK)",
+                "ExpressionAttributeValues": {
                     ":one": _n(1),
                     ":failed": _n(1 if status == "failed" else 0),
                     ":skipped": _n(1 if status == "skipped" else 0),
                     ":n": _n(int(run.get("findings", 0))),
                 },
-            )
+            }
+        }
+        try:
+            self.client.transact_write_items(TransactItems=[record, count])
+        except self.client.exceptions.TransactionCanceledException as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = [str(reason.get("Code") or "None") for reason in reasons]
+            if codes[:1] == ["ConditionalCheckFailed"]:
+                return False  # recorded, and counted, by an earlier delivery or attempt
+            if codes[1:2] != ["ConditionalCheckFailed"]:
+                causes = ", ".join(sorted(set(codes) - {"None"})) or "no reason given"
+                raise StoreConflict(
+                    f"DynamoDB cancelled recording run {audit_id} of group {group} ({causes})"
+                ) from exc
+            try:  # no request record to count in
+                self.client.put_item(
+                    TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(PK)"
+                )
+            except self.client.exceptions.ConditionalCheckFailedException:
+                return False
         return True
 
     # --- findings ----------------------------------------------------------------------------

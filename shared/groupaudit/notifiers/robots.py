@@ -24,6 +24,17 @@ What each platform documents, and what this module does about it:
 A digest longer than the platform's limit goes out as several messages, split on line
 boundaries and sent in order; the @-mentions ride on the first one only. Error texts carry
 the platform's own message, never the secret nor the webhook URL (which holds a token).
+
+A post the platform refused (HTTP 429, 500, 502, 503, DingTalk/WeCom "system busy", a rate-limit
+code) or that never left (connection refused, unresolvable, connect timeout) is tried again in
+place, up to ``attempts`` times (the notifier's robots: ``POST_ATTEMPTS``) with backoff (a
+429's ``Retry-After`` through the pacer), before the notice goes back to SQS. A post that
+went out and got no verdict (HTTP 504, a timeout or a dropped connection while waiting for
+the answer) may have been shown in the group: it is never posted again
+(:class:`DeliveryUncertain`); the part counts as sent and the delivery's detail says so.
+Posting it again would repeat a notice the group most likely has; the price is a notice lost
+in the rare case the platform had not taken it (its findings stay stored, listed by the API,
+and are told again once due again, after RENOTIFY_DAYS).
 """
 
 from __future__ import annotations
@@ -31,7 +42,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
+import random
 import time
 import urllib.error
 import urllib.parse
@@ -42,7 +55,7 @@ from typing import Any
 
 from groupaudit import netguard
 from groupaudit.connectors.http import FEISHU_RATE_LIMITED, dingtalk_throttle_wait
-from groupaudit.notifiers.pacing import Pacer
+from groupaudit.notifiers.pacing import Pacer, PacingWait
 from groupaudit.pipeline.channels import TIMEOUT_S, DeliveryError
 from groupaudit.pipeline.models import NoticeMessage
 
@@ -54,6 +67,8 @@ SLACK_MAX_CHARS = 40_000
 DINGTALK_RATE_LIMITED = 130101
 WECOM_RATE_LIMITED = 45009
 SYSTEM_BUSY = -1  # DingTalk and WeCom: "system busy, retry later"
+POST_ATTEMPTS = 4  # tries of one part within a delivery, for refusals worth trying again
+POST_BACKOFF_S = 0.5  # before try n+1 a random wait of up to POST_BACKOFF_S * 2**n seconds
 
 
 class RobotRateLimited(DeliveryError):
@@ -62,6 +77,14 @@ class RobotRateLimited(DeliveryError):
     def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
         super().__init__(message, retryable=True)
         self.retry_after_s = retry_after_s
+
+
+class DeliveryUncertain(DeliveryError):
+    """The post went out and no verdict came back (HTTP 504, a timeout or a dropped connection
+    while waiting): the platform may have shown it. Never posted again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
 
 
 def _key(secret: str | bytes) -> bytes:
@@ -148,16 +171,25 @@ def _post(
                 f"{platform} answered HTTP {exc.code} (a redirect: robots are never redirected)",
                 retryable=False,
             ) from None
+        if exc.code == 504:  # the gateway gave up waiting for the platform, which may have posted
+            raise DeliveryUncertain(f"{platform} answered HTTP 504 (the post may have been shown)") from None
         return exc.code, dict(exc.headers.items()) if exc.headers else {}, exc.read()
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise DeliveryError(
-            f"{platform} unreachable: {getattr(exc, 'reason', exc)}", retryable=True
+    except urllib.error.URLError as exc:  # urllib wraps what failed before the request was sent
+        raise DeliveryError(f"{platform} unreachable: {exc.reason}", retryable=True) from None
+    except (TimeoutError, OSError, http.client.HTTPException) as exc:  # sent; the answer never came
+        raise DeliveryUncertain(
+            f"{platform} gave no answer ({exc!r}); the post may have been shown"
         ) from None
 
 
-def _json_answer(platform: str, status: int, body: bytes) -> dict[str, Any]:
+def _json_answer(
+    platform: str, status: int, body: bytes, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     if status == 429:
-        raise RobotRateLimited(f"{platform} answered HTTP 429")
+        retry_after = _retry_after(headers or {})
+        raise RobotRateLimited(
+            f"{platform} answered HTTP 429 (Retry-After {retry_after})", retry_after_s=retry_after
+        )
     if status >= 500:
         raise DeliveryError(f"{platform} answered HTTP {status}", retryable=True)
     try:
@@ -176,18 +208,20 @@ def _send_parts(
     pacer: Pacer | None,
     resume_from: int,
     on_part: Callable[[int], None] | None,
+    sleep: Callable[[float], None] = time.sleep,
+    attempts: int = 1,
 ) -> str:
     """Sends ``parts[resume_from:]`` in order: each after the pacer gives a slot, each
     reported to ``on_part`` (the count sent so far) so a failed digest resumes after the
-    parts the platform accepted, never repeating them."""
+    parts the platform accepted, never repeating them. A part without a verdict
+    (:class:`DeliveryUncertain`) counts as sent; a retryable refusal is tried again in place."""
+    unconfirmed = 0
     for index in range(resume_from, len(parts)):
         try:
-            if pacer is not None:
-                pacer()
-            send_one(index, parts[index])
+            _post_part(index, parts[index], send_one, pacer, sleep, attempts)
+        except DeliveryUncertain:
+            unconfirmed += 1
         except DeliveryError as exc:
-            if isinstance(exc, RobotRateLimited) and pacer is not None:
-                pacer.throttled(exc.retry_after_s)
             if len(parts) > 1:
                 exc.args = (f"{exc.args[0]} (part {index + 1}/{len(parts)})",)
             raise
@@ -195,7 +229,36 @@ def _send_parts(
             on_part(index + 1)
     sent = len(parts) - resume_from
     resumed = f" (resumed after {resume_from} sent before)" if resume_from else ""
-    return f"{platform}: {sent} message{'s' if sent != 1 else ''} delivered{resumed}"
+    unsure = f", {unconfirmed} without an answer (not posted again)" if unconfirmed else ""
+    return f"{platform}: {sent} message{'s' if sent != 1 else ''} delivered{resumed}{unsure}"
+
+
+def _post_part(
+    index: int,
+    part: str,
+    send_one: Callable[[int, str], None],
+    pacer: Pacer | None,
+    sleep: Callable[[float], None],
+    attempts: int,
+) -> None:
+    """One part, tried up to ``attempts`` times while the platform refuses it in a way worth
+    trying again (never after it may have taken it)."""
+    for attempt in range(attempts):
+        try:
+            if pacer is not None:
+                pacer()
+            send_one(index, part)
+            return
+        except DeliveryUncertain:
+            raise
+        except DeliveryError as exc:
+            rate_limited = isinstance(exc, RobotRateLimited)
+            if rate_limited and pacer is not None:
+                pacer.throttled(exc.retry_after_s)  # type: ignore[attr-defined]
+            if not exc.retryable or attempt + 1 >= attempts or isinstance(exc, PacingWait):
+                raise
+            if not (rate_limited and pacer is not None):  # the pacer waits out a rate limit
+                sleep(POST_BACKOFF_S * 2**attempt * random.random())
 
 
 class _Robot(ABC):
@@ -210,11 +273,15 @@ class _Robot(ABC):
         *,
         pacer: Pacer | None = None,
         network: netguard.Network = netguard.LOCAL_PEERS,
+        sleep: Callable[[float], None] = time.sleep,
+        attempts: int = 1,
     ) -> None:
         self.url = url
         self._secret = secret
         self.pacer = pacer
         self.network = network  # the deployed notifier passes netguard.PUBLIC
+        self.sleep = sleep  # between tries of a refused part
+        self.attempts = attempts  # tries of a part the platform refused in a way worth trying again
 
     def send(
         self, notice: NoticeMessage, *, resume_from: int = 0, on_part: Callable[[int], None] | None = None
@@ -222,7 +289,14 @@ class _Robot(ABC):
         parts, send_one = self._plan(notice)
         try:
             return _send_parts(
-                parts, send_one, self.platform, self.pacer, min(resume_from, len(parts)), on_part
+                parts,
+                send_one,
+                self.platform,
+                self.pacer,
+                min(resume_from, len(parts)),
+                on_part,
+                self.sleep,
+                self.attempts,
             )
         except DeliveryError as exc:
             exc.args = (self._redact(str(exc)),)  # a platform may echo the token it refused
@@ -262,8 +336,10 @@ class DingTalkRobot(_Robot):
                 "markdown": {"title": title, "text": part},
                 "at": {"atUserIds": notice.mention_ids if index == 0 else [], "isAtAll": False},
             }
-            status, _, body = _post(self._signed_url(), payload, "dingtalk", self.network)
-            _check_errcode("dingtalk", _json_answer("dingtalk", status, body), DINGTALK_RATE_LIMITED, 600)
+            status, headers, body = _post(self._signed_url(), payload, "dingtalk", self.network)
+            _check_errcode(
+                "dingtalk", _json_answer("dingtalk", status, body, headers), DINGTALK_RATE_LIMITED, 600
+            )
 
         return parts, send_one
 
@@ -308,8 +384,8 @@ class WeComRobot(_Robot):
 
         def send_one(_: int, part: str) -> None:
             payload = {"msgtype": "markdown", "markdown": {"content": part}}
-            status, _, body = _post(self.url, payload, "wecom", self.network)
-            _check_errcode("wecom", _json_answer("wecom", status, body), WECOM_RATE_LIMITED, 60)
+            status, headers, body = _post(self.url, payload, "wecom", self.network)
+            _check_errcode("wecom", _json_answer("wecom", status, body, headers), WECOM_RATE_LIMITED, 60)
 
         return parts, send_one
 
@@ -339,8 +415,8 @@ class FeishuBot(_Robot):
                 timestamp_s = int(time.time())
                 payload["timestamp"] = str(timestamp_s)
                 payload["sign"] = feishu_sign(self._secret, timestamp_s)
-            status, _, body = _post(self.url, payload, "feishu", self.network)
-            answer = _json_answer("feishu", status, body)
+            status, headers, body = _post(self.url, payload, "feishu", self.network)
+            answer = _json_answer("feishu", status, body, headers)
             code = answer.get("code", answer.get("StatusCode"))
             if code == 0:
                 return
@@ -416,10 +492,11 @@ def robot_for(
     *,
     pacer: Pacer | None = None,
     network: netguard.Network = netguard.LOCAL_PEERS,
+    attempts: int = 1,
 ) -> _Robot:
     """The robot of a notice channel type (``dingtalk``, ``wecom``, ``feishu``, ``slack``);
     WeCom and Slack webhooks are unsigned (the URL is the secret), so they ignore ``secret``."""
     if channel_type not in ROBOTS:
         raise ValueError(f"no robot for channel type {channel_type!r}; one of dingtalk, wecom, feishu, slack")
     signing = secret if channel_type in ("dingtalk", "feishu") else None
-    return ROBOTS[channel_type](url, signing, pacer=pacer, network=network)
+    return ROBOTS[channel_type](url, signing, pacer=pacer, network=network, attempts=attempts)

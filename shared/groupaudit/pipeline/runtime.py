@@ -98,13 +98,15 @@ def channel_for(message: Any, settings: Settings, table: Any = None) -> Any:
         return ConsoleChannel()
     if message.channel.type in ("dingtalk", "wecom", "feishu", "slack"):
         from groupaudit.notifiers.pacing import Pacer
-        from groupaudit.notifiers.robots import robot_for
+        from groupaudit.notifiers.robots import POST_ATTEMPTS, robot_for
 
         name = message.channel.secret_name
         url = str(message.channel.url)
         pacer = Pacer(table, message.channel.type, url) if table is not None else None
         key = secret(settings, name) if name else None
-        return robot_for(message.channel.type, url, key, pacer=pacer, network=network())
+        return robot_for(
+            message.channel.type, url, key, pacer=pacer, network=network(), attempts=POST_ATTEMPTS
+        )
     return WebhookChannel(
         str(message.channel.url), secret(settings, message.channel.secret_name), network=network()
     )

@@ -67,6 +67,9 @@ class WorkerDeps:
     # from the Lambda context); a pull stops, retryable, rather than run past it
     deadline: float | None = None
     records_started: int = 0
+    # Powertools Idempotency around each group's audit (the deployed worker): two deliveries
+    # of one message at the same time cannot both audit, and a later one gets the outcome
+    idempotent: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,90 @@ class RunOutcome:
     error: str | None = None
 
 
+# Idempotency records: in the table, under one partition of their own, kept a day (longer than
+# SQS keeps redelivering a message; a later delivery still finds the recorded run).
+IDEMPOTENCY_PK = "IDEMPOTENCY#audit_group"
+IDEMPOTENCY_TTL_S = 24 * 3600
+# An audit in progress holds its group until the invocation's deadline plus this (the handler's
+# reserve for recording): after it, the invocation is dead and a redelivery takes over.
+IN_PROGRESS_GRACE_S = 15.0
+
+
 def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int = 1) -> RunOutcome:
     """Audits one group; ``receive_count`` is how often SQS has delivered this message (a
-    platform that is rate limiting or down is retried while receives remain)."""
+    platform that is rate limiting or down is retried while receives remain).
+
+    With ``deps.idempotent`` the audit runs once per (tenant, group, audit id) under Powertools
+    Idempotency: a delivery while another is auditing the group raises
+    ``IdempotencyAlreadyInProgressError`` (the record goes back to SQS), one after it returns
+    the recorded outcome. An audit that raises releases its claim, so SQS's retry audits."""
+    if not deps.idempotent:
+        return _audit_group(message, deps, receive_count)
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.serialization.dataclass import DataclassSerializer
+
+    config = IdempotencyConfig(
+        event_key_jmespath="[tenant_id, group_id, audit_id]",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=IDEMPOTENCY_TTL_S,
+    )
+    if deps.deadline is not None:
+        config.register_lambda_context(_Remaining(deps.deadline + IN_PROGRESS_GRACE_S))
+
+    once = idempotent_function(
+        data_keyword_argument="audit",
+        config=config,
+        persistence_store=_idempotency_records(deps.store),
+        output_serializer=DataclassSerializer(RunOutcome),
+    )(_audit_once)
+    audit = message.model_dump(mode="json")
+    return once(audit=audit, message=message, deps=deps, receive_count=receive_count)
+
+
+def _audit_once(
+    audit: dict[str, Any], *, message: AuditMessage, deps: WorkerDeps, receive_count: int
+) -> RunOutcome:
+    """The audit under its idempotency record (``audit`` is the message as the key reads it)."""
+    return _audit_group(message, deps, receive_count)
+
+
+@dataclass(frozen=True)
+class _Remaining:
+    """What Powertools reads of a Lambda context: the time left until ``ends`` (monotonic)."""
+
+    ends: float
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.ends - time.monotonic()) * 1000))
+
+
+def _idempotency_records(store: Store) -> Any:
+    """Powertools' DynamoDB persistence on the audit table (PK/SK, the table's TTL attribute
+    ``expires_at``), through the store's retrying client. A claim released after a failure is
+    expired in place rather than deleted (the worker deletes nothing)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    class ReleasingPersistence(DynamoDBPersistenceLayer):
+        def _delete_record(self, data_record: Any) -> None:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=self._get_key(data_record.idempotency_key),
+                UpdateExpression="SET #expiry = :gone, #status = :expired",
+                ExpressionAttributeNames={"#expiry": self.expiry_attr, "#status": self.status_attr},
+                ExpressionAttributeValues={":gone": {"N": "0"}, ":expired": {"S": "EXPIRED"}},
+            )
+
+    return ReleasingPersistence(
+        table_name=store.table,
+        key_attr="PK",
+        sort_key_attr="SK",
+        static_pk_value=IDEMPOTENCY_PK,
+        expiry_attr="expires_at",
+        boto3_client=store.client,
+    )
+
+
+def _audit_group(message: AuditMessage, deps: WorkerDeps, receive_count: int) -> RunOutcome:
     started = time.monotonic()
     tenant, group, audit_id = message.tenant_id, message.group_id, message.audit_id
     store = deps.store

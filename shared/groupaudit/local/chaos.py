@@ -1,0 +1,711 @@
+"""Fault injection over the whole local pipeline, compared with a fault-free run.
+
+``python -m groupaudit.local.chaos --seeds N`` (``make chaos``) runs the sample tenant's
+scheduled audit through the real handlers (scheduler -> audit queue -> worker -> notice queue
+-> notifier -> the robots' loopback peer) once without faults, then once per scenario and seed
+with the scenario's faults, and compares each run with the fault-free one: the open findings
+stored (each missing one is lost, each extra one false), the audit request's counters, the
+queues and dead-letter queues left, and the messages each group's robot received. It prints a
+line per scenario, then::
+
+    chaos: scenarios=S runs=R lost_findings=0 duplicate_notices=D stuck=0
+
+Faults are injected the way the services fail, not by patching our code:
+
+- DynamoDB: a botocore ``before-call`` hook on the functions' client answers a call with the
+  error DynamoDB sends (``ProvisionedThroughputExceededException``, ``ThrottlingException``,
+  ``InternalServerError``; for TransactWriteItems also ``TransactionCanceledException`` with one
+  ``CancellationReasons`` entry per item, ``TransactionConflict`` or ``ThrottlingError`` on
+  one of them). It is the error the code sees after the SDK's own retries gave up.
+- Robots: the peer answers HTTP 429 with ``Retry-After`` or 500/502/503 without taking the
+  message; or takes it and then answers 504, or takes it and never answers (the robots'
+  answer timeout is shortened to one second so a hung robot costs little).
+- SQS: batches in shuffled order, a message delivered twice at the same time to two
+  concurrent invocations (two copies of the handler module, as two Lambda containers) and
+  delivered again after it was handled.
+- Killed invocations: the worker dies (:class:`Killed`, a BaseException nothing catches) at
+  a random DynamoDB call of a batch; the notifier dies after the robot took a part of a
+  digest and before the part is recorded. A dead invocation's messages come back after the
+  queue's visibility timeout.
+
+Time: the functions' clock (``runtime.now``, and Powertools Idempotency's) is virtual and
+moves on by the queue's visibility timeout whenever messages are given back, as SQS would
+make them wait; leases and in-progress records of dead invocations expire as they would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import importlib.util
+import json
+import random
+import sys
+import threading
+import types
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from groupaudit.local.invoke import FUNCTIONS, LambdaContext, sqs_event
+from groupaudit.local.peers.base import Answer, json_answer
+from groupaudit.local.peers.robots import RobotPeer
+from groupaudit.local.stack import LOCAL_ENV, ROOT, TEMPLATE, patched_environ
+
+SAMPLE = ROOT / "events" / "sample-tenant"
+SCHEDULED_EVENT = ROOT / "events" / "scheduled.json"
+RATE = 0.3  # the share of calls or posts a scenario fails
+ROBOT_TIMEOUT_S = 1.0
+MAX_ROUNDS = 200  # receive rounds per queue before a run is declared stuck
+
+
+class Killed(BaseException):
+    """The invocation died here (timeout, out of memory, the host went away)."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    what: str
+    dynamodb_errors: bool = False
+    robot_refusals: bool = False
+    robot_accepts_then_fails: bool = False
+    duplicate_deliveries: bool = False
+    kill_worker: bool = False
+    kill_notifier_after_send: bool = False
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "dynamodb_errors",
+        "30 % of DynamoDB calls throttled, 500 or transaction-cancelled",
+        dynamodb_errors=True,
+    ),
+    Scenario(
+        "robot_refusals", "30 % of robot posts answered 429 Retry-After or 500/502/503", robot_refusals=True
+    ),
+    Scenario(
+        "robot_accepts_then_fails",
+        "30 % of robot posts taken, then answered 504 or never answered",
+        robot_accepts_then_fails=True,
+    ),
+    Scenario(
+        "sqs_duplicates_reordered",
+        "batches shuffled; 30 % of messages delivered twice at once and once more afterwards",
+        duplicate_deliveries=True,
+    ),
+    Scenario(
+        "worker_killed",
+        "the first and 30 % of the other worker invocations die at a random DynamoDB call (two a run"
+        " at most)",
+        kill_worker=True,
+    ),
+    Scenario(
+        "notifier_killed_after_send",
+        "the first and half the other digests (two a run at most): the notifier dies after the robot"
+        " took a part, before recording it",
+        kill_notifier_after_send=True,
+    ),
+)
+# The one window no design closes: the platform took the message, the process died before
+# anything could record that. Duplicates are expected there, and only there.
+UNAVOIDABLE_WINDOW = "notifier_killed_after_send"
+
+
+# ------------------------------------------------------------------------------------ faults
+
+
+class Faults:
+    """What a run injects, decided by a seeded RNG, and what it injected."""
+
+    def __init__(self, scenario: Scenario | None, seed: int, rate: float = RATE) -> None:
+        self.scenario = scenario or Scenario("fault-free", "no faults")
+        self.rate = rate
+        self.rng = random.Random(f"{self.scenario.name}:{seed}")
+        self.lock = threading.Lock()
+        self.active = False  # inject only while the worker or the notifier runs
+        self.function = ""
+        self.calls = 0  # DynamoDB calls of the current invocation
+        self.kill_at: int | None = None
+        self.kills = 0
+        self.window_kills = 0
+        self.killed_notices: set[str] = set()
+        self.injected: Counter[str] = Counter()
+        self._seen: set[str] = set()
+
+    def chance(self, rate: float | None = None) -> bool:
+        with self.lock:
+            return self.rng.random() < (self.rate if rate is None else rate)
+
+    def first_then(self, kind: str, rate: float | None = None) -> bool:
+        """True the first time for ``kind`` (so every run injects what its scenario names),
+        then at ``rate``."""
+        with self.lock:
+            if kind not in self._seen:
+                self._seen.add(kind)
+                return True
+        return self.chance(rate)
+
+    def choice(self, options: list[Any]) -> Any:
+        with self.lock:
+            return self.rng.choice(options)
+
+    def begin_invocation(self, function: str) -> None:
+        self.function, self.calls, self.kill_at = function, 0, None
+        if (
+            self.scenario.kill_worker
+            and function == "audit_worker"
+            and self.kills < 2
+            and self.first_then("kill")
+        ):
+            self.kill_at = self.rng.randint(1, 40)
+
+    # --- DynamoDB, through botocore's before-call event ----------------------------------
+
+    def before_dynamodb_call(self, model: Any, params: dict[str, Any], **_: Any) -> Any:
+        if not self.active:
+            return None
+        operation = model.name
+        body = json.loads(params.get("body") or b"{}")
+        self.calls += 1
+        if (
+            self.kill_at is not None
+            and self.calls >= self.kill_at
+            and threading.current_thread() is threading.main_thread()
+        ):
+            self.kill_at = None
+            self.kills += 1
+            self.injected["worker killed"] += 1
+            raise Killed(f"worker killed at its DynamoDB call {self.calls} ({operation})")
+        if self.scenario.kill_notifier_after_send and _records_a_part(operation, body):
+            notice = body["Key"]["SK"]["S"] + body["Key"]["PK"]["S"]
+            if notice not in self.killed_notices and self.window_kills < 2 and self.first_then("window", 0.5):
+                self.killed_notices.add(notice)
+                self.window_kills += 1
+                self.injected["notifier killed after send"] += 1
+                raise Killed("notifier killed after the robot took a part, before recording it")
+        if self.scenario.dynamodb_errors and self.chance():
+            return self._dynamodb_error(operation, body)
+        return None
+
+    def _dynamodb_error(self, operation: str, body: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        errors = [
+            (
+                400,
+                "ProvisionedThroughputExceededException",
+                "The level of configured provisioned throughput for the table was exceeded. "
+                "Consider increasing your provisioning level with the UpdateTable API.",
+            ),
+            (400, "ThrottlingException", "Rate of requests exceeds the allowed throughput."),
+            (500, "InternalServerError", "Internal server error"),
+        ]
+        if operation == "TransactWriteItems":
+            errors.append((400, "TransactionCanceledException", ""))
+        status, code, message = self.choice(errors)
+        self.injected[code] += 1
+        parsed: dict[str, Any] = {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": uuid.uuid4().hex.upper()},
+        }
+        if code == "TransactionCanceledException":
+            items = len(body.get("TransactItems", []))
+            reasons: list[dict[str, str]] = [{"Code": "None"} for _ in range(items)]
+            cause = self.choice(["TransactionConflict", "ThrottlingError"])
+            where = self.rng.randrange(items) if items else 0
+            reasons[where] = {
+                "Code": cause,
+                "Message": "Transaction is ongoing for the item"
+                if cause == "TransactionConflict"
+                else "Throughput exceeds the current capacity for one or more global secondary indexes.",
+            }
+            names = ", ".join(r["Code"] for r in reasons)
+            parsed["Error"]["Message"] = (
+                f"Transaction cancelled, please refer cancellation reasons for specific reasons [{names}]"
+            )
+            parsed["CancellationReasons"] = reasons
+        from botocore.awsrequest import AWSResponse
+
+        return AWSResponse("https://dynamodb.us-east-1.amazonaws.com/", status, {}, None), parsed
+
+    # --- robots -----------------------------------------------------------------------------
+
+    def robot_fault(self) -> str | None:
+        if not self.active:
+            return None
+        if self.scenario.robot_refusals and self.first_then("robot"):
+            return self.choice(["429", "500", "502", "503"])
+        if self.scenario.robot_accepts_then_fails and self.first_then("robot"):
+            return self.choice(["accept-504", "accept-hang"])
+        return None
+
+
+def _records_a_part(operation: str, body: dict[str, Any]) -> bool:
+    """The notifier's write of how many parts of a digest the robot took."""
+    key = body.get("Key") or {}
+    return (
+        operation == "UpdateItem"
+        and key.get("SK", {}).get("S", "").startswith("NOTICE#")
+        and "parts_sent" in str(body.get("UpdateExpression", ""))
+    )
+
+
+@dataclass
+class ChaosRobots(RobotPeer):
+    """The robots' peer, failing as ``faults`` decides."""
+
+    faults: Faults | None = None
+
+    def route(self, request: Any) -> Answer:
+        fault = self.faults.robot_fault() if self.faults else None
+        if fault in ("429", "500", "502", "503"):
+            self.faults.injected[f"robot {fault}"] += 1  # type: ignore[union-attr]
+            if fault == "429":
+                return json_answer({"error": "rate limited"}, 429, {"Retry-After": "1"})
+            return json_answer({"error": "upstream unavailable"}, int(fault))
+        before = len(self.delivered)
+        answer = super().route(request)
+        if fault is None or len(self.delivered) == before:
+            return answer
+        self.faults.injected[f"robot {fault}"] += 1  # type: ignore[union-attr]
+        if fault == "accept-504":
+            return (504, {"Content-Type": "text/html"}, b"<html><body>504 Gateway Time-out</body></html>")
+        import time
+
+        time.sleep(ROBOT_TIMEOUT_S * 1.5)  # the sender gave up waiting
+        return answer
+
+
+# -------------------------------------------------------------------------------- time
+
+
+class VirtualClock:
+    """Real time plus an offset the driver moves on (a queue's visibility timeout)."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta()
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += dt.timedelta(seconds=seconds)
+
+
+@contextlib.contextmanager
+def virtual_time(clock: VirtualClock) -> Iterator[None]:
+    """The functions' clock and Powertools Idempotency's (``datetime.now()``) on ``clock``."""
+    from groupaudit.pipeline import runtime
+
+    class ShiftedDatetime(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Any:  # type: ignore[override]
+            return dt.datetime.now(tz) + clock.offset
+
+    shim = types.ModuleType("datetime")
+    shim.__dict__.update(dt.__dict__)
+    shim.datetime = ShiftedDatetime  # type: ignore[attr-defined]
+    patched: list[tuple[Any, str, Any]] = [(runtime, "now", clock.now)]
+    for name in (
+        "aws_lambda_powertools.utilities.idempotency.base",
+        "aws_lambda_powertools.utilities.idempotency.persistence.base",
+        "aws_lambda_powertools.utilities.idempotency.persistence.dynamodb",
+    ):
+        module = importlib.import_module(name)
+        patched.append((module, "dt", shim))
+    saved = [(target, attr, getattr(target, attr)) for target, attr, _ in patched]
+    for target, attr, value in patched:
+        setattr(target, attr, value)
+    try:
+        yield
+    finally:
+        for target, attr, value in saved:
+            setattr(target, attr, value)
+
+
+# -------------------------------------------------------------------------------- one run
+
+
+@dataclass
+class RunResult:
+    scenario: str
+    seed: int
+    findings: set[tuple[str, str]]
+    notices: Counter[tuple[str, str]]  # (robot, text) of what each robot received, how often
+    told: set[tuple[str, str]]  # the open findings marked notified (in a notice that went out)
+    counters: dict[str, int]
+    leftovers: dict[str, int]  # messages left in each queue and dead-letter queue
+    injected: Counter[str] = field(default_factory=Counter)
+    window_kills: int = 0
+    lost: int = 0
+    false: int = 0
+    duplicates: int = 0
+    untold: int = 0  # findings the fault-free run told about and this one did not
+    counters_exact: bool = True
+    stuck: bool = False
+
+
+def _handler(name: str, copy: str = "") -> Callable[[dict, Any], Any]:
+    """``functions/<name>/handler.py``'s handler; a named ``copy`` is a module of its own (a
+    second Lambda container, with its own batch processor)."""
+    if not copy:
+        from groupaudit.local.invoke import load_handler
+
+        return load_handler(name)
+    path = FUNCTIONS / name / "handler.py"
+    spec = importlib.util.spec_from_file_location(f"groupaudit_chaos.{name}.{copy}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.handler
+
+
+_TWINS: dict[str, Callable[[dict, Any], Any]] = {}
+
+
+def _twin(name: str) -> Callable[[dict, Any], Any]:
+    if name not in _TWINS:
+        _TWINS[name] = _handler(name, "twin")
+    return _TWINS[name]
+
+
+def _drain(
+    function: str,
+    queue_url: str,
+    batch_size: int,
+    visibility_s: float,
+    sqs: Any,
+    faults: Faults,
+    clock: VirtualClock,
+) -> bool:
+    """Feeds the queue to the function until it is empty, as the event source mapping would,
+    with the scenario's deliveries; False when it did not empty within MAX_ROUNDS."""
+    handler = _handler(function)
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    resent: set[str] = set()
+    for _ in range(MAX_ROUNDS):
+        messages: list[dict[str, Any]] = []
+        while True:
+            answer = sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=0
+            )
+            if not answer.get("Messages"):
+                break
+            messages += answer["Messages"]
+        if not messages:
+            return True
+        if faults.scenario.duplicate_deliveries:
+            faults.rng.shuffle(messages)
+        gave_back = False
+        for start in range(0, len(messages), batch_size):
+            batch = messages[start : start + batch_size]
+            failed = _invoke(function, handler, batch, arn, faults)
+            for message in batch:
+                if message["MessageId"] in failed:
+                    gave_back = True
+                    sqs.change_message_visibility(
+                        QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                    )
+                    continue
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+                body = message["Body"]
+                if faults.scenario.duplicate_deliveries and body not in resent and faults.chance():
+                    resent.add(body)  # at-least-once: the same message once more, later
+                    faults.injected["delivered again later"] += 1
+                    sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+        if gave_back:
+            clock.advance(visibility_s)  # the failed messages wait out their visibility timeout
+    return False
+
+
+def _invoke(
+    function: str, handler: Callable[[dict, Any], Any], batch: list[dict[str, Any]], arn: str, faults: Faults
+) -> set[str]:
+    """One invocation on ``batch`` (and a concurrent one on some of its messages, when the
+    scenario duplicates deliveries); the ids of the messages to give back."""
+    twin_batch = [m for m in batch if faults.scenario.duplicate_deliveries and faults.chance()]
+    twin: threading.Thread | None = None
+    if twin_batch:
+        faults.injected["delivered twice at once"] += len(twin_batch)
+        twin_handler = _twin(function)
+        twin_event = sqs_event(twin_batch, arn)
+
+        def run_twin() -> None:
+            with contextlib.suppress(Exception):
+                twin_handler(twin_event, LambdaContext(function))
+
+        twin = threading.Thread(target=run_twin, name=f"{function}-twin")
+    faults.begin_invocation(function)
+    faults.active = True
+    try:
+        if twin is not None:
+            twin.start()
+        response = handler(sqs_event(batch, arn), LambdaContext(function)) or {}
+        return {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+    except Killed:
+        return {m["MessageId"] for m in batch}  # nothing was answered: all come back
+    finally:
+        if twin is not None:
+            twin.join()
+        faults.active = False
+
+
+def _robot_channels(groups: list[Any], robots: RobotPeer) -> list[Any]:
+    from groupaudit.local.demo import _robot_channel
+
+    return [g.model_copy(update={"notice": _robot_channel(g, robots)}) for g in groups]
+
+
+@contextlib.contextmanager
+def one_request_at_a_time() -> Iterator[None]:
+    """moto answers one request at a time. DynamoDB applies each conditional write atomically;
+    moto, called from two threads at once (two concurrent invocations), may check both
+    conditions before either write lands, which DynamoDB never does."""
+    from moto.core.botocore_stubber import BotocoreStubber
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lock = threading.RLock()
+    saved = [(cls, cls.__call__) for cls in (BotocoreStubber, DomainDispatcherApplication)]
+
+    def locked(call: Callable[..., Any]) -> Callable[..., Any]:
+        def serialized(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return call(*args, **kwargs)
+
+        return serialized
+
+    for cls, call in saved:
+        cls.__call__ = locked(call)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        for cls, call in saved:
+            cls.__call__ = call  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _aws(server_endpoint: str | None) -> Iterator[dict[str, str]]:
+    """A fresh AWS for one run: moto in-process, or the local stack's server reset."""
+    import boto3
+
+    from groupaudit.local.resources import create_resources
+    from groupaudit.pipeline import runtime
+
+    if server_endpoint is None:
+        from moto import mock_aws
+
+        environment = {**LOCAL_ENV, "POWERTOOLS_LOG_LEVEL": "CRITICAL"}
+        with patched_environ(environment), mock_aws():
+            saved_endpoint = __import__("os").environ.pop("AWS_ENDPOINT_URL", None)
+            try:
+                runtime.reset()
+                resources = create_resources(boto3.Session(region_name="us-east-1"), TEMPLATE)
+                with patched_environ(resources), runtime.local_peers_allowed():
+                    yield resources
+            finally:
+                if saved_endpoint is not None:
+                    __import__("os").environ["AWS_ENDPOINT_URL"] = saved_endpoint
+                runtime.reset()
+        return
+    import urllib.request
+
+    urllib.request.urlopen(
+        urllib.request.Request(f"{server_endpoint}/moto-api/reset", method="POST"), timeout=30
+    )
+    runtime.reset()
+    resources = create_resources(boto3.Session(region_name="us-east-1"), TEMPLATE)
+    with patched_environ(resources):
+        try:
+            yield resources
+        finally:
+            runtime.reset()
+
+
+def run_once(scenario: Scenario | None, seed: int, server_endpoint: str | None = None) -> RunResult:
+    """The sample tenant's scheduled audit, end to end, under ``scenario`` (None: no faults)."""
+    import boto3
+
+    from groupaudit.local.seed import seed_tenant
+    from groupaudit.notifiers import robots as robot_module
+    from groupaudit.pipeline import runtime
+    from groupaudit.settings import load_settings
+
+    faults = Faults(scenario, seed)
+    clock = VirtualClock()
+    with (
+        _aws(server_endpoint) as resources,
+        ChaosRobots(faults=faults) as robots,
+        virtual_time(clock),
+        one_request_at_a_time(),
+        _patched(robot_module, "TIMEOUT_S", ROBOT_TIMEOUT_S),
+        contextlib.redirect_stdout(sys.stderr),  # console notices, metrics: not the report
+    ):
+        settings = load_settings()
+        sqs = boto3.client("sqs")
+        driver_table = boto3.client("dynamodb")  # the driver's reads: never faulted
+        from groupaudit.adapters.store import Store
+
+        store = Store(settings.table_name, driver_table)
+        groups = seed_tenant(
+            SAMPLE,
+            s3_client=boto3.client("s3"),
+            store=store,
+            snapshot_bucket=settings.snapshot_bucket,
+            backup_bucket=settings.backup_bucket,
+        )
+        store.put_groups(_robot_channels(groups, robots))
+        runtime.client("dynamodb").meta.events.register("before-call.dynamodb", faults.before_dynamodb_call)
+        event = json.loads(SCHEDULED_EVENT.read_text(encoding="utf-8"))
+        fanned = _handler("scheduler")(event, LambdaContext("scheduler"))
+        (tenant, audit_id), *_ = fanned["audits"].items()
+        emptied = _drain("audit_worker", resources["AUDIT_QUEUE_URL"], 5, 1800, sqs, faults, clock)
+        emptied &= _drain("notifier", resources["NOTICE_QUEUE_URL"], 5, 720, sqs, faults, clock)
+        audit = store.get_audit(tenant, audit_id) or {}
+        findings, told = set(), set()
+        for group in groups:
+            items, _ = store.list_findings(tenant, group.group_id, "open", 1000, None)
+            findings |= {(group.group_id, item["finding_id"]) for item in items}
+            told |= {(group.group_id, item["finding_id"]) for item in items if item["notified_at"]}
+        counters = {
+            key: int(audit.get(key, -1))
+            for key in ("groups_total", "groups_done", "groups_failed", "groups_skipped", "findings_total")
+        }
+        leftovers = {}
+        for queue in sqs.list_queues().get("QueueUrls", []):
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=queue,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            leftovers[queue.rsplit("/", 1)[-1]] = int(attributes["ApproximateNumberOfMessages"]) + int(
+                attributes["ApproximateNumberOfMessagesNotVisible"]
+            )
+        result = RunResult(
+            scenario=faults.scenario.name,
+            seed=seed,
+            findings=findings,
+            notices=Counter((d.robot, d.text) for d in robots.delivered),
+            told=told,
+            counters=counters,
+            leftovers=leftovers,
+            injected=faults.injected,
+            window_kills=faults.window_kills,
+        )
+        result.stuck = (
+            not emptied or counters["groups_done"] != counters["groups_total"] or any(leftovers.values())
+        )
+        return result
+
+
+@contextlib.contextmanager
+def _patched(target: Any, name: str, value: Any) -> Iterator[None]:
+    saved = getattr(target, name)
+    setattr(target, name, value)
+    try:
+        yield
+    finally:
+        setattr(target, name, saved)
+
+
+def compare(run: RunResult, baseline: RunResult) -> RunResult:
+    """Fills in what ``run`` lost, added, repeated and miscounted against the fault-free run."""
+    run.lost = len(baseline.findings - run.findings)
+    run.false = len(run.findings - baseline.findings)
+    # a duplicate: the same message posted to the same robot again (the tenant pass's lines
+    # may go out in a digest of their own when the group's was claimed first: not a repeat)
+    run.duplicates = sum(count - 1 for count in run.notices.values())
+    run.untold = len(baseline.told - run.told)
+    run.counters_exact = run.counters == baseline.counters
+    return run
+
+
+@dataclass
+class Summary:
+    scenarios: int
+    runs: list[RunResult]
+
+    @property
+    def lost_findings(self) -> int:
+        return sum(r.lost for r in self.runs)
+
+    @property
+    def duplicate_notices(self) -> int:
+        return sum(r.duplicates for r in self.runs)
+
+    @property
+    def stuck(self) -> int:
+        return sum(1 for r in self.runs if r.stuck)
+
+    def line(self) -> str:
+        return (
+            f"chaos: scenarios={self.scenarios} runs={len(self.runs)} lost_findings={self.lost_findings} "
+            f"duplicate_notices={self.duplicate_notices} stuck={self.stuck}"
+        )
+
+
+def run_chaos(
+    seeds: int,
+    scenarios: tuple[Scenario, ...] = SCENARIOS,
+    *,
+    server: bool = False,
+    out: IO[str] | None = None,
+) -> Summary:
+    """Every scenario with seeds 1..``seeds``, against one fault-free run; a detail line per
+    scenario on ``out``, then the summary line."""
+    out = out or sys.stdout
+    with contextlib.ExitStack() as stack:
+        endpoint = None
+        if server:
+            from groupaudit.local.stack import local_stack
+
+            endpoint = stack.enter_context(local_stack(log_level="CRITICAL")).endpoint
+        baseline = run_once(None, 0, endpoint)
+        out.write(
+            f"fault-free: {len(baseline.findings)} open findings, {sum(baseline.notices.values())} notices, "
+            f"counters {baseline.counters}\n"
+        )
+        runs = []
+        for scenario in scenarios:
+            mine = [compare(run_once(scenario, seed, endpoint), baseline) for seed in range(1, seeds + 1)]
+            runs += mine
+            injected = sum((r.injected for r in mine), Counter())
+            out.write(
+                f"{scenario.name}: runs={len(mine)} lost={sum(r.lost for r in mine)} "
+                f"false={sum(r.false for r in mine)} duplicates={sum(r.duplicates for r in mine)} "
+                f"(window kills {sum(r.window_kills for r in mine)}) "
+                f"untold={sum(r.untold for r in mine)} "
+                f"stuck={sum(r.stuck for r in mine)} "
+                f"counters_exact={sum(r.counters_exact for r in mine)}/{len(mine)} "
+                f"injected={dict(sorted(injected.items()))}\n"
+            )
+            for run in mine:
+                if run.stuck or not run.counters_exact:
+                    out.write(f"   seed {run.seed}: counters {run.counters} left {run.leftovers}\n")
+            out.flush()
+    summary = Summary(len(scenarios), runs)
+    out.write(summary.line() + "\n")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m groupaudit.local.chaos", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--seeds", type=int, default=3, help="runs per scenario (default 3)")
+    parser.add_argument(
+        "--scenario", action="append", choices=[s.name for s in SCENARIOS], help="only these (repeatable)"
+    )
+    parser.add_argument(
+        "--server", action="store_true", help="on moto's server over loopback, not in-process"
+    )
+    args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error("--seeds must be at least 1")
+    chosen = tuple(s for s in SCENARIOS if not args.scenario or s.name in args.scenario)
+    summary = run_chaos(args.seeds, chosen, server=args.server)
+    return 0 if summary.lost_findings == 0 and summary.stuck == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
