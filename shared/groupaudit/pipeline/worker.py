@@ -36,7 +36,7 @@ from groupaudit.connectors.http import PlatformError
 from groupaudit.contracts import Directory, Finding, Report, Snapshot
 from groupaudit.errors import InputError, Problem
 from groupaudit.loading import decode_directory, decode_json, decode_snapshot, load_yaml
-from groupaudit.pipeline import tenantpass
+from groupaudit.pipeline import supervision_contact, tenantpass
 from groupaudit.pipeline.models import AuditMessage, GroupRegistration, NoticeMessage
 from groupaudit.policy import PolicySet, deep_merge, parse_policy
 from groupaudit.render import render_json, render_notice
@@ -242,6 +242,7 @@ def _audit_group(message: AuditMessage, deps: WorkerDeps, receive_count: int) ->
     record_findings(store, tenant, group, report.findings, sync.resolved, policies, directory, deps.clock())
     tenantpass.record_membership(store, snapshot, audit_id)  # the tenant pass's index
     notice = _queue_notice(report, snapshot, registration, stored, deps, ids)
+    supervision_contact.report_red_lines(snapshot, audit_id, report.findings, _supervision(deps))
     counts = {
         "by_rule": dict(Counter(f.rule for f in report.findings)),
         "by_severity": dict(Counter(f.severity for f in report.findings)),
@@ -499,6 +500,13 @@ def _queue_notice(
     )
     deps.sqs.send_message(QueueUrl=deps.settings.notice_queue_url, MessageBody=body.model_dump_json())
     return f"queued ({len(notice.findings)} finding(s))"
+
+
+def _supervision(deps: WorkerDeps) -> supervision_contact.SupervisionDeps:
+    """Red lines go to the tenant's supervision contact through the notice queue."""
+    return supervision_contact.SupervisionDeps.on_queue(
+        deps.store, deps.sqs, deps.settings.notice_queue_url, deps.clock
+    )
 
 
 def _reason(exc: Exception) -> str:
