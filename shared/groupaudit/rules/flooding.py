@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import compress
+from itertools import chain, compress
 from itertools import count as counter
-from operator import sub
+from operator import itemgetter, sub
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -85,15 +85,13 @@ def _chain(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return runs
 
 
-def _repeats(entries: list[Entry], config: FloodingConfig) -> list[_Burst]:
+def _repeats(entries: list[Entry], stamps: list[float], config: FloodingConfig) -> list[_Burst]:
     """Runs of near-identical texts, among the messages that have enough neighbours in time."""
     from rapidfuzz.distance import Indel
 
-    stamps = [entry[0] for entry in entries]
-    candidates = sorted(
-        {i for first, last in _windows(stamps, config.repeat_count, config.repeat_window_seconds)
-         for i in range(first, last + 1)}
-    )  # fmt: skip
+    # The messages in some window, in order: the windows' runs laid end to end.
+    runs = _chain(_windows(stamps, config.repeat_count, config.repeat_window_seconds))
+    candidates = chain.from_iterable(range(first, last + 1) for first, last in runs)
     clusters: list[tuple[str, list[int]]] = []  # (the first text, positions)
     open_clusters: list[tuple[str, list[int]]] = []
     cutoff = config.similarity
@@ -125,12 +123,12 @@ def sender_bursts(entries: list[Entry], config: FloodingConfig) -> list[_Burst]:
     """The bursts of one sender's messages (in time order), overlapping criteria merged."""
     if len(entries) < min(config.repeat_count, config.rate_count):
         return []
-    stamps = [entry[0] for entry in entries]
+    stamps = list(map(itemgetter(0), entries))
     found = [
         _Burst(first, last, rapid=True)
         for first, last in _chain(_windows(stamps, config.rate_count, config.rate_window_seconds))
     ]
-    found += _repeats(entries, config)
+    found += _repeats(entries, stamps, config)
     found.sort(key=lambda b: (b.first, b.last))
     merged: list[_Burst] = []
     for burst in found:

@@ -20,6 +20,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import accumulate
+from operator import add, attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 import ahocorasick
@@ -96,11 +97,12 @@ class MessageScan:
         links: dict[int, list[tuple[int, int]]] = {}
         entries = self.entries
         for first in range(0, len(entries), _CHUNK):
-            texts = [entry[2].text or "" for entry in entries[first : first + _CHUNK]]
+            texts = [text or "" for text in map(_TEXT, map(_MESSAGE, entries[first : first + _CHUNK]))]
             big = SEPARATOR.join(texts)
             if not big:
                 continue
-            starts = [0, *accumulate(len(text) + 1 for text in texts)][: len(texts)]
+            # where each text starts in ``big``: the lengths before it and a separator after each
+            starts = list(map(add, accumulate(map(len, texts), initial=0), range(len(texts))))
             del texts
             if automaton is not None:
                 _keywords(automaton, big, starts, first, keywords)
@@ -119,6 +121,7 @@ class MessageScan:
 
 
 _CHUNK = 50_000  # messages joined for one scan: a few MB of text
+_MESSAGE, _TEXT = itemgetter(2), attrgetter("text")
 
 
 def _wanted(ctx: AuditContext) -> set[str]:
