@@ -37,7 +37,7 @@ def client(service: str) -> Any:
 def reset() -> None:
     """Forget cached clients (tests switch AWS endpoints between cases)."""
     client.cache_clear()
-    _missing_secrets.clear()
+    _tenant_secrets.clear()
 
 
 def network() -> netguard.Network:
@@ -149,9 +149,10 @@ def _secrets_provider(secretsmanager: Any) -> Any:
 
 
 SECRET_MAX_AGE_S = 300
-# Names found missing, with when (time.monotonic()) that answer expires: a missing secret is cached
-# as long as a found one, so an unknown tenant's request costs what a known one's does.
-_missing_secrets: dict[str, float] = {}
+# Tenants' API secrets by name: (when, by time.monotonic(), the answer expires, the secret or None
+# for "no such secret"). A missing secret is cached as long as a found one and answered from the
+# same dictionary, so an unknown tenant's request costs what a known one's does.
+_tenant_secrets: dict[str, tuple[float, bytes | None]] = {}
 
 
 def tenant_secret(settings: Settings, tenant: str) -> bytes | None:
@@ -163,20 +164,23 @@ def tenant_secret(settings: Settings, tenant: str) -> bytes | None:
     from groupaudit.pipeline.api import tenant_secret_name
 
     name = tenant_secret_name(settings, tenant)
-    if _missing_secrets.get(name, 0.0) > time.monotonic():
-        return None
+    cached = _tenant_secrets.get(name)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     provider = _secrets_provider(client("secretsmanager"))
+    found: bytes | None
     try:
         value = provider.get(name, max_age=SECRET_MAX_AGE_S)
     except GetParameterError as exc:
-        if secret_missing(exc):  # only "no such secret" is None
-            if len(_missing_secrets) >= 10_000:  # bounded: guessed names cannot fill the memory
-                _missing_secrets.clear()
-            _missing_secrets[name] = time.monotonic() + SECRET_MAX_AGE_S
-            return None
-        raise
-    _missing_secrets.pop(name, None)
-    return value if isinstance(value, bytes) else str(value).encode()
+        if not secret_missing(exc):  # only "no such secret" is None
+            raise
+        found = None
+    else:
+        found = value if isinstance(value, bytes) else str(value).encode()
+    if len(_tenant_secrets) >= 10_000:  # bounded: guessed tenant names cannot fill the memory
+        _tenant_secrets.clear()
+    _tenant_secrets[name] = (time.monotonic() + SECRET_MAX_AGE_S, found)
+    return found
 
 
 def secret_missing(exc: BaseException) -> bool:
