@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from groupaudit import signing
+from groupaudit.cli import EXIT_INVALID, main
 from groupaudit.errors import InputError
 from groupaudit.loading import decode_snapshot
 from groupaudit.pipeline import api, runtime, worker
@@ -340,3 +341,36 @@ def test_a_mention_of_someone_not_a_member_charges_nobody(tmp_path: Path):
     addressed = decode_snapshot(_with_messages({**question, "mentions": [member]}), "s.json")
     charged = audit_snapshot(addressed, policies=policies, now=later)
     assert [f.subject_id for f in charged.findings if f.message_id == SALES["messages"][0]["id"]] == [member]
+
+
+# --- pull --now ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "words"),
+    [
+        ("2999-01-01T00:00:00+00:00", "a snapshot cannot be taken in the future"),
+        ("9999-12-31T23:59:59+08:00", "outside the supported audit times"),
+        ("0001-01-01T00:00:00-08:00", "outside the supported audit times"),
+    ],
+)
+def test_pull_refuses_a_now_in_the_future_or_off_the_calendar(capsys, tmp_path, now, words):
+    # GIVEN a pull whose --now (the snapshot's taken_at) is in the future or off the calendar
+    # WHEN it is run (no credentials needed: it is refused first)
+    out = tmp_path / "never-written.json"
+    status = main(["pull", "slack", "C0123ABCD", "--now", now, "--out", str(out)])
+    captured = capsys.readouterr()
+    # THEN exit 2 naming --now, and nothing pulled or written
+    assert status == EXIT_INVALID
+    assert "  - --now: " in captured.err and words in captured.err
+    assert not out.exists()
+
+
+def test_pull_takes_a_now_in_the_past(monkeypatch, capsys, tmp_path):
+    # GIVEN --now a week ago: accepted, the pull goes on to ask for credentials
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    out = str(tmp_path / "s.json")
+    status = main(["pull", "slack", "C0123ABCD", "--now", "2026-11-20T18:00:00+08:00", "--out", out])
+    err = capsys.readouterr().err
+    assert "--now" not in err
+    assert status == EXIT_INVALID and "SLACK_BOT_TOKEN" in err

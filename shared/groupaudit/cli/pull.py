@@ -99,9 +99,15 @@ def run(args: argparse.Namespace) -> int:
     import msgspec
     from pydantic import ValidationError
 
+    from groupaudit import audittime
     from groupaudit.connectors.base import FolderDrops, IdMap, NoDrops, PullRequest, pull_snapshot
     from groupaudit.pipeline.models import SnapshotSource
 
+    received = datetime.now(UTC)
+    if args.now is not None:  # the pulled snapshot's taken_at: in the range, and not in the future
+        problem = audittime.range_problem(args.now) or audittime.future_problem(args.now, received)
+        if problem is not None:
+            raise InputError("pull", [Problem("--now", problem)])
     try:
         SnapshotSource(
             type=args.platform,
@@ -125,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         if args.idmap
         else IdMap()
     )
-    now = args.now or datetime.now(UTC)
+    now = args.now or received
     request = PullRequest(
         platform=args.platform,
         tenant_id=args.tenant,
