@@ -21,7 +21,7 @@ LAYER_EXCLUDES  := groupaudit/local groupaudit/cli groupaudit/docs_gen.py groupa
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test chaos lint format schemas bench eval lock build clean \
+.PHONY: help setup demo test chaos probes lint format schemas bench eval lock build clean \
         build-GroupAuditLayer build-SchedulerFunction build-AuditWorkerFunction \
         build-NotifierFunction build-ApiFunction
 
@@ -29,6 +29,7 @@ help:
 	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
 	@echo "make test     lint + the whole test suite"
 	@echo "make chaos    the local pipeline under injected faults, 3 seeds a scenario (SEEDS=n), against a fault-free run"
+	@echo "make probes   the probe battery (forged requests, bad inputs, SSRF, log scans) and its totals"
 	@echo "make bench    benchmarks: engine (10k/100k/1M messages), pipeline, platform pulls, layer size"
 	@echo "make eval     score the auditor against hand-labelled real conversations (eval/corpora)"
 	@echo "make schemas  regenerate docs/schemas/*.json from the models"
@@ -68,6 +69,12 @@ schemas: setup
 SEEDS ?= 3
 chaos: setup
 	$(PY) -m groupaudit.local.chaos --seeds $(SEEDS)
+
+# The probe battery (docs/RELIABILITY.md, "Probes"); `make test` runs it too. Prints the totals
+# and the refused-request timing of known and unknown tenants.
+probes: setup
+	$(PY) -m pytest tests/probes -q -p no:cacheprovider
+	$(PY) bench/auth_timing.py
 
 bench: setup
 	$(PY) bench/run.py
