@@ -346,3 +346,17 @@ def test_an_unregistered_group_is_left_alone(store):
     # THEN it opens nothing there and tells no one
     assert counts == _counts(groups=1, unregistered=1)
     assert (_open(store, "grp-all"), sent) == ([], [])
+
+
+def test_a_group_whose_overrides_do_not_parse_is_left_as_it_was_and_the_others_are_judged(store):
+    # GIVEN a company group whose registration gives onboarding_gap an impossible 0 days, and another
+    broken = _snapshot("grp-broken", "company", ["u-owner"])
+    plain = _snapshot("grp-plain", "company", ["u-owner"])
+    _register(store, broken, policy_overrides={"rules": {"onboarding_gap": {"onboarding_days": 0}}})
+    _scheduled_run(store, "run-1", [broken, plain])
+    # WHEN the pass runs
+    counts = tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices([]))
+    # THEN the broken group is counted failed and holds nothing, the other holds the finding
+    assert counts == _counts(groups=2, findings=1, new=1, failed=1, notices=1)
+    assert _open(store, "grp-broken") == []
+    assert _open(store, "grp-plain") == [("onboarding_gap", "u-new")]
