@@ -1,0 +1,84 @@
+"""The fault-injection suite (``make chaos``) with one seed per scenario: the whole local
+pipeline under each scenario's faults, compared with a fault-free run."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from groupaudit.local import chaos
+
+
+@pytest.fixture(scope="module")
+def summary() -> tuple[chaos.Summary, str]:
+    out = io.StringIO()
+    return chaos.run_chaos(1, out=out), out.getvalue()
+
+
+def _by_scenario(summary: chaos.Summary) -> dict[str, list[chaos.RunResult]]:
+    runs: dict[str, list[chaos.RunResult]] = {}
+    for run in summary.runs:
+        runs.setdefault(run.scenario, []).append(run)
+    return runs
+
+
+def test_every_scenario_ran_and_injected_its_faults(summary):
+    # GIVEN the suite's runs
+    result, _ = summary
+    runs = _by_scenario(result)
+    # THEN each scenario ran, and faults of its kind were injected (a run without any proves nothing)
+    assert list(runs) == [s.name for s in chaos.SCENARIOS]
+    expected = {
+        "dynamodb_errors": {
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "InternalServerError",
+        },
+        "robot_refusals": {"robot 429", "robot 500", "robot 502", "robot 503"},
+        "robot_accepts_then_fails": {"robot accept-504", "robot accept-hang"},
+        "sqs_duplicates_reordered": {"delivered twice at once", "delivered again later"},
+        "worker_killed": {"worker killed"},
+        "notifier_killed_after_send": {"notifier killed after send"},
+    }
+    for name, kinds in expected.items():
+        injected = set().union(*(run.injected for run in runs[name]))
+        assert injected & kinds and injected <= kinds | {"TransactionCanceledException"}, (name, injected)
+
+
+def test_no_fault_loses_a_finding_or_makes_one_up(summary):
+    # THEN every run stored exactly the fault-free run's open findings
+    result, _ = summary
+    assert [(run.scenario, run.lost, run.false) for run in result.runs] == [
+        (run.scenario, 0, 0) for run in result.runs
+    ]
+
+
+def test_no_run_is_stuck_and_every_audit_counter_is_exact(summary):
+    # THEN every audit finished (no message left, none dead-lettered) with the fault-free counters
+    result, _ = summary
+    assert [(run.scenario, run.stuck, run.counters_exact) for run in result.runs] == [
+        (run.scenario, False, True) for run in result.runs
+    ]
+    assert all(run.counters["groups_done"] == run.counters["groups_total"] == 7 for run in result.runs)
+
+
+def test_notices_repeat_only_in_the_window_no_design_closes(summary):
+    # THEN outside the named window nothing was posted twice; inside it, one repeat per death
+    # between the platform taking a part and its recording; and every finding told was told
+    result, _ = summary
+    for run in result.runs:
+        expected = run.window_kills if run.scenario == chaos.UNAVOIDABLE_WINDOW else 0
+        assert (run.scenario, run.duplicates) == (run.scenario, expected)
+        assert (run.scenario, run.untold) == (run.scenario, 0)
+    assert sum(run.window_kills for run in result.runs) > 0
+
+
+def test_the_suite_prints_one_summary_line_last(summary):
+    # THEN the report ends with the one line, its figures those of the runs
+    result, text = summary
+    last = text.strip().splitlines()[-1]
+    assert re.fullmatch(r"chaos: scenarios=6 runs=6 lost_findings=0 duplicate_notices=\d+ stuck=0", last)
+    assert last == result.line()
+    assert f"duplicate_notices={result.duplicate_notices}" in last
