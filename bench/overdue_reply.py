@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     timing = sub.add_parser("time", help="best time of the rule's check on one bench snapshot")
     timing.add_argument("--size", type=int, default=1_000_000)
-    timing.add_argument("--repeat", type=int, default=3)
+    timing.add_argument("--repeat", type=int, default=3, help="0: only read the inputs")
     timing.add_argument("--profile", action="store_true", help="print a cProfile of each run")
     dumping = sub.add_parser("dump", help="write the rule's findings as JSON lines")
     dumping.add_argument("out", type=Path)

@@ -292,3 +292,35 @@ def test_english_summary_on_request():
         finding.summary == "h-sales did not answer u1's question of 11-20 10:00 within 20 min "
         "(25 min overdue, no reply yet; by policy the asker's department head answers)"
     )
+
+
+@pytest.mark.parametrize(
+    ("now", "lang", "minutes", "late"),
+    [
+        ("2026-11-20T10:59:00+08:00", "zh", 39, "已逾期 39 分钟未回复"),
+        ("2026-11-20T12:00:00+08:00", "zh", 100, "已逾期 1.7 个工作小时（100 工作分钟）未回复"),
+        ("2026-11-23T11:30:00+08:00", "zh", 520, "已逾期 1.2 个工作日（520 工作分钟）未回复"),
+        ("2026-11-20T10:59:00+08:00", "en", 39, "(39 min overdue, no reply yet;"),
+        ("2026-11-20T12:00:00+08:00", "en", 100, "(1.7 working hours (100 working min) overdue,"),
+        ("2026-11-23T11:30:00+08:00", "en", 520, "(1.2 working days (520 working min) overdue,"),
+    ],
+)
+def test_summary_says_how_late_in_minutes_then_working_hours_then_working_days(now, lang, minutes, late):
+    # GIVEN an employee's question on Friday 10:00, due 10:20, never answered
+    # WHEN audited on the business clock (working days of 7.5 h) at `now`
+    (finding,) = _overdue([QUESTION], now=now, lang=lang)
+    # THEN the summary gives minutes under an hour, then working hours, then working days (the
+    # exact working minutes beside them), and the evidence keeps the minutes
+    assert late in finding.summary
+    assert finding.evidence["overdue_minutes"] == minutes
+
+
+def test_summary_on_the_wall_clock_counts_plain_hours_and_days():
+    # GIVEN the same question, the wall clock, audited 2 days 3 hours after its deadline
+    wall = policy({"overdue_reply": {"sla_clock": "wall"}})
+    (finding,) = _overdue([QUESTION], now="2026-11-22T13:20:00+08:00", policies=wall)
+    (english,) = _overdue([QUESTION], now="2026-11-20T13:20:00+08:00", policies=wall, lang="en")
+    # THEN the days and hours are plain ones, with the minutes beside them
+    assert finding.evidence["overdue_minutes"] == 2 * 24 * 60 + 180
+    assert "已逾期 2.1 天（3060 分钟）未回复" in finding.summary
+    assert "(3.0 h (180 min) overdue, no reply yet;" in english.summary

@@ -55,8 +55,10 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, time
 from functools import cached_property
-from itertools import accumulate
+from itertools import accumulate, compress, tee
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,8 +72,6 @@ from groupaudit.rules.base import (
     RuleConfig,
     RuleSpec,
     SeverityName,
-    local_iso,
-    local_short,
     make_finding,
 )
 
@@ -515,7 +515,8 @@ def check(ctx: AuditContext, config: OverdueReplyConfig) -> Iterator[Finding]:
     bots = ctx.bots
     names = reader.names
     ordered = conversation.ordered
-    for position, cued, address in _candidates(ordered, config.lexicon.patterns, names):
+    found = _candidates(ordered, config.lexicon.patterns, names, conversation.messages)
+    for position, cued, address in found:
         entry = ordered[position]
         message = entry[2]
         if message.sender_id in bots:
@@ -551,20 +552,26 @@ def _same_turn(ordered: list[Entry], first: int, last: int) -> bool:
     return True
 
 
+_ID, _MESSAGE = itemgetter(1), itemgetter(2)
+_SENDER, _TEXT, _MENTIONS = attrgetter("sender_id"), attrgetter("text"), attrgetter("mentions")
+_REPLY_FIELDS = attrgetter("reply_to_id", "thread_id")
+_NO_TEXT = {None: ""}
+
+
 def _candidates(
-    ordered: list[Entry], pats: q.Patterns, names: q.NameIndex
+    ordered: list[Entry], pats: q.Patterns, names: q.NameIndex, messages: list[Message]
 ) -> list[tuple[int, bool, q.Address | None]]:
     """The positions of the messages that may ask something, whether each has a question cue,
     and the opening name of those that have neither a cue nor an @: those with a cue, those
     with an @, and requests opening with a name. The cue and request words are searched over
     all texts joined (C speed), not message by message."""
-    texts = [entry[2].text or "" for entry in ordered]
+    texts = list(map(_NO_TEXT.get, *tee(map(_TEXT, messages))))  # no text: "" (in C)
     blob = "\x00".join(texts)  # no cue or request word contains NUL: no match spans two texts
-    starts = list(accumulate((len(text) + 1 for text in texts), initial=0))
+    starts = list(accumulate(map((1).__add__, map(len, texts)), initial=0))
     cued = _hits(pats.cue, blob, starts)
     found: dict[int, tuple[int, bool, q.Address | None]] = {p: (p, True, None) for p in cued}
-    for position, entry in enumerate(ordered):
-        if entry[2].mentions and position not in found:
+    for position in compress(range(len(ordered)), map(_MENTIONS, messages)):
+        if position not in found:
             found[position] = (position, False, None)
     if pats.request is not None and names.first_chars:
         # A request with no @ is addressed only by an opening name: look at the texts that open
@@ -611,6 +618,16 @@ class _Reader:
         self.names = _name_index(ctx, config)
         self.with_directory = ctx.directory is not None
         self.leads = ctx.leaders | ctx.heads
+        self._asks: dict[str, str | None] = {}
+
+    def asks(self, text: str) -> str | None:
+        """The question marker of a text with a question cue, read once per distinct text (a
+        group repeats its questions: the same form, the same reminder)."""
+        asks = self._asks
+        if text in asks:
+            return asks[text]
+        marker = asks[text] = q.question_marker(text, self.lexicon, searched=True)
+        return marker
 
     def owed(
         self, message: Message, text: str, cued: bool = True, address: q.Address | None = None
@@ -619,7 +636,7 @@ class _Reader:
         ``address``: its leading address, where the caller already read it."""
         ctx, sender = self.ctx, message.sender_id
         mentioned = tuple(dict.fromkeys(message.mentions)) if message.mentions else ()
-        question = q.question_marker(text, self.lexicon, searched=True) if cued else None
+        question = self.asks(text) if cued else None
         request = None if question else q.request_marker(text, self.lexicon)
         if question is None and request is None and not (mentioned and sender in self.leads):
             return {}  # asks nothing (a leader's @ may still report a problem)
@@ -707,10 +724,15 @@ class _Conversation:
         return cached
 
     @cached_property
+    def messages(self) -> list[Message]:
+        return list(map(_MESSAGE, self.ordered))
+
+    @cached_property
     def replies(self) -> dict[str, list[Entry]]:
         """Quotes and thread replies by the message they answer, in time order."""
         out: dict[str, list[Entry]] = {}
-        for entry in self.ordered:
+        # Only the messages that quote or reply in a thread, picked out in C.
+        for entry in compress(self.ordered, map(any, map(_REPLY_FIELDS, self.messages))):
             message = entry[2]
             if message.reply_to_id:
                 out.setdefault(message.reply_to_id, []).append(entry)
@@ -732,7 +754,7 @@ class _Conversation:
     def mentioning(self) -> dict[str, list[Entry]]:
         """Messages by the member they @-mention, in time order."""
         out: dict[str, list[Entry]] = {}
-        for entry in self.ordered:
+        for entry in compress(self.ordered, map(_MENTIONS, self.messages)):
             for person in entry[2].mentions or ():
                 out.setdefault(person, []).append(entry)
         return out
@@ -748,8 +770,10 @@ class _Conversation:
 
     @cached_property
     def sender_of(self) -> dict[str, str]:
-        """Each message's sender, by id (to tell a quote of the asker's own message)."""
-        return {entry[1]: entry[2].sender_id for entry in self.ordered}
+        """The sender of each message that another one quotes, by id (to tell a quote of the
+        asker's own message); only those, picked out in C."""
+        quoted = list(compress(self.ordered, map(self.replies.__contains__, map(_ID, self.ordered))))
+        return dict(zip(map(_ID, quoted), map(_SENDER, map(_MESSAGE, quoted)), strict=True))
 
     @staticmethod
     def answers(question: Entry, message: Message) -> bool:
@@ -792,6 +816,10 @@ class _Judge:
         self.strict = config.reply_match == "strict"
         self.deadlines = {kind: minutes * 60 for kind, minutes in config.deadlines_minutes}  # seconds
         self.horizon = config.reply_horizon_minutes * 60
+        self._iso: dict[float, str] = {}
+        # The minutes of a working day on the business clock (None: the wall clock's days).
+        periods = getattr(clock, "periods", None) if config.sla_clock == "business" else None
+        self.day_minutes = _working_day_minutes(periods) if periods else None
         self._asked: tuple[str, float] | None = None  # (message id, position), the last one
         self._settled: tuple[str, Entry | None] | None = None  # (message id, anyone's answer)
         # The last question owed by policy: (asker, position, its answer's id).
@@ -953,6 +981,14 @@ class _Judge:
             return False
         return prompt or q.shares_term(question[2].text or "", text)
 
+    def local_iso(self, ts: float) -> str:
+        """``local_iso(ctx, ts)``, each instant formatted once (the askers' times repeat for
+        every person a question is owed by; due times repeat within a working period)."""
+        iso = self._iso.get(ts)
+        if iso is None:
+            iso = self._iso[ts] = datetime.fromtimestamp(ts, self.ctx.tz).isoformat(timespec="seconds")
+        return iso
+
     def finding(
         self,
         entry: Entry,
@@ -973,9 +1009,9 @@ class _Judge:
             "owed_because": owed.because,
             "addressed_as": owed.detail if owed.because == "addressed_by_name" else None,
             "topic": owed.detail if owed.because == "admin_topic" else None,
-            "asked_at": local_iso(ctx, asked_ts),
-            "due_at": local_iso(ctx, self.clock.instant(due_position)),
-            "replied_at": local_iso(ctx, reply[0]) if reply else None,
+            "asked_at": (asked_at := self.local_iso(asked_ts)),
+            "due_at": self.local_iso(self.clock.instant(due_position)),
+            "replied_at": self.local_iso(reply[0]) if reply else None,
             "reply_message_id": reply[1] if reply else None,
             "answered_by": answered_by,
             "overdue_minutes": overdue,
@@ -987,18 +1023,19 @@ class _Judge:
         }
         if owed.kind != "mention" and (person in ctx.heads or person in ctx.leaders):
             evidence["recommended_sanction"] = MANAGER_SANCTION
-        who, by, when = ctx.name(person), ctx.name(asker), local_short(ctx, asked_ts)
+        who, by, when = ctx.name(person), ctx.name(asker), f"{asked_at[5:10]} {asked_at[11:16]}"
         other = answered_by if answered_by is not None and answered_by != person else None
+        span = _lateness(overdue, self.day_minutes, ctx.lang)
         if ctx.lang == "en":
-            late = f"replied {overdue} min late" if reply else f"{overdue} min overdue, no reply yet"
+            late = f"replied {span} late" if reply else f"{span} overdue, no reply yet"
             if other:
-                late = f"first answered by {ctx.name(other)}, {overdue} min late"
+                late = f"first answered by {ctx.name(other)}, {span} late"
             why = _WHY_EN[owed.because].format(detail=owed.detail)
             summary = f"{who} did not answer {by}'s question of {when} within {deadline} min ({late}; {why})"
         else:
-            state = f"回复晚了 {overdue} 分钟" if reply else f"已逾期 {overdue} 分钟未回复"
+            state = f"回复晚了 {span}" if reply else f"已逾期 {span}未回复"
             if other:
-                state = f"{ctx.name(other)} 晚 {overdue} 分钟才答复"
+                state = f"{ctx.name(other)} 晚 {span}才答复"
             why = _WHY_ZH[owed.because].format(detail=owed.detail)
             summary = f"{who} 未在 {deadline} 分钟内回复 {by} {when} 的提问（{state}；{why}）"
         return make_finding(
@@ -1036,6 +1073,31 @@ _OFF_HOURS_GAP = 3600  # seconds: an evening answer within the hour settles an e
 _BROADCAST_CHARS = 200  # longer messages, or ones of more lines, are broadcasts, not answers
 _BROADCAST_LINES = 3
 _TURN_SECONDS = 120  # one sender's messages this close together, nobody else between, are one turn
+
+
+def _working_day_minutes(periods: list[tuple[time, time]]) -> int:
+    """The minutes of a working day: its working periods added up (09:00-12:00 and 13:30-18:00
+    make 450)."""
+    return sum((end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) for start, end in periods)
+
+
+def _lateness(minutes: int, day_minutes: int | None, lang: str) -> str:
+    """How late, for a person to read: minutes under an hour, then hours to one decimal, then
+    days, with the exact minutes beside them. ``day_minutes``: the length of a working day on
+    the business clock (the hours and days are then working ones), None on the wall clock:
+    "45 分钟", "2.5 个工作小时（150 工作分钟）", "13.9 个工作日（6270 工作分钟）"; "1.0 days (1500 min)"."""
+    if minutes < 60:
+        return f"{minutes} 分钟" if lang == "zh" else f"{minutes} min"
+    day = day_minutes or 24 * 60
+    hours = minutes < day
+    amount = f"{minutes / (60 if hours else day):.1f}"
+    if lang == "zh":
+        if day_minutes is None:
+            return f"{amount} {'小时' if hours else '天'}（{minutes} 分钟）"
+        return f"{amount} {'个工作小时' if hours else '个工作日'}（{minutes} 工作分钟）"
+    if day_minutes is None:
+        return f"{amount} {'h' if hours else 'days'} ({minutes} min)"
+    return f"{amount} working {'hours' if hours else 'days'} ({minutes} working min)"
 
 
 def _excerpt(text: str | None, limit: int = 60) -> str | None:
