@@ -59,7 +59,7 @@ from datetime import datetime, time
 from functools import cached_property
 from itertools import accumulate, compress, tee
 from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -499,8 +499,7 @@ class _Clock(Protocol):
     def instant(self, position: float) -> float: ...
 
 
-@dataclass(frozen=True)
-class _Owed:
+class _Owed(NamedTuple):  # a tuple: made for every question and person, at C speed
     kind: Kind
     marker: str
     because: str  # addressed_by_mention | addressed_by_name | asker_head | admin_topic | no_other_owner
@@ -618,7 +617,9 @@ class _Reader:
         self.names = _name_index(ctx, config)
         self.with_directory = ctx.directory is not None
         self.leads = ctx.leaders | ctx.heads
+        self.answerable = frozenset(ctx.members) - ctx.bots  # who can owe an answer
         self._asks: dict[str, str | None] = {}
+        self._heads: dict[str, str | None] = {}
 
     def asks(self, text: str) -> str | None:
         """The question marker of a text with a question cue, read once per distinct text (a
@@ -659,7 +660,9 @@ class _Reader:
             if topic:
                 self._owe(owed, sender, admin_head, _Owed("public_question", question, "admin_topic", topic))
             else:
-                self._owe(owed, sender, ctx.head_of(sender), _Owed("direct_question", question, "asker_head"))
+                heads = self._heads
+                head = heads[sender] if sender in heads else heads.setdefault(sender, ctx.head_of(sender))
+                self._owe(owed, sender, head, _Owed("direct_question", question, "asker_head"))
                 if not owed:
                     self._owe(owed, sender, admin_head, _Owed("public_question", question, "no_other_owner"))
         return owed
@@ -687,8 +690,7 @@ class _Reader:
         return _Owed("mention", marker, because, token)
 
     def _owe(self, owed: dict[str, _Owed], sender: str, person: str | None, item: _Owed) -> None:
-        ctx = self.ctx
-        if person and person != sender and person in ctx.members and person not in ctx.bots:
+        if person in self.answerable and person != sender:
             owed.setdefault(person, item)
 
 
@@ -817,6 +819,7 @@ class _Judge:
         self.deadlines = {kind: minutes * 60 for kind, minutes in config.deadlines_minutes}  # seconds
         self.horizon = config.reply_horizon_minutes * 60
         self._iso: dict[float, str] = {}
+        self._buckets: dict[str, list[Entry]] = {}  # each person's messages in time order
         # The minutes of a working day on the business clock (None: the wall clock's days).
         periods = getattr(clock, "periods", None) if config.sla_clock == "business" else None
         self.day_minutes = _working_day_minutes(periods) if periods else None
@@ -834,10 +837,13 @@ class _Judge:
         due_position = self._asked[1] + deadline
         if self.now_position <= due_position:
             return None  # not due yet (or no working time has passed since it fell due)
-        horizon = self.horizon
-        if not self.strict and self.next_own_in_time(entry, person, deadline, due_position):
+        next_own = None if self.strict else self.next_own(entry, person)
+        if next_own is not None and (
+            next_own[0] - asked_ts <= deadline or clock.position(next_own[0]) <= due_position
+        ):
             return None  # the person's next message answers it, in time: nothing else can matter
-        reply = self.own_answer(entry, person, due_position + horizon, deadline + horizon)
+        horizon = self.horizon
+        reply = self.own_answer(entry, person, due_position + horizon, deadline + horizon, next_own)
         if reply is not None and (
             reply[0] - asked_ts <= deadline or clock.position(reply[0]) <= due_position
         ):
@@ -853,12 +859,14 @@ class _Judge:
             entry, person, owed, deadline // 60, due_position, reply, math.ceil(overdue_seconds / 60)
         )
 
-    def next_own_in_time(self, question: Entry, person: str, deadline: int, due_position: float) -> bool:
-        """Lenient matching's common case, decided without the answer indexes: the person's
-        first message after the question that is not directed elsewhere (among their next
-        ``_SCAN``) came in time. Any quote, thread reply or @ of the asker ``own_answer`` could
-        find instead is earlier still, so in time too."""
-        bucket = self.ctx.messages_of(person)
+    def next_own(self, question: Entry, person: str) -> Entry | None:
+        """The person's first message after the question that is not directed elsewhere,
+        among their next ``_SCAN``: their answer in lenient matching, unless a quote, a thread
+        reply or an @ of the asker came first or it is past the horizon (``own_answer``). When
+        it came in time, nothing else can matter: any of those is earlier, so in time too."""
+        bucket = self._buckets.get(person)
+        if bucket is None:
+            bucket = self._buckets[person] = self.ctx.messages_of(person)
         start = bisect_right(bucket, question)
         asked = question[2]
         in_thread = bool(asked.thread_id) and asked.thread_id != question[1]
@@ -866,16 +874,17 @@ class _Judge:
             candidate = bucket[index]
             message = candidate[2]
             plain = not (in_thread or message.reply_to_id or message.thread_id or message.mentions)
-            if not plain and self.conversation.elsewhere(question, message):
-                continue
-            return candidate[0] - question[0] <= deadline or self.clock.position(candidate[0]) <= due_position
-        return False
+            if plain or not self.conversation.elsewhere(question, message):
+                return candidate
+        return None
 
-    def own_answer(self, question: Entry, person: str, horizon: float, within: float) -> Entry | None:
+    def own_answer(
+        self, question: Entry, person: str, horizon: float, within: float, next_own: Entry | None
+    ) -> Entry | None:
         """The person's answer: their first later message that quotes the question, replies in
-        its thread or @s the asker, or (lenient) their next message not directed elsewhere
-        (looked for among their next ``_SCAN`` messages, up to the ``horizon`` position; any
-        message within ``within`` wall seconds of the question is inside it)."""
+        its thread or @s the asker, or (lenient) ``next_own``, their next message not directed
+        elsewhere, up to the ``horizon`` position (any message within ``within`` wall seconds
+        of the question is inside it)."""
         conversation = self.conversation
         asked = question[2]
         best: Entry | None = None
@@ -890,20 +899,12 @@ class _Judge:
             index += 1
         if index < len(mentions) and (best is None or mentions[index] < best):
             best = mentions[index]
-        if self.strict:
+        if self.strict or next_own is None or (best is not None and next_own >= best):
             return best
-        bucket = self.ctx.messages_of(person)
-        start = bisect_left(bucket, question)
         sure = question[0] + within  # business time never runs faster than the wall clock
-        for index in range(start, min(start + _SCAN, len(bucket))):
-            candidate = bucket[index]
-            if best is not None and candidate >= best:
-                break
-            if candidate[0] > sure and self.clock.position(candidate[0]) > horizon:
-                break
-            if candidate > question and not conversation.elsewhere(question, candidate[2]):
-                return candidate
-        return best
+        if next_own[0] > sure and self.clock.position(next_own[0]) > horizon:
+            return best  # too late to be taken for an answer without quoting or @-ing
+        return next_own
 
     def anyones_answer(self, position: int, question: Entry) -> Entry | None:
         """For a question owed by policy: the first answer of anyone but the asker — a quote,
