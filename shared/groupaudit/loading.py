@@ -26,6 +26,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ from groupaudit.errors import InputError, Problem
 from groupaudit.perf import gc_paused
 
 MAX_PROBLEMS = 50
+_ID, _REPLY_TO = attrgetter("id"), attrgetter("reply_to_id")
 MAX_DEPTH = 64  # arrays and objects (YAML sequences and mappings) inside one another
 
 _MSGSPEC_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
@@ -351,20 +354,24 @@ def _impossible_sizes(snapshot: Snapshot) -> list[Problem]:
 def _reply_cycles(snapshot: Snapshot) -> list[Problem]:
     """Messages that reply to themselves, and each cycle of replies, once (named by its first
     message in the snapshot's order)."""
-    replies = {m.id: m.reply_to_id for m in snapshot.messages or () if m.reply_to_id}
+    messages = snapshot.messages or ()
+    targets = list(map(_REPLY_TO, messages))  # in C: a million messages in 0.1 s, not 1 s
+    replies = dict(compress(zip(map(_ID, messages), targets, strict=True), targets))
     if not replies:
         return []
-    index = {m.id: n for n, m in enumerate(snapshot.messages or ()) if m.id in replies}
+    index: dict[str, int] = {}  # snapshot position of the messages that reply, on the first cycle
     problems: list[Problem] = []
     done: set[str] = set()
-    for start in replies:
-        if start in done:
-            continue
+    for start, target in replies.items():
+        if target not in replies or start in done:
+            continue  # a reply to a message that replies to nothing ends there (most do)
         path: list[str] = []
         on_path: set[str] = set()
         current: str | None = start
         while current is not None and current in replies and current not in done:
             if current in on_path:
+                if not index:
+                    index = {m.id: n for n, m in enumerate(messages) if m.id in replies}
                 cycle = path[path.index(current) :]
                 first = min(cycle, key=index.__getitem__)
                 if len(cycle) == 1:
@@ -389,6 +396,6 @@ def _reply_cycles(snapshot: Snapshot) -> list[Problem]:
 def _duplicate_ids(snapshot: Snapshot) -> Iterable[Problem]:
     for field in ("members", "messages", "files"):
         records = getattr(snapshot, field) or ()
-        ids = [r.id for r in records]
+        ids = list(map(_ID, records))
         if len(set(ids)) != len(ids):
             yield from _duplicates(field, ids)
