@@ -71,7 +71,7 @@ def check(ctx: AuditContext, config: OffHoursPostConfig) -> Iterator[Finding]:
     entries = scan.entries
     if not entries:
         return
-    stamps = list(map(itemgetter(0), entries))
+    stamps = ctx.stamps if entries is ctx.timeline else list(map(itemgetter(0), entries))
     starts, ends = _working_days(ctx, min(stamps), max(stamps))
     # Each working day's start and end in one sorted list: a time lies within a working day
     # when an odd number of these are at or before it, or it is a day's end itself. Found in C
