@@ -583,6 +583,14 @@ def test_the_openapi_description_is_valid_and_lists_every_route():
         ("/groups", "post"),
         ("/groups", "get"),
         ("/groups/{group_id}", "delete"),
+        ("/ledger", "get"),
+        ("/ledger/{entry_id}", "get"),
+        ("/ledger/{entry_id}/confirm", "post"),
+        ("/ledger/{entry_id}/waive", "post"),
+        ("/appeals", "post"),
+        ("/appeals", "get"),
+        ("/appeals/{appeal_id}", "get"),
+        ("/appeals/{appeal_id}/decision", "post"),
     }
     assert document["security"] == [{"tenant": [], "timestamp": [], "signature": []}]
 
