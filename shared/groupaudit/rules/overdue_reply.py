@@ -619,16 +619,36 @@ class _Reader:
         self.leads = ctx.leaders | ctx.heads
         self.answerable = frozenset(ctx.members) - ctx.bots  # who can owe an answer
         self._asks: dict[str, str | None] = {}
+        self._requests: dict[str, str | None] = {}
+        self._addresses: dict[str, q.Address | None] = {}
         self._heads: dict[str, str | None] = {}
 
+    # What a text says is read once per distinct text (a group repeats its questions and
+    # requests: the same form, the same reminder, the same opening name).
+
     def asks(self, text: str) -> str | None:
-        """The question marker of a text with a question cue, read once per distinct text (a
-        group repeats its questions: the same form, the same reminder)."""
+        """The question marker of a text with a question cue."""
         asks = self._asks
         if text in asks:
             return asks[text]
         marker = asks[text] = q.question_marker(text, self.lexicon, searched=True)
         return marker
+
+    def requests(self, text: str) -> str | None:
+        """The request word of a text."""
+        requests = self._requests
+        if text in requests:
+            return requests[text]
+        marker = requests[text] = q.request_marker(text, self.lexicon)
+        return marker
+
+    def address(self, text: str) -> q.Address | None:
+        """Whom a text's opening words address."""
+        addresses = self._addresses
+        if text in addresses:
+            return addresses[text]
+        address = addresses[text] = q.leading_address(text, self.names)
+        return address
 
     def owed(
         self, message: Message, text: str, cued: bool = True, address: q.Address | None = None
@@ -638,11 +658,11 @@ class _Reader:
         ctx, sender = self.ctx, message.sender_id
         mentioned = tuple(dict.fromkeys(message.mentions)) if message.mentions else ()
         question = self.asks(text) if cued else None
-        request = None if question else q.request_marker(text, self.lexicon)
+        request = None if question else self.requests(text)
         if question is None and request is None and not (mentioned and sender in self.leads):
             return {}  # asks nothing (a leader's @ may still report a problem)
         if address is None and not mentioned:
-            address = q.leading_address(text, self.names)
+            address = self.address(text)
         addressees: tuple[str, ...] = mentioned or (tuple(address.members) if address else ())
         if question is None and not addressees:
             return {}
@@ -820,6 +840,8 @@ class _Judge:
         self.horizon = config.reply_horizon_minutes * 60
         self._iso: dict[float, str] = {}
         self._buckets: dict[str, list[Entry]] = {}  # each person's messages in time order
+        self._answer_kinds: dict[str, Literal["unread", "never", "text"]] = {}  # by message id
+        self._terms: dict[str, frozenset[str]] = {}
         # The minutes of a working day on the business clock (None: the wall clock's days).
         periods = getattr(clock, "periods", None) if config.sla_clock == "business" else None
         self.day_minutes = _working_day_minutes(periods) if periods else None
@@ -962,25 +984,47 @@ class _Judge:
         """Could this message of another member be the answer to the question? Not when it is
         directed elsewhere, an echo, an acknowledgement or a question itself; and past
         ``answer_gap_minutes`` only when it speaks of the same thing (shares a term)."""
-        config, conversation = self.config, self.conversation
         message = candidate[2]
-        if conversation.elsewhere(question, message):
+        if self.conversation.elsewhere(question, message):
             return False
-        text = message.text
+        kind = self._answer_kinds.get(candidate[1])
+        if kind is None:
+            kind = self._answer_kinds[candidate[1]] = self._answer_kind(message)
+        if kind == "never":
+            return False
         gap = candidate[0] - question[0]
-        prompt = gap <= config.answer_gap_minutes * 60 or (
+        prompt = gap <= self.config.answer_gap_minutes * 60 or (
             gap <= _OFF_HOURS_GAP and self.clock.position(candidate[0]) <= self.clock.position(question[0])
         )  # soon, or in the same evening before the clock has even started
-        if message.type in ("image", "video", "voice", "link") or not text:
+        if kind == "unread":
             # A shared file often is the answer; a picture or a voice note we cannot read.
             return prompt and message.type == "file"
+        return prompt or not self.terms(question[2].text or "").isdisjoint(self.terms(message.text or ""))
+
+    def _answer_kind(self, message: Message) -> Literal["unread", "never", "text"]:
+        """What a message can be as an answer, whatever the question (once per message): a
+        file, picture or voice note (``unread``), ``never`` an answer (a broadcast, an echo, an
+        acknowledgement, a question), or a ``text`` that may answer."""
+        config, text = self.config, message.text
+        if message.type in ("image", "video", "voice", "link") or not text:
+            return "unread"
         if _is_broadcast(message):
-            return False  # an announcement or a pasted advert answers nobody's question
-        if q.is_echo(text, config.echoes, config.echo_prefixes) or q.is_echo(text, config.acks):
-            return False
+            return "never"  # an announcement or a pasted advert answers nobody's question
+        content = q.content_of(text)
+        if not content or content in config.echoes or content in config.acks:
+            return "never"
+        if config.echo_prefixes and content.startswith(config.echo_prefixes):
+            return "never"
         if q.question_marker(text, config.lexicon) is not None:
-            return False
-        return prompt or q.shares_term(question[2].text or "", text)
+            return "never"
+        return "text"
+
+    def terms(self, text: str) -> frozenset[str]:
+        """``q.terms(text)``, once per distinct text."""
+        found = self._terms.get(text)
+        if found is None:
+            found = self._terms[text] = q.terms(text)
+        return found
 
     def local_iso(self, ts: float) -> str:
         """``local_iso(ctx, ts)``, each instant formatted once (the askers' times repeat for

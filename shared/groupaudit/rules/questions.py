@@ -297,13 +297,10 @@ def request_marker(text: str, lexicon: Lexicon) -> str | None:
     return None
 
 
-def is_echo(text: str | None, exact: frozenset[str], prefixes: tuple[str, ...] = ()) -> bool:
-    """同问 / +1 / 不知道 / 我也想知道 / 收到: a message that repeats the question or says nothing
-    to it — one of ``exact`` as a whole, or starting with one of ``prefixes``."""
-    if not text:
-        return True
-    content = _content(strip_mentions(text))
-    return not content or content in exact or (bool(prefixes) and content.startswith(prefixes))
+def content_of(text: str) -> str:
+    """What a text says, as echoes and acknowledgements are compared: without @-mentions,
+    links, spaces and punctuation, lowercased."""
+    return _content(strip_mentions(text))
 
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -313,16 +310,16 @@ _TERM_STOP = frozenset(
 
 
 def _terms(text: str) -> set[str]:
-    terms = {w.lower() for w in _LATIN_WORD.findall(text) if len(w) >= 4}
+    found = {w.lower() for w in _LATIN_WORD.findall(text) if len(w) >= 4}
     for run in _CJK_RUN.findall(text):
-        terms.update(run[i : i + 2] for i in range(len(run) - 1))
-    return terms - _TERM_STOP
+        found.update(run[i : i + 2] for i in range(len(run) - 1))
+    return found - _TERM_STOP
 
 
-def shares_term(question: str, answer: str) -> bool:
-    """Do two messages speak of the same thing: a shared two-character word, or a shared
-    Latin word of four letters or more?"""
-    return not _terms(strip_mentions(question)).isdisjoint(_terms(strip_mentions(answer)))
+def terms(text: str) -> frozenset[str]:
+    """The words two messages share when they speak of the same thing: its two-character
+    Chinese words and Latin words of four letters or more (no @-mentions, links, stop words)."""
+    return frozenset(_terms(strip_mentions(text)))
 
 
 def normalised(words: Iterable[str]) -> frozenset[str]:
