@@ -443,3 +443,46 @@ def test_the_worker_makes_one_entry_per_sanctioned_finding_of_the_sample_tenant(
         ("grp-sales", "overdue_reply", "u-head-sales", "manager_reply", "proposed"),
     ]
     assert json.dumps(entries, ensure_ascii=False).count("ext-cust") == 0
+
+
+def test_overdue_appeals_go_to_the_tenants_supervision_contact_through_the_notice_queue(
+    store, sqs, settings, book
+):
+    from groupaudit.pipeline import runtime, supervision_contact
+
+    # GIVEN an appeal filed Friday Sep 18 and never answered, and no supervision contact yet
+    stored(store, [advert(1, cst(9, 17))], cst(9, 17, 18))
+    service.file_appeal(
+        book,
+        TENANT,
+        appellant="u-zhang",
+        reason="x",
+        now=cst(9, 18, 16),
+        policies=POLICIES,
+        directory=DIRECTORY,
+        group_id=GROUP,
+        finding_id="f1",
+    )
+    s3 = runtime.client("s3")
+
+    def run(now: datetime) -> list:
+        return service.overdue_appeals_to_contact(
+            store, sqs, settings.notice_queue_url, s3, settings.snapshot_bucket, TENANT, now
+        )
+
+    # WHEN it is overdue with nobody to tell, nothing is flagged
+    assert run(cst(9, 23)) == []
+    # WHEN the tenant sets its contact, the next run tells it once, in its language
+    contact = supervision_contact.SupervisionContact(
+        tenant_id=TENANT,
+        type="wecom",
+        url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+        lang="en",
+    )
+    supervision_contact.put_contact(store, contact)
+    (flagged,) = run(cst(9, 24))
+    assert run(cst(9, 25)) == []
+    (message,) = [json.loads(m["Body"]) for m in receive_all(sqs, settings.notice_queue_url)]
+    assert (message["tenant_id"], message["platform"]) == (TENANT, "wecom")
+    assert message["text"].startswith("1 appeal(s) unanswered past their deadline:")
+    assert flagged.appeal_id in message["text"] and "due 2026-09-22T18:00:00+08:00" in message["text"]
