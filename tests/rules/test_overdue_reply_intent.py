@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from factories import audit, member, message, of_rule, policy, snapshot
+from groupaudit.rules import questions as q
+from groupaudit.rules.overdue_reply import OverdueReplyConfig
 
 # 教务处 (a department): head h-jw 周主任, staff s1 张伟, s2 李娜; 行政中心: head h-admin 余敏,
 # staff a2 张强; leader ceo 王总.
@@ -345,3 +347,26 @@ def test_english_questions_are_read_per_sentence(text, asks):
     findings = _overdue([message("q", "s1", AT.format("10:00"), text)])
     # THEN only a real question is owed (by the asker's head)
     assert [f.subject_id for f in findings] == (["h-jw"] if asks else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "marker"),
+    [
+        ("这个方案是不是周五交", "不是"),
+        ("会议室有没有投影", "没有"),
+        ("不管是不是周五都要交", None),
+        ("无论有没有空都来", None),
+        ("could you check the budget sheet", "?"),
+        ("Could you check the budget sheet", "?"),
+        ("WHAT do we send to the client first", "?"),
+        ("Pecan you check the sheet", None),
+    ],
+)
+def test_the_question_cue_finds_a_not_a_forms_and_english_openers_in_any_case(text, marker):
+    # GIVEN the built-in word lists
+    lexicon = OverdueReplyConfig().lexicon
+    # WHEN a text is searched for a question cue, then read sentence by sentence
+    cued = lexicon.patterns.cue.search(text) is not None
+    # THEN A-not-A forms (not after 不管/无论) and English openers (not inside a word) are cues,
+    # and only those texts are questions
+    assert (cued, q.question_marker(text, lexicon)) == (marker is not None, marker)

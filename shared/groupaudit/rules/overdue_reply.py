@@ -621,6 +621,7 @@ class _Reader:
         self._asks: dict[str, str | None] = {}
         self._requests: dict[str, str | None] = {}
         self._addresses: dict[str, q.Address | None] = {}
+        self._topics: dict[str, str | None] = {}
         self._heads: dict[str, str | None] = {}
 
     # What a text says is read once per distinct text (a group repeats its questions and
@@ -676,7 +677,8 @@ class _Reader:
                     self._owe(owed, sender, person, item)
         elif self.with_directory and question and sender not in self.leads:
             admin_head = ctx.admin_center_head
-            topic = _find(self.public, text)
+            topics = self._topics
+            topic = topics[text] if text in topics else topics.setdefault(text, _find(self.public, text))
             if topic:
                 self._owe(owed, sender, admin_head, _Owed("public_question", question, "admin_topic", topic))
             else:
