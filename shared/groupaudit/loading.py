@@ -64,6 +64,7 @@ def read_bytes(path: str | Path, what: str) -> bytes:
 
 _JSON_KEEP = b'"[]{}'
 _JSON_DROP = bytes(byte for byte in range(256) if byte not in _JSON_KEEP)
+_ESCAPES_DROP = bytes(byte for byte in range(256) if byte not in _JSON_KEEP + b"\\/bfnrtu")
 _CURLY_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
 _JSON_STRING = re.compile(rb'"[^"]*"')
 _DEPTH_CHUNK = 64 << 20
@@ -84,7 +85,10 @@ def nested_deeper_than(data: bytes, limit: int = MAX_DEPTH) -> bool:
             end += 1
         chunk = data[start:end] if start or end < size else data
         if b"\\" in chunk:
-            chunk = chunk.replace(b"\\\\", b"").replace(b'\\"', b"")
+            # Escapes first, on the much shorter text of what they can affect: quotes, brackets,
+            # backslashes and the bytes an escape's backslash can stand before (never dropped,
+            # so each backslash keeps its neighbour); then the rest of the escapes.
+            chunk = chunk.translate(None, _ESCAPES_DROP).replace(b"\\\\", b"").replace(b'\\"', b"")
         # Dropping two adjacent quotes never moves a bracket into or out of a string.
         pieces.append(chunk.translate(None, _JSON_DROP).replace(b'""', b""))
         start = end
