@@ -484,7 +484,10 @@ class Store:
             KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
             ExpressionAttributeValues={":pk": _s(_group_pk(tenant, group)), ":sk": _s("FINDING#")},
             ConsistentRead=True,
-            ProjectionExpression="SK, finding_id, #s, notified_at, first_notified_at, first_seen",
+            # overturned_at: an appeal overturned it (supervision/), its group is not told again
+            ProjectionExpression=(
+                "SK, finding_id, #s, notified_at, first_notified_at, first_seen, overturned_at"
+            ),
             ExpressionAttributeNames={"#s": "status"},
         )
         return {item["finding_id"]["S"]: _plain(item) for item in items}
