@@ -486,3 +486,42 @@ def test_overdue_appeals_go_to_the_tenants_supervision_contact_through_the_notic
     assert (message["tenant_id"], message["platform"]) == (TENANT, "wecom")
     assert message["text"].startswith("1 appeal(s) unanswered past their deadline:")
     assert flagged.appeal_id in message["text"] and "due 2026-09-22T18:00:00+08:00" in message["text"]
+
+
+def test_an_overturned_finding_is_no_longer_in_its_groups_digest(seeded, sqs, settings, store, book):
+    from groupaudit.pipeline import runtime
+
+    # GIVEN the sample tenant audited: the sales head's missed reply is in the sales digest
+    def audit(when: str) -> dict:
+        schedule(when)
+        messages = [m for m in receive_all(sqs, settings.audit_queue_url) if GROUP in m["Body"]]
+        arn = sqs.get_queue_attributes(QueueUrl=settings.audit_queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        invoke("audit_worker", sqs_event(messages, arn))
+        (notice,) = [json.loads(m["Body"]) for m in receive_all(sqs, settings.notice_queue_url)]
+        return notice
+
+    first = audit("2026-11-20T10:00:00Z")
+    (entry,) = [e for e in book.month_entries(TENANT, "2026-11") if e.group_id == GROUP]
+    assert ["overdue_reply", entry.finding_id] in first["findings"]
+    # WHEN the head's appeal is overturned by the supervision team
+    directory, policies = service.tenant_inputs(runtime.client("s3"), settings.snapshot_bucket, TENANT)
+    appeal, _ = service.file_appeal(
+        book,
+        TENANT,
+        appellant=entry.subject_id,
+        reason="I answered by phone",
+        now=cst(11, 23),
+        policies=policies,
+        directory=directory,
+        entry_id=entry.entry_id,
+    )
+    service.decide_appeal(
+        book, TENANT, appeal["appeal_id"], "overturned", "u-super", "phone call", cst(11, 24), policies
+    )
+    # THEN the next audit still stores the finding, but its group is not told of it again
+    second = audit("2026-11-25T10:00:00Z")
+    assert ["overdue_reply", entry.finding_id] not in second["findings"]
+    assert len(second["findings"]) == len(first["findings"]) - 1
+    assert book.find_finding(TENANT, GROUP, entry.finding_id)["status"] == "open"

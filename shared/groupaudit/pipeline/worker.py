@@ -465,6 +465,8 @@ def _due_for_notice(
     finding: Finding, stored: dict[str, dict[str, Any]], now: datetime, renotify: float
 ) -> bool:
     previous = stored.get(finding.id)
+    if previous is not None and previous.get("overturned_at"):
+        return False  # an appeal overturned it: the supervision team found it false
     if previous is None or not previous.get("notified_at") or previous.get("status") == "resolved":
         return True
     return now - datetime.fromisoformat(previous["notified_at"]) >= timedelta(days=renotify)
