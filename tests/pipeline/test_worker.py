@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from groupaudit.adapters import store as store_module
 from groupaudit.local.invoke import sqs_event
 from groupaudit.pipeline import runtime
 from kit import TENANT, invoke, receive_all, schedule
@@ -311,14 +312,16 @@ def _sales(sqs, settings) -> list[dict]:
     return [m for m in _audit_messages(sqs, settings) if json.loads(m["Body"])["group_id"] == SALES]
 
 
-def _conflicting_once(monkeypatch, reason: str = "TransactionConflict") -> list[int]:
-    """The table's first TransactWriteItems is cancelled by another transaction; returns the calls."""
+def _conflicting_once(monkeypatch, reason: str = "TransactionConflict", times: int = 1) -> list[int]:
+    """The table's first ``times`` TransactWriteItems are cancelled by another transaction (the
+    store tries a cancelled one again, without waiting here); returns the calls."""
     client = runtime.client("dynamodb")
     original, calls = client.transact_write_items, []
+    monkeypatch.setattr(store_module, "RETRY", store_module.Backoff(base_s=0.0))
 
     def transact(**kwargs):
         calls.append(len(kwargs["TransactItems"]))
-        if len(calls) == 1:
+        if len(calls) <= times:
             reasons = [{"Code": "None"}] + [{"Code": reason}] * (len(kwargs["TransactItems"]) - 1)
             raise client.exceptions.TransactionCanceledException(
                 {
@@ -336,10 +339,10 @@ def _conflicting_once(monkeypatch, reason: str = "TransactionConflict") -> list[
 def test_a_transaction_conflict_sends_the_record_back_and_its_retry_stores_everything(
     seeded, sqs, settings, store, monkeypatch
 ):
-    # GIVEN the sales group queued, and DynamoDB cancelling its findings' transaction once
-    # because another transaction touched the same items
+    # GIVEN the sales group queued, and DynamoDB cancelling its findings' transaction on every
+    # try of the store because another transaction touched the same items
     audit_id = schedule()["audits"]["acme"]
-    calls = _conflicting_once(monkeypatch)
+    calls = _conflicting_once(monkeypatch, times=store_module.RETRY.attempts)
     message = _sales(sqs, settings)
     # WHEN the worker handles it
     response = _run_worker(sqs, settings, message)
@@ -352,7 +355,8 @@ def test_a_transaction_conflict_sends_the_record_back_and_its_retry_stores_every
     response = _run_worker(sqs, settings, message)
     # THEN the run succeeds with all its findings stored and its one notice queued
     assert response == {"batchItemFailures": []}
-    assert len(calls) == 2
+    # the redelivery wrote the same findings' transaction again, once
+    assert calls[store_module.RETRY.attempts] == calls[0] and len(calls) > store_module.RETRY.attempts
     run = store.get_run("acme", SALES, audit_id)
     assert run["status"] == "succeeded" and run["findings"] > 0
     assert len(store.list_findings("acme", SALES, "open", 50, None)[0]) == run["findings"]
@@ -366,7 +370,7 @@ def test_a_findings_write_throttled_on_the_last_receive_is_a_recorded_failure(
 ):
     # GIVEN the sales group on its fifth and last receive, its findings' write throttled
     audit_id = schedule()["audits"]["acme"]
-    _conflicting_once(monkeypatch, "ThrottlingError")
+    _conflicting_once(monkeypatch, "ThrottlingError", times=store_module.RETRY.attempts)
     (message,) = _sales(sqs, settings)
     message["Attributes"]["ApproximateReceiveCount"] = "5"
     # WHEN the worker handles it

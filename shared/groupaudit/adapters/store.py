@@ -93,10 +93,10 @@ class RetryingClient:
     repeated: each is conditional or sets the same values again."""
 
     def __init__(
-        self, client: Any, backoff: Backoff = RETRY, sleep: Callable[[float], None] = time.sleep
+        self, client: Any, backoff: Backoff | None = None, sleep: Callable[[float], None] = time.sleep
     ) -> None:
         self._wrapped = client
-        self._backoff = backoff
+        self._given = backoff  # None: the module's RETRY, read at each call
         self._sleep = sleep
 
     def __getattr__(self, name: str) -> Any:
@@ -105,13 +105,14 @@ class RetryingClient:
             return value  # exceptions, meta
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            for attempt in range(self._backoff.attempts):
+            backoff = self._given or RETRY
+            for attempt in range(backoff.attempts):
                 try:
                     return value(*args, **kwargs)
                 except Exception as exc:
-                    if attempt + 1 >= self._backoff.attempts or not transient(exc):
+                    if attempt + 1 >= backoff.attempts or not transient(exc):
                         raise
-                self._sleep(self._backoff.delay(attempt))
+                self._sleep(backoff.delay(attempt))
             raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
         return call
