@@ -85,7 +85,9 @@ def _chain(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return runs
 
 
-def _repeats(entries: list[Entry], stamps: list[float], config: FloodingConfig) -> list[_Burst]:
+def _repeats(
+    entries: list[Entry], stamps: list[float], config: FloodingConfig, texts: dict[str, str]
+) -> list[_Burst]:
     """Runs of near-identical texts, among the messages that have enough neighbours in time."""
     from rapidfuzz.distance import Indel
 
@@ -96,7 +98,10 @@ def _repeats(entries: list[Entry], stamps: list[float], config: FloodingConfig) 
     open_clusters: list[tuple[str, list[int]]] = []
     cutoff = config.similarity
     for position in candidates:
-        text = normalised(entries[position][2].text)
+        raw = entries[position][2].text or ""
+        text = texts.get(raw)
+        if text is None:
+            text = texts[raw] = normalised(raw)
         if not text:
             continue
         ts = stamps[position]
@@ -119,8 +124,11 @@ def _repeats(entries: list[Entry], stamps: list[float], config: FloodingConfig) 
     return bursts
 
 
-def sender_bursts(entries: list[Entry], config: FloodingConfig) -> list[_Burst]:
-    """The bursts of one sender's messages (in time order), overlapping criteria merged."""
+def sender_bursts(
+    entries: list[Entry], config: FloodingConfig, texts: dict[str, str] | None = None
+) -> list[_Burst]:
+    """The bursts of one sender's messages (in time order), overlapping criteria merged;
+    ``texts`` keeps the normalised texts across senders ("收到" is normalised once)."""
     if len(entries) < min(config.repeat_count, config.rate_count):
         return []
     stamps = list(map(itemgetter(0), entries))
@@ -128,7 +136,7 @@ def sender_bursts(entries: list[Entry], config: FloodingConfig) -> list[_Burst]:
         _Burst(first, last, rapid=True)
         for first, last in _chain(_windows(stamps, config.rate_count, config.rate_window_seconds))
     ]
-    found += _repeats(entries, stamps, config)
+    found += _repeats(entries, stamps, config, {} if texts is None else texts)
     found.sort(key=lambda b: (b.first, b.last))
     merged: list[_Burst] = []
     for burst in found:
@@ -145,9 +153,10 @@ def sender_bursts(entries: list[Entry], config: FloodingConfig) -> list[_Burst]:
 def check(ctx: AuditContext, config: FloodingConfig) -> Iterator[Finding]:
     bots = ctx.bots
     senders = sorted(sender for sender in ctx.senders if sender not in bots)
+    texts: dict[str, str] = {}
     for sender in senders:
         entries = ctx.messages_of(sender)
-        for burst in sender_bursts(entries, config):
+        for burst in sender_bursts(entries, config, texts):
             yield _finding(ctx, config, sender, entries, burst)
 
 
