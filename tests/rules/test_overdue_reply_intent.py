@@ -197,6 +197,33 @@ def test_lenient_matching_skips_the_addressees_messages_directed_elsewhere():
     assert finding.evidence["overdue_minutes"] == 100 + 60
 
 
+def test_lenient_matching_skips_the_addressees_messages_in_another_thread():
+    # GIVEN s1 asks the head at 10:00; at 10:05 the head replies in another thread; the real
+    # answer comes at 14:30
+    root = message("t", "a2", AT.format("09:50"), "周五的会议室安排")
+    question = message("q", "s1", AT.format("10:00"), "@h-jw 下周的排课能否调整？", mentions=["h-jw"])
+    other_thread = message("x", "h-jw", AT.format("10:05"), "周五下午有会", thread_id="t")
+    answer = message("a", "h-jw", AT.format("14:30"), "可以，我来调")
+    # WHEN audited
+    (finding,) = _overdue([root, question, other_thread, answer])
+    # THEN the reply is the 14:30 one, not the message in the other thread
+    assert (finding.evidence["reply_message_id"], finding.evidence["overdue_minutes"]) == ("a", 160)
+
+
+def test_a_question_inside_a_thread_is_answered_inside_it():
+    # GIVEN s1 asks the head inside a thread at 10:00; at 10:05 the head posts outside the
+    # thread; at 14:30 the head answers in the thread
+    root = message("t", "a2", AT.format("09:50"), "下周排课讨论")
+    asked = "@h-jw 周三能否调整？"
+    question = message("q", "s1", AT.format("10:00"), asked, mentions=["h-jw"], thread_id="t")
+    outside = message("x", "h-jw", AT.format("10:05"), "大家下午好")
+    answer = message("a", "h-jw", AT.format("14:30"), "可以，我来调", thread_id="t")
+    # WHEN audited
+    (finding,) = _overdue([root, question, outside, answer])
+    # THEN the reply is the one in the thread
+    assert (finding.evidence["reply_message_id"], finding.evidence["overdue_minutes"]) == ("a", 160)
+
+
 # --- what is a question --------------------------------------------------------------
 
 

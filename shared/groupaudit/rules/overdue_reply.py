@@ -766,15 +766,6 @@ class _Conversation:
         return out
 
     @cached_property
-    def replies_by(self) -> dict[tuple[str, str], list[Entry]]:
-        """Quotes and thread replies by (the message they answer, their sender), in time order."""
-        out: dict[tuple[str, str], list[Entry]] = {}
-        for key, entries in self.replies.items():
-            for entry in entries:
-                out.setdefault((key, entry[2].sender_id), []).append(entry)
-        return out
-
-    @cached_property
     def mentioning(self) -> dict[str, list[Entry]]:
         """Messages by the member they @-mention, in time order."""
         out: dict[str, list[Entry]] = {}
@@ -892,14 +883,23 @@ class _Judge:
         if bucket is None:
             bucket = self._buckets[person] = self.ctx.messages_of(person)
         start = bisect_right(bucket, question)
-        asked = question[2]
-        in_thread = bool(asked.thread_id) and asked.thread_id != question[1]
+        # _Conversation.elsewhere, inlined: the question's side is the same for every candidate.
+        question_id, asker, asked_thread = question[1], question[2].sender_id, question[2].thread_id
+        in_thread = bool(asked_thread) and asked_thread != question_id
+        sender_of = self.conversation.sender_of
         for index in range(start, min(start + _SCAN, len(bucket))):
             candidate = bucket[index]
             message = candidate[2]
-            plain = not (in_thread or message.reply_to_id or message.thread_id or message.mentions)
-            if plain or not self.conversation.elsewhere(question, message):
-                return candidate
+            target, thread, mentions = message.reply_to_id, message.thread_id, message.mentions
+            if target and target != question_id and sender_of.get(target) != asker:
+                continue  # a quote of someone else's message
+            if thread and thread not in (message.id, question_id, asked_thread):
+                continue  # a reply in another thread
+            if in_thread and thread != asked_thread:
+                continue  # the question is inside a thread: its answer would be there too
+            if mentions and asker not in mentions:
+                continue  # an @ of others only
+            return candidate
         return None
 
     def own_answer(
@@ -913,10 +913,12 @@ class _Judge:
         asked = question[2]
         best: Entry | None = None
         for key in (question[1], asked.thread_id):
-            entries = conversation.replies_by.get((key, person), ()) if key else ()
-            index = bisect_right(entries, question) if entries else 0
-            if index < len(entries) and (best is None or entries[index] < best):
-                best = entries[index]
+            entries = conversation.replies.get(key, ()) if key else ()  # a few: one thread's
+            for index in range(bisect_right(entries, question) if entries else 0, len(entries)):
+                if entries[index][2].sender_id == person:
+                    if best is None or entries[index] < best:
+                        best = entries[index]
+                    break
         mentions = conversation.mentioning_by.get((person, asked.sender_id), ())
         index = bisect_left(mentions, question) if mentions else 0
         while index < len(mentions) and mentions[index] <= question:
