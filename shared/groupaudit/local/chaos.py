@@ -40,9 +40,11 @@ import contextlib
 import datetime as dt
 import importlib.util
 import json
+import os
 import random
 import sys
 import threading
+import time
 import types
 import uuid
 from collections import Counter
@@ -161,7 +163,8 @@ class Faults:
             and self.kills < 2
             and self.first_then("kill")
         ):
-            self.kill_at = self.rng.randint(1, 40)
+            with self.lock:
+                self.kill_at = self.rng.randint(1, 40)
 
     # --- DynamoDB, through botocore's before-call event ----------------------------------
 
@@ -214,7 +217,8 @@ class Faults:
             items = len(body.get("TransactItems", []))
             reasons: list[dict[str, str]] = [{"Code": "None"} for _ in range(items)]
             cause = self.choice(["TransactionConflict", "ThrottlingError"])
-            where = self.rng.randrange(items) if items else 0
+            with self.lock:
+                where = self.rng.randrange(items) if items else 0
             reasons[where] = {
                 "Code": cause,
                 "Message": "Transaction is ongoing for the item"
@@ -272,8 +276,6 @@ class ChaosRobots(RobotPeer):
         self.faults.injected[f"robot {fault}"] += 1  # type: ignore[union-attr]
         if fault == "accept-504":
             return (504, {"Content-Type": "text/html"}, b"<html><body>504 Gateway Time-out</body></html>")
-        import time
-
         time.sleep(ROBOT_TIMEOUT_S * 1.5)  # the sender gave up waiting
         return answer
 
@@ -498,7 +500,7 @@ def _aws(server_endpoint: str | None) -> Iterator[dict[str, str]]:
 
         environment = {**LOCAL_ENV, "POWERTOOLS_LOG_LEVEL": "CRITICAL"}
         with patched_environ(environment), mock_aws():
-            saved_endpoint = __import__("os").environ.pop("AWS_ENDPOINT_URL", None)
+            saved_endpoint = os.environ.pop("AWS_ENDPOINT_URL", None)
             try:
                 runtime.reset()
                 resources = create_resources(boto3.Session(region_name="us-east-1"), TEMPLATE)
@@ -506,7 +508,7 @@ def _aws(server_endpoint: str | None) -> Iterator[dict[str, str]]:
                     yield resources
             finally:
                 if saved_endpoint is not None:
-                    __import__("os").environ["AWS_ENDPOINT_URL"] = saved_endpoint
+                    os.environ["AWS_ENDPOINT_URL"] = saved_endpoint
                 runtime.reset()
         return
     import urllib.request
