@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from groupaudit.businesstime import calendar_note
 from groupaudit.contracts import (
+    SEVERITIES,
     Directory,
     Finding,
     Member,
@@ -240,8 +241,10 @@ def run_audit(
             skipped.append(SkippedRule(rule=spec.id, reason="no backup store given"))
             continue
         run.append(spec.id)
+        quiet = {severity: not config.notifies(severity) for severity in SEVERITIES}
         for finding in spec.check(ctx, config):
-            if not config.notifies(finding.severity):
+            silent = quiet.get(finding.severity)
+            if silent or (silent is None and not config.notifies(finding.severity)):
                 finding.evidence["notice"] = "report_only"
             findings.append(finding)
     findings = sorted_findings(findings)
