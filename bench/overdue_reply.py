@@ -3,7 +3,7 @@ comparison before and after a change (a report, not a test).
 
 Time (the snapshot is read once; each run gets a fresh audit context whose timeline and business
 calendar are built before the clock starts, as the engine's earlier rules would have built them;
-wall and CPU seconds, best of ``--repeat``)::
+wall and CPU seconds, best of ``--repeat``; the process's peak RSS, the snapshot included)::
 
     python bench/overdue_reply.py time --size 1000000 [--repeat 3] [--profile]
 
@@ -22,6 +22,7 @@ import cProfile
 import importlib.util
 import json
 import pstats
+import resource
 import sys
 import time
 from collections.abc import Iterator
@@ -148,9 +149,10 @@ def time_rule(size: int, repeat: int, profile: bool) -> None:
                 stats.sort_stats("tottime").print_stats(30)
         best, best_cpu = min(best, seconds), min(best_cpu, cpu)
         print(f"run: {seconds:.3f} s wall, {cpu:.3f} s cpu", file=sys.stderr)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"bench: rule=overdue_reply messages={size} best_s={best:.3f} best_cpu_s={best_cpu:.3f} "
-        f"repeat={repeat} findings={count}"
+        f"repeat={repeat} findings={count} peak_rss_mb={rss_mb:.1f}"
     )
 
 
