@@ -9,6 +9,8 @@ unnoticed (and ungranted), nor a grant outlive the code that needed it.
 
 How names resolve (an over-approximation where Python cannot be read statically):
 
+- a def decorated by a method (``@router.get(...)``, ``@app.exception_handler(...)``) is
+  reached with its module's top level: the object it was handed to calls it;
 - ``f()``, ``Cls()``: the def of that name in the module or imported into it; a class brings
   its dunder methods (``__init__``, ``__call__``, ...);
 - ``module.f``: that module's def (``from groupaudit.adapters import s3`` then ``s3.get_bytes``);
@@ -201,6 +203,8 @@ class CallGraph:
         called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
         imports = self.imports[module]
         refs: set[str] = {f"{module}:{TOP}"}
+        if isinstance(node, ast.Module):  # defs registered by a decorator (routes, error handlers)
+            refs |= {f"{module}:{s.name}" for s in node.body if isinstance(s, nested) and _registers(s)}
         calls: set[Call] = set()
         index = False
         for n in nodes:
@@ -293,6 +297,16 @@ class CallGraph:
     def queries_an_index(self, module: str) -> bool:
         """Whether reachable code passes an ``IndexName`` (a Query of a secondary index)."""
         return any(self._edges_of(key)[2] for key in self.reachable(self.module_roots(module)))
+
+
+def _registers(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+    """Whether a decorator hands the def to an object that calls it (``@router.get(...)``,
+    ``@app.exception_handler(...)``, ``@router.not_found``): the framework reaches it once the
+    module is imported."""
+    return any(
+        isinstance(d, ast.Attribute) or (isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute))
+        for d in node.decorator_list
+    )
 
 
 def _decorator_name(node: ast.AST) -> str | None:

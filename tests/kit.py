@@ -13,6 +13,20 @@ TENANT = EVENTS / "sample-tenant"
 SCHEDULED = json.loads((ROOT / "events" / "scheduled.json").read_text(encoding="utf-8"))
 
 
+def function_environment() -> dict[str, str]:
+    """The environment the functions run with in tests: the template's Globals, its literal
+    values and its log level (``POWERTOOLS_LOG_LEVEL`` through the ``LogLevel`` default; the
+    resources' names are set by ``create_resources``), over the local stack's credentials and
+    switches (``LOCAL_ENV``: no traces or metrics leave the process)."""
+    from groupaudit.local.api_server import template_log_level
+    from groupaudit.local.resources import load_template
+    from groupaudit.local.stack import LOCAL_ENV, TEMPLATE
+
+    variables = load_template(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"]
+    literal = {key: str(value) for key, value in variables.items() if not isinstance(value, dict)}
+    return {**LOCAL_ENV, **literal, "POWERTOOLS_LOG_LEVEL": template_log_level()}
+
+
 def invoke(name: str, event: dict) -> dict:
     return load_handler(name)(event, LambdaContext(name))
 

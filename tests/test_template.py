@@ -180,7 +180,9 @@ def test_every_function_gets_the_environment_of_the_pipeline_doc(template):
     assert variables["SECRETS_PREFIX"] == "groupaudit/"
     assert variables["POWERTOOLS_SERVICE_NAME"] == "groupaudit"
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "GroupAudit"
-    assert parameter_default(template, variables["LOG_LEVEL"]) == "INFO"
+    # AND Powertools' Logger level is the LogLevel parameter (INFO), under its own name only
+    assert parameter_default(template, variables["POWERTOOLS_LOG_LEVEL"]) == "INFO"
+    assert "LOG_LEVEL" not in variables
 
 
 def test_every_function_logs_to_its_own_group_with_a_retention(template):

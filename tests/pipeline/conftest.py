@@ -1,7 +1,8 @@
 """Pipeline fixtures: moto in-process, with the table, queues and buckets built from template.yaml.
 
-The functions log at the template's LOG_LEVEL (as deployed: a log call that fails only when it
-is emitted fails here too) and may call loopback peers, as in the local stack; the tests of the
+The functions run with the template's environment and log at its POWERTOOLS_LOG_LEVEL
+(``kit.function_environment``; as deployed: a log call that fails only when it is emitted fails
+here too) and may call loopback peers, as in the local stack; the tests of the
 deployed network policy take ``deployed_network``.
 """
 
@@ -15,21 +16,22 @@ import pytest
 from moto import mock_aws
 
 from groupaudit import netguard
-from groupaudit.local.api_server import SERVICE, logging_at, template_log_level
+from groupaudit.local.api_server import SERVICE, logging_at
 from groupaudit.local.resources import create_resources
 from groupaudit.local.seed import seed_tenant
-from groupaudit.local.stack import LOCAL_ENV, TEMPLATE
+from groupaudit.local.stack import TEMPLATE
 from groupaudit.pipeline import runtime
 from groupaudit.settings import load_settings
-from kit import TENANT
+from kit import TENANT, function_environment
 
 
 @pytest.fixture
 def aws(monkeypatch):
-    """Moto in-process with the template's resources; the functions' environment set, their
-    log level the template's."""
-    level = template_log_level()
-    for key, value in {**LOCAL_ENV, "POWERTOOLS_LOG_LEVEL": level, "LOG_LEVEL": level}.items():
+    """Moto in-process with the template's resources; the functions' environment the template's
+    (``kit.function_environment``), their log level too."""
+    environment = function_environment()
+    level = environment["POWERTOOLS_LOG_LEVEL"]
+    for key, value in environment.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     for handler in logging.getLogger(SERVICE).handlers:  # to this test's stdout, not a former one's

@@ -662,7 +662,7 @@ def test_a_public_https_url_on_443_is_registered(tenants, store):
 
 
 def test_audits_and_registrations_answer_at_the_templates_log_level(groups, caplog):
-    # GIVEN the functions logging at the template's LOG_LEVEL (INFO), as deployed
+    # GIVEN the functions logging at the template's POWERTOOLS_LOG_LEVEL (INFO), as deployed
     assert logging.getLogger(SERVICE).getEffectiveLevel() == logging.INFO
     caplog.set_level(logging.INFO, logger=SERVICE)
     # WHEN an audit is requested and a group registered

@@ -108,14 +108,10 @@ def test_a_robot_token_echoed_by_the_platform_is_not_logged_nor_recorded(
             findings=[],
             created_at="2026-11-20T10:00:00Z",
         )
-        record = {
-            "messageId": "m1",
-            "receiptHandle": "r1",
-            "body": notice.model_dump_json(),
-            "attributes": {},
-        }
+        message = {"MessageId": "m1", "ReceiptHandle": "r1", "Body": notice.model_dump_json()}
         # WHEN the notifier function handles it
-        assert invoke("notifier", {"Records": [record]}) == {"batchItemFailures": []}
+        event = sqs_event([message], "arn:aws:sqs:us-east-1:000000000000:notices")
+        assert invoke("notifier", event) == {"batchItemFailures": []}
     # THEN the failure is recorded with the token masked, and no log holds it
     detail = store.get_notice("acme", "grp-sales", notice.audit_id)["detail"]
     assert detail == "dingtalk errcode 300001: token *** is not exist"

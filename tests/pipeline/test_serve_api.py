@@ -99,11 +99,12 @@ def test_the_log_level_is_read_from_the_templates_globals(tmp_path):
     source = (TENANT.parents[1] / "template.yaml").read_text(encoding="utf-8")
     debug, literal, missing = (tmp_path / name for name in ("debug.yaml", "literal.yaml", "missing.yaml"))
     debug.write_text(source.replace("Default: INFO", "Default: DEBUG"), encoding="utf-8")
-    literal.write_text(source.replace("LOG_LEVEL: !Ref LogLevel", "LOG_LEVEL: error"), encoding="utf-8")
-    missing.write_text(source.replace("LOG_LEVEL: !Ref LogLevel", "OTHER: x"), encoding="utf-8")
+    level = "POWERTOOLS_LOG_LEVEL: !Ref LogLevel"
+    literal.write_text(source.replace(level, "POWERTOOLS_LOG_LEVEL: error"), encoding="utf-8")
+    missing.write_text(source.replace(level, "OTHER: x"), encoding="utf-8")
     # WHEN their log level is read
     # THEN it is the template's, resolved through its parameter's default
     assert template_log_level() == "INFO"
     assert (template_log_level(debug), template_log_level(literal)) == ("DEBUG", "ERROR")
-    with pytest.raises(TemplateError, match="LOG_LEVEL is not a log level"):
+    with pytest.raises(TemplateError, match="POWERTOOLS_LOG_LEVEL is not a log level"):
         template_log_level(missing)

@@ -10,19 +10,21 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from groupaudit.local.api_server import logging_at, template_log_level
+from groupaudit.local.api_server import logging_at
 from groupaudit.local.resources import create_resources
-from groupaudit.local.stack import LOCAL_ENV, TEMPLATE
+from groupaudit.local.stack import TEMPLATE
 from groupaudit.pipeline import runtime
+from kit import function_environment
 
 
 @contextmanager
 def moto_world() -> Iterator[None]:
     """As the ``aws`` fixture of tests/pipeline, for a module: the functions' environment, the
     template's log level, loopback peers allowed (the local stack's network)."""
-    level = template_log_level()
+    environment = function_environment()
+    level = environment["POWERTOOLS_LOG_LEVEL"]
     with pytest.MonkeyPatch.context() as patch:
-        for key, value in {**LOCAL_ENV, "POWERTOOLS_LOG_LEVEL": level, "LOG_LEVEL": level}.items():
+        for key, value in environment.items():
             patch.setenv(key, value)
         patch.delenv("AWS_ENDPOINT_URL", raising=False)
         with mock_aws(), logging_at(level), runtime.local_peers_allowed():

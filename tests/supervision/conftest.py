@@ -7,20 +7,23 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from groupaudit.local.api_server import logging_at
 from groupaudit.local.resources import create_resources
 from groupaudit.local.seed import seed_tenant
-from groupaudit.local.stack import LOCAL_ENV, TEMPLATE
+from groupaudit.local.stack import TEMPLATE
 from groupaudit.pipeline import runtime
 from groupaudit.settings import load_settings
-from kit import TENANT
+from kit import TENANT, function_environment
 
 
 @pytest.fixture
 def aws(monkeypatch):
-    for key, value in LOCAL_ENV.items():
+    # the functions' environment and log level: the template's, as in tests/pipeline
+    environment = function_environment()
+    for key, value in environment.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws(), runtime.local_peers_allowed():
+    with mock_aws(), logging_at(environment["POWERTOOLS_LOG_LEVEL"]), runtime.local_peers_allowed():
         runtime.reset()
         resources = create_resources(boto3.Session(region_name="us-east-1"), TEMPLATE)
         for key, value in resources.items():

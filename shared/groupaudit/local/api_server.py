@@ -3,8 +3,9 @@
 Each HTTP request becomes the API Gateway (HTTP API, payload 2.0) event the deployed function
 gets, and goes through the real ``functions/api`` handler. A background loop drains the audit
 and notice queues through the worker and notifier handlers, so an on-demand audit sent with
-curl runs and its findings can be read back. The handlers log at the template's ``LOG_LEVEL``
-(``template_log_level``), as deployed: a log call that only fails when it is emitted fails here.
+curl runs and its findings can be read back. The handlers log at the template's
+``POWERTOOLS_LOG_LEVEL`` (``template_log_level``), as deployed: a log call that only fails when
+it is emitted fails here.
 """
 
 from __future__ import annotations
@@ -34,17 +35,20 @@ SERVICE = "groupaudit"  # POWERTOOLS_SERVICE_NAME: the name of the functions' lo
 
 
 def template_log_level(template: Path = TEMPLATE) -> str:
-    """``LOG_LEVEL`` of every function: ``Globals.Function.Environment.Variables.LOG_LEVEL`` of
-    the template, a literal or a ``!Ref`` to a parameter with a default (``LogLevel``: INFO)."""
+    """The log level of every function: ``POWERTOOLS_LOG_LEVEL`` of the template's
+    ``Globals.Function.Environment.Variables``, a literal or a ``!Ref`` to a parameter with a
+    default (``LogLevel``: INFO)."""
     from groupaudit.local.resources import TemplateError, load_template
 
     document = load_template(template)
     variables = document.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
-    value = variables.get("LOG_LEVEL")
+    value = variables.get("POWERTOOLS_LOG_LEVEL")
     if isinstance(value, dict) and set(value) == {"Ref"}:
         value = document.get("Parameters", {}).get(value["Ref"], {}).get("Default")
     if not isinstance(value, str) or not isinstance(logging.getLevelName(value.upper()), int):
-        raise TemplateError(f"{template}: Globals.Function.Environment LOG_LEVEL is not a log level")
+        raise TemplateError(
+            f"{template}: Globals.Function.Environment POWERTOOLS_LOG_LEVEL is not a log level"
+        )
     return value.upper()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, Json, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from groupaudit.contracts import GROUP_KINDS
 
@@ -200,26 +200,18 @@ class NoticeMessage(BaseModel):
     created_at: datetime
 
 
-class SqsRecord(BaseModel):
-    """An SQS event-source record (the fields Lambda sends). Powertools' own SqsRecordModel
-    lives in a package that imports every AWS event model (~130 ms of cold start)."""
+class ScheduleEvent(BaseModel):
+    """The scheduler function's event: the schedule's input (template.yaml's AuditSchedule sets it).
+    The queue functions' records are Powertools' SQS record model with these messages as bodies
+    (``groupaudit.pipeline.batch``)."""
 
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    messageId: str
-    receiptHandle: str
-    body: str
-    attributes: dict[str, Any] = Field(default_factory=dict)
-    messageAttributes: dict[str, Any] = Field(default_factory=dict)
-    md5OfBody: str | None = None
-    eventSource: str = "aws:sqs"
-    eventSourceARN: str | None = None
-    awsRegion: str | None = None
-
-
-class AuditRecord(SqsRecord):
-    body: Json[AuditMessage]  # type: ignore[assignment]
-
-
-class NoticeRecord(SqsRecord):
-    body: Json[NoticeMessage]  # type: ignore[assignment]
+    source: Literal["schedule"]
+    tenant_id: str = Field("all", min_length=1)
+    scheduled_time: str | None = Field(
+        None, description="<aws.scheduler.scheduled-time>: makes retries idempotent"
+    )
+    workdays_only: bool = Field(
+        False, description="skip days that are not Chinese working days (调休 included)"
+    )
