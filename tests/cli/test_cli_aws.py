@@ -74,7 +74,13 @@ def test_an_unknown_profile_is_named(moto_server, capsys):
 
 
 def test_a_table_not_in_that_region_is_one_line(moto_server, capsys):
-    status = main(["groups", "list", "acme", "--endpoint-url", moto_server, "--region", "us-east-1"])
+    # GIVEN a region without the table (moto's state is shared in-process: check it)
+    region = "ap-southeast-2"
+    client = boto3.client("dynamodb", endpoint_url=moto_server, region_name=region)
+    assert load_settings().table_name not in client.list_tables()["TableNames"]
+    # WHEN the registry is listed there
+    status = main(["groups", "list", "acme", "--endpoint-url", moto_server, "--region", region])
+    # THEN one line says the table is not there and what to check
     assert status == EXIT_INVALID
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is TABLE_NAME the stack's TableName output, in this --region?" in err
