@@ -15,6 +15,7 @@ import urllib.request
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from groupaudit import netguard
 from groupaudit.connectors.http import Http, PlatformError
@@ -87,13 +88,18 @@ def _deps(store: _Registry) -> api.ApiDeps:
     )
 
 
-def _body(where: str, url: str) -> bytes:
+def _registration(where: str, url: str) -> GroupRegistration:
+    """The registration as the HTTP layer hands it to the service (validated), or the 422 it
+    answers when the model itself refuses it (a URL that is not http(s))."""
     document: dict = {"tenant_id": "acme", "group_id": "grp-new", "platform": "slack", "kind": "project"}
     if where == "notice":
         document["notice"] = {"type": "slack", "url": url}
     else:
         document["source"] = {"type": "slack", "secret_name": "tenants/acme/slack", "base_url": url}
-    return json.dumps(document).encode()
+    try:
+        return GroupRegistration.model_validate(document)
+    except ValidationError as exc:
+        raise api.InvalidRequest("invalid request", api.validation_details(exc.errors(), ("body",))) from None
 
 
 @pytest.mark.parametrize("where", ["notice", "source"])
@@ -103,7 +109,7 @@ def test_registration_refuses_a_url_into_the_functions_network(where, url):
     store = _Registry()
     # WHEN acme registers it
     with pytest.raises(api.InvalidRequest) as raised:
-        api.register_group(_deps(store), "acme", _body(where, url))
+        api.register_group(_deps(store), "acme", _registration(where, url))
     # THEN it is refused naming the field, nothing is stored, and the URL is not echoed
     locs = [detail.loc for detail in raised.value.details]
     field = ["body", where, "url" if where == "notice" else "base_url"]
@@ -117,7 +123,7 @@ def test_registration_refuses_a_url_into_the_functions_network(where, url):
 def test_a_public_robot_url_is_registered():
     store = _Registry()
     api.register_group(
-        _deps(store), "acme", _body("notice", "https://open.feishu.cn/open-apis/bot/v2/hook/x")
+        _deps(store), "acme", _registration("notice", "https://open.feishu.cn/open-apis/bot/v2/hook/x")
     )
     assert [str(r.notice.url) for r in store.stored] == ["https://open.feishu.cn/open-apis/bot/v2/hook/x"]
 

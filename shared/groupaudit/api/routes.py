@@ -37,8 +37,8 @@ def start_audit(
     ] = None,
 ) -> Response[api.AuditAccepted]:
     deps, tenant = auth.caller(router.context)
-    body = auth.raw_body(router.current_event)
-    audit_id, created = api.request_audit(deps, tenant, body, idempotency_key)
+    key = api.idempotency_key(idempotency_key, auth.raw_body(router.current_event))
+    audit_id, created = api.request_audit(deps, tenant, request, key)
     metrics.add_metric(
         name="AuditRequested" if created else "AuditRequestRepeated", unit=MetricUnit.Count, value=1
     )
@@ -92,7 +92,7 @@ def list_findings(
 )
 def register_group(registration: Annotated[GroupRegistration, Body()]) -> Response[GroupRegistration]:
     deps, tenant = auth.caller(router.context)
-    stored, created = api.register_group(deps, tenant, auth.raw_body(router.current_event))
+    stored, created = api.register_group(deps, tenant, registration)
     logger.info(
         "group registered", tenant_id=tenant, group_id=registration.group_id, new_registration=created
     )

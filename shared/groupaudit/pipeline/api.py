@@ -1,5 +1,5 @@
 """The HTTP API's operations, free of HTTP: authentication, on-demand audits, audit status,
-findings and the group registry. ``functions/api/handler.py`` maps requests onto these and
+findings and the group registry. ``groupaudit.api`` maps requests, validated, onto these and
 their typed errors onto status codes (docs/API.md is the client's view).
 
 Authentication (the contract is ``groupaudit.signing``): every request names its tenant in
@@ -69,7 +69,7 @@ def tenant_secret_name(settings: Settings, tenant: str) -> str:
     return f"{settings.secrets_prefix}tenants/{tenant}/api"
 
 
-# --- errors (functions/api/handler.py maps each to one status code) ---------------------------
+# --- errors (groupaudit.api.errors maps each to one status code) ------------------------------
 
 
 class ErrorDetail(BaseModel):
@@ -319,15 +319,6 @@ def authenticate(
 # --- on-demand audits --------------------------------------------------------------------------
 
 
-def _parse(model: type[BaseModel], body: bytes) -> Any:
-    _small(body)
-    _shallow(body)
-    try:
-        return model.model_validate_json(body or b"null")
-    except ValidationError as exc:
-        raise InvalidRequest("invalid request body", validation_details(exc.errors(), ("body",))) from None
-
-
 def idempotency_key(header: str | None, body: bytes) -> str:
     """The key an audit id is derived from: the header if given, else the body's SHA-256."""
     if header is None:
@@ -348,17 +339,14 @@ def _same_tenant(tenant: str, named: str) -> None:
         )
 
 
-def request_audit(
-    deps: ApiDeps, tenant: str, body: bytes, idempotency_key_header: str | None = None
-) -> tuple[str, bool]:
+def request_audit(deps: ApiDeps, tenant: str, request: AuditRequest, key: str) -> tuple[str, bool]:
     """Queue an audit of one group or of every enabled group: (audit id, created).
 
-    ``created`` is False when a previous request with the same idempotency key queued the
-    audit already (nothing is queued again).
+    ``request`` is the validated body (the HTTP layer validated it, its size and nesting
+    first), ``key`` its ``idempotency_key``. ``created`` is False when a previous request with
+    the same idempotency key queued the audit already (nothing is queued again).
     """
-    request: AuditRequest = _parse(AuditRequest, body)
     _same_tenant(tenant, request.tenant_id)
-    key = idempotency_key(idempotency_key_header, body)
     if request.group_id == ALL_GROUPS:
         group_ids = None
         if not any(group.enabled for group in deps.store.list_groups(tenant)):
@@ -470,8 +458,11 @@ def _registered(deps: ApiDeps, tenant: str, group_id: str) -> GroupRegistration:
     return registration
 
 
-def register_group(deps: ApiDeps, tenant: str, body: bytes) -> tuple[GroupRegistration, bool]:
-    """Register or replace a group: (the registration, created).
+def register_group(
+    deps: ApiDeps, tenant: str, registration: GroupRegistration
+) -> tuple[GroupRegistration, bool]:
+    """Register or replace a group: (the registration, created). ``registration`` is the
+    validated body (the HTTP layer validated it, its size and nesting first).
 
     A tenant's registration may only point at that tenant's objects: its snapshot key lies
     under ``snapshots/{tenant}/``, its dropped records under ``drops/{tenant}/`` and its
@@ -481,7 +472,6 @@ def register_group(deps: ApiDeps, tenant: str, body: bytes) -> tuple[GroupRegist
     credentials in the URL; a tenant never makes the functions call their own network (the
     connect-time check in netguard holds that for the names' addresses and every redirect).
     """
-    registration: GroupRegistration = _parse(GroupRegistration, body)
     _same_tenant(tenant, registration.tenant_id)
     problems = overrides_problems(registration)
     if registration.group_id == ALL_GROUPS:
