@@ -247,7 +247,7 @@ def run_audit(
             if silent or (silent is None and not config.notifies(finding.severity)):
                 finding.evidence["notice"] = "report_only"
             findings.append(finding)
-    findings = sorted_findings(findings)
+    findings.sort(key=lambda f: (f.rule, f.subject_id, f.message_id or "", f.file_id or "", f.id))
     return Report(
         audit_id=audit_id or audit_id_for(ctx.tenant_id, ctx.group_id, ctx.now),
         tenant_id=ctx.tenant_id,
@@ -258,38 +258,6 @@ def run_audit(
         findings=findings,
         notes=calendar_notes(ctx, run),
     )
-
-
-def _sort_key(finding: Finding) -> tuple[str, str, str, str, str]:
-    return (finding.rule, finding.subject_id, finding.message_id or "", finding.file_id or "", finding.id)
-
-
-def sorted_findings(findings: list[Finding]) -> list[Finding]:
-    """The findings by rule, subject, message, file and id (``_sort_key``; a missing message or
-    file sorts as ""). Rule by rule, the key is made in C of the fields that are set on every
-    finding of the rule; a field missing on all of them cannot change the order, one missing on
-    some only takes the full key (a few hundred thousand findings sort in a third of the time)."""
-    by_rule: dict[str, list[Finding]] = {}
-    for finding in findings:
-        block = by_rule.get(finding.rule)
-        if block is None:
-            by_rule[finding.rule] = [finding]
-        else:
-            block.append(finding)
-    ordered: list[Finding] = []
-    for rule in sorted(by_rule):
-        block = by_rule[rule]
-        fields = ["subject_id"]
-        for name in ("message_id", "file_id"):
-            types = set(map(type, map(attrgetter(name), block)))
-            if types == {str}:
-                fields.append(name)
-            elif types != {type(None)}:
-                fields = []  # set on some findings only
-                break
-        block.sort(key=attrgetter(*fields, "id") if fields else _sort_key)
-        ordered.extend(block)
-    return ordered
 
 
 def calendar_notes(ctx: AuditContext, rules_run: list[str]) -> list[ReportNote] | None:
