@@ -7,6 +7,11 @@ wall and CPU seconds, best of ``--repeat``; the process's peak RSS, the snapshot
 
     python bench/overdue_reply.py time --size 1000000 [--repeat 3] [--profile]
 
+CPU seconds per phase (finding the candidate messages, reading who owes them, building the
+answer indexes, judging the answers, building the findings)::
+
+    python bench/overdue_reply.py phases --size 1000000 [--repeat 2]
+
 Dump the rule's findings (id, kind, subject, message, severity, summary, evidence; zh and en)
 as JSON lines, for the bench snapshots, the sample tenant and the evaluation corpora::
 
@@ -27,6 +32,7 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +162,69 @@ def time_rule(size: int, repeat: int, profile: bool) -> None:
     )
 
 
+def _keep(into: list[tuple[Any, ...]], *args: Any) -> None:
+    into.append(args)
+
+
+def phases(size: int, repeat: int) -> None:
+    """CPU seconds of each phase of the rule, run one after the other as ``check`` runs them
+    (this mirrors ``check``'s loop; the finding count must equal ``time``'s)."""
+    from groupaudit.loading import load_snapshot
+    from groupaudit.perf import gc_paused
+    from groupaudit.rules import overdue_reply as rule
+    from groupaudit.service import load_local_inputs
+
+    snapshot_path, directory_path = _bench_inputs(size)
+    inputs = load_local_inputs(None, directory_path, None)
+    snapshot = load_snapshot(snapshot_path)
+    clock = time.process_time
+    for _ in range(repeat):
+        ctx = _context(snapshot, inputs.policies, inputs.directory, None, "zh")
+        _ = ctx.timeline, ctx.policy.business_calendar
+        config = ctx.policy.rule(rule.RULE.id)
+        with gc_paused():
+            t0 = clock()
+            conversation = rule._Conversation.of(ctx)
+            judge = rule._Judge(ctx, config, ctx.policy.business_calendar, conversation)
+            reader = rule._Reader(ctx, config)
+            ordered = conversation.ordered
+            found = rule._candidates(ordered, config.lexicon.patterns, reader.names, conversation.messages)
+            t1 = clock()
+            work = []
+            for position, cued, address in found:
+                entry = ordered[position]
+                message = entry[2]
+                if message.sender_id in ctx.bots:
+                    continue
+                owed = reader.owed(message, message.text or "", cued, address)
+                if not owed or (
+                    position
+                    and rule._is_broadcast(ordered[position - 1][2])
+                    and rule._same_turn(ordered, position - 1, position)
+                ):
+                    continue
+                work.append((position, entry, owed))
+            t2 = clock()
+            _ = conversation.replies, conversation.mentioning_by, conversation.sender_of
+            for person in {person for _, _, owed in work for person in owed}:
+                ctx.messages_of(person)
+            t3 = clock()
+            late: list[tuple[Any, ...]] = []
+            finding, judge.finding = judge.finding, partial(_keep, late)  # type: ignore[method-assign]
+            for position, entry, owed in work:
+                for person, item in owed.items():
+                    judge(position, entry, person, item)
+            t4 = clock()
+            for args in late:
+                finding(*args)
+            t5 = clock()
+        print(
+            f"phases: messages={size} candidates_s={t1 - t0:.3f} owed_s={t2 - t1:.3f} "
+            f"indexes_s={t3 - t2:.3f} judge_s={t4 - t3:.3f} findings_s={t5 - t4:.3f} "
+            f"total_s={t5 - t0:.3f} findings={len(late)}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="overdue_reply alone: time it, or dump its findings")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     timing.add_argument("--size", type=int, default=1_000_000)
     timing.add_argument("--repeat", type=int, default=3, help="0: only read the inputs")
     timing.add_argument("--profile", action="store_true", help="print a cProfile of each run")
+    phasing = sub.add_parser("phases", help="CPU seconds of each phase of the rule")
+    phasing.add_argument("--size", type=int, default=1_000_000)
+    phasing.add_argument("--repeat", type=int, default=2)
     dumping = sub.add_parser("dump", help="write the rule's findings as JSON lines")
     dumping.add_argument("out", type=Path)
     dumping.add_argument("--sizes", default="10000,100000,1000000")
@@ -170,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "time":
         time_rule(args.size, args.repeat, args.profile)
+    elif args.command == "phases":
+        phases(args.size, args.repeat)
     else:
         sizes = [int(s) for s in args.sizes.split(",") if s]
         dump(args.out, sizes, not args.no_summary)
