@@ -49,6 +49,10 @@ class Lexicon:
 
 @dataclass(frozen=True)
 class Patterns:
+    """A lexicon's word lists compiled: ``cue`` matches in every text that may ask something
+    (a question mark, particle, marker, question word, A-not-A form or English opener); the
+    others judge a sentence."""
+
     cue: re.Pattern[str]
     asking: re.Pattern[str]  # markers (group m), A-not-A forms (group ab), question words (group w)
     embedding: re.Pattern[str] | None
