@@ -591,6 +591,9 @@ def test_the_openapi_description_is_valid_and_lists_every_route():
         ("/appeals", "get"),
         ("/appeals/{appeal_id}", "get"),
         ("/appeals/{appeal_id}/decision", "post"),
+        ("/tenant/supervision", "put"),
+        ("/tenant/supervision", "get"),
+        ("/tenant/supervision", "delete"),
     }
     assert document["security"] == [{"tenant": [], "timestamp": [], "signature": []}]
 
