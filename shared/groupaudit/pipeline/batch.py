@@ -48,7 +48,12 @@ class NotStarted(Exception):  # an outcome for the batch, reported as its failur
 
 
 class RecordProcessor(BatchProcessor):
-    """Powertools' ``BatchProcessor`` whose records' log keys end with the record."""
+    """Powertools' ``BatchProcessor`` whose records' log keys end with the record.
+
+    ``_process_record`` (the per-record step Powertools' custom processors implement) spans the
+    record handler and Powertools' own failure line, so the keys are removed there, after both.
+    ``inject_lambda_context(clear_state=True)`` would clear them per invocation, not per record;
+    removing them in the record handler would leave the failure line without them."""
 
     def _process_record(self, record: dict) -> Any:
         logger.append_keys(message_id=record.get("messageId"))
