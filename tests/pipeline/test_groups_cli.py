@@ -188,3 +188,37 @@ def test_add_refuses_urls_the_api_refuses_but_keeps_loopback_peers(aws, store, c
     assert "notice.url: must not carry user:password@" in err and "s3cr3tpw" not in err
     assert "notice.url: must not point at a link-local address" in err
     assert [g.group_id for g in store.list_groups("acme")] == ["grp-c"]
+
+
+def test_list_masks_credentials_of_urls_stored_before_they_were_refused(aws, store, capsys):
+    # GIVEN a registration stored before credentials in URLs were refused: a webhook with a user
+    # and password and a token in its query
+    from groupaudit.pipeline.models import GroupRegistration
+
+    store.put_group(
+        GroupRegistration.model_validate(
+            {
+                "tenant_id": "acme",
+                "group_id": "grp-legacy",
+                "platform": "feishu",
+                "kind": "department",
+                "notice": {
+                    "type": "webhook",
+                    "url": "https://ops:hunter2@hooks.example.com/ga?access_token=s3cr3t&x=1",
+                    "secret_name": "acme/legacy",
+                },
+            }
+        )
+    )
+    # WHEN the registry is listed as JSON and as a table
+    main(["groups", "list", "acme", "--format", "json"])
+    listed = capsys.readouterr().out
+    main(["groups", "list", "acme"])
+    table = capsys.readouterr().out
+    # THEN the URL is listed with its credentials masked, as GET /groups lists it
+    assert json.loads(listed)[0]["notice"]["url"] == "https://***@hooks.example.com/ga?access_token=***&x=1"
+    for secret in ("hunter2", "s3cr3t", "ops:"):
+        assert secret not in listed
+        assert secret not in table
+    # AND what is stored is unchanged, so the notices are still delivered
+    assert "hunter2" in str(store.get_group("acme", "grp-legacy").notice.url)

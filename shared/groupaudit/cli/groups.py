@@ -156,7 +156,10 @@ def _run(args: argparse.Namespace, store: Any) -> int:
     from groupaudit.policy import load_policy_layer
 
     if args.groups_command == "list":
-        registrations = store.list_groups(args.tenant)
+        from groupaudit.pipeline.api import masked
+
+        # listed as GET /groups lists them: a URL stored with credentials never shows them
+        registrations = [masked(r) for r in store.list_groups(args.tenant)]
         if args.format == "json":
             write(
                 json.dumps([r.model_dump(mode="json") for r in registrations], ensure_ascii=False, indent=2)
