@@ -258,4 +258,3 @@ def _reported(store: Store, tenant: str, group: str, finding: Finding) -> bool:
         ProjectionExpression="supervision_queued_at",
     ).get("Item")
     return bool(item and "supervision_queued_at" in item)
-
