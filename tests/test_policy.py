@@ -973,3 +973,50 @@ def test_cli_show_prints_a_years_dates_as_json(tmp_path: Path, capsys: pytest.Ca
     assert shown["calendar"]["extra_holidays"] == ["2027-02-15"]
     assert shown["calendar"]["years"]["2027"]["holidays"] == ["2027-01-01", "2027-02-05/2027-02-13"]
     assert shown["calendar"]["years"]["2027"]["workdays"] == ["2027-02-20"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "bound"),
+    [
+        ("inactive_member.inactive_days", 10**20, "3660"),
+        ("stale_file.stale_file_days", 3661, "3660"),
+        ("overdue_reply.deadlines_minutes.mention", 10**9, "527040"),
+        ("flooding.rate_window_seconds", 10**12, "604800"),
+        ("unbacked_document.backup_within_hours", 1e300, "87840"),
+    ],
+)
+def test_a_period_beyond_its_bound_is_refused_when_read(
+    tmp_path: Path, key: str, value: float, bound: str
+) -> None:
+    # GIVEN a policy whose period would overflow an audit's date arithmetic (a lookback of
+    # 10**20 days is past datetime's range)
+    rule, *path = key.split(".")
+    setting: object = value
+    for part in reversed(path):
+        setting = {part: setting}
+    policy_file = write_policy(tmp_path, yaml.safe_dump({"defaults": {"rules": {rule: setting}}}))
+    # WHEN loading it
+    with pytest.raises(InputError) as raised:
+        load_policy(policy_file)
+    # THEN the one problem names the key and the bound
+    [problem] = problems_of(raised)
+    assert problem.path == f"defaults.rules.{key}"
+    assert bound in problem.message
+
+
+def test_a_period_at_its_bound_is_read() -> None:
+    # GIVEN periods exactly at their bounds  WHEN parsed  THEN they are kept as given
+    policies = parse_policy(
+        {
+            "defaults": {
+                "rules": {
+                    "inactive_member": {"inactive_days": 3660},
+                    "flooding": {"rate_window_seconds": 604800},
+                }
+            }
+        },
+        "bounds",
+    )
+    rules = policies.for_group("department", "g").rules
+    assert rules.inactive_member.inactive_days == 3660
+    assert rules.flooding.rate_window_seconds == 604800

@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 SeverityName = Literal["info", "warning", "violation", "red_line"]
 NoticeScope = Literal["all", "above_info", "none"]
 
+# Upper bounds of the rules' periods and counts: a policy beyond them is refused when it is read,
+# naming the key, instead of overflowing date arithmetic in an audit (a lookback of 10**20 days).
+MAX_DAYS = 3660  # ten years
+MAX_MINUTES = 366 * 24 * 60  # a year, on either clock
+MAX_WINDOW_SECONDS = 7 * 24 * 3600  # a week
+MAX_COUNT = 100_000
+
 
 class RuleConfig(BaseModel):
     """Settings every rule has; each rule's model adds its thresholds."""

@@ -25,6 +25,8 @@ from pydantic import Field
 
 from groupaudit.contracts import Finding
 from groupaudit.rules.base import (
+    MAX_COUNT,
+    MAX_WINDOW_SECONDS,
     Example,
     Expected,
     RuleConfig,
@@ -44,13 +46,17 @@ _NOT_TEXT = re.compile(r"[\W_]+")
 
 class FloodingConfig(RuleConfig):
     severity: SeverityName = "warning"
-    repeat_count: int = Field(3, ge=2, description="identical or near-identical messages that make a burst")
-    repeat_window_seconds: int = Field(120, ge=1, description="…within this many seconds")
+    repeat_count: int = Field(
+        3, ge=2, le=MAX_COUNT, description="identical or near-identical messages that make a burst"
+    )
+    repeat_window_seconds: int = Field(
+        120, ge=1, le=MAX_WINDOW_SECONDS, description="…within this many seconds"
+    )
     similarity: float = Field(
         0.9, gt=0, le=1, description="texts this similar (0-1, normalised Indel ratio) count as the same"
     )
-    rate_count: int = Field(10, ge=2, description="messages of one sender that make a burst…")
-    rate_window_seconds: int = Field(60, ge=1, description="…within this many seconds")
+    rate_count: int = Field(10, ge=2, le=MAX_COUNT, description="messages of one sender that make a burst…")
+    rate_window_seconds: int = Field(60, ge=1, le=MAX_WINDOW_SECONDS, description="…within this many seconds")
 
 
 def normalised(text: str | None) -> str:

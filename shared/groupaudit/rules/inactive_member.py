@@ -15,6 +15,7 @@ from pydantic import Field
 
 from groupaudit.contracts import Finding, MemberRole
 from groupaudit.rules.base import (
+    MAX_DAYS,
     Example,
     Expected,
     Mentions,
@@ -34,9 +35,11 @@ DAY = 86400.0
 
 class InactiveMemberConfig(RuleConfig):
     severity: SeverityName = "warning"
-    inactive_days: int = Field(30, ge=1, description="days without activity before a member is flagged")
+    inactive_days: int = Field(
+        30, ge=1, le=MAX_DAYS, description="days without activity before a member is flagged"
+    )
     removal_grace_days: int = Field(
-        7, ge=0, description="days after the first warning before removal is recommended"
+        7, ge=0, le=MAX_DAYS, description="days after the first warning before removal is recommended"
     )
     removal_severity: SeverityName = Field("violation", description="severity once removal is recommended")
     exempt_roles: tuple[MemberRole, ...] = Field(

@@ -23,6 +23,7 @@ from pydantic import Field
 
 from groupaudit.contracts import Finding, Person
 from groupaudit.rules.base import (
+    MAX_DAYS,
     Example,
     Expected,
     Mentions,
@@ -40,10 +41,16 @@ if TYPE_CHECKING:
 class OnboardingGapConfig(RuleConfig):
     severity: SeverityName = "warning"
     onboarding_days: int = Field(
-        5, ge=1, description="calendar days (day 1 is hired_at) within which a new hire joins their groups"
+        5,
+        ge=1,
+        le=MAX_DAYS,
+        description="calendar days (day 1 is hired_at) within which a new hire joins their groups",
     )
     onboarding_lookback_days: int = Field(
-        60, ge=1, description="people hired within this many days (day 1 is hired_at) are checked"
+        60,
+        ge=1,
+        le=MAX_DAYS,
+        description="people hired within this many days (day 1 is hired_at) are checked",
     )
 
 

@@ -67,6 +67,7 @@ from groupaudit.businesstime import WallClock
 from groupaudit.contracts import Finding, Message
 from groupaudit.rules import questions as q
 from groupaudit.rules.base import (
+    MAX_MINUTES,
     Example,
     Expected,
     RuleConfig,
@@ -94,10 +95,14 @@ BY_POLICY = ("asker_head", "admin_topic", "no_other_owner")
 class Deadlines(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    direct_question: int = Field(20, ge=1, description="minutes for a department head to answer")
-    leader_request: int = Field(30, ge=1, description="minutes for a mentioned head to answer a leader")
-    public_question: int = Field(30, ge=1, description="minutes for the 行政中心 head")
-    mention: int = Field(240, ge=1, description="minutes for a mentioned member")
+    direct_question: int = Field(
+        20, ge=1, le=MAX_MINUTES, description="minutes for a department head to answer"
+    )
+    leader_request: int = Field(
+        30, ge=1, le=MAX_MINUTES, description="minutes for a mentioned head to answer a leader"
+    )
+    public_question: int = Field(30, ge=1, le=MAX_MINUTES, description="minutes for the 行政中心 head")
+    mention: int = Field(240, ge=1, le=MAX_MINUTES, description="minutes for a mentioned member")
 
 
 class OverdueReplyConfig(RuleConfig):
@@ -439,12 +444,14 @@ class OverdueReplyConfig(RuleConfig):
     answer_gap_minutes: int = Field(
         10,
         ge=0,
+        le=MAX_MINUTES,
         description="lenient matching of a question owed by policy: a following message of another "
         "member later than this (wall minutes) answers only if it shares a term with the question",
     )
     reply_horizon_minutes: int = Field(
         450,
         ge=0,
+        le=MAX_MINUTES,
         description="lenient matching: a message of the person who owed the answer counts as their "
         "reply only until this many minutes (on the rule's clock) after the deadline; later, only "
         "quotes, thread replies and @-mentions of the asker do (450 = one working day)",

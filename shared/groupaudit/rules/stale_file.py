@@ -16,6 +16,7 @@ from pydantic import Field
 
 from groupaudit.contracts import File, Finding
 from groupaudit.rules.base import (
+    MAX_DAYS,
     Example,
     Expected,
     NoticeScope,
@@ -40,7 +41,9 @@ class StaleFileConfig(RuleConfig):
     notify: NoticeScope = Field(
         "all", description="which of its findings go into the group notice (all: also info ones)"
     )
-    stale_file_days: int = Field(90, ge=1, description="days since the last upload, update or access")
+    stale_file_days: int = Field(
+        90, ge=1, le=MAX_DAYS, description="days since the last upload, update or access"
+    )
 
 
 def _last_activity(file: File) -> float:

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from groupaudit.contracts import Finding
 from groupaudit.rules.base import (
+    MAX_DAYS,
     Example,
     Expected,
     RuleConfig,
@@ -35,7 +36,9 @@ HOUR = 3600.0
 
 class UnbackedDocumentConfig(RuleConfig):
     severity: SeverityName = "warning"
-    backup_within_hours: float = Field(24, ge=0, description="hours after upload before a backup is due")
+    backup_within_hours: float = Field(
+        24, ge=0, le=MAX_DAYS * 24, description="hours after upload before a backup is due"
+    )
 
 
 def check(ctx: AuditContext, config: UnbackedDocumentConfig) -> Iterator[Finding]:
