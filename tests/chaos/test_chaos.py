@@ -45,6 +45,25 @@ def test_every_scenario_ran_and_injected_its_faults(summary):
     for name, kinds in expected.items():
         injected = set().union(*(run.injected for run in runs[name]))
         assert injected & kinds and injected <= kinds | {"TransactionCanceledException"}, (name, injected)
+    # AND every platform's pull was refused, only in that scenario and only as platforms refuse
+    (refused,) = [run.injected for run in runs["platform_errors"]]
+    assert {kind.split(" ", 1)[0] for kind in refused} == {"dingtalk", "wecom", "feishu", "slack"}
+    own = {
+        "dingtalk": {
+            "errcode -1",
+            "errcode 90018",
+            "errcode 88",
+            "errcode 88/90018",
+            "throttle",
+            "QpsLimitForAppkeyAndApi",
+        },
+        "wecom": {"errcode 45009", "errcode -1"},
+        "feishu": {"429 99991400", "400 99991400", "232019", "230020"},
+        "slack": {"429 ratelimited", "internal_error"},
+    }
+    for kind in refused:
+        platform, answer = kind.split(" ", 1)
+        assert answer in own[platform] | {"500", "502", "503"}, kind
 
 
 def test_no_fault_loses_a_finding_or_makes_one_up(summary):
@@ -61,7 +80,8 @@ def test_no_run_is_stuck_and_every_audit_counter_is_exact(summary):
     assert [(run.scenario, run.stuck, run.counters_exact) for run in result.runs] == [
         (run.scenario, False, True) for run in result.runs
     ]
-    assert all(run.counters["groups_done"] == run.counters["groups_total"] == 7 for run in result.runs)
+    # the sample tenant's 7 groups in S3 and one group pulled from each of the 4 platforms
+    assert all(run.counters["groups_done"] == run.counters["groups_total"] == 11 for run in result.runs)
 
 
 def test_notices_repeat_only_in_the_window_no_design_closes(summary):
@@ -79,6 +99,6 @@ def test_the_suite_prints_one_summary_line_last(summary):
     # THEN the report ends with the one line, its figures those of the runs
     result, text = summary
     last = text.strip().splitlines()[-1]
-    assert re.fullmatch(r"chaos: scenarios=6 runs=6 lost_findings=0 duplicate_notices=\d+ stuck=0", last)
+    assert re.fullmatch(r"chaos: scenarios=7 runs=7 lost_findings=0 duplicate_notices=\d+ stuck=0", last)
     assert last == result.line()
     assert f"duplicate_notices={result.duplicate_notices}" in last

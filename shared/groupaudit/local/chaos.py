@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from groupaudit.local.invoke import FUNCTIONS, LambdaContext, sqs_event
-from groupaudit.local.peers.base import Answer, json_answer
+from groupaudit.local.peers.base import Answer, Peer, Request, json_answer
 from groupaudit.local.peers.robots import RobotPeer
 from groupaudit.local.stack import LOCAL_ENV, ROOT, TEMPLATE, patched_environ
 
@@ -78,6 +78,7 @@ class Scenario:
     duplicate_deliveries: bool = False
     kill_worker: bool = False
     kill_notifier_after_send: bool = False
+    platform_errors: bool = False
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -110,6 +111,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         "the first and half the other digests (two a run at most): the notifier dies after the robot"
         " took a part, before recording it",
         kill_notifier_after_send=True,
+    ),
+    Scenario(
+        "platform_errors",
+        "the first and 30 % of the other API calls of each platform pull (token calls included)"
+        " refused as the platform refuses: 429 Retry-After, 5xx, its rate-limit or busy codes",
+        platform_errors=True,
     ),
 )
 # The one window no design closes: the platform took the message, the process died before
@@ -245,6 +252,58 @@ class Faults:
             return self.choice(["accept-504", "accept-hang"])
         return None
 
+    # --- platforms, through the peers' fault hook -----------------------------------------
+
+    def platform_fault(self, platform: str, request: Request) -> Answer | None:
+        """The answer refusing ``request`` to ``platform``'s API, when the scenario refuses it."""
+        if not (self.active and self.scenario.platform_errors and self.first_then(f"platform {platform}")):
+            return None
+        kind, answer = self.choice(_platform_refusals(platform, request.path))
+        self.injected[f"{platform} {kind}"] += 1
+        return answer
+
+
+def _platform_refusals(platform: str, path: str) -> list[tuple[str, Answer]]:
+    """How each platform refuses a call it cannot take now (as the connectors' tables know it)."""
+    from groupaudit.local.peers import dingtalk, feishu, slack, wecom
+
+    gateway = [
+        ("500", json_answer({"error": "internal error"}, 500)),
+        ("502", (502, {"Content-Type": "text/html"}, b"<html><body>502 Bad Gateway</body></html>")),
+        ("503", json_answer({"error": "service unavailable"}, 503)),
+    ]
+    if platform == "dingtalk":
+        if path.startswith("/v1.0/"):  # api.dingtalk.com
+            own = [("QpsLimitForAppkeyAndApi", dingtalk.DingTalkPeer.api_rate_limited())]
+        elif path.startswith("/topapi/"):
+            own = [
+                ("errcode 88/90018", dingtalk.DingTalkPeer.topapi_rate_limited()),
+                ("errcode 88", dingtalk.oapi_error(88, "系统繁忙")),
+            ]
+        else:
+            own = [
+                ("errcode -1", dingtalk.oapi_error(-1, "系统繁忙")),
+                ("errcode 90018", dingtalk.DingTalkPeer.oapi_rate_limited()),
+            ]
+        own.append(("throttle", dingtalk.DingTalkPeer.ip_throttled(wait=1)))  # 1 minute
+    elif platform == "wecom":
+        own = [("errcode 45009", wecom.error_answer(45009)), ("errcode -1", wecom.error_answer(-1))]
+    elif platform == "feishu":
+        own = [
+            ("429 99991400", feishu.rate_limited(429, reset_s=1)),
+            ("400 99991400", feishu.rate_limited(400, reset_s=1)),
+        ]
+        if "/chats/" in path:
+            own.append(("232019", feishu.chat_rate_limited()))
+        if "/messages" in path:
+            own.append(("230020", feishu.message_rate_limited()))
+    else:
+        own = [
+            ("429 ratelimited", slack.rate_limited(1)),
+            ("internal_error", slack.slack_error("internal_error")),
+        ]
+    return own + gateway
+
 
 def _records_a_part(operation: str, body: dict[str, Any]) -> bool:
     """The notifier's write of how many parts of a digest the robot took."""
@@ -325,6 +384,168 @@ def virtual_time(clock: VirtualClock) -> Iterator[None]:
     finally:
         for target, attr, value in saved:
             setattr(target, attr, value)
+
+
+# -------------------------------------------------------------------------------- platforms
+
+# One group per platform, pulled from its loopback peer in every run: (platform, the sample
+# snapshot it holds). Its group id is the sample's with "-pulled".
+PULLED: tuple[tuple[str, str], ...] = (
+    ("dingtalk", "sales.json"),
+    ("wecom", "operations-vip.json"),
+    ("feishu", "rd.json"),
+    ("slack", "meeting-weekly.json"),
+)
+_TIMES = (
+    "taken_at",
+    "messages_since",
+    "created_at",
+    "joined_at",
+    "left_at",
+    "sent_at",
+    "uploaded_at",
+    "updated_at",
+    "expires_at",
+    "last_accessed_at",
+)
+
+
+def _moved(value: Any, by: dt.timedelta) -> Any:
+    """``value`` (a snapshot document) with every time moved on by ``by``."""
+    if isinstance(value, list):
+        return [_moved(v, by) for v in value]
+    if not isinstance(value, dict):
+        return value
+    moved = {}
+    for key, item in value.items():
+        if key in _TIMES and isinstance(item, str):
+            moved[key] = (dt.datetime.fromisoformat(item) + by).isoformat()
+        else:
+            moved[key] = _moved(item, by)
+    return moved
+
+
+def pulled_snapshot(name: str, platform: str, now: dt.datetime) -> Any:
+    """The sample snapshot ``name`` as the group ``<id>-pulled`` on ``platform``, its times moved
+    on by whole weeks (weekdays and local times of day stay, so the rules see the same week)
+    to the last week before ``now``, the run's clock when it starts."""
+    from groupaudit.loading import decode_snapshot
+
+    document = json.loads((SAMPLE / "snapshots" / name).read_text(encoding="utf-8"))
+    taken = dt.datetime.fromisoformat(document["taken_at"])
+    weeks = max((now - taken) // dt.timedelta(weeks=1), 0)
+    document = _moved(document, dt.timedelta(weeks=weeks))
+    document["platform"] = platform
+    document["group"]["id"] = f"{document['group']['id']}-pulled"
+    return decode_snapshot(json.dumps(document, ensure_ascii=False).encode(), name)
+
+
+def _jsonl(records: list[dict[str, Any]]) -> bytes:
+    return "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode()
+
+
+@dataclass
+class PulledGroup:
+    """A group of :data:`PULLED` as its platform holds it: the peer (not started), the
+    credentials a tenant would store, the records dropped for it (DingTalk, WeCom)."""
+
+    platform: str
+    snapshot: Any
+    peer: Peer
+    credentials: dict[str, str]
+    chat_id: str
+    drops: list[dict[str, Any]]
+    idmap: dict[str, str]  # platform id -> directory id, where they differ
+
+    @property
+    def base_url(self) -> str:
+        from groupaudit.local.peers.slack import SlackPeer
+
+        return self.peer.api_url if isinstance(self.peer, SlackPeer) else self.peer.url
+
+
+def pulled_group(platform: str, name: str, now: dt.datetime) -> PulledGroup:
+    from groupaudit.local.peers import dingtalk, feishu, slack, wecom
+
+    snapshot = pulled_snapshot(name, platform, now)
+    gid = snapshot.group.id
+    if platform == "dingtalk":
+        ding = dingtalk.DingTalkPeer.from_snapshot(snapshot)
+        credentials = {"app_key": ding.app_key, "app_secret": ding.app_secret}
+        return PulledGroup(platform, snapshot, ding, credentials, gid, dingtalk.drop_records(snapshot), {})
+    if platform == "wecom":
+        we = wecom.WeComPeer.from_snapshot(snapshot)
+        ids = {w: m for m, w in wecom.platform_ids(snapshot).items() if w != m}
+        return PulledGroup(
+            platform, snapshot, we, we.credentials("customer"), gid, wecom.archive_records(snapshot), ids
+        )
+    if platform == "feishu":
+        fei = feishu.FeishuPeer.from_snapshot(snapshot)
+        credentials = {"app_id": fei.app_id, "app_secret": fei.app_secret}
+        return PulledGroup(platform, snapshot, fei, credentials, fei.chat_id, [], {})
+    sla = slack.SlackPeer.from_snapshot(snapshot)
+    return PulledGroup(platform, snapshot, sla, {"token": sla.token}, gid, [], {})
+
+
+def start_platforms(
+    stack: contextlib.ExitStack, faults: Faults, now: dt.datetime, registered: list[Any], settings: Any
+) -> list[Any]:
+    """Starts one peer per platform holding its group (:data:`PULLED`), every API call first
+    shown to ``faults``; puts the credentials in Secrets Manager and the dropped records and
+    the tenant's id map in S3; returns the groups' registrations (each the sample group's,
+    pulled from its peer)."""
+    import boto3
+
+    from groupaudit.pipeline import runtime
+    from groupaudit.pipeline.models import GroupRegistration
+
+    s3 = boto3.client("s3")
+    by_id = {g.group_id: g for g in registered}
+    tenant = registered[0].tenant_id
+    idmap: dict[str, dict[str, str]] = {}
+    groups = []
+    for platform, name in PULLED:
+        pulled = pulled_group(platform, name, now)
+        gid = pulled.snapshot.group.id
+        pulled.peer.fault = lambda request, platform=platform: faults.platform_fault(platform, request)
+        stack.enter_context(pulled.peer)
+        secret_name = f"tenants/{tenant}/{platform}-app"
+        runtime.client("secretsmanager").create_secret(
+            Name=f"{settings.secrets_prefix}{secret_name}", SecretString=json.dumps(pulled.credentials)
+        )
+        if pulled.drops:
+            s3.put_object(
+                Bucket=settings.snapshot_bucket,
+                Key=f"drops/{tenant}/{gid}/0000.jsonl",
+                Body=_jsonl(pulled.drops),
+            )
+        if pulled.idmap:
+            idmap[platform] = pulled.idmap
+        base = by_id[gid.removesuffix("-pulled")]
+        source = {
+            "type": platform,
+            "chat_id": pulled.chat_id,
+            "secret_name": secret_name,
+            "base_url": pulled.base_url,
+        }
+        groups.append(
+            GroupRegistration.model_validate(
+                {
+                    **base.model_dump(exclude={"source", "group_id", "platform", "name"}),
+                    "group_id": gid,
+                    "platform": platform,
+                    "name": pulled.snapshot.group.name,
+                    "source": source,
+                }
+            )
+        )
+    if idmap:
+        s3.put_object(
+            Bucket=settings.snapshot_bucket,
+            Key=f"tenants/{tenant}/idmap.json",
+            Body=json.dumps(idmap, ensure_ascii=False).encode(),
+        )
+    return groups
 
 
 # -------------------------------------------------------------------------------- one run
@@ -537,6 +758,7 @@ def run_once(scenario: Scenario | None, seed: int, server_endpoint: str | None =
     faults = Faults(scenario, seed)
     clock = VirtualClock()
     with (
+        contextlib.ExitStack() as platforms,
         _aws(server_endpoint) as resources,
         ChaosRobots(faults=faults) as robots,
         virtual_time(clock),
@@ -557,6 +779,7 @@ def run_once(scenario: Scenario | None, seed: int, server_endpoint: str | None =
             snapshot_bucket=settings.snapshot_bucket,
             backup_bucket=settings.backup_bucket,
         )
+        groups += start_platforms(platforms, faults, clock.now(), groups, settings)
         store.put_groups(_robot_channels(groups, robots))
         runtime.client("dynamodb").meta.events.register("before-call.dynamodb", faults.before_dynamodb_call)
         event = json.loads(SCHEDULED_EVENT.read_text(encoding="utf-8"))

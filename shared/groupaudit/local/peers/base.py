@@ -7,6 +7,7 @@ import threading
 import urllib.parse
 from abc import ABC, abstractmethod
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -44,10 +45,14 @@ class Request:
 @dataclass
 class Peer(ABC):
     """Subclasses implement :meth:`route`. ``script(path, *answers)`` queues answers given to
-    the next requests on that path (before :meth:`route` is asked), to play failures."""
+    the next requests on that path (before :meth:`route` is asked), to play failures.
+    ``fault``, the one failure hook every peer has, is asked first about every request (token
+    calls included): an answer it returns is sent instead of the platform's, None lets the
+    request through (scripted answers, then :meth:`route`)."""
 
     name: str = "peer"
     received: list[Request] = field(default_factory=list)
+    fault: Callable[[Request], Answer | None] | None = None
     _scripted: dict[str, list[Answer]] = field(default_factory=lambda: defaultdict(list))
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
@@ -87,8 +92,11 @@ class Peer(ABC):
                 )
                 with peer._lock:
                     peer.received.append(request)
-                    scripted = peer._scripted.get(request.path)
-                    answer = scripted.pop(0) if scripted else None
+                answer = peer.fault(request) if peer.fault is not None else None
+                if answer is None:
+                    with peer._lock:
+                        scripted = peer._scripted.get(request.path)
+                        answer = scripted.pop(0) if scripted else None
                 if answer is None:
                     try:
                         answer = peer.route(request)
