@@ -21,13 +21,14 @@ LAYER_EXCLUDES  := groupaudit/local groupaudit/cli groupaudit/docs_gen.py groupa
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test chaos probes lint format schemas bench eval lock build clean \
+.PHONY: help setup demo test unit chaos probes lint format schemas bench eval lock build clean \
         build-GroupAuditLayer build-SchedulerFunction build-AuditWorkerFunction \
         build-NotifierFunction build-ApiFunction
 
 help:
 	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
 	@echo "make test     lint + the whole test suite"
+	@echo "make unit     the engine, rules and policy tests only (no moto, no servers): seconds"
 	@echo "make chaos    the local pipeline under injected faults, 3 seeds a scenario (SEEDS=n), against a fault-free run"
 	@echo "make probes   the probe battery (forged requests, bad inputs, SSRF, log scans) and its totals"
 	@echo "make bench    benchmarks: engine (10k/100k/1M messages), pipeline, platform pulls, layer size"
@@ -60,6 +61,12 @@ format: setup
 
 test: setup lint
 	$(PY) -m pytest
+
+# The pure-Python core alone: the engine, the rules, the policy and business time, with no
+# moto, no local servers and no network; `make test` runs these too.
+UNIT_TESTS := tests/rules tests/test_engine.py tests/test_policy.py tests/test_businesstime.py
+unit: setup
+	$(PY) -m pytest -q -p no:cacheprovider $(UNIT_TESTS)
 
 schemas: setup
 	$(PY) -m groupaudit.docs_gen
