@@ -796,17 +796,10 @@ class ChannelMapping:
         )
 
     def members(self, records: list[Record], messages: list[Message]) -> list[Member]:
-        last_event: dict[str, tuple[TsKey, str]] = {}
-        joined: dict[str, TsKey] = {}
-        for record in records:
-            subtype, user = record.raw.get("subtype"), record.raw.get("user")
-            if subtype in JOIN_SUBTYPES | LEAVE_SUBTYPES and isinstance(user, str):
-                if user not in last_event or record.key >= last_event[user][0]:
-                    last_event[user] = (record.key, subtype)
-                if subtype in JOIN_SUBTYPES:
-                    joined[user] = max(joined.get(user, record.key), record.key)
+        last_event, joined = _membership_events(records)
         creator = self.conversation.creator
         out: dict[str, Member] = {}
+        deactivated: set[str] = set()
 
         def add(member_id: str, display_name: str, is_bot: bool) -> None:
             out[member_id] = Member(
@@ -817,8 +810,8 @@ class ChannelMapping:
                 is_bot=is_bot,
             )
 
-        deactivated: set[str] = set()
-        for member_id in self.conversation.members:
+        def admit(member_id: str) -> None:
+            """A listed or joined member: set aside if deactivated, else added under their name."""
             user = self.users.get(member_id)
             if user is not None and user.deleted:
                 deactivated.add(member_id)
@@ -826,6 +819,9 @@ class ChannelMapping:
                 add(member_id, user.display_name, user.is_bot)
             else:
                 add(member_id, self.unknown.get(member_id, member_id), False)
+
+        for member_id in self.conversation.members:
+            admit(member_id)
         for message in messages:
             sender = message.sender_id
             if sender in out or sender in deactivated:
@@ -845,15 +841,8 @@ class ChannelMapping:
         if not self.conversation.members_listed:
             # No member list: who joined and has not left since is a member too.
             for member_id, (_, subtype) in sorted(last_event.items()):
-                user = self.users.get(member_id)
-                if subtype not in JOIN_SUBTYPES or member_id in out or member_id in deactivated:
-                    continue
-                if user is not None and user.deleted:
-                    deactivated.add(member_id)
-                elif user is not None:
-                    add(member_id, user.display_name, user.is_bot)
-                else:
-                    add(member_id, self.unknown.get(member_id, member_id), False)
+                if subtype in JOIN_SUBTYPES and member_id not in out and member_id not in deactivated:
+                    admit(member_id)
             self.log.counts["members_derived"] += len(out)
             self.log.counts["members_unlisted"] += 1
         self.log.counts["deactivated"] += len(deactivated)
@@ -986,3 +975,17 @@ def write_snapshots(result: SlackImport, out_dir: str | Path) -> list[Path]:
             raise InputError(str(target), [Problem("", f"cannot write: {exc.strerror}")]) from None
         written.append(target)
     return written
+
+
+def _membership_events(records: list[Record]) -> tuple[dict[str, tuple[TsKey, str]], dict[str, TsKey]]:
+    """Each user's last join or leave event (its key and subtype), and their last join's key."""
+    last_event: dict[str, tuple[TsKey, str]] = {}
+    joined: dict[str, TsKey] = {}
+    for record in records:
+        subtype, user = record.raw.get("subtype"), record.raw.get("user")
+        if subtype in JOIN_SUBTYPES | LEAVE_SUBTYPES and isinstance(user, str):
+            if user not in last_event or record.key >= last_event[user][0]:
+                last_event[user] = (record.key, subtype)
+            if subtype in JOIN_SUBTYPES:
+                joined[user] = max(joined.get(user, record.key), record.key)
+    return last_event, joined

@@ -251,6 +251,11 @@ def _sentence_marker(core: str, asks: bool, pats: Patterns) -> str | None:
     for particle in pats.particles:
         if core.endswith(particle) and not core.endswith(("那么", "这么", "多么", "要么", "什么", "怎么")):
             return particle
+    return _asking_word(core, pats)
+
+
+def _asking_word(core: str, pats: Patterns) -> str | None:
+    """The asking word of a Chinese sentence with no question mark or final particle, or None."""
     hits = list(pats.asking.finditer(core))
     if not hits or (pats.offers is not None and pats.offers.search(core)):
         return None  # no asking word; or an offer: "有什么问题随时找我", "如果哪里不清楚…"
