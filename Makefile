@@ -21,7 +21,7 @@ LAYER_EXCLUDES  := groupaudit/local groupaudit/cli groupaudit/docs_gen.py groupa
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test unit chaos probes lint format schemas bench eval lock build clean \
+.PHONY: help setup demo test unit mutate chaos probes lint format schemas bench eval lock build clean \
         build-GroupAuditLayer build-SchedulerFunction build-AuditWorkerFunction \
         build-NotifierFunction build-ApiFunction
 
@@ -29,6 +29,7 @@ help:
 	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
 	@echo "make test     lint + the whole test suite"
 	@echo "make unit     the engine, rules and policy tests only (no moto, no servers): seconds"
+	@echo "make mutate   mutation testing of the rules and the engine against make unit's tests (MUTANTS=glob)"
 	@echo "make chaos    the local pipeline under injected faults, 3 seeds a scenario (SEEDS=n), against a fault-free run"
 	@echo "make probes   the probe battery (forged requests, bad inputs, SSRF, log scans) and its totals"
 	@echo "make bench    benchmarks: engine (10k/100k/1M messages), pipeline, platform pulls, layer size"
@@ -67,6 +68,24 @@ test: setup lint
 UNIT_TESTS := tests/rules tests/test_engine.py tests/test_policy.py tests/test_businesstime.py
 unit: setup
 	$(PY) -m pytest -q -p no:cacheprovider $(UNIT_TESTS)
+
+# Mutation testing of the rules and the engine (pyproject.toml, [tool.mutmut]; docs/BENCHMARKS.md).
+# mutmut takes a source root named src/, so the package is copied to a staging folder as
+# src/groupaudit, beside links to the tests and the files they read. MUTANTS narrows the run to
+# mutant names matching a glob, e.g. MUTANTS='groupaudit.rules.overdue_reply.*'; then
+# `cd .mutate && ../.venv/bin/mutmut show NAME` prints a survivor's diff. The copy keeps its
+# timestamps, so a rerun mutates again only the files that changed (rm -rf .mutate: from scratch).
+MUTATE_DIR := .mutate
+MUTANTS    ?=
+MUTATE_JOBS ?= 2
+mutate: setup
+	rm -rf $(MUTATE_DIR)/src && mkdir -p $(MUTATE_DIR)/src
+	cp -pR shared/groupaudit $(MUTATE_DIR)/src/groupaudit
+	find $(MUTATE_DIR)/src -name __pycache__ -type d -prune -exec rm -rf {} +
+	cp -p pyproject.toml $(MUTATE_DIR)/
+	for d in tests events eval docs; do ln -sfn ../$$d $(MUTATE_DIR)/$$d; done
+	cd $(MUTATE_DIR) && ../$(VENV)/bin/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS)
+	$(PY) bench/mutation_score.py
 
 schemas: setup
 	$(PY) -m groupaudit.docs_gen
@@ -131,4 +150,4 @@ build-SchedulerFunction build-AuditWorkerFunction build-NotifierFunction build-A
 	cp handler.py "$(ARTIFACTS_DIR)/handler.py"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .bench .aws-sam
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .bench .aws-sam .mutate

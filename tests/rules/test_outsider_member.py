@@ -41,6 +41,38 @@ def test_a_member_absent_from_the_directory_is_an_outsider():
     assert (finding.evidence["in_directory"], finding.evidence["group_kind"]) == (False, "project")
 
 
+def test_the_evidence_names_each_outsider_with_their_join_time_and_role():
+    # GIVEN two outsiders in a project group: one joined at a known time with no role, one admin
+    members = [
+        member("u-qian", "研发部+钱七"),
+        member("ext-vendor", "外包-赵工", joined_at="2026-11-01T01:00:00Z"),
+        member("ext-admin", "外包-钱工", role="admin"),
+    ]
+    report = audit(snapshot(members, kind="project"), directory_doc=DIRECTORY)
+    # WHEN audited
+    evidence = {f.subject_id: f.evidence for f in of_rule(report, "outsider_member")}
+    # THEN each finding's evidence is exactly what the table and the notice read: the join time
+    # in the tenant's zone, "member" for no role, and never an allowed external
+    assert evidence == {
+        "ext-vendor": {
+            "display_name": "外包-赵工",
+            "in_directory": False,
+            "allowed_external": False,
+            "joined_at": "2026-11-01T09:00:00+08:00",
+            "role": "member",
+            "group_kind": "project",
+        },
+        "ext-admin": {
+            "display_name": "外包-钱工",
+            "in_directory": False,
+            "allowed_external": False,
+            "joined_at": None,
+            "role": "admin",
+            "group_kind": "project",
+        },
+    }
+
+
 def test_the_english_summary_names_the_member_and_the_remedy():
     report, _ = _report(lang="en")
     (finding,) = of_rule(report, "outsider_member")

@@ -283,6 +283,19 @@ def test_bot_messages_and_bot_mentions_are_not_questions():
     assert _overdue(messages, members=members) == []
 
 
+def test_a_bots_unanswered_question_to_a_member_is_owed_by_nobody():
+    # GIVEN a bot @-ing a member with a question nobody answers all day
+    members = [*MEMBERS, member("bot", is_bot=True)]
+    ask = message("q1", "bot", "2026-11-20T10:00:00+08:00", "@u1 今天的日报提交了吗？", mentions=["u1"])
+    # WHEN audited at the end of the day
+    findings = _overdue([ask], members=members)
+    # THEN no finding: a bot's question is not a colleague's, nobody owes it an answer
+    assert findings == []
+    # (the same question from a colleague is owed by the member it @s)
+    human = message("q1", "u2", "2026-11-20T10:00:00+08:00", "@u1 今天的日报提交了吗？", mentions=["u1"])
+    assert [(f.subject_id, f.kind) for f in _overdue([human])] == [("u1", "direct_question")]
+
+
 def test_english_summary_on_request():
     # GIVEN an unanswered question
     # WHEN audited in English at 10:45
