@@ -16,8 +16,8 @@ import pytest
 from groupaudit import netguard
 from groupaudit.adapters.download import DownloadError, sha256_from_url
 from groupaudit.connectors.http import Http, PlatformError
+from groupaudit.notifiers.channels import DeliveryError, WebhookChannel
 from groupaudit.notifiers.robots import WeComRobot
-from groupaudit.pipeline.channels import DeliveryError, WebhookChannel
 from groupaudit.pipeline.models import NoticeChannel, NoticeMessage
 
 # --- registration -----------------------------------------------------------------------------

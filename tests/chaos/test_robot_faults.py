@@ -10,8 +10,8 @@ import pytest
 from groupaudit.local.chaos import ChaosRobots, Faults, Scenario
 from groupaudit.local.peers.base import json_answer
 from groupaudit.notifiers import robots
+from groupaudit.notifiers.channels import DeliveryError
 from groupaudit.notifiers.robots import POST_ATTEMPTS, WeComRobot
-from groupaudit.pipeline.channels import DeliveryError
 from groupaudit.pipeline.models import NoticeChannel, NoticeMessage
 
 PATH = "/cgi-bin/webhook/send"

@@ -22,6 +22,7 @@ import pytest
 
 from groupaudit.connectors.http import FEISHU_RATE_LIMITED
 from groupaudit.local.peers.robots import dingtalk_throttled
+from groupaudit.notifiers.channels import DeliveryError
 from groupaudit.notifiers.robots import (
     DingTalkRobot,
     FeishuBot,
@@ -33,7 +34,6 @@ from groupaudit.notifiers.robots import (
     robot_for,
     split_lines,
 )
-from groupaudit.pipeline.channels import DeliveryError
 from groupaudit.pipeline.models import NoticeChannel, NoticeMessage
 
 DING_SECRET = "SECtest-secret"

@@ -13,9 +13,9 @@ import pytest
 from groupaudit.adapters.store import Store
 from groupaudit.local.peers.base import json_answer
 from groupaudit.local.peers.robots import RobotPeer
+from groupaudit.notifiers.channels import DeliveryError
 from groupaudit.notifiers.pacing import Pacer, PacingWait, with_margin
 from groupaudit.notifiers.robots import DingTalkRobot, FeishuBot, WeComRobot
-from groupaudit.pipeline.channels import DeliveryError
 from groupaudit.pipeline.models import NoticeChannel, NoticeMessage
 from groupaudit.pipeline.notify import NotifierDeps, deliver
 

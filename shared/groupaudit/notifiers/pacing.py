@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from groupaudit.pipeline.channels import DeliveryError
+from groupaudit.notifiers.channels import DeliveryError
 
 RATES: dict[str, tuple[tuple[int, float], ...]] = {
     "dingtalk": ((20, 60.0),),

@@ -55,8 +55,8 @@ from typing import Any
 
 from groupaudit import netguard
 from groupaudit.connectors.http import FEISHU_RATE_LIMITED, dingtalk_throttle_wait
+from groupaudit.notifiers.channels import TIMEOUT_S, DeliveryError
 from groupaudit.notifiers.pacing import Pacer, PacingWait
-from groupaudit.pipeline.channels import TIMEOUT_S, DeliveryError
 from groupaudit.pipeline.models import NoticeMessage
 
 DINGTALK_MAX_BYTES = 20_000

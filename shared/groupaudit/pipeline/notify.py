@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 from groupaudit.adapters.store import Store
 from groupaudit.errors import GroupAuditError
+from groupaudit.notifiers.channels import Channel, DeliveryError
 from groupaudit.pipeline import notice_addenda
-from groupaudit.pipeline.channels import Channel, DeliveryError
 from groupaudit.pipeline.models import NoticeMessage
 
 LEASE = timedelta(minutes=5)

@@ -92,7 +92,7 @@ def notifier_deps() -> Any:
 def channel_for(message: Any, settings: Settings, table: Any = None) -> Any:
     """The notice's channel; a platform robot is paced through ``table`` (shared by every
     notifier) when one is given."""
-    from groupaudit.pipeline.channels import ConsoleChannel, WebhookChannel
+    from groupaudit.notifiers.channels import ConsoleChannel, WebhookChannel
 
     if message.channel.type == "console":
         return ConsoleChannel()
