@@ -4,6 +4,7 @@ The batch (Powertools' batch processing, each record's log keys, the time budget
 ``groupaudit.pipeline.batch``.
 """
 
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from groupaudit.pipeline.batch import audit_batch
@@ -14,5 +15,5 @@ from groupaudit.pipeline.tracing import lazily_traced
 @logger.inject_lambda_context
 @lazily_traced
 @metrics.log_metrics(capture_cold_start_metric=True)
-def handler(event: dict, context: LambdaContext) -> dict:
+def handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     return audit_batch(event, context)

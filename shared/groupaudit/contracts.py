@@ -13,11 +13,11 @@ optional field is. Unknown fields are ignored (forward compatibility).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import msgspec
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 Id = Annotated[str, msgspec.Meta(min_length=1, description="non-empty identifier")]
 Timestamp = Annotated[

@@ -61,7 +61,7 @@ def rules_markdown() -> str:
         if meaning:
             lines += [meaning, ""]
         lines += ["| setting | default | meaning |", "|---|---|---|"]
-        defaults = spec.config()
+        defaults = spec.defaults()
         for name, field in spec.config.model_fields.items():
             meaning = field.description or {
                 "enabled": "run this rule",
@@ -82,7 +82,7 @@ def _facts(spec: RuleSpec) -> list[str]:
     if mentions:
         out.append(f"A notice @-mentions: {mentions[0].lower()}{mentions[1:]}")
     if spec.lookback_days is not None:
-        out.append(f"Messages needed: the last {spec.lookback_days(spec.config())} days (by default).")
+        out.append(f"Messages needed: the last {spec.lookback_days(spec.defaults())} days (by default).")
     if spec.partial_without_directory:
         out.append(f"Without a directory: {spec.partial_without_directory}.")
     for kind, settings in spec.profiles.items():

@@ -101,7 +101,10 @@ class Network:
         return found
 
     def connect(
-        self, address: tuple[str, int], timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT, source: Any = None
+        self,
+        address: tuple[str, int],
+        timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]
+        source: Any = None,
     ) -> socket.socket:
         """``socket.create_connection`` to an address checked here, never to a second lookup's."""
         host, port = address
@@ -214,7 +217,7 @@ def registration_problem(url: str, *, local_peers: bool = False) -> str | None:
 
 def _getaddrinfo(host: str, port: int) -> list[tuple[int, str]]:
     return [
-        (family, sockaddr[0])
+        (int(family), str(sockaddr[0]))
         for family, _, _, _, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     ]
 

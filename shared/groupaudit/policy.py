@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, cached_property
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -46,7 +46,7 @@ from groupaudit.supervision.config import SanctionsConfig
 if TYPE_CHECKING:
     from groupaudit.businesstime import BusinessCalendar, ChineseWorkdays, Weekdays, YearArrangement
 
-POLICY_VERSION = 1
+POLICY_VERSION: Final = 1
 
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _DATE_TEXT = re.compile(f"^{_DATE}$")
@@ -518,8 +518,10 @@ def _years_as_numbers(data: dict[str, Any]) -> dict[str, Any]:
         for key, value in calendar["years"].items():
             year = int(key) if isinstance(key, str) and key.strip().isdigit() else key
             earlier = years.get(year)
-            both = isinstance(earlier, dict) and isinstance(value, dict)
-            years[year] = deep_merge(earlier, value) if both else value
+            if isinstance(earlier, dict) and isinstance(value, dict):
+                years[year] = deep_merge(earlier, value)
+            else:
+                years[year] = value
         return {**layer, "calendar": {**calendar, "years": years}}
 
     fixed = dict(data)

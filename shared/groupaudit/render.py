@@ -86,7 +86,7 @@ def render_table(report: Report, group_name: str, lang: str = "zh") -> str:
             if finding.message_id:
                 ref += f" message={finding.message_id}"
             lines.append(f"      {ref} · {' · '.join(shown)} · {finding.policy_ref}")
-    counts = Counter(f.severity for f in report.findings)
+    counts: Counter[str] = Counter(f.severity for f in report.findings)
     per_severity = ", ".join(f"{name} {counts[name]}" for name in reversed(SEVERITIES) if counts[name])
     lines.append("")
     lines.append(f"   {text['total']}: {len(report.findings)} {text['items']} ({per_severity})")

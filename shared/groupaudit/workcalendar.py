@@ -15,11 +15,12 @@ import argparse
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from groupaudit.contracts import GROUP_KINDS
 
 if TYPE_CHECKING:
+    from groupaudit.businesstime import ChineseWorkdays, Weekdays
     from groupaudit.policy import Policy
 
 FIRST_YEAR, LAST_YEAR = 1950, 2100
@@ -66,13 +67,15 @@ def year_calendar(policy: Policy, year: int, lang: str = "zh") -> YearCalendar:
     from groupaudit.businesstime import library_years
 
     business = policy.business_calendar
-    rule = business.is_workday
+    # Policy.business_calendar takes its rule from Calendar.workday_rule(): one that says why.
+    rule = cast("ChineseWorkdays | Weekdays", business.is_workday)
     months: list[Month] = []
     for month in range(1, 13):
         first = date(year, month, 1)
         days = [first + timedelta(days=n) for n in range(31) if (first + timedelta(days=n)).month == month]
         working = tuple(day for day in days if rule(day))
-        holidays, make_up = [], []
+        holidays: list[MarkedDay] = []
+        make_up: list[MarkedDay] = []
         for day in days:
             weekend, works = day.weekday() >= 5, day in working
             if weekend == works:  # a weekday off, or a weekend day on
@@ -142,7 +145,7 @@ def render_json(view: YearCalendar, lang: str = "zh") -> str:
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
-_TEXT = {
+_TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "hours": "工作时间",
         "per_day": "每天 {minutes} 分钟",

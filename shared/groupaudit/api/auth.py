@@ -4,13 +4,14 @@ is told: the middleware below checks and records the signature of each request i
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from groupaudit.pipeline import api
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+    from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 SignedParts = tuple[str | None, str, str, bytes, dict[str, str]]
 
@@ -25,9 +26,15 @@ def signed_parts(event: APIGatewayProxyEventV2) -> SignedParts:
     return tenant, event.http_method, event.raw_path + (f"?{query}" if query else ""), body, headers
 
 
-def raw_body(event: APIGatewayProxyEventV2) -> bytes:
+def http_event(event: BaseProxyEvent) -> APIGatewayProxyEventV2:
+    """A router's ``current_event`` as what it is: the app is an ``APIGatewayHttpResolver``
+    (HTTP API, payload format 2.0), whose events are ``APIGatewayProxyEventV2``."""
+    return cast("APIGatewayProxyEventV2", event)
+
+
+def raw_body(event: BaseProxyEvent) -> bytes:
     """The body as signed (what the default idempotency key of an audit is the hash of)."""
-    return signed_parts(event)[3]
+    return signed_parts(http_event(event))[3]
 
 
 def authenticated(resolver: APIGatewayHttpResolver, next_middleware: Any) -> Response:
@@ -40,12 +47,12 @@ def authenticated(resolver: APIGatewayHttpResolver, next_middleware: Any) -> Res
     return next_middleware(resolver)
 
 
-def check_only(event: APIGatewayProxyEventV2) -> None:
+def check_only(event: BaseProxyEvent) -> None:
     """The signature check without recording it (for a request refused before the middleware
     ran, which is not carried out); ``Unauthorized`` when it fails."""
     from groupaudit.pipeline import runtime
 
-    api.check_signature(runtime.api_deps(), *signed_parts(event))
+    api.check_signature(runtime.api_deps(), *signed_parts(http_event(event)))
 
 
 def caller(context: dict[str, Any]) -> tuple[api.ApiDeps, str]:

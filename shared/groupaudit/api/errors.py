@@ -66,7 +66,12 @@ def refused(exc: api.ApiError) -> Response:
     if code == HTTPStatus.UNAUTHORIZED:
         metrics.add_metric(name="ApiUnauthorized", unit=MetricUnit.Count, value=1)
     log = logger.warning if code == HTTPStatus.UNAUTHORIZED else logger.info
-    log("request refused", status=int(code), reason=exc.message, route=router.current_event.route_key)
+    log(
+        "request refused",
+        status=int(code),
+        reason=exc.message,
+        route=auth.http_event(router.current_event).route_key,
+    )
     return error_response(code, exc.message, exc.details)
 
 

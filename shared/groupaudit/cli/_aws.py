@@ -40,7 +40,7 @@ def client(args: argparse.Namespace, service: str) -> Any:
     import boto3
 
     session = boto3.Session(profile_name=args.profile, region_name=args.region)
-    return session.client(service, endpoint_url=args.endpoint_url)
+    return session.client(service, endpoint_url=args.endpoint_url)  # type: ignore[call-overload]
 
 
 def settings() -> Settings:

@@ -100,7 +100,7 @@ def _row(action: argparse.Action) -> str:
         if action.nargs != 0:
             names += f" {action.metavar or action.dest.upper()}"
     else:
-        names = action.metavar or action.dest
+        names = str(action.metavar or action.dest)
     extra = []
     if action.choices and (not action.option_strings or action.metavar is None):
         extra.append("one of " + ", ".join(f"`{c}`" for c in action.choices))

@@ -100,7 +100,7 @@ import msgspec
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
 from groupaudit.connectors.http import Answer, Http, RetryLater, dingtalk_throttle_wait
-from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, Message, Snapshot
+from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, MemberRole, Message, Snapshot
 from groupaudit.errors import InputError, Problem
 
 API_BASE = "https://api.dingtalk.com"
@@ -807,7 +807,7 @@ class _Build:
         for user_id in self.chat.member_ids:
             user = self.users.get(user_id)
             name = (user.name if user else None) or self.chat.nicks.get(user_id) or user_id
-            role = "owner" if user_id == owner else "admin" if user_id in admins else None
+            role: MemberRole | None = "owner" if user_id == owner else "admin" if user_id in admins else None
             members[self.ident(user_id)] = Member(id=self.ident(user_id), display_name=name, role=role)
         for record in kept:
             if record.raw.get("senderIsBot") is not True:

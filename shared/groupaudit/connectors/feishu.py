@@ -85,7 +85,7 @@ from urllib.parse import quote
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
 from groupaudit.connectors.http import FEISHU_RATE_LIMITED, Answer, Http, Judge, PlatformError, RetryLater
-from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, Message, Snapshot
+from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, MemberRole, Message, Snapshot
 
 PATH_TOKEN = "/open-apis/auth/v3/tenant_access_token/internal"
 PATH_CHAT = "/open-apis/im/v1/chats/{chat_id}"
@@ -576,14 +576,14 @@ def _kept(http: Http, listed: list[dict[str, Any]], request: PullRequest) -> lis
 class _Builder:
     request: PullRequest
     read: _Read
-    bots: dict[str, str] = field(default_factory=dict)  # app_id -> role
+    bots: dict[str, MemberRole] = field(default_factory=dict)  # app_id -> role
 
     def person(self, platform_id: str) -> str:
         """A user's open_id or user_id -> the directory id."""
         return self.request.ids.directory_id(self.read.open_to_user.get(platform_id, platform_id))
 
     def sender(self, raw: Mapping[str, Any]) -> str:
-        sender = raw.get("sender") if isinstance(raw.get("sender"), dict) else {}
+        sender: Mapping[str, Any] = raw["sender"] if isinstance(raw.get("sender"), dict) else {}
         sender_id = sender.get("id") if isinstance(sender.get("id"), str) else ""
         if sender.get("sender_type") == "app" or sender.get("id_type") == "app_id":
             app_id = sender_id or "app"
@@ -630,7 +630,7 @@ class _Builder:
             if not any(marker in template for marker in JOIN_MARKERS):
                 continue
             key = "to_chatters" if "{to_chatters}" in template else "from_user"
-            names = content.get(key) if isinstance(content.get(key), list) else []
+            names: list[Any] = content[key] if isinstance(content.get(key), list) else []
             for name in names:
                 out[str(name)] = max(out.get(str(name), message.sent_at), message.sent_at)
         return out
@@ -641,7 +641,7 @@ class _Builder:
         for item in self.read.members:
             member_id = self.person(item["member_id"])
             name = str(item.get("name") or "")
-            role = "owner" if member_id == owner else "admin" if member_id in admins else "member"
+            role: MemberRole = "owner" if member_id == owner else "admin" if member_id in admins else "member"
             out.setdefault(
                 member_id,
                 Member(
@@ -654,7 +654,7 @@ class _Builder:
             )
         for app_id, role in self.bots.items():
             bot_id = self.request.ids.directory_id(app_id)
-            out.setdefault(bot_id, Member(id=bot_id, display_name=app_id, role=role, is_bot=True))  # type: ignore[arg-type]
+            out.setdefault(bot_id, Member(id=bot_id, display_name=app_id, role=role, is_bot=True))
         return list(out.values())
 
     def snapshot(self) -> Snapshot:

@@ -69,7 +69,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
@@ -87,7 +87,7 @@ from groupaudit.connectors.slack_export import (
     index_users,
     ts_key,
 )
-from groupaudit.contracts import Snapshot
+from groupaudit.contracts import GroupKind, Snapshot
 from groupaudit.errors import Problem
 
 PAGE_LIMIT = 200  # Slack: "no more than 200 results at a time" on cursor-paginated methods
@@ -170,7 +170,8 @@ def pull(request: PullRequest, http: Http | None = None) -> Snapshot:
         records,
         tenant_id=request.tenant_id,
         taken_at=taken_at,
-        kind=request.kind or "other",
+        # a registration's kind (validated against GROUP_KINDS) or the command line's --kind (choices)
+        kind=cast("GroupKind", request.kind or "other"),
         messages_since=since,  # history and the active threads are read whole from here
     )
     hashes = {
@@ -228,8 +229,9 @@ class _Slack:
             detail = f" ({HINTS[error]})"
         raise self.http.fail(f"{method}: {error}{detail}", retryable=False)
 
-    def pages(self, method: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every item of a cursor-paginated method (``response_metadata.next_cursor``)."""
+    def pages(self, method: str, key: str, **params: Any) -> Iterator[Any]:
+        """Every item of a cursor-paginated method (``response_metadata.next_cursor``): objects,
+        or strings (``conversations.members``)."""
         cursor: str | None = None
         seen: set[str] = set()
         while True:

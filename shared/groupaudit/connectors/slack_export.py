@@ -58,7 +58,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
-from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, Message, Snapshot
+from groupaudit.contracts import (
+    SCHEMA_VERSION,
+    File,
+    Group,
+    GroupKind,
+    Member,
+    Message,
+    MessageType,
+    Snapshot,
+)
 from groupaudit.errors import InputError, Problem
 from groupaudit.loading import check_json_depth, decode_snapshot
 
@@ -588,8 +597,9 @@ def apply_events(events: Iterable[tuple[str, Any]], log: MappingLog, problems: l
         subtype = event.get("subtype")
         if subtype in ("message_changed", "message_replied"):
             inner = event.get("message")
-            original = by_ts.get(inner.get("ts")) if isinstance(inner, dict) else None
-            if original is not None:
+            inner_ts = inner.get("ts") if isinstance(inner, dict) else None
+            original = by_ts.get(inner_ts) if isinstance(inner_ts, str) else None
+            if original is not None and isinstance(inner, dict):
                 original.raw = {**original.raw, **inner}
                 log.counts["edited"] += subtype == "message_changed"
                 continue
@@ -612,7 +622,7 @@ def apply_events(events: Iterable[tuple[str, Any]], log: MappingLog, problems: l
             continue
         ts = event.get("ts")
         key = ts_key(ts)
-        if key is None:
+        if key is None or not isinstance(ts, str):  # ts_key reads strings only
             problems.append(_bad_ts(where, ts))
             continue
         repeats[ts] += 1
@@ -771,12 +781,12 @@ class ChannelMapping:
         system = subtype in SYSTEM_SUBTYPES
         file_id = None if system else self.file(raw, sender, sent_at)
         if system:
-            kind = "system"
+            kind: MessageType = "system"
         elif file_id is not None and subtype not in FILE_REFERENCE_SUBTYPES:
             kind = "file"
         else:
             kind = "text"
-        text = raw.get("text") if isinstance(raw.get("text"), str) else ""
+        text: str = raw["text"] if isinstance(raw.get("text"), str) else ""
         mentions = tuple(dict.fromkeys(m for m in _USER_MENTION.findall(text) if m != sender))
         thread_ts = raw.get("thread_ts")
         in_thread = (
@@ -854,7 +864,7 @@ class ChannelMapping:
         *,
         tenant_id: str,
         taken_at: datetime,
-        kind: str,
+        kind: GroupKind,
         messages_since: datetime | None = None,
     ) -> Snapshot:
         for record in records:
@@ -894,7 +904,7 @@ def import_slack_export(
     channel: str | None = None,
     tenant_id: str = "default",
     taken_at: datetime | None = None,
-    kind: str | None = None,
+    kind: GroupKind | None = None,
 ) -> SlackImport:
     """Read an export (folder or .zip) into validated snapshots, one per channel (or the one
     named ``channel``, by name or id). Nothing is written; see :func:`write_snapshots`."""

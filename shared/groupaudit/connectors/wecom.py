@@ -74,7 +74,7 @@ import msgspec
 
 from groupaudit.connectors.base import PullRequest, epoch_ms, epoch_s
 from groupaudit.connectors.http import Answer, Http, RetryLater
-from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, Message, Snapshot
+from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, Message, MessageType, Snapshot
 from groupaudit.errors import InputError, Problem
 
 VARIANTS = ("customer", "internal")
@@ -105,7 +105,7 @@ MENTION_ALL = "@所有人"
 MAX_PROBLEMS = 50
 
 # Archive msgtype -> snapshot message type. Anything else a person sent is "text".
-MESSAGE_TYPES: dict[str, str] = {
+MESSAGE_TYPES: dict[str, MessageType] = {
     "text": "text",
     "markdown": "text",
     "mixed": "text",  # "image" when it has no text part
@@ -640,7 +640,7 @@ def _snapshot(request: PullRequest, group: _Group, archive: _Archive) -> Snapsho
     for sent in alive:
         if sent.at < request.since:
             continue
-        kind = MESSAGE_TYPES.get(sent.msgtype, "text")
+        kind: MessageType = MESSAGE_TYPES.get(sent.msgtype, "text")
         if sent.msgtype == "mixed" and sent.text is None:
             kind = "image"
         mentioned = mentions.find(sent.text, sent.sender) if sent.text and "@" in sent.text else []

@@ -120,7 +120,7 @@ def _supervision_contact(
     return SupervisionContact(
         tenant_id=tenant,
         type=spec["type"],
-        url=channel.url,  # type: ignore[arg-type]
+        url=channel.url,
         secret_name=channel.secret_name,
         lang=spec.get("lang", "zh"),
         name=spec.get("name"),

@@ -437,7 +437,7 @@ def findings_page(
         raise BadRequest("invalid cursor", [_detail(("query", "cursor"), str(exc))]) from exc
     return FindingsPage(
         group_id=group_id,
-        status=status,  # type: ignore[arg-type]  # checked above
+        status=status,  # checked above
         # the store keeps "-" for a finding without kind
         findings=[StoredFinding.model_validate({**item, "kind": _kind(item.get("kind"))}) for item in items],
         next_cursor=next_cursor,

@@ -28,6 +28,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from groupaudit.pipeline.telemetry import logger, metrics
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
     from pydantic import BaseModel
 
@@ -74,7 +75,7 @@ def record_model(body: type[BaseModel]) -> type[SqsRecordModel]:
     from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
     from pydantic import Json, create_model
 
-    return create_model(f"{body.__name__}Record", __base__=SqsRecordModel, body=(Json[body], ...))  # type: ignore[valid-type]
+    return create_model(f"{body.__name__}Record", __base__=SqsRecordModel, body=(Json[body], ...))  # type: ignore[valid-type, misc]
 
 
 @cache
@@ -84,11 +85,16 @@ def processor(queue: str) -> RecordProcessor:
 
     body = {"audit": AuditMessage, "notice": NoticeMessage}[queue]
     return RecordProcessor(
-        event_type=EventType.SQS, raise_on_entire_batch_failure=False, model=record_model(body), logger=logger
+        event_type=EventType.SQS,
+        raise_on_entire_batch_failure=False,
+        model=record_model(body),
+        logger=logger,  # type: ignore[arg-type]  # Powertools' Logger has logging.Logger's methods
     )
 
 
-def _process(event: dict, context: Any, queue: str, handle: Callable[[Any], None]) -> dict:
+def _process(
+    event: dict, context: Any, queue: str, handle: Callable[[Any], None]
+) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=handle, processor=processor(queue), context=context
     )
@@ -97,7 +103,7 @@ def _process(event: dict, context: Any, queue: str, handle: Callable[[Any], None
 # --- the audit queue ---------------------------------------------------------------------------
 
 
-def audit_batch(event: dict, context: Any) -> dict:
+def audit_batch(event: dict, context: Any) -> PartialItemFailureResponse:
     """Audit each record's group; a record this invocation has no time for goes back at once."""
     from groupaudit.pipeline import runtime
 
@@ -143,7 +149,7 @@ def audit_record(record: Any, deps: WorkerDeps) -> None:
 # --- the notice queue --------------------------------------------------------------------------
 
 
-def notice_batch(event: dict, context: Any) -> dict:
+def notice_batch(event: dict, context: Any) -> PartialItemFailureResponse:
     """Deliver each record's notice."""
     from groupaudit.pipeline import runtime
 

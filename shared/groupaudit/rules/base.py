@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from hashlib import sha256
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -154,7 +154,11 @@ class RuleSpec:
     @property
     def severity(self) -> str:
         """The default severity of its findings."""
-        return self.config().severity
+        return self.defaults().severity
+
+    def defaults(self) -> RuleConfig:
+        """Its settings when the policy sets none (every field of a rule's model has a default)."""
+        return self.config.model_validate({})
 
     def summary(self, ctx: AuditContext, kind: str | None, **fields: Any) -> str:
         return self.summaries[kind or ""].render(ctx.lang, **fields)
@@ -162,9 +166,8 @@ class RuleSpec:
 
 def finding_id(tenant: str, group: str, rule: str, *parts: str | None) -> str:
     """Stable id: the same fact audited twice gives the same id (storage, notices rely on it)."""
-    if None in parts:
-        parts = tuple(p or "" for p in parts)
-    return sha256("\x1f".join((tenant, group, rule, *parts)).encode()).hexdigest()[:32]
+    texts = tuple(p or "" for p in parts)
+    return sha256("\x1f".join((tenant, group, rule, *texts)).encode()).hexdigest()[:32]
 
 
 def make_finding(
@@ -197,6 +200,12 @@ def make_finding(
     )
 
 
+@overload
+def local_iso(ctx: AuditContext, moment: datetime | float) -> str: ...
+@overload
+def local_iso(ctx: AuditContext, moment: None) -> None: ...
+@overload
+def local_iso(ctx: AuditContext, moment: datetime | float | None) -> str | None: ...
 def local_iso(ctx: AuditContext, moment: datetime | float | None) -> str | None:
     """Evidence timestamps in the tenant's time zone, to the second."""
     if moment is None:

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import accumulate
 from operator import add, attrgetter, itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
@@ -116,7 +116,11 @@ class MessageScan:
                 for match in _LINK.finditer(big):
                     index, local = _locate(starts, match.start())
                     links.setdefault(first + index, []).append((local, local + match.end() - match.start()))
-        every = {"keywords": keywords, "digit_runs": digit_runs, "links": links}
+        every: dict[str, dict[int, list[Any]]] = {
+            "keywords": keywords,
+            "digit_runs": digit_runs,
+            "links": links,
+        }
         return {kind: every[kind] for kind in kinds}
 
 

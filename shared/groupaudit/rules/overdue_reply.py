@@ -59,7 +59,7 @@ from datetime import datetime, time
 from functools import cached_property
 from itertools import accumulate, compress, tee
 from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -571,7 +571,8 @@ def _candidates(
     and the opening name of those that have neither a cue nor an @: those with a cue, those
     with an @, and requests opening with a name. The cue and request words are searched over
     all texts joined (C speed), not message by message."""
-    texts = list(map(_NO_TEXT.get, *tee(map(_TEXT, messages))))  # no text: "" (in C)
+    # no text: "" (in C); every None is mapped, so each item is a str
+    texts = cast("list[str]", list(map(_NO_TEXT.get, *tee(map(_TEXT, messages)))))
     blob = "\x00".join(texts)  # no cue or request word contains NUL: no match spans two texts
     starts = list(accumulate(map((1).__add__, map(len, texts)), initial=0))
     cued = _hits(pats.cue, blob, starts)
@@ -821,7 +822,7 @@ class _Conversation:
         if asked.thread_id and asked.thread_id != question[1] and thread != asked.thread_id:
             return True  # the question is inside a thread: its answer would be there too
         mentions = message.mentions
-        return bool(mentions) and asker not in mentions
+        return bool(mentions and asker not in mentions)
 
 
 class _Judge:
@@ -1059,7 +1060,7 @@ class _Judge:
         asked_ts, question_id, question = entry
         asker = question.sender_id
         answered_by = reply[2].sender_id if reply else None
-        evidence = {
+        evidence: dict[str, Any] = {
             "asker_id": asker,
             "responsible_id": person,
             "owed_because": owed.because,

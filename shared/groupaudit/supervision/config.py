@@ -8,7 +8,7 @@ person's history spans every group).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -94,7 +94,7 @@ def _manager_ladder() -> tuple[Step, ...]:
     return (Step(action="performance_points", points=3, extra_points=(2, 5), policy_ref="003 第五章 2.3.1"),)
 
 
-def _ladders() -> dict[str, tuple[Step, ...]]:
+def _ladders() -> dict[SanctionKind, tuple[Step, ...]]:
     return {
         "content_violation": _content_ladder(),
         "red_line": _red_line_ladder(),
@@ -102,7 +102,7 @@ def _ladders() -> dict[str, tuple[Step, ...]]:
     }
 
 
-def _matches() -> dict[str, tuple[Match, ...]]:
+def _matches() -> dict[SanctionKind, tuple[Match, ...]]:
     return {
         # 003 第四章 2.5: the three red lines
         "red_line": (Match(rule="prohibited_content", severities=("red_line",)),),
@@ -170,11 +170,12 @@ class SanctionsConfig(BaseModel):
 
     @field_validator("ladders")
     @classmethod
-    def _steps(cls, value: dict[str, tuple[Step, ...]]) -> dict[str, tuple[Step, ...]]:
+    def _steps(cls, value: dict[SanctionKind, tuple[Step, ...]]) -> dict[SanctionKind, tuple[Step, ...]]:
         for kind, steps in value.items():
             if not steps:
                 raise ValueError(f"the {kind} ladder has no step")
         return value
 
     def ladder(self, kind: str) -> tuple[Step, ...]:
-        return self.ladders.get(kind) or _ladders()[kind]  # type: ignore[index]
+        known = cast("SanctionKind", kind)  # one of this config's kinds; KeyError otherwise
+        return self.ladders.get(known) or _ladders()[known]
