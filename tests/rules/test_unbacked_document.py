@@ -48,6 +48,41 @@ def test_unbacked_finding_carries_hash_reason_and_remedy():
     assert finding.summary == "重要文件《2026 预算.xlsx》尚无备份，请及时备份"
 
 
+def test_files_passed_over_do_not_stop_the_check_of_the_files_after_them():
+    # GIVEN, in this order: a file that is not important, one still within its 24 hours, one
+    # backed up, and then an important file with no backup
+    files = [
+        file("f-plain", "notes.txt", UPLOADED, sha256="a" * 64),
+        file("f-new", "新合同.pdf", "2026-11-20T17:00:00+08:00", sha256="b" * 64),
+        file("f-safe", "旧合同.pdf", UPLOADED, sha256=DIGEST),
+        file("f-late", "销售合同.pdf", UPLOADED, sha256="e" * 64),
+    ]
+    # WHEN audited
+    findings = _findings(files, backups={DIGEST})
+    # THEN the last one is still found: each file passed over is skipped alone
+    assert [f.subject_id for f in findings] == ["f-late"]
+
+
+def test_the_evidence_of_an_edited_file_is_complete():
+    # GIVEN an important file uploaded 11-19 10:00 and edited 11-19 12:00, with no backup
+    edited = "2026-11-19T04:00:00Z"
+    files = [file("f1", "2026 预算.xlsx", UPLOADED, updated_at=edited, sha256=DIGEST, uploader_id="u1")]
+    # WHEN audited
+    (finding,) = _findings(files, backups={"d" * 64})
+    # THEN the evidence holds every field, times in the tenant's zone, the due time from the edit
+    assert finding.evidence == {
+        "file_name": "2026 预算.xlsx",
+        "important_because": ["name contains '预算'"],
+        "sha256": DIGEST,
+        "uploaded_at": "2026-11-19T10:00:00+08:00",
+        "updated_at": "2026-11-19T12:00:00+08:00",
+        "backup_due_at": "2026-11-20T12:00:00+08:00",
+        "backup_store": "test store",
+        "uploader_id": "u1",
+        "remedy": "copy the file into the backup store and verify its SHA-256",
+    }
+
+
 def test_file_without_hash_or_url_cannot_be_verified():
     # GIVEN an important file with neither sha256 nor download_url
     files = [file("f1", "制度汇编.pdf", UPLOADED)]
