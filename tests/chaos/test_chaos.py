@@ -72,6 +72,21 @@ def test_no_fault_loses_a_finding_or_makes_one_up(summary):
     assert [(run.scenario, run.lost, run.false) for run in result.runs] == [
         (run.scenario, 0, 0) for run in result.runs
     ]
+    # AND those include findings of every group pulled from a platform's peer
+    pulled = {"grp-sales-pulled", "grp-ops-vip-pulled", "grp-rd-pulled", "grp-weekly-pulled"}
+    for run in result.runs:
+        assert {group for group, _ in run.findings} >= pulled, run.scenario
+
+
+def test_a_pull_that_gave_up_came_back_through_sqs_and_was_audited(summary):
+    # GIVEN the platform_errors run, whose first DingTalk refusal is the IP throttle (a minute,
+    # longer than the HTTP layer waits): the pull ended retryable
+    result, _ = summary
+    (run,) = _by_scenario(result)["platform_errors"]
+    assert run.injected["dingtalk throttle"] >= 1
+    # THEN SQS delivered the group again, and the audit ended with every group done, none failed
+    assert run.given_back["audit_worker"] >= 1
+    assert (run.counters["groups_done"], run.counters["groups_failed"]) == (11, 0)
 
 
 def test_no_run_is_stuck_and_every_audit_counter_is_exact(summary):

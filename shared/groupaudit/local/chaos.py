@@ -141,6 +141,7 @@ class Faults:
         self.kill_at: int | None = None
         self.kills = 0
         self.window_kills = 0
+        self.given_back: Counter[str] = Counter()  # messages given back to SQS, by function
         self.killed_notices: set[str] = set()
         self.injected: Counter[str] = Counter()
         self._seen: set[str] = set()
@@ -256,9 +257,15 @@ class Faults:
 
     def platform_fault(self, platform: str, request: Request) -> Answer | None:
         """The answer refusing ``request`` to ``platform``'s API, when the scenario refuses it."""
-        if not (self.active and self.scenario.platform_errors and self.first_then(f"platform {platform}")):
+        if not (self.active and self.scenario.platform_errors):
             return None
-        kind, answer = self.choice(_platform_refusals(platform, request.path))
+        first = f"platform {platform}" not in self._seen
+        if not self.first_then(f"platform {platform}"):
+            return None
+        refusals = _platform_refusals(platform, request.path)
+        # DingTalk's first refusal is its IP throttle (a minute, past what the HTTP layer waits):
+        # every run has a pull that ends retryable and comes back through SQS
+        kind, answer = refusals[-1] if first and platform == "dingtalk" else self.choice(refusals)
         self.injected[f"{platform} {kind}"] += 1
         return answer
 
@@ -285,7 +292,6 @@ def _platform_refusals(platform: str, path: str) -> list[tuple[str, Answer]]:
                 ("errcode -1", dingtalk.oapi_error(-1, "系统繁忙")),
                 ("errcode 90018", dingtalk.DingTalkPeer.oapi_rate_limited()),
             ]
-        own.append(("throttle", dingtalk.DingTalkPeer.ip_throttled(wait=1)))  # 1 minute
     elif platform == "wecom":
         own = [("errcode 45009", wecom.error_answer(45009)), ("errcode -1", wecom.error_answer(-1))]
     elif platform == "feishu":
@@ -302,6 +308,8 @@ def _platform_refusals(platform: str, path: str) -> list[tuple[str, Answer]]:
             ("429 ratelimited", slack.rate_limited(1)),
             ("internal_error", slack.slack_error("internal_error")),
         ]
+    if platform == "dingtalk":  # last: its first refusal of a run
+        return [*own, *gateway, ("throttle", dingtalk.DingTalkPeer.ip_throttled(wait=1))]  # a minute
     return own + gateway
 
 
@@ -562,6 +570,7 @@ class RunResult:
     leftovers: dict[str, int]  # messages left in each queue and dead-letter queue
     injected: Counter[str] = field(default_factory=Counter)
     window_kills: int = 0
+    given_back: Counter[str] = field(default_factory=Counter)  # messages SQS redelivered, by function
     lost: int = 0
     false: int = 0
     duplicates: int = 0
@@ -628,6 +637,7 @@ def _drain(
             for message in batch:
                 if message["MessageId"] in failed:
                     gave_back = True
+                    faults.given_back[function] += 1
                     sqs.change_message_visibility(
                         QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
                     )
@@ -816,6 +826,7 @@ def run_once(scenario: Scenario | None, seed: int, server_endpoint: str | None =
             leftovers=leftovers,
             injected=faults.injected,
             window_kills=faults.window_kills,
+            given_back=faults.given_back,
         )
         result.stuck = (
             not emptied or counters["groups_done"] != counters["groups_total"] or any(leftovers.values())
