@@ -13,7 +13,7 @@ optional field is. Unknown fields are ignored (forward compatibility).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, get_args
 
 import msgspec
 
@@ -30,11 +30,11 @@ Platform = Literal["dingtalk", "wecom", "feishu", "slack", "generic"]
 GroupKind = Literal[
     "company", "management", "department", "project", "temporary", "meeting", "operations", "other"
 ]
-GROUP_KINDS: tuple[str, ...] = GroupKind.__args__  # type: ignore[attr-defined]
+GROUP_KINDS: tuple[str, ...] = get_args(GroupKind)
 MemberRole = Literal["owner", "admin", "member"]
 MessageType = Literal["text", "image", "file", "voice", "video", "link", "notice", "system"]
 Severity = Literal["info", "warning", "violation", "red_line"]
-SEVERITIES: tuple[str, ...] = Severity.__args__  # type: ignore[attr-defined]
+SEVERITIES: tuple[str, ...] = get_args(Severity)
 
 
 class Group(msgspec.Struct, kw_only=True, omit_defaults=True):

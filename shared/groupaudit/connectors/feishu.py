@@ -85,7 +85,16 @@ from urllib.parse import quote
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
 from groupaudit.connectors.http import FEISHU_RATE_LIMITED, Answer, Http, Judge, PlatformError, RetryLater
-from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, MemberRole, Message, Snapshot
+from groupaudit.contracts import (
+    SCHEMA_VERSION,
+    File,
+    Group,
+    Member,
+    MemberRole,
+    Message,
+    MessageType,
+    Snapshot,
+)
 
 PATH_TOKEN = "/open-apis/auth/v3/tenant_access_token/internal"
 PATH_CHAT = "/open-apis/im/v1/chats/{chat_id}"
@@ -120,7 +129,7 @@ HINTS: dict[int, str] = {
     232009: "the group was dissolved",
 }
 
-MESSAGE_TYPES: dict[str, str] = {
+MESSAGE_TYPES: dict[str, MessageType] = {
     "text": "text",
     "post": "text",
     "image": "image",
@@ -610,7 +619,7 @@ class _Builder:
             id=raw["message_id"],
             sender_id=sender,
             sent_at=epoch_ms(raw["create_time"]),
-            type=MESSAGE_TYPES.get(msg_type, "text"),  # type: ignore[arg-type]
+            type=MESSAGE_TYPES.get(msg_type, "text"),
             text=_text(msg_type, content, _names(mentions)),
             reply_to_id=(parent or root) if is_reply else None,
             thread_id=root if is_reply and raw.get("thread_id") else None,

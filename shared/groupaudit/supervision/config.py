@@ -8,12 +8,12 @@ person's history spans every group).
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SanctionKind = Literal["content_violation", "red_line", "manager_reply"]
-SANCTION_KINDS: tuple[str, ...] = SanctionKind.__args__  # type: ignore[attr-defined]
+SANCTION_KINDS: tuple[SanctionKind, ...] = get_args(SanctionKind)
 Action = Literal[
     "public_criticism",  # 通报批评
     "pay_deduction",  # 扣除绩效 (yuan)

@@ -91,7 +91,7 @@ def employees(directory: Directory | None) -> frozenset[str] | None:
 def sanction_kind(finding: Finding, config: SanctionsConfig, manager_ids: frozenset[str]) -> str | None:
     """The sanctioned kind of a finding (first match in ``SANCTION_KINDS`` order), or None."""
     for kind in SANCTION_KINDS:
-        for match in config.applies_to.get(kind, ()):  # type: ignore[call-overload]
+        for match in config.applies_to.get(kind, ()):
             if match.rule != finding.rule or finding.severity not in match.severities:
                 continue
             if match.finding_kinds is not None and finding.kind not in match.finding_kinds:
