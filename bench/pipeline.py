@@ -32,8 +32,8 @@ def bench_fanout(groups: int) -> dict[str, float]:
     from groupaudit.local.resources import create_resources
     from groupaudit.local.stack import LOCAL_ENV, TEMPLATE
     from groupaudit.pipeline import runtime
-    from groupaudit.pipeline.models import GroupRegistration
     from groupaudit.settings import load_settings
+    from groupaudit.wire import GroupRegistration
 
     os.environ.update(LOCAL_ENV)
     os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -18,7 +18,7 @@ from groupaudit.adapters.download import DownloadError, sha256_from_url
 from groupaudit.connectors.http import Http, PlatformError
 from groupaudit.notifiers.channels import DeliveryError, WebhookChannel
 from groupaudit.notifiers.robots import WeComRobot
-from groupaudit.pipeline.models import NoticeChannel, NoticeMessage
+from groupaudit.wire import NoticeChannel, NoticeMessage
 
 # --- registration -----------------------------------------------------------------------------
 

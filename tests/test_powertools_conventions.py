@@ -19,9 +19,9 @@ from groupaudit.local.invoke import LambdaContext, load_handler, sqs_event
 from groupaudit.local.resources import load_template
 from groupaudit.local.stack import TEMPLATE
 from groupaudit.pipeline import batch
-from groupaudit.pipeline.models import NoticeChannel, NoticeMessage
 from groupaudit.pipeline.notify import LEASE
 from groupaudit.pipeline.telemetry import logger
+from groupaudit.wire import NoticeChannel, NoticeMessage
 from kit import ROOT, function_environment
 from pipeline.conftest import aws, settings, store  # noqa: F401
 
@@ -178,7 +178,7 @@ LAZY = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import handler
-lazy = ("pydantic", "aws_lambda_powertools.utilities.parser.models", "groupaudit.pipeline.models")
+lazy = ("pydantic", "aws_lambda_powertools.utilities.parser.models", "groupaudit.wire")
 at_import = {name: name in sys.modules for name in lazy}
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from groupaudit.pipeline import batch
@@ -211,7 +211,7 @@ def test_the_queue_functions_load_the_record_models_on_the_first_batch_not_at_im
     assert report["at_import"] == {
         "pydantic": False,
         "aws_lambda_powertools.utilities.parser.models": False,
-        "groupaudit.pipeline.models": False,
+        "groupaudit.wire": False,
     }
     # AND the batch's records are Powertools' SqsRecordModel with the queue's message as the body
     assert report["powertools_model"] is True

@@ -4,9 +4,9 @@
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from groupaudit.pipeline.models import ScheduleEvent
 from groupaudit.pipeline.telemetry import logger, metrics
 from groupaudit.pipeline.tracing import lazily_traced
+from groupaudit.wire import ScheduleEvent
 
 
 @logger.inject_lambda_context

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 
 from groupaudit.adapters.store import Store
 from groupaudit.pipeline import runtime, worker
-from groupaudit.pipeline.models import AuditMessage
+from groupaudit.wire import AuditMessage
 
 AUDIT = "c" * 32
 AT = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)

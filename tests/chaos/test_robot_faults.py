@@ -12,7 +12,7 @@ from groupaudit.local.peers.base import json_answer
 from groupaudit.notifiers import robots
 from groupaudit.notifiers.channels import DeliveryError
 from groupaudit.notifiers.robots import POST_ATTEMPTS, WeComRobot
-from groupaudit.pipeline.models import NoticeChannel, NoticeMessage
+from groupaudit.wire import NoticeChannel, NoticeMessage
 
 PATH = "/cgi-bin/webhook/send"
 

@@ -9,7 +9,7 @@ import pytest
 
 from groupaudit.cli import EXIT_INVALID, EXIT_OK, main
 from groupaudit.contracts import Finding
-from groupaudit.pipeline.models import GroupRegistration
+from groupaudit.wire import GroupRegistration
 
 AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 

@@ -34,7 +34,7 @@ from groupaudit.notifiers.robots import (
     robot_for,
     split_lines,
 )
-from groupaudit.pipeline.models import NoticeChannel, NoticeMessage
+from groupaudit.wire import NoticeChannel, NoticeMessage
 
 DING_SECRET = "SECtest-secret"
 FEISHU_SECRET = "feishu-secret"

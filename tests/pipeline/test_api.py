@@ -16,10 +16,10 @@ from groupaudit.adapters.store import NONCE_TTL
 from groupaudit.contracts import Finding
 from groupaudit.local.api_server import SERVICE
 from groupaudit.pipeline import api, runtime
-from groupaudit.pipeline.models import GroupRegistration
 from groupaudit.pipeline.openapi import main as openapi_main
 from groupaudit.pipeline.openapi import openapi_json
 from groupaudit.settings import Settings
+from groupaudit.wire import GroupRegistration
 from kit import ROOT, invoke, receive_all
 
 SAMPLE = json.loads((ROOT / "events" / "api_post_audits.json").read_text(encoding="utf-8"))

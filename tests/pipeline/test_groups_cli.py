@@ -193,7 +193,7 @@ def test_add_refuses_urls_the_api_refuses_but_keeps_loopback_peers(aws, store, c
 def test_list_masks_credentials_of_urls_stored_before_they_were_refused(aws, store, capsys):
     # GIVEN a registration stored before credentials in URLs were refused: a webhook with a user
     # and password and a token in its query
-    from groupaudit.pipeline.models import GroupRegistration
+    from groupaudit.wire import GroupRegistration
 
     store.put_group(
         GroupRegistration.model_validate(

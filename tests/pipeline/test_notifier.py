@@ -13,8 +13,8 @@ import pytest
 
 from groupaudit.local.invoke import drain, load_handler, sqs_event
 from groupaudit.pipeline import runtime
-from groupaudit.pipeline.models import NoticeChannel, NoticeMessage
 from groupaudit.signing import sign_webhook
+from groupaudit.wire import NoticeChannel, NoticeMessage
 from kit import invoke, receive_all, schedule
 
 SALES = "grp-sales"

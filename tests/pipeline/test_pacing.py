@@ -16,8 +16,8 @@ from groupaudit.local.peers.robots import RobotPeer
 from groupaudit.notifiers.channels import DeliveryError
 from groupaudit.notifiers.pacing import Pacer, PacingWait, with_margin
 from groupaudit.notifiers.robots import DingTalkRobot, FeishuBot, WeComRobot
-from groupaudit.pipeline.models import NoticeChannel, NoticeMessage
 from groupaudit.pipeline.notify import NotifierDeps, deliver
+from groupaudit.wire import NoticeChannel, NoticeMessage
 
 SCALE = 0.5  # the peer's and the pacers' windows, half the platforms' own (a smaller scale
 # would make the thread scheduling jitter between taking a slot and posting, not the pacer,

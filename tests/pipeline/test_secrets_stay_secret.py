@@ -15,7 +15,7 @@ from groupaudit.local.peers.base import json_answer
 from groupaudit.local.peers.feishu import FeishuPeer, feishu_error
 from groupaudit.local.peers.robots import RobotPeer
 from groupaudit.pipeline import runtime
-from groupaudit.pipeline.models import GroupRegistration, NoticeChannel, NoticeMessage
+from groupaudit.wire import GroupRegistration, NoticeChannel, NoticeMessage
 from kit import TENANT, invoke
 
 APP_SECRET = "feishu-app-secret-0123456789"

@@ -18,7 +18,7 @@ from groupaudit.local.demo import run_demo
 from groupaudit.local.invoke import drain, load_handler, sqs_event
 from groupaudit.local.peers.robots import RobotPeer
 from groupaudit.pipeline import api, runtime, supervision_contact
-from groupaudit.pipeline.models import NoticeChannel
+from groupaudit.wire import NoticeChannel
 from kit import ROOT, TENANT, invoke, receive_all, schedule
 
 SAMPLE = json.loads((ROOT / "events" / "api_post_audits.json").read_text(encoding="utf-8"))

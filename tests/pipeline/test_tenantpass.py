@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from factories import member, policy, snapshot
 from groupaudit.loading import decode_directory, decode_snapshot
 from groupaudit.pipeline import notice_addenda, tenantpass
-from groupaudit.pipeline.models import GroupRegistration
+from groupaudit.wire import GroupRegistration
 
 DIRECTORY = decode_directory(
     json.dumps(

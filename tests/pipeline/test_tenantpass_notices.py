@@ -10,7 +10,7 @@ import pytest
 
 from groupaudit.local.invoke import drain, load_handler, sqs_event
 from groupaudit.local.peers.robots import RobotPeer
-from groupaudit.pipeline.models import NoticeChannel
+from groupaudit.wire import NoticeChannel
 from kit import invoke, receive_all, schedule
 
 COMPANY_ADDENDUM = [

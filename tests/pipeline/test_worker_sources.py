@@ -18,8 +18,8 @@ from groupaudit.loading import load_snapshot
 from groupaudit.local.peers import wecom as wecom_peer
 from groupaudit.local.peers.feishu import FeishuPeer, feishu_error, open_id_of, rate_limited
 from groupaudit.pipeline import runtime
-from groupaudit.pipeline.models import AuditMessage, GroupRegistration
 from groupaudit.pipeline.worker import WorkerDeps, audit_group
+from groupaudit.wire import AuditMessage, GroupRegistration
 from kit import TENANT
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)  # = 18:00 in Shanghai, the samples' taken_at

@@ -18,8 +18,8 @@ import pytest
 
 from groupaudit import signing
 from groupaudit.pipeline import api, runtime
-from groupaudit.pipeline.models import GroupRegistration
 from groupaudit.settings import load_settings
+from groupaudit.wire import GroupRegistration
 from kit import receive_all
 from probes.signed import ACME, GLOBEX, INITECH, SECRETS, http_event, send
 from probes.tally import record

@@ -16,9 +16,9 @@ from groupaudit.cli import EXIT_INVALID, main
 from groupaudit.errors import InputError
 from groupaudit.loading import decode_snapshot
 from groupaudit.pipeline import api, runtime, worker
-from groupaudit.pipeline.models import MAX_REGISTRATION_BYTES, GroupRegistration
 from groupaudit.policy import load_policy
 from groupaudit.service import audit_snapshot
+from groupaudit.wire import MAX_REGISTRATION_BYTES, GroupRegistration
 from kit import TENANT
 from probes.signed import ACME, INITECH, SECRETS, call
 

@@ -23,8 +23,8 @@ from groupaudit.local.invoke import load_handler, sqs_event
 from groupaudit.local.peers.robots import RobotPeer
 from groupaudit.local.seed import seed_tenant
 from groupaudit.pipeline import api, runtime
-from groupaudit.pipeline.models import NoticeChannel
 from groupaudit.settings import load_settings
+from groupaudit.wire import NoticeChannel
 from kit import TENANT, invoke, receive_all
 from probes.signed import ACME, SECRETS, call
 from probes.tally import record

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from groupaudit import netguard
 from groupaudit.connectors.http import Http, PlatformError
 from groupaudit.pipeline import api
-from groupaudit.pipeline.models import GroupRegistration
 from groupaudit.settings import Settings
+from groupaudit.wire import GroupRegistration
 from probes.tally import record
 
 REGISTRATION_URLS = [

@@ -29,7 +29,7 @@ import msgspec
 
 from groupaudit.contracts import Finding
 from groupaudit.errors import GroupAuditError
-from groupaudit.pipeline.models import GroupRegistration
+from groupaudit.wire import GroupRegistration
 
 TRANSACTION_ITEMS = 100
 BATCH_ITEMS = 25

@@ -14,8 +14,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from groupaudit.api import auth
 from groupaudit.api.errors import answer, documented
 from groupaudit.pipeline import api
-from groupaudit.pipeline.models import GroupRegistration
 from groupaudit.pipeline.telemetry import logger, metrics
+from groupaudit.wire import GroupRegistration
 
 router = Router()
 

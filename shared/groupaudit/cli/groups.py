@@ -152,8 +152,8 @@ def _run(args: argparse.Namespace, store: Any) -> int:
     from pydantic import ValidationError
 
     from groupaudit.netguard import registration_problem
-    from groupaudit.pipeline.models import GroupRegistration
     from groupaudit.policy import load_policy_layer
+    from groupaudit.wire import GroupRegistration
 
     if args.groups_command == "list":
         from groupaudit.pipeline.api import masked

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 
     from groupaudit import audittime
     from groupaudit.connectors.base import FolderDrops, IdMap, NoDrops, PullRequest, pull_snapshot
-    from groupaudit.pipeline.models import SnapshotSource
+    from groupaudit.wire import SnapshotSource
 
     received = datetime.now(UTC)
     if args.now is not None:  # the pulled snapshot's taken_at: in the range, and not in the future

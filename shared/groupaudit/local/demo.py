@@ -23,9 +23,9 @@ from groupaudit.local.peers.robots import RobotPeer
 from groupaudit.local.seed import seed_tenant
 from groupaudit.local.stack import ROOT, local_stack
 from groupaudit.pipeline import runtime, supervision_contact
-from groupaudit.pipeline.models import GroupRegistration, NoticeChannel
 from groupaudit.pipeline.supervision_contact import SupervisionContact
 from groupaudit.settings import load_settings
+from groupaudit.wire import GroupRegistration, NoticeChannel
 
 SAMPLE = ROOT / "events" / "sample-tenant"
 SCHEDULED_EVENT = ROOT / "events" / "scheduled.json"

@@ -8,7 +8,7 @@ from typing import Any
 from groupaudit.adapters import s3
 from groupaudit.adapters.store import Store
 from groupaudit.loading import load_snapshot
-from groupaudit.pipeline.models import GroupRegistration, NoticeChannel
+from groupaudit.wire import GroupRegistration, NoticeChannel
 
 
 def seed_tenant(

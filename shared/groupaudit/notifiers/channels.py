@@ -17,8 +17,8 @@ from typing import IO, Protocol
 
 from groupaudit import netguard
 from groupaudit.errors import GroupAuditError
-from groupaudit.pipeline.models import NoticeMessage
 from groupaudit.signing import sign_webhook
+from groupaudit.wire import NoticeMessage
 
 TIMEOUT_S = 10
 

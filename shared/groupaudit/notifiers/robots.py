@@ -57,7 +57,7 @@ from groupaudit import netguard
 from groupaudit.connectors.http import FEISHU_RATE_LIMITED, dingtalk_throttle_wait
 from groupaudit.notifiers.channels import TIMEOUT_S, DeliveryError
 from groupaudit.notifiers.pacing import Pacer, PacingWait
-from groupaudit.pipeline.models import NoticeMessage
+from groupaudit.wire import NoticeMessage
 
 DINGTALK_MAX_BYTES = 20_000
 WECOM_MARKDOWN_MAX_BYTES = 4_096

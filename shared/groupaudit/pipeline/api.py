@@ -38,9 +38,9 @@ from groupaudit.adapters.store import NONCE_TTL, BadCursor, Store
 from groupaudit.errors import GroupAuditError, InputError
 from groupaudit.loading import MAX_DEPTH, nested_deeper_than
 from groupaudit.pipeline.fanout import FanOutDeps, fan_out
-from groupaudit.pipeline.models import _ID as ID_PATTERN
-from groupaudit.pipeline.models import MAX_REGISTRATION_BYTES, GroupRegistration
 from groupaudit.settings import Settings
+from groupaudit.wire import _ID as ID_PATTERN
+from groupaudit.wire import MAX_REGISTRATION_BYTES, GroupRegistration
 
 TENANT_HEADER = "X-GroupAudit-Tenant"
 TIMESTAMP_HEADER = "X-GroupAudit-Timestamp"

@@ -81,7 +81,7 @@ def record_model(body: type[BaseModel]) -> type[SqsRecordModel]:
 @cache
 def processor(queue: str) -> RecordProcessor:
     """The batch processor of the audit or the notice queue (built on the first batch)."""
-    from groupaudit.pipeline.models import AuditMessage, NoticeMessage
+    from groupaudit.wire import AuditMessage, NoticeMessage
 
     body = {"audit": AuditMessage, "notice": NoticeMessage}[queue]
     return RecordProcessor(

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from groupaudit.adapters.store import Store
 from groupaudit.errors import GroupAuditError
-from groupaudit.pipeline.models import AuditMessage, Trigger
+from groupaudit.wire import AuditMessage, Trigger
 
 if TYPE_CHECKING:
-    from groupaudit.pipeline.models import ScheduleEvent
+    from groupaudit.wire import ScheduleEvent
 
 SQS_BATCH = 10
 

@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 from groupaudit.adapters.store import Store
-from groupaudit.pipeline.models import NoticeMessage
+from groupaudit.wire import NoticeMessage
 
 ADDENDUM = "addendum_json"  # the attribute of the notice record holding the pass's lines
 TENANT_NOTICE = "-tenant"  # suffix of the notice id of the pass's own digest for a group

@@ -19,7 +19,7 @@ from groupaudit.adapters.store import Store
 from groupaudit.errors import GroupAuditError
 from groupaudit.notifiers.channels import Channel, DeliveryError
 from groupaudit.pipeline import notice_addenda
-from groupaudit.pipeline.models import NoticeMessage
+from groupaudit.wire import NoticeMessage
 
 LEASE = timedelta(minutes=5)
 

@@ -34,9 +34,9 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, fie
 from groupaudit import netguard
 from groupaudit.adapters.store import Store
 from groupaudit.contracts import Finding, Snapshot
-from groupaudit.pipeline.models import _ID as ID_PATTERN
-from groupaudit.pipeline.models import NoticeChannel, NoticeMessage, _loopback_or_https
 from groupaudit.render import render_supervision
+from groupaudit.wire import _ID as ID_PATTERN
+from groupaudit.wire import NoticeChannel, NoticeMessage, _loopback_or_https
 
 SETTING_SK = "SETTINGS#supervision"
 RED_LINES = "-supervision"  # suffix of the notice id of a group audit's red-line report

@@ -41,10 +41,10 @@ from groupaudit.audittime import CLOCK_SKEW
 from groupaudit.contracts import Directory, Finding, Group, Snapshot
 from groupaudit.errors import InputError
 from groupaudit.pipeline import notice_addenda
-from groupaudit.pipeline.models import GroupRegistration, NoticeMessage
 from groupaudit.policy import PolicySet
 from groupaudit.render import render_tenant_notice
 from groupaudit.tenantwide import GroupView, TenantResult, run_tenant_rules, tenant_wide_rules
+from groupaudit.wire import GroupRegistration, NoticeMessage
 
 CHUNK_IDS = 2000
 MEMBERSHIP_TTL = timedelta(days=35)
