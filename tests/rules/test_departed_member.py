@@ -71,6 +71,41 @@ def test_a_departure_without_a_date_counts_and_the_summary_says_so():
     assert zh.policy_ref == "000 二(三)1; 001 二.3"
 
 
+def test_the_evidence_holds_the_directory_entry_and_the_join_time():
+    # GIVEN in the 销售部 group: 郭涛, departed 2026-11-19, who joined 11-01 09:00 Beijing time;
+    # and 钱七 of 研发部, whose directory entry gives no status (an active employee)
+    people = [
+        _person("u-guo", status="departed", left_at="2026-11-19", name="郭涛"),
+        {"id": "u-qian", "name": "钱七", "department": "研发部"},
+    ]
+    members = [member("u-guo", "销售部+郭涛", joined_at="2026-11-01T01:00:00Z"), member("u-qian", "钱七")]
+    # WHEN audited
+    evidence = {f.subject_id: f.evidence for f in _findings(people, members=members)}
+    # THEN each evidence names the member as shown and as listed, the departure date and the join
+    # time in the tenant's zone
+    assert evidence == {
+        "u-guo": {
+            "display_name": "销售部+郭涛",
+            "directory_name": "郭涛",
+            "directory_status": "departed",
+            "left_at": "2026-11-19",
+            "directory_department": "销售部",
+            "group_department": "销售部",
+            "joined_at": "2026-11-01T09:00:00+08:00",
+        },
+        "u-qian": {
+            "display_name": "钱七",
+            "directory_name": "钱七",
+            "directory_status": "active",
+            "left_at": None,
+            "directory_department": "研发部",
+            "group_department": "销售部",
+            "joined_at": None,
+            "notice": "report_only",  # another department's employee: in the report, not the notice
+        },
+    }
+
+
 def test_an_employee_of_another_department_in_a_department_group_is_info():
     # GIVEN a 研发部 engineer in the 销售部 group
     (finding,) = _findings([_person("u-qian", department="研发部", name="钱七")])
