@@ -17,7 +17,7 @@ RUNTIME_PROVIDED   := boto3 botocore s3transfer urllib3 jmespath
 LAYER_PYTHON    := 3.13
 LAYER_PLATFORMS := manylinux_2_34_aarch64 manylinux_2_28_aarch64 manylinux_2_17_aarch64 manylinux2014_aarch64
 # Development tools of the package that no function runs: not in the layer (docs/DEPLOY.md).
-LAYER_EXCLUDES  := groupaudit/local groupaudit/cli groupaudit/docs_gen.py groupaudit/pipeline/openapi.py
+LAYER_EXCLUDES  := groupaudit/local groupaudit/cli groupaudit/docs_gen.py groupaudit/api/openapi.py
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
 .DEFAULT_GOAL := help
@@ -89,7 +89,7 @@ mutate: setup
 
 schemas: setup
 	$(PY) -m groupaudit.docs_gen
-	$(PY) -m groupaudit.pipeline.openapi
+	$(PY) -m groupaudit.api.openapi
 
 # The fault-injection suite (docs/RELIABILITY.md); `make test` runs it with one seed a scenario.
 SEEDS ?= 3

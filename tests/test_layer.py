@@ -165,7 +165,7 @@ def test_the_layer_holds_the_package_without_its_development_tools(layer):
         "groupaudit/local",
         "groupaudit/cli",
         "groupaudit/docs_gen.py",
-        "groupaudit/pipeline/openapi.py",
+        "groupaudit/api/openapi.py",
     ]
     assert not any((folder / path).exists() for path in excluded)
     assert not any(module.startswith("groupaudit.local") for module in shipped)

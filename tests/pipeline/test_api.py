@@ -13,11 +13,11 @@ import pytest
 
 from groupaudit import signing
 from groupaudit.adapters.store import NONCE_TTL
+from groupaudit.api.openapi import main as openapi_main
+from groupaudit.api.openapi import openapi_json
 from groupaudit.contracts import Finding
 from groupaudit.local.api_server import SERVICE
 from groupaudit.pipeline import api, runtime
-from groupaudit.pipeline.openapi import main as openapi_main
-from groupaudit.pipeline.openapi import openapi_json
 from groupaudit.settings import Settings
 from groupaudit.wire import GroupRegistration
 from kit import ROOT, invoke, receive_all
@@ -566,7 +566,7 @@ def test_replay_protection_outlives_the_timestamp_tolerance():
 def test_the_committed_openapi_description_is_current():
     # GIVEN docs/openapi.json
     # WHEN regenerated from the API function's resolver in check mode
-    # THEN nothing is stale (run `python -m groupaudit.pipeline.openapi` after changing a route)
+    # THEN nothing is stale (run `python -m groupaudit.api.openapi` after changing a route)
     assert openapi_main(["--docs", str(ROOT / "docs"), "--check"]) == 0
 
 

@@ -1,6 +1,6 @@
 """Generate docs/openapi.json from the API function's resolver (groupaudit.api.app).
 
-``python -m groupaudit.pipeline.openapi [--check]``; the test suite runs the check, so a change
+``python -m groupaudit.api.openapi [--check]``; the test suite runs the check, so a change
 to a route or a wire model without regenerating the description fails.
 """
 
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     if current == text:
         return 0
     if args.check:
-        sys.stderr.write(f"stale: {path} (run `python -m groupaudit.pipeline.openapi`)\n")
+        sys.stderr.write(f"stale: {path} (run `python -m groupaudit.api.openapi`)\n")
         return 1
     path.write_text(text, encoding="utf-8")
     sys.stdout.write(f"wrote {path}\n")
