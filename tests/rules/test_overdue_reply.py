@@ -287,10 +287,13 @@ def test_a_bots_unanswered_question_to_a_member_is_owed_by_nobody():
     # GIVEN a bot @-ing a member with a question nobody answers all day
     members = [*MEMBERS, member("bot", is_bot=True)]
     ask = message("q1", "bot", "2026-11-20T10:00:00+08:00", "@u1 今天的日报提交了吗？", mentions=["u1"])
+    # ... and a colleague's question after it, also unanswered
+    later = message("q2", "u2", "2026-11-20T11:00:00+08:00", "@u1 周报写完了吗？", mentions=["u1"])
     # WHEN audited at the end of the day
-    findings = _overdue([ask], members=members)
-    # THEN no finding: a bot's question is not a colleague's, nobody owes it an answer
-    assert findings == []
+    findings = _overdue([ask, later], members=members)
+    # THEN only the colleague's question is owed: a bot's question is nobody's to answer, and
+    # passing it over does not stop the check of the messages after it
+    assert [(f.message_id, f.subject_id) for f in findings] == [("q2", "u1")]
     # (the same question from a colleague is owed by the member it @s)
     human = message("q1", "u2", "2026-11-20T10:00:00+08:00", "@u1 今天的日报提交了吗？", mentions=["u1"])
     assert [(f.subject_id, f.kind) for f in _overdue([human])] == [("u1", "direct_question")]

@@ -317,6 +317,20 @@ def test_a_question_closing_the_senders_own_advert_is_part_of_it():
     assert _overdue([advert, closing]) == []
 
 
+def test_an_advert_closing_line_after_chatter_is_skipped_alone():
+    # GIVEN a colleague's greeting, then s1's advert and its closing line "还有人没上车么", and an
+    # hour later s2's question to the head that nobody answers
+    greeting = message("g", "s2", AT.format("09:59"), "早上好")
+    advert = message("ad", "s1", AT.format("10:00"), "内推来啦！\n1.登录官网投递\n2.填写内推码\n3.等待通知")
+    closing = message("q", "s1", "2026-11-20T10:00:05+08:00", "还有人没上车么")
+    later = message("q2", "s2", AT.format("11:00"), "@h-jw 明天的监考表发了吗？", mentions=["h-jw"])
+    # WHEN audited
+    findings = _overdue([greeting, advert, closing, later])
+    # THEN the closing line is part of the advert (the greeting before it is another sender's),
+    # and skipping it does not stop the check: the later question is still owed by the head
+    assert _pairs(findings) == [("q2", "h-jw", "direct_question")]
+
+
 def test_adverts_pictures_and_overnight_chatter_do_not_answer_a_question():
     # GIVEN an evening question, an advert 2 hours later, a picture, and a greeting next morning
     question = message("q", "s1", "2026-11-19T20:30:00+08:00", "有没有申请过实习项目的同学？")
