@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from groupaudit.contracts import Report
-from groupaudit.engine import AuditContext, BackupIndex, run_audit
+from groupaudit.contracts import BackupIndex, Report
+from groupaudit.engine import AuditContext, run_audit
 from groupaudit.loading import decode_directory, decode_snapshot
 from groupaudit.policy import PolicySet, parse_policy
 

@@ -12,6 +12,7 @@ optional field is. Unknown fields are ignored (forward compatibility).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal, get_args
 
@@ -186,3 +187,13 @@ class Report(msgspec.Struct, kw_only=True, omit_defaults=True):
         ]
         | None
     ) = None
+
+
+@dataclass(frozen=True)
+class BackupIndex:
+    """What the backup store holds, as content hashes, and where it is (for the evidence). Not
+    an interchange format: an input of the audit beside the snapshot and the directory, built
+    by the backup adapters (``adapters.backups``, ``adapters.s3``) and read by the engine."""
+
+    hashes: frozenset[str]
+    location: str

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from groupaudit.businesstime import calendar_note
 from groupaudit.contracts import (
     SEVERITIES,
+    BackupIndex,
     Directory,
     Finding,
     Member,
@@ -35,14 +36,6 @@ from groupaudit.rules import REGISTRY, RuleSpec
 Entry = tuple[float, str, Message]
 _SENT_AT, _ID, _TYPE = attrgetter("sent_at"), attrgetter("id"), attrgetter("type")
 _TS = itemgetter(0)
-
-
-@dataclass(frozen=True)
-class BackupIndex:
-    """What the backup store holds, as content hashes, and where it is (for the evidence)."""
-
-    hashes: frozenset[str]
-    location: str
 
 
 @dataclass

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from groupaudit.adapters.backups import local_backup_index
 from groupaudit.adapters.download import DownloadError, sha256_from_url
-from groupaudit.contracts import Directory, Report, Snapshot
-from groupaudit.engine import AuditContext, BackupIndex, run_audit
+from groupaudit.contracts import BackupIndex, Directory, Report, Snapshot
+from groupaudit.engine import AuditContext, run_audit
 from groupaudit.loading import load_directory, load_snapshot
 from groupaudit.perf import gc_paused
 from groupaudit.policy import Policy, PolicySet, load_policy

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from groupaudit.engine import BackupIndex
+from groupaudit.contracts import BackupIndex
 from groupaudit.errors import InputError, Problem
 
 _CHUNK = 1 << 20

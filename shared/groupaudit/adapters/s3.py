@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from groupaudit.engine import BackupIndex
+from groupaudit.contracts import BackupIndex
 from groupaudit.errors import GroupAuditError
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from groupaudit.contracts import Report
-from groupaudit.engine import AuditContext, BackupIndex, run_audit
+from groupaudit.contracts import BackupIndex, Report
+from groupaudit.engine import AuditContext, run_audit
 from groupaudit.loading import decode_directory, decode_snapshot
 from groupaudit.policy import parse_policy
 from groupaudit.rules.base import Example, RuleSpec
