@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from groupaudit import netguard
+from groupaudit.adapters.secrets import secret_missing
 from groupaudit.settings import Settings, load_settings
 
 _network: list[netguard.Network] = [netguard.PUBLIC]  # the innermost local_peers_allowed() last
@@ -181,12 +182,3 @@ def tenant_secret(settings: Settings, tenant: str) -> bytes | None:
         _tenant_secrets.clear()
     _tenant_secrets[name] = (time.monotonic() + SECRET_MAX_AGE_S, found)
     return found
-
-
-def secret_missing(exc: BaseException) -> bool:
-    """Whether a secret lookup failed because the secret does not exist (Powertools wraps the
-    SDK's error, as the implicit context)."""
-    from botocore.exceptions import ClientError
-
-    cause = exc.__context__ or exc
-    return isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ResourceNotFoundException"
