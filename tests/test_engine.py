@@ -76,3 +76,24 @@ def test_unsorted_messages_give_the_same_findings_as_sorted_ones():
         (f.id, f.evidence["reply_message_id"], f.evidence["overdue_minutes"])
         for f in of_rule(shuffled, "overdue_reply")
     ] == [(expected.id, "m3", 25)]
+
+
+def test_an_audit_id_is_32_hex_characters_fixed_by_tenant_group_and_time():
+    from datetime import UTC, datetime
+
+    from groupaudit.engine import audit_id_for
+
+    # GIVEN one tenant, group and audit time, and each of them changed in turn
+    at = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    first = audit_id_for("acme", "g1", at)
+    # WHEN the id is derived again, and for the changed ones
+    others = {
+        audit_id_for("acme2", "g1", at),
+        audit_id_for("acme", "g2", at),
+        audit_id_for("acme", "g1", datetime(2026, 11, 20, 10, 0, 1, tzinfo=UTC)),
+    }
+    # THEN the same inputs give the same id (a retried audit overwrites its own records), of 32
+    # lowercase hex characters, and any change gives another id
+    assert audit_id_for("acme", "g1", at) == first
+    assert len(first) == 32 and set(first) <= set("0123456789abcdef")
+    assert len(others) == 3 and first not in others
