@@ -20,6 +20,9 @@ Faults are injected the way the services fail, not by patching our code:
 - Robots: the peer answers HTTP 429 with ``Retry-After`` or 500/502/503 without taking the
   message; or takes it and then answers 504, or takes it and never answers (the robots'
   answer timeout is shortened to one second so a hung robot costs little).
+- Platforms: every run also audits one group per platform pulled from its loopback peer
+  (:data:`PULLED`); the peers' fault hook answers API calls (token calls included) as the
+  platform refuses: 429 with ``Retry-After``, 5xx, and its own rate-limit or busy codes.
 - SQS: batches in shuffled order, a message delivered twice at the same time to two
   concurrent invocations (two copies of the handler module, as two Lambda containers) and
   delivered again after it was handled.
