@@ -97,3 +97,17 @@ def test_an_audit_id_is_32_hex_characters_fixed_by_tenant_group_and_time():
     assert audit_id_for("acme", "g1", at) == first
     assert len(first) == 32 and set(first) <= set("0123456789abcdef")
     assert len(others) == 3 and first not in others
+
+
+def test_a_report_without_a_given_id_takes_the_id_of_its_tenant_group_and_time():
+    from datetime import datetime
+
+    from groupaudit.engine import audit_id_for
+
+    # GIVEN group g1 of tenant acme audited at 2026-11-20 18:00 with no audit id given
+    now = "2026-11-20T18:00:00+08:00"
+    # WHEN audited
+    report = audit(snapshot([member("u1")], group_id="g1"), now=now)
+    # THEN the report's id is the one derived from that tenant, group and time
+    assert report.audit_id == audit_id_for("acme", "g1", datetime.fromisoformat(now))
+    assert report.audit_id != audit_id_for("acme", "g2", datetime.fromisoformat(now))
