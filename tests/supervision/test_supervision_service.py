@@ -466,7 +466,7 @@ def test_overdue_appeals_go_to_the_tenants_supervision_contact_through_the_notic
     s3 = runtime.client("s3")
 
     def run(now: datetime) -> list:
-        return service.overdue_appeals_to_contact(
+        return supervision_contact.overdue_appeals_to_contact(
             store, sqs, settings.notice_queue_url, s3, settings.snapshot_bucket, TENANT, now
         )
 

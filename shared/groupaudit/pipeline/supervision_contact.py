@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
@@ -37,6 +37,9 @@ from groupaudit.contracts import Finding, Snapshot
 from groupaudit.render import render_supervision
 from groupaudit.wire import _ID as ID_PATTERN
 from groupaudit.wire import NoticeChannel, NoticeMessage, _loopback_or_https
+
+if TYPE_CHECKING:
+    from groupaudit.supervision.appeals import Appeal
 
 SETTING_SK = "SETTINGS#supervision"
 RED_LINES = "-supervision"  # suffix of the notice id of a group audit's red-line report
@@ -258,3 +261,34 @@ def _reported(store: Store, tenant: str, group: str, finding: Finding) -> bool:
         ProjectionExpression="supervision_queued_at",
     ).get("Item")
     return bool(item and "supervision_queued_at" in item)
+
+
+def overdue_appeals_to_contact(
+    store: Any,
+    sqs: Any,
+    notice_queue_url: str,
+    s3_client: Any,
+    snapshot_bucket: str,
+    tenant: str,
+    now: datetime,
+) -> list[Appeal]:
+    """``overdue_appeals`` told to the tenant's supervision contact (``send_to_supervision``,
+    through the notice queue, in the contact's language; one message per set of newly overdue
+    appeals, however often this runs). What the scheduled run calls per tenant."""
+    import hashlib
+
+    from groupaudit.adapters.ledger_store import LedgerStore
+    from groupaudit.supervision.service import overdue_appeals, tenant_inputs
+
+    contact = get_contact(store, tenant)
+    if contact is None:
+        return []
+    _, policies = tenant_inputs(s3_client, snapshot_bucket, tenant)
+    deps = SupervisionDeps.on_queue(store, sqs, notice_queue_url, lambda: now)
+
+    def send(to: str, text: str) -> bool:
+        # the text lists the appeals and their deadlines: the same set is the same message
+        key = "appeals-overdue-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+        return send_to_supervision(to, text, deps, key=key)
+
+    return overdue_appeals(LedgerStore.over(store), tenant, now, policies, send, contact.lang)

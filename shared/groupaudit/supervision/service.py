@@ -361,33 +361,3 @@ def overdue_appeals(
         book.store_appeal(changed, event, _month(policy, appeal.filed_at), appeal.version)
         flagged.append(changed)
     return flagged
-
-
-def overdue_appeals_to_contact(
-    store: Any,
-    sqs: Any,
-    notice_queue_url: str,
-    s3_client: Any,
-    snapshot_bucket: str,
-    tenant: str,
-    now: datetime,
-) -> list[Appeal]:
-    """``overdue_appeals`` told to the tenant's supervision contact (``pipeline/supervision_contact``,
-    through the notice queue, in the contact's language; one message per set of newly overdue
-    appeals, however often this runs). What the scheduled run calls per tenant."""
-    import hashlib
-
-    from groupaudit.pipeline.supervision_contact import SupervisionDeps, get_contact, send_to_supervision
-
-    contact = get_contact(store, tenant)
-    if contact is None:
-        return []
-    _, policies = tenant_inputs(s3_client, snapshot_bucket, tenant)
-    deps = SupervisionDeps.on_queue(store, sqs, notice_queue_url, lambda: now)
-
-    def send(to: str, text: str) -> bool:
-        # the text lists the appeals and their deadlines: the same set is the same message
-        key = "appeals-overdue-" + hashlib.sha256(text.encode()).hexdigest()[:24]
-        return send_to_supervision(to, text, deps, key=key)
-
-    return overdue_appeals(LedgerStore.over(store), tenant, now, policies, send, contact.lang)
