@@ -32,7 +32,10 @@ PENALTY_S: dict[str, float] = {"dingtalk": 600.0, "wecom": 60.0, "feishu": 60.0,
 
 
 def with_margin(windows: tuple[tuple[int, float], ...]) -> tuple[tuple[int, float], ...]:
-    return tuple((limit, seconds + max(0.1, seconds * 0.02)) for limit, seconds in windows)
+    """Each window widened by what may pass between taking a slot and the platform counting the
+    post (scheduling, TLS, the network's jitter): a quarter second, or 5 % of a long window. A
+    tenth of a second was too little on a busy host: the platform saw six posts in its second."""
+    return tuple((limit, seconds + max(0.25, seconds * 0.05)) for limit, seconds in windows)
 
 
 class PacingWait(DeliveryError):
