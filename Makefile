@@ -37,7 +37,7 @@ help:
 	@echo "make schemas  regenerate docs/schemas/*.json from the models"
 	@echo "make lock     re-resolve requirements.lock and the layer's shared/requirements.txt"
 	@echo "make build    sam validate --lint, then sam build (the layer and the functions, into .aws-sam)"
-	@echo "make lint     ruff, then cfn-lint on template.yaml"
+	@echo "make lint     ruff, the import contract (lint-imports, docs/LAYOUT.md), then cfn-lint on template.yaml"
 	@echo "make clean    remove .venv, caches and .aws-sam (sam build output)"
 
 $(STAMP): pyproject.toml $(LOCK)
@@ -54,6 +54,7 @@ demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/cfn-lint template.yaml
 
 format: setup

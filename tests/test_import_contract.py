@@ -1,0 +1,80 @@
+"""The import contract (pyproject.toml [tool.importlinter], docs/LAYOUT.md): the package keeps it,
+and ``lint-imports`` fails, naming the arrow, on a copy of the package with one import back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kit import ROOT
+
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+PACKAGE = ROOT / "shared" / "groupaudit"
+
+
+def _lint_imports(config: Path, source_root: Path) -> subprocess.CompletedProcess[str]:
+    # the copy's folder first on the path, so grimp reads it and not the installed package
+    env = {**os.environ, "PYTHONPATH": str(source_root)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(config), "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+        cwd=source_root,
+    )
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path) -> Path:
+    shutil.copytree(PACKAGE, tmp_path / "groupaudit", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def test_the_package_keeps_its_import_contract(package_copy):
+    # GIVEN an unchanged copy of the package and its contract
+    # WHEN lint-imports checks it
+    result = _lint_imports(package_copy / "pyproject.toml", package_copy)
+    # THEN every contract is kept, and it checked the copy (the layers contract is among them)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 5 kept, 0 broken." in result.stdout
+    assert "Layers: entry points, API" in result.stdout
+
+
+def _not_allowed(importer: str, imported: str) -> str:
+    return f"groupaudit.{importer} is not allowed to import groupaudit.{imported}"
+
+
+CYCLE_IN_PIPELINE = "No cycles are allowed in groupaudit.pipeline"
+
+BACK_ARROWS = [
+    # a wire model reaching up to the composition root: back up the layers
+    ("wire.py", "groupaudit.pipeline.runtime", _not_allowed("wire", "pipeline")),
+    # an adapter running the engine: sideways, across the two sides
+    ("adapters/store.py", "groupaudit.engine", _not_allowed("adapters", "engine")),
+    # a connector writing to the store: sideways between independent adapters
+    ("connectors/base.py", "groupaudit.adapters.store", _not_allowed("connectors", "adapters")),
+    # the API operations importing the API function's resolver: back up the layers
+    ("pipeline/api.py", "groupaudit.api.app", _not_allowed("pipeline", "api")),
+    # the notices' addenda importing the notifier service, which imports them: a cycle
+    ("pipeline/notice_addenda.py", "groupaudit.pipeline.notify", CYCLE_IN_PIPELINE),
+]
+
+
+@pytest.mark.parametrize(("module", "imported", "broken"), BACK_ARROWS)
+def test_an_import_that_points_back_breaks_the_contract_and_is_named(package_copy, module, imported, broken):
+    # GIVEN the copy with one import added that the contract does not allow
+    path = package_copy / "groupaudit" / module
+    path.write_text(path.read_text(encoding="utf-8") + f"\nimport {imported}  # noqa\n", encoding="utf-8")
+    # WHEN lint-imports checks it
+    result = _lint_imports(package_copy / "pyproject.toml", package_copy)
+    # THEN it fails and names the contract's complaint
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert broken in " ".join(result.stdout.split()), result.stdout
