@@ -1,5 +1,5 @@
 """Scheduler: EventBridge Scheduler's cron fires this; it queues one audit per group
-(``groupaudit.pipeline.fanout.scheduled_run``)."""
+(``groupaudit.pipeline.schedule.scheduled_run``)."""
 
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,6 +14,6 @@ from groupaudit.wire import ScheduleEvent
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_parser(model=ScheduleEvent)
 def handler(event: ScheduleEvent, context: LambdaContext) -> dict:
-    from groupaudit.pipeline.fanout import scheduled_run
+    from groupaudit.pipeline.schedule import scheduled_run
 
     return scheduled_run(event)
