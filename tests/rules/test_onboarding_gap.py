@@ -66,6 +66,26 @@ def test_a_hire_is_late_from_day_6_until_day_60(hired, day, late):
     assert found == ([("grp-sales", "department_group", "u-new", day)] if late else [])
 
 
+def test_the_evidence_names_the_hire_the_day_and_who_should_add_them():
+    # GIVEN a 销售部 hire of 2026-11-14, missing from the 销售部 group that u-owner owns
+    groups = [_group("grp-sales", "department", ["u-owner"], "销售部")]
+    directory = decode_directory(json.dumps(_directory(("u-new", "销售部", "2026-11-14", "active"))).encode())
+    # WHEN the tenant pass runs on 2026-11-20
+    parsed = decode_snapshot(json.dumps(groups[0]).encode())
+    result = run_tenant_rules(GroupView.of(parsed), policies=policy(), directory=directory)
+    # THEN the evidence holds the directory's name, department and hire date, the day of the
+    # onboarding, the group's kind and its owner (whom the notice asks to add the hire)
+    (finding,) = result.findings
+    assert finding.evidence == {
+        "name": "名u-new",
+        "department": "销售部",
+        "hired_at": "2026-11-14",
+        "day": 7,
+        "group_kind": "department",
+        "owner_id": "u-owner",
+    }
+
+
 def test_one_finding_per_missing_group_in_that_group():
     # GIVEN two company groups, the 销售部 and 研发部 groups, a project group, and a 销售部 hire
     # who is in the first company group only
