@@ -21,13 +21,13 @@ LAYER_EXCLUDES  := groupaudit/local groupaudit/cli groupaudit/docs_gen.py groupa
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test unit mutate chaos probes lint format schemas bench eval lock build clean \
+.PHONY: help setup demo test unit mutate chaos probes lint typecheck format schemas bench eval lock build clean \
         build-GroupAuditLayer build-SchedulerFunction build-AuditWorkerFunction \
         build-NotifierFunction build-ApiFunction
 
 help:
 	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
-	@echo "make test     lint + the whole test suite"
+	@echo "make test     lint + typecheck + the whole test suite"
 	@echo "make unit     the engine, rules and policy tests only (no moto, no servers): seconds"
 	@echo "make mutate   mutation testing of the rules and the engine against make unit's tests (MUTANTS=glob)"
 	@echo "make chaos    the local pipeline under injected faults, 3 seeds a scenario (SEEDS=n), against a fault-free run"
@@ -38,6 +38,7 @@ help:
 	@echo "make lock     re-resolve requirements.lock and the layer's shared/requirements.txt"
 	@echo "make build    sam validate --lint, then sam build (the layer and the functions, into .aws-sam)"
 	@echo "make lint     ruff, the import contract (lint-imports, docs/LAYOUT.md), then cfn-lint on template.yaml"
+	@echo "make typecheck  mypy with the pydantic plugin over the package and the functions (pyproject.toml)"
 	@echo "make clean    remove .venv, caches and .aws-sam (sam build output)"
 
 $(STAMP): pyproject.toml $(LOCK)
@@ -61,7 +62,11 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: setup lint
+# The files, plugins and strictness are pyproject.toml's [tool.mypy]; 0 errors is the bar.
+typecheck: setup
+	$(VENV)/bin/mypy
+
+test: setup lint typecheck
 	$(PY) -m pytest
 
 # The pure-Python core alone: the engine, the rules, the policy and business time, with no

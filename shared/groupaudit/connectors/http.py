@@ -118,7 +118,7 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
     """Follows a redirect, but never carries credentials (``Authorization``, any ``*token*``
     header) to another scheme or host."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None and urllib.parse.urlsplit(newurl)[:2] != urllib.parse.urlsplit(req.full_url)[:2]:
             for name in list(new.headers):

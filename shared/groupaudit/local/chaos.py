@@ -243,7 +243,8 @@ class Faults:
             parsed["CancellationReasons"] = reasons
         from botocore.awsrequest import AWSResponse
 
-        return AWSResponse("https://dynamodb.us-east-1.amazonaws.com/", status, {}, None), parsed
+        # botocore reads the headers as a mapping only (an HTTPHeaders is one)
+        return AWSResponse("https://dynamodb.us-east-1.amazonaws.com/", status, {}, None), parsed  # type: ignore[arg-type]
 
     # --- robots -----------------------------------------------------------------------------
 
@@ -373,7 +374,7 @@ def virtual_time(clock: VirtualClock) -> Iterator[None]:
 
     class ShiftedDatetime(dt.datetime):
         @classmethod
-        def now(cls, tz: dt.tzinfo | None = None) -> Any:  # type: ignore[override]
+        def now(cls, tz: dt.tzinfo | None = None) -> Any:
             return dt.datetime.now(tz) + clock.offset
 
     shim = types.ModuleType("datetime")

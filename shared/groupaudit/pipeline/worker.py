@@ -108,7 +108,8 @@ def audit_group(message: AuditMessage, deps: WorkerDeps, *, receive_count: int =
         expires_after_seconds=IDEMPOTENCY_TTL_S,
     )
     if deps.deadline is not None:
-        config.register_lambda_context(_Remaining(deps.deadline + IN_PROGRESS_GRACE_S))
+        # _Remaining has the one method the idempotency utility reads of a LambdaContext
+        config.register_lambda_context(_Remaining(deps.deadline + IN_PROGRESS_GRACE_S))  # type: ignore[arg-type]
 
     once = idempotent_function(
         data_keyword_argument="audit",

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -74,7 +74,7 @@ class Peer(ABC):
         assert self._server is not None, "start the peer first"
         return f"http://127.0.0.1:{self._server.server_port}"
 
-    def start(self) -> Peer:
+    def start(self) -> Self:
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -130,7 +130,7 @@ class Peer(ABC):
             self._thread.join()
             self._thread = None
 
-    def __enter__(self) -> Peer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -309,7 +309,7 @@ class DingTalkPeer(Peer):
 
     def _user_get(self, request: Request) -> Answer:
         userid = (request.json() or {}).get("userid")
-        user = self.users.get(userid)
+        user = self.users.get(userid) if isinstance(userid, str) else None
         if user is None:
             return topapi_error("60121", "找不到该用户")
         if userid in self.unreadable:

@@ -515,13 +515,13 @@ class _Seeder:
         message: Message,
         messages: Mapping[str, Message],
         files: Mapping[str, Any],
-        threads: set[str | None],
+        threads: set[str],
     ) -> None:
         kind = message.type or "text"
         msg_type = "file" if message.file_id else CONTENT_TYPES[kind]
         text = message.text or ""
         if msg_type == "file":
-            file = files.get(message.file_id)
+            file = files.get(message.file_id or "")
             content: dict[str, Any] = {
                 "file_key": message.file_id,
                 "file_name": file.name if file else message.file_id,
@@ -556,7 +556,7 @@ class _Seeder:
 
     @staticmethod
     def lineage(
-        message: Message, messages: Mapping[str, Message], threads: set[str | None]
+        message: Message, messages: Mapping[str, Message], threads: set[str]
     ) -> tuple[str | None, str | None, str | None]:
         """(root_id, parent_id, thread_id) in Feishu's terms."""
         if message.thread_id:

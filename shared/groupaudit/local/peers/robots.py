@@ -210,7 +210,7 @@ class RobotPeer(Peer):
             return self._refuse(
                 "feishu", token, json_answer({"code": 11232, "msg": "frequency limited psm", "data": {}})
             )
-        post = next(iter(((body.get("content") or {}).get("post") or {}).values()), {})
+        post: dict[str, Any] = next(iter(((body.get("content") or {}).get("post") or {}).values()), {})
         lines, mentions = [], []
         for paragraph in post.get("content", []):
             text = ""

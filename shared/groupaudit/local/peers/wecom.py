@@ -260,7 +260,7 @@ class WeComPeer(Peer):
         body = _body(request)
         if body is None:
             return error_answer(47001)
-        chat = self.chats.get(body.get("chat_id"))
+        chat = self.chats.get(body.get("chat_id", ""))
         if chat is None:
             return error_answer(40050)
         need_name = body.get("need_name") == 1
@@ -283,7 +283,7 @@ class WeComPeer(Peer):
         body = _body(request)
         if body is None:
             return error_answer(47001)
-        room = self.rooms.get(body.get("roomid"))
+        room = self.rooms.get(body.get("roomid", ""))
         if room is None:
             return error_answer(40050)
         return ok(
