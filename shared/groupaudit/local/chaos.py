@@ -509,7 +509,7 @@ def start_platforms(
     import boto3
 
     from groupaudit.pipeline import runtime
-    from groupaudit.pipeline.models import GroupRegistration
+    from groupaudit.wire import GroupRegistration
 
     s3 = boto3.client("s3")
     by_id = {g.group_id: g for g in registered}

@@ -37,7 +37,6 @@ from groupaudit.contracts import Directory, Finding, Report, Snapshot
 from groupaudit.errors import InputError, Problem
 from groupaudit.loading import decode_directory, decode_json, decode_snapshot, load_yaml
 from groupaudit.pipeline import supervision_contact, tenantpass
-from groupaudit.pipeline.models import AuditMessage, GroupRegistration, NoticeMessage
 from groupaudit.policy import PolicySet, deep_merge, parse_policy
 from groupaudit.render import render_json, render_notice
 from groupaudit.rules import messages_lookback_days
@@ -45,6 +44,7 @@ from groupaudit.rules.documents import importance
 from groupaudit.service import audit_snapshot
 from groupaudit.settings import Settings
 from groupaudit.supervision.service import record_findings
+from groupaudit.wire import AuditMessage, GroupRegistration, NoticeMessage
 
 
 @dataclass
@@ -362,7 +362,7 @@ def _credentials(name: str, platform: str, deps: WorkerDeps) -> dict[str, str]:
     try:
         raw = deps.secret(name)
     except Exception as exc:
-        from groupaudit.pipeline.runtime import secret_missing
+        from groupaudit.adapters.secrets import secret_missing
 
         if secret_missing(exc):
             raise InputError(where, [Problem("", "no such secret")]) from None
