@@ -63,3 +63,23 @@ def fails_on(findings: Any, threshold: str | None) -> bool:
         return False
     level = SEVERITIES.index(threshold)
     return any(SEVERITIES.index(f.severity) >= level for f in findings)
+
+
+def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
+    """--policy, --group-kind and --group-id: which effective policy a command reads."""
+    from groupaudit.contracts import GROUP_KINDS
+
+    parser.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="policy file (default: built-in defaults) (e.g. --policy policy.yaml)",
+    )
+    parser.add_argument(
+        "--group-kind",
+        metavar="K",
+        choices=GROUP_KINDS,
+        help=" | ".join(GROUP_KINDS) + " (e.g. --group-kind project)",
+    )
+    parser.add_argument(
+        "--group-id", metavar="ID", help="apply this group's overrides too (e.g. --group-id grp-sales)"
+    )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from groupaudit.cli._common import EXIT_OK, write
-from groupaudit.contracts import GROUP_KINDS
+from groupaudit.cli._common import EXIT_OK, add_policy_arguments, write
 
 NAME = "calendar"
 HELP = "print the working days, holidays and make-up workdays the audit uses for a year"
@@ -16,20 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from groupaudit.workcalendar import _year
 
     parser.add_argument("year", metavar="YEAR", type=_year, help="the year (e.g. 2027)")
-    parser.add_argument(
-        "--policy",
-        metavar="FILE",
-        help="policy file (default: built-in defaults) (e.g. --policy policy.yaml)",
-    )
-    parser.add_argument(
-        "--group-kind",
-        metavar="K",
-        choices=GROUP_KINDS,
-        help=" | ".join(GROUP_KINDS) + " (e.g. --group-kind project)",
-    )
-    parser.add_argument(
-        "--group-id", metavar="ID", help="apply this group's overrides too (e.g. --group-id grp-sales)"
-    )
+    add_policy_arguments(parser)
     parser.add_argument(
         "--format",
         choices=("table", "json"),

@@ -6,8 +6,7 @@ import argparse
 import json
 import sys
 
-from groupaudit.cli._common import EXIT_OK, write
-from groupaudit.contracts import GROUP_KINDS
+from groupaudit.cli._common import EXIT_OK, add_policy_arguments, write
 from groupaudit.errors import InputError, Problem
 
 NAME = "policy"
@@ -22,20 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "file", metavar="FILE", help="policy file (YAML) (e.g. events/sample-tenant/policy.yaml)"
     )
     show = actions.add_parser("show", help="print the effective policy")
-    show.add_argument(
-        "--policy",
-        metavar="FILE",
-        help="policy file (default: built-in defaults) (e.g. --policy policy.yaml)",
-    )
-    show.add_argument(
-        "--group-kind",
-        metavar="K",
-        choices=GROUP_KINDS,
-        help=" | ".join(GROUP_KINDS) + " (e.g. --group-kind project)",
-    )
-    show.add_argument(
-        "--group-id", metavar="ID", help="apply this group's overrides too (e.g. --group-id grp-sales)"
-    )
+    add_policy_arguments(show)
     show.add_argument(
         "--format",
         choices=("yaml", "json"),
