@@ -75,7 +75,8 @@ from urllib.parse import parse_qsl, urlsplit
 import msgspec
 
 from groupaudit.connectors.base import IdMap, PullRequest, aware
-from groupaudit.connectors.http import MAX_BODY_BYTES, Answer, Http, RetryLater, retry_after
+from groupaudit.connectors.http import MAX_BODY_BYTES, Answer, Http
+from groupaudit.connectors.skeleton import Verdicts, epoch, follow, judge
 from groupaudit.connectors.slack_export import (
     ChannelMapping,
     Conversation,
@@ -107,6 +108,24 @@ HINTS = {
     "account_inactive": "the app was uninstalled or its user deactivated",
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _needed(payload: Mapping[str, Any]) -> str:
+    if not payload.get("needed"):
+        return ""
+    return f" (needed: {payload['needed']}; provided: {payload.get('provided') or 'none'})"
+
+
+SLACK = Verdicts(
+    code_field="error",
+    message_fields=(),
+    label="{code}",
+    ok_field="ok",
+    missing_code="HTTP {status}",
+    rate_limited=RETRY_ERRORS,
+    hints=HINTS,
+    detail=_needed,
+)
 
 
 def pull(request: PullRequest, http: Http | None = None) -> Snapshot:
@@ -209,42 +228,21 @@ class _Slack:
         )
 
     def _judge(self, method: str, answer: Answer, tolerate: frozenset[str]) -> dict[str, Any]:
-        try:
-            payload = answer.json()
-        except ValueError:
-            raise self.http.fail(f"{method}: HTTP {answer.status} without a JSON body") from None
-        if not isinstance(payload, dict):
-            raise self.http.fail(f"{method}: HTTP {answer.status}, expected a JSON object")
-        if payload.get("ok") is True:
-            return payload
-        error = payload.get("error") if isinstance(payload.get("error"), str) else f"HTTP {answer.status}"
-        if error in RETRY_ERRORS:
-            raise RetryLater(f"{method}: {error}", retry_after(answer))
-        if error in tolerate:
-            return {}
-        detail = ""
-        if payload.get("needed"):
-            detail = f" (needed: {payload['needed']}; provided: {payload.get('provided') or 'none'})"
-        elif error in HINTS:
-            detail = f" ({HINTS[error]})"
-        raise self.http.fail(f"{method}: {error}{detail}", retryable=False)
+        payload = judge(SLACK, self.http, method, answer, tolerate=tolerate)
+        return payload if payload.get("ok") is True else {}
 
     def pages(self, method: str, key: str, **params: Any) -> Iterator[Any]:
         """Every item of a cursor-paginated method (``response_metadata.next_cursor``): objects,
         or strings (``conversations.members``)."""
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            payload = self.call(method, {**params, "limit": PAGE_LIMIT, "cursor": cursor})
+        for payload in follow(
+            self.http,
+            method,
+            lambda cursor: self.call(method, {**params, "limit": PAGE_LIMIT, "cursor": cursor}),
+            _next_cursor,
+            loop_retryable=True,
+        ):
             items = payload.get(key)
             yield from items if isinstance(items, list) else ()
-            metadata = payload.get("response_metadata")
-            cursor = metadata.get("next_cursor") if isinstance(metadata, dict) else None
-            if not cursor:
-                return
-            if cursor in seen:
-                raise self.http.fail(f"{method}: the cursor {cursor!r} came back twice", retryable=True)
-            seen.add(cursor)
 
     def channel_info(self) -> dict[str, Any]:
         channel = self.call("conversations.info", {"channel": self.request.chat_id}).get("channel")
@@ -347,9 +345,12 @@ def _ts(moment: datetime) -> str:
 
 def _epoch_s(value: Any) -> datetime | None:
     """Whole epoch seconds (Slack's ``created``); 0 or anything else means unknown."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return None
-    return _EPOCH + timedelta(seconds=int(value))
+    return epoch(value, strings=False, whole=True)
+
+
+def _next_cursor(payload: Mapping[str, Any]) -> Any:
+    metadata = payload.get("response_metadata")
+    return metadata.get("next_cursor") if isinstance(metadata, dict) else None
 
 
 def _text(value: Any) -> str | None:

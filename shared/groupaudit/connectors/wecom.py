@@ -65,15 +65,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from groupaudit.connectors.base import PullRequest, epoch_ms, epoch_s
-from groupaudit.connectors.http import Answer, Http, RetryLater
+from groupaudit.connectors.base import PullRequest, epoch_ms
+from groupaudit.connectors.http import Http
+from groupaudit.connectors.skeleton import Gone, TokenSession, Verdicts, epoch, judge, token_of
 from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, Message, MessageType, Snapshot
 from groupaudit.errors import InputError, Problem
 
@@ -85,7 +86,7 @@ USER_PATH = "/cgi-bin/user/get"
 
 # errcodes worth waiting out: system busy, frequency limit, too many concurrent calls.
 RETRY_CODES = frozenset({-1, 45009, 45033})
-# The access token is invalid or expired: fetch a new one, once per pull.
+# The access token is invalid or expired: fetch a new one, once per call.
 TOKEN_CODES = frozenset({40014, 42001})
 USER_NOT_FOUND = 60111
 HINTS: dict[int, str] = {
@@ -159,60 +160,38 @@ _NAME_COLON = re.compile(r"[：:]\s*")
 # --- the API -----------------------------------------------------------------------------------
 
 
-class _TokenRejected(Exception):
-    """The platform refused the access token (expired or invalid): fetch a new one."""
-
-
-class _Gone(Exception):
-    """The platform says the thing asked for does not exist (an errcode the caller expects)."""
+WECOM = Verdicts(
+    code_field="errcode",
+    message_fields=("errmsg",),
+    label="errcode {code}",
+    ok_codes=frozenset({0, None}),
+    raw_http_errors=True,
+    rate_limited=RETRY_CODES,
+    token_expired=TOKEN_CODES,
+    hints=HINTS,
+)
 
 
 @dataclass
 class _Api:
     request: PullRequest
     http: Http
-    token: str | None = None
-    refreshed: bool = False
+    session: TokenSession = field(init=False)
 
-    def judge(
-        self, where: str, *, token_call: bool = False, gone: frozenset[int] = frozenset()
-    ) -> Callable[[Answer], Any]:
-        def judge(answer: Answer) -> Any:
-            if not 200 <= answer.status < 300:
-                text = answer.body[:300].decode(errors="replace")
-                raise self.http.fail(f"{where}: HTTP {answer.status}: {text}")
-            body = self.http.decode(answer)
-            if not isinstance(body, dict):
-                raise self.http.fail(f"{where}: expected a JSON object")
-            code = body.get("errcode") or 0
-            if code == 0:
-                return body
-            message = f"errcode {code}: {body.get('errmsg') or ''}".rstrip(": ")
-            if code in RETRY_CODES:
-                raise RetryLater(message)
-            if code in TOKEN_CODES and not token_call and not self.refreshed:
-                raise _TokenRejected(message)
-            if code in gone:
-                raise _Gone(message)
-            hint = f" ({HINTS[code]})" if code in HINTS else ""
-            raise self.http.fail(f"{where}: {message}{hint}")
+    def __post_init__(self) -> None:
+        self.session = TokenSession(self.http, self.fetch_token)
 
-        return judge
-
-    def fetch_token(self) -> str:
+    def fetch_token(self) -> tuple[str, float | None]:
         corp_id, secret = self.request.credential("corp_id"), self.request.credential("secret")
         self.http.add_secret(secret)
+        where = f"GET {TOKEN_PATH}"
         body = self.http.request(
             "GET",
             TOKEN_PATH,
             query={"corpid": corp_id, "corpsecret": secret},
-            judge=self.judge(f"GET {TOKEN_PATH}", token_call=True),
+            judge=lambda answer: judge(WECOM, self.http, where, answer, renew=False),
         )
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise self.http.fail(f"GET {TOKEN_PATH}: the answer has no access_token")
-        self.http.add_secret(token)
-        return token
+        return token_of(body, "access_token", "expires_in", self.http, where)
 
     def call(
         self,
@@ -224,20 +203,18 @@ class _Api:
         gone: frozenset[int] = frozenset(),
     ) -> Any:
         """One call with the access token; a rejected token is renewed once. The errcodes in
-        ``gone`` raise :class:`_Gone` instead of a PlatformError."""
-        while True:
-            if self.token is None:
-                self.token = self.fetch_token()
-            try:
-                return self.http.request(
-                    method,
-                    path,
-                    query={"access_token": self.token, **(query or {})},
-                    body=body,
-                    judge=self.judge(f"{method} {path}", gone=gone),
-                )
-            except _TokenRejected:
-                self.token, self.refreshed = None, True
+        ``gone`` raise :class:`Gone` instead of a PlatformError."""
+        where = f"{method} {path}"
+        return self.session.call(
+            where,
+            lambda token: self.http.request(
+                method,
+                path,
+                query={"access_token": token, **(query or {})},
+                body=body,
+                judge=lambda answer: judge(WECOM, self.http, where, answer, gone=gone),
+            ),
+        )
 
 
 # --- the group ---------------------------------------------------------------------------------
@@ -266,13 +243,7 @@ def _text(value: Any) -> str:
 
 
 def _seconds(value: Any) -> datetime | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return epoch_s(seconds) if seconds > 0 else None
+    return epoch(value)
 
 
 def _role(user_id: str, owner: str | None, admins: Iterable[str]) -> str:
@@ -337,7 +308,7 @@ def _user_name(api: _Api, user_id: str) -> str:
     """``user/get``'s name; a userid the directory no longer has keeps its id."""
     try:
         body = api.call("GET", USER_PATH, query={"userid": user_id}, gone=frozenset({USER_NOT_FOUND}))
-    except _Gone:
+    except Gone:
         return user_id
     return _text(body.get("name")) or user_id
 
