@@ -90,7 +90,7 @@ The mapping (documented for users in ``docs/platforms/dingtalk.md``):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -99,7 +99,8 @@ from urllib.parse import quote
 import msgspec
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
-from groupaudit.connectors.http import Answer, Http, RetryLater, dingtalk_throttle_wait
+from groupaudit.connectors.http import Http, RetryLater, dingtalk_throttle_wait
+from groupaudit.connectors.skeleton import TokenSession, Verdicts, follow, judge, token_of
 from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, MemberRole, Message, Snapshot
 from groupaudit.errors import InputError, Problem
 
@@ -115,6 +116,7 @@ OAPI_RATE_LIMITS = frozenset({"90018", "90002", "90005", "90006", "-1"})
 API_RATE_LIMITS = frozenset(
     {"Forbidden.AccessDenied.QpsLimitForAppkeyAndApi", "Forbidden.AccessDenied.QpsLimitForApi"}
 )
+OAPI_TOKEN_EXPIRED = frozenset({"42001"})  # access_token 超时: fetch a new one, once per call
 USER_UNREADABLE = frozenset({"60011", "50002", "60121"})  # no permission, outside scope, not found
 
 MESSAGE_TYPES = {
@@ -136,12 +138,6 @@ _Json = dict[str, Any]
 # --- calls ------------------------------------------------------------------------------------
 
 
-def _codes(payload: Mapping[str, Any]) -> tuple[str, str | None]:
-    errcode = str(payload.get("errcode"))
-    sub_code = payload.get("sub_code")
-    return errcode, str(sub_code) if sub_code not in (None, "") else None
-
-
 def _raise_if_throttled(payload: Mapping[str, Any]) -> None:
     """DingTalk's IP throttle answers 200 with no errcode (``{"status": 1111, "wait": 5, …}``):
     not a success but a wait of ``wait`` minutes (longer than a pull waits: it ends retryable)."""
@@ -149,101 +145,82 @@ def _raise_if_throttled(payload: Mapping[str, Any]) -> None:
         raise RetryLater(f"throttled (status {payload.get('status')}, wait {payload.get('wait')})", wait)
 
 
-def _oapi_judge(http: Http, where: str, tolerate: frozenset[str] = frozenset()) -> Callable[[Answer], Any]:
-    """oapi answers 200 with errcode; ``tolerate`` codes come back as the payload (not raised)."""
-
-    def judge(answer: Answer) -> Any:
-        if not 200 <= answer.status < 300:
-            raise http.fail(f"{where}: HTTP {answer.status}: {answer.body[:300].decode(errors='replace')}")
-        payload = http.decode(answer)
-        if not isinstance(payload, dict):
-            raise http.fail(f"{where}: expected a JSON object")
-        _raise_if_throttled(payload)
-        if payload.get("errcode") in (0, "0", None):
-            return payload
-        errcode, sub_code = _codes(payload)
-        message = payload.get("sub_msg") or payload.get("errmsg") or ""
-        code = f"errcode {errcode}" + (f" (sub_code {sub_code})" if sub_code else "")
-        if errcode in OAPI_RATE_LIMITS or sub_code in OAPI_RATE_LIMITS or (errcode == "88" and not sub_code):
-            raise RetryLater(f"rate limited, {code}: {message}", RATE_LIMIT_WAIT_S)
-        if errcode in tolerate or sub_code in tolerate:
-            return payload
-        raise http.fail(f"{where}: {code}: {message}")
-
-    return judge
+def _request_id(payload: Mapping[str, Any]) -> str:
+    return f" (requestid {payload['requestid']})" if payload.get("requestid") else ""
 
 
-def _api_judge(http: Http, where: str) -> Callable[[Answer], Any]:
-    """api.dingtalk.com answers 2xx with the payload, 4xx with ``{code, message, requestid}``."""
-
-    def judge(answer: Answer) -> Any:
-        if 200 <= answer.status < 300:
-            payload = http.decode(answer)
-            if not isinstance(payload, dict):
-                raise http.fail(f"{where}: expected a JSON object")
-            _raise_if_throttled(payload)
-            return payload
-        try:
-            body = answer.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise http.fail(f"{where}: HTTP {answer.status}: {answer.body[:300].decode(errors='replace')}")
-        code, message = str(body.get("code") or ""), str(body.get("message") or "")
-        if code in API_RATE_LIMITS:
-            raise RetryLater(f"rate limited, {code}: {message}", RATE_LIMIT_WAIT_S)
-        request_id = f" (requestid {body['requestid']})" if body.get("requestid") else ""
-        raise http.fail(f"{where}: HTTP {answer.status} {code}: {message}{request_id}")
-
-    return judge
+# oapi answers 200 with errcode (and topapi a sub_code); errcode 88 without one is a rate limit.
+OAPI = Verdicts(
+    code_field="errcode",
+    sub_code_field="sub_code",
+    message_fields=("sub_msg", "errmsg"),
+    label="errcode {code}",
+    sub_label=" (sub_code {sub_code})",
+    text_codes=True,
+    ok_codes=frozenset({"0", None}),
+    raw_http_errors=True,
+    rate_limited=OAPI_RATE_LIMITS | {("88", None)},
+    retry_prefix="rate limited, ",
+    wait_s=RATE_LIMIT_WAIT_S,
+    token_expired=OAPI_TOKEN_EXPIRED,
+    throttle=_raise_if_throttled,
+)
+# api.dingtalk.com answers 2xx with the payload, 4xx with ``{code, message, requestid}``.
+API = Verdicts(
+    code_field="code",
+    message_fields=("message",),
+    label="HTTP {status} {code}",
+    text_codes=True,
+    ok_when_2xx=True,
+    rate_limited=API_RATE_LIMITS,
+    retry_prefix="rate limited, ",
+    wait_s=RATE_LIMIT_WAIT_S,
+    detail=_request_id,
+    throttle=_raise_if_throttled,
+)
 
 
 @dataclass
 class _Client:
-    """Both DingTalk hosts, with their tokens obtained once."""
+    """Both DingTalk hosts, with a token session for each."""
 
     request: PullRequest
     oapi_http: Http
     api_http: Http
-    _oapi_token: str | None = None
-    _api_token: str | None = None
+    oapi_session: TokenSession = field(init=False)
+    api_session: TokenSession = field(init=False)
 
-    def _secret(self, token: str) -> None:
-        self.oapi_http.add_secret(token)
-        self.api_http.add_secret(token)
+    def __post_init__(self) -> None:
+        self.oapi_session = TokenSession(self.oapi_http, self._oapi_token, also=[self.api_http])
+        self.api_session = TokenSession(self.api_http, self._api_token, also=[self.oapi_http])
 
-    def oapi_token(self) -> str:
-        if self._oapi_token is None:
-            query = {
-                "appkey": self.request.credential("app_key"),
-                "appsecret": self.request.credential("app_secret"),
-            }
-            payload = self.oapi_http.request(
-                "GET", "/gettoken", query=query, judge=_oapi_judge(self.oapi_http, "GET /gettoken")
-            )
-            token = payload.get("access_token")
-            if not isinstance(token, str) or not token:
-                raise self.oapi_http.fail("GET /gettoken: no access_token in the answer")
-            self._secret(token)
-            self._oapi_token = token
-        return self._oapi_token
+    def _oapi_token(self) -> tuple[str, float | None]:
+        query = {
+            "appkey": self.request.credential("app_key"),
+            "appsecret": self.request.credential("app_secret"),
+        }
+        where = "GET /gettoken"
+        payload = self.oapi_http.request(
+            "GET",
+            "/gettoken",
+            query=query,
+            judge=lambda answer: judge(OAPI, self.oapi_http, where, answer, renew=False),
+        )
+        return token_of(payload, "access_token", "expires_in", self.oapi_http, where)
 
-    def api_token(self) -> str:
-        if self._api_token is None:
-            body = {
-                "appKey": self.request.credential("app_key"),
-                "appSecret": self.request.credential("app_secret"),
-            }
-            where = "POST /v1.0/oauth2/accessToken"
-            payload = self.api_http.request(
-                "POST", "/v1.0/oauth2/accessToken", body=body, judge=_api_judge(self.api_http, where)
-            )
-            token = payload.get("accessToken")
-            if not isinstance(token, str) or not token:
-                raise self.api_http.fail(f"{where}: no accessToken in the answer")
-            self._secret(token)
-            self._api_token = token
-        return self._api_token
+    def _api_token(self) -> tuple[str, float | None]:
+        body = {
+            "appKey": self.request.credential("app_key"),
+            "appSecret": self.request.credential("app_secret"),
+        }
+        where = "POST /v1.0/oauth2/accessToken"
+        payload = self.api_http.request(
+            "POST",
+            "/v1.0/oauth2/accessToken",
+            body=body,
+            judge=lambda answer: judge(API, self.api_http, where, answer, renew=False),
+        )
+        return token_of(payload, "accessToken", "expireIn", self.api_http, where)
 
     def oapi(
         self,
@@ -254,26 +231,32 @@ class _Client:
         body: Any = None,
         tolerate: frozenset[str] = frozenset(),
     ) -> _Json:
-        token = self.oapi_token()
-        return self.oapi_http.request(
-            method,
-            path,
-            query={"access_token": token, **(query or {})},
-            body=body,
-            judge=_oapi_judge(self.oapi_http, f"{method} {path}", tolerate),
+        where = f"{method} {path}"
+        return self.oapi_session.call(
+            where,
+            lambda token: self.oapi_http.request(
+                method,
+                path,
+                query={"access_token": token, **(query or {})},
+                body=body,
+                judge=lambda answer: judge(OAPI, self.oapi_http, where, answer, tolerate=tolerate),
+            ),
         )
 
     def api(
         self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None
     ) -> _Json:
-        headers = {"x-acs-dingtalk-access-token": self.api_token()}
-        return self.api_http.request(
-            method,
-            path,
-            query=query,
-            body=body,
-            headers=headers,
-            judge=_api_judge(self.api_http, f"{method} {path}"),
+        where = f"{method} {path}"
+        return self.api_session.call(
+            where,
+            lambda token: self.api_http.request(
+                method,
+                path,
+                query=query,
+                body=body,
+                headers={"x-acs-dingtalk-access-token": token},
+                judge=lambda answer: judge(API, self.api_http, where, answer),
+            ),
         )
 
 
@@ -339,26 +322,28 @@ def _read_scene_group(client: _Client, open_id: str) -> _Chat:
         raise client.oapi_http.fail(f"POST {path}: the answer has no result")
     members: list[str] = []
     nicks: dict[str, str] = {}
-    cursor, seen = "0", set()
-    while True:
+    where = "POST /topapi/im/chat/scenegroup/member/get"
+
+    def member_page(cursor: Any) -> Mapping[str, Any]:
         page = client.oapi(
             "POST",
             "/topapi/im/chat/scenegroup/member/get",
-            body={"open_conversation_id": open_id, "cursor": cursor, "size": MEMBER_PAGE_SIZE},
+            body={"open_conversation_id": open_id, "cursor": str(cursor), "size": MEMBER_PAGE_SIZE},
         ).get("result")
         if not isinstance(page, dict):
-            raise client.oapi_http.fail(
-                "POST /topapi/im/chat/scenegroup/member/get: the answer has no result"
-            )
+            raise client.oapi_http.fail(f"{where}: the answer has no result")
+        return page
+
+    for page in follow(
+        client.oapi_http,
+        where,
+        member_page,
+        lambda page: page.get("next_cursor"),
+        has_more=lambda page: bool(page.get("has_more") and page.get("next_cursor")),
+        first="0",
+    ):
         members += _string_list(page.get("member_user_ids"))
         nicks.update(_nick_map(page.get("staff_id_nick_map")))
-        next_cursor = page.get("next_cursor")
-        if not page.get("has_more") or not next_cursor:
-            break
-        if next_cursor in seen:
-            raise client.oapi_http.fail("POST /topapi/im/chat/scenegroup/member/get: the cursor repeats")
-        seen.add(next_cursor)
-        cursor = str(next_cursor)
     title, owner = result.get("title"), result.get("owner_staff_id")
     return _Chat(
         name=title if isinstance(title, str) and title else None,
@@ -395,7 +380,7 @@ def _read_users(client: _Client, user_ids: Iterable[str]) -> dict[str, _User]:
                 union_id=union_id if isinstance(union_id, str) and union_id else None,
             )
             continue
-        if "60011" in _codes(payload):
+        if "60011" in (str(payload.get("errcode")), str(payload.get("sub_code"))):
             break  # the app lacks the contact permission: every member keeps their id
     return users
 
@@ -449,16 +434,22 @@ def _read_files(client: _Client, open_id: str, operator: str) -> tuple[str, list
     folders: list[tuple[str, str | None, int]] = [("0", None, 0)]  # (parentId, folder path, depth)
     while folders:
         parent, folder, depth = folders.pop(0)
-        token: str | None = None
-        seen: set[str] = set()
-        while True:
-            query = {
-                "parentId": parent,
-                "unionId": operator,
-                "maxResults": DENTRY_PAGE_SIZE,
-                "nextToken": token,
-            }
-            page = client.api("GET", path, query=query)
+        pages = follow(
+            client.api_http,
+            where,
+            lambda token, parent=parent: client.api(
+                "GET",
+                path,
+                query={
+                    "parentId": parent,
+                    "unionId": operator,
+                    "maxResults": DENTRY_PAGE_SIZE,
+                    "nextToken": token,
+                },
+            ),
+            lambda page: page.get("nextToken") or None,
+        )
+        for page in pages:
             entries = page.get("dentries") or []
             if not isinstance(entries, list):
                 raise client.api_http.fail(f"{where}: dentries is not a list")
@@ -472,12 +463,6 @@ def _read_files(client: _Client, open_id: str, operator: str) -> tuple[str, list
                     folders.append((dentry[0], dentry[1], depth + 1))
                 else:
                     files.append(dentry)
-            token = page.get("nextToken") or None
-            if token is None:
-                break
-            if token in seen:
-                raise client.api_http.fail(f"{where}: nextToken repeats")
-            seen.add(token)
     return space_id, files
 
 
