@@ -628,8 +628,10 @@ def load_policy(path: str | Path | None) -> PolicySet:
     return parse_policy(data, source)
 
 
-def load_policy_layer(path: str | Path, group_id: str) -> dict[str, Any]:
-    """A YAML file holding one group's overrides (``rules: ...``), checked like a group layer."""
+def load_policy_layer(path: str | Path) -> dict[str, Any]:
+    """A YAML file holding one group's overrides (``rules: ...``): read, its nesting and outline
+    checked; its keys are checked against the group's kind where it is registered
+    (``pipeline.api.overrides_problems``, the same check for the API and the CLI)."""
     source = str(path)
     try:
         data = load_yaml(Path(path).read_text(encoding="utf-8"), source) or {}
@@ -639,7 +641,6 @@ def load_policy_layer(path: str | Path, group_id: str) -> dict[str, Any]:
         raise InputError(source, [Problem("", f"cannot read overrides: {exc}")]) from None
     if not isinstance(data, dict):
         raise InputError(source, [Problem("", "expected a mapping at the top level")])
-    parse_policy({"groups": {group_id: data}}, source)
     return data
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+import yaml
+
 from groupaudit.cli import main
+from groupaudit.pipeline.api import overrides_problems
+from groupaudit.wire import GroupRegistration
 
 
 def test_add_list_and_remove_a_group(aws, store, capsys):
@@ -55,6 +60,40 @@ def test_policy_overrides_are_checked_before_registering(aws, store, tmp_path, c
     # THEN nothing is registered and the error suggests the key
     assert status == 2
     assert "did you mean 'reply_match'?" in capsys.readouterr().err
+    assert store.list_groups("acme") == []
+
+
+@pytest.mark.parametrize(
+    ("layer", "key"),
+    [
+        (
+            "rules:\n  inactive_member:\n    inactive_days: -1\n",
+            "policy_overrides.rules.inactive_member.inactive_days",
+        ),
+        ("rules:\n  no_such_rule: {}\n", "policy_overrides.rules.no_such_rule"),
+        ("sanctions: {}\n", "policy_overrides.sanctions"),
+    ],
+    ids=["negative", "unknown-rule", "tenant-wide-section"],
+)
+def test_overrides_are_refused_as_the_api_refuses_them_for_the_groups_kind(
+    aws, store, tmp_path, capsys, layer, key
+):
+    # GIVEN an overrides file that POST /groups refuses for a department group
+    overrides = tmp_path / "o.yaml"
+    overrides.write_text(layer, encoding="utf-8")
+    registration = GroupRegistration.model_validate(
+        {"tenant_id": "acme", "group_id": "grp-x", "platform": "wecom", "kind": "department",
+         "policy_overrides": yaml.safe_load(layer)}
+    )  # fmt: skip
+    api_refusal = overrides_problems(registration)
+    assert [d.loc for d in api_refusal] == [["body", *key.split(".")]]
+    # WHEN the group is added with it from the command line
+    args = ["groups", "add", "acme", "grp-x", "--platform", "wecom", "--kind", "department"]
+    status = main([*args, "--overrides", str(overrides)])
+    # THEN it is refused naming the key where the API names it, with the API's reason; nothing stored
+    err = capsys.readouterr().err
+    assert status == 2
+    assert f"{key}: {api_refusal[0].msg}" in err
     assert store.list_groups("acme") == []
 
 

@@ -152,6 +152,7 @@ def _run(args: argparse.Namespace, store: Any) -> int:
     from pydantic import ValidationError
 
     from groupaudit.netguard import registration_problem
+    from groupaudit.pipeline.api import overrides_problems
     from groupaudit.policy import load_policy_layer
     from groupaudit.wire import GroupRegistration
 
@@ -177,7 +178,7 @@ def _run(args: argparse.Namespace, store: Any) -> int:
             )
         write(f"removed {args.tenant}/{args.group}")
         return EXIT_OK
-    overrides = load_policy_layer(args.overrides, args.group) if args.overrides else {}
+    overrides = load_policy_layer(args.overrides) if args.overrides else {}
     notice: dict[str, object] = {"type": args.notice, "lang": args.lang, "dry_run": args.dry_run}
     if args.notice != "console":
         notice.update(url=args.webhook_url, secret_name=args.secret_name)
@@ -201,8 +202,13 @@ def _run(args: argparse.Namespace, store: Any) -> int:
     except ValidationError as exc:
         problems = [Problem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
         raise InputError("groups add", problems) from None
+    # the overrides checked as POST /groups checks them: merged over the group's kind
+    refused = [
+        Problem(".".join(str(part) for part in detail.loc[1:]), detail.msg)
+        for detail in overrides_problems(registration)
+    ]
     urls = {"notice.url": registration.notice.url, "source.base_url": registration.source.base_url}
-    refused = [  # the API's rule, and loopback peers for local runs
+    refused += [  # the API's rule, and loopback peers for local runs
         Problem(where, problem)
         for where, url in urls.items()
         if url is not None and (problem := registration_problem(str(url), local_peers=True))
