@@ -93,6 +93,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -432,22 +433,15 @@ def _read_files(client: _Client, open_id: str, operator: str) -> tuple[str, list
     where = "GET /v1.0/storage/spaces/{spaceId}/dentries"
     files: list[_Dentry] = []
     folders: list[tuple[str, str | None, int]] = [("0", None, 0)]  # (parentId, folder path, depth)
+
+    def dentry_page(parent: str, token: Any) -> Mapping[str, Any]:
+        query = {"parentId": parent, "unionId": operator, "maxResults": DENTRY_PAGE_SIZE, "nextToken": token}
+        return client.api("GET", path, query=query)
+
     while folders:
         parent, folder, depth = folders.pop(0)
         pages = follow(
-            client.api_http,
-            where,
-            lambda token, parent=parent: client.api(
-                "GET",
-                path,
-                query={
-                    "parentId": parent,
-                    "unionId": operator,
-                    "maxResults": DENTRY_PAGE_SIZE,
-                    "nextToken": token,
-                },
-            ),
-            lambda page: page.get("nextToken") or None,
+            client.api_http, where, partial(dentry_page, parent), lambda page: page.get("nextToken") or None
         )
         for page in pages:
             entries = page.get("dentries") or []

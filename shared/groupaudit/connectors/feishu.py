@@ -84,7 +84,8 @@ from typing import Any
 from urllib.parse import quote
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
-from groupaudit.connectors.http import FEISHU_RATE_LIMITED, Answer, Http, Judge, PlatformError, RetryLater
+from groupaudit.connectors.http import FEISHU_RATE_LIMITED, Answer, Http, Judge, PlatformError
+from groupaudit.connectors.skeleton import Gone, TokenSession, Verdicts, follow, judge, token_of
 from groupaudit.contracts import (
     SCHEMA_VERSION,
     File,
@@ -150,13 +151,27 @@ _PLACEHOLDER = re.compile(r"@_user_\d+|@_all")
 _CONTENT_RANGE = re.compile(r"^bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)$")
 
 
-class _TokenRejected(Exception):
-    def __init__(self, code: int, msg: str) -> None:
-        super().__init__(f"code {code}: {msg}")
+def _reset_after(answer: Answer) -> float | None:
+    for name in ("x-ogw-ratelimit-reset", "Retry-After"):
+        try:
+            value = float(answer.header(name) or "")
+        except ValueError:
+            continue
+        if math.isfinite(value):
+            return max(value, 0.0)
+    return None
 
 
-class _Unavailable(Exception):
-    """The resource cannot be downloaded (recalled, restricted, too big for Feishu...)."""
+FEISHU = Verdicts(
+    code_field="code",
+    message_fields=("msg",),
+    label="HTTP {status}, code {code}",
+    rate_limited=RATE_LIMITED,
+    wait_s=_reset_after,
+    token_expired=TOKEN_REJECTED,
+    retryable=RETRYABLE,
+    hints=HINTS,
+)
 
 
 # --- the API -----------------------------------------------------------------------------------
@@ -167,21 +182,19 @@ class _Api:
     http: Http
     app_id: str
     app_secret: str = field(repr=False)
-    _token: str | None = field(default=None, repr=False)
+    session: TokenSession = field(init=False, repr=False)
 
-    def _authenticate(self) -> str:
+    def __post_init__(self) -> None:
+        self.session = TokenSession(self.http, self._authenticate)
+
+    def _authenticate(self) -> tuple[str, float | None]:
         answer = self.http.request(
             "POST",
             PATH_TOKEN,
             body={"app_id": self.app_id, "app_secret": self.app_secret},
             judge=self._judge(f"POST {PATH_TOKEN}", whole=True),
         )
-        token = answer.get("tenant_access_token")
-        if not isinstance(token, str) or not token:
-            raise self.http.fail(f"POST {PATH_TOKEN}: no tenant_access_token in the answer")
-        self.http.add_secret(token)
-        self._token = token
-        return token
+        return token_of(answer, "tenant_access_token", "expire", self.http, f"POST {PATH_TOKEN}")
 
     def call(
         self,
@@ -195,65 +208,49 @@ class _Api:
         """The call's ``data`` (or, with ``raw``, the :class:`Answer` of a download); a rejected
         token is replaced once."""
         where = f"{method} {path}"
-        rejected: _TokenRejected | None = None
-        for _ in range(2):
-            token = self._token or self._authenticate()
-            try:
-                return self.http.request(
-                    method,
-                    path,
-                    query=query,
-                    headers={"Authorization": f"Bearer {token}", **(headers or {})},
-                    judge=self._judge(where, raw=raw),
-                )
-            except _TokenRejected as exc:
-                self._token, rejected = None, exc
-        raise self.http.fail(f"{where}: a fresh tenant_access_token was rejected too ({rejected})")
+        return self.session.call(
+            where,
+            lambda token: self.http.request(
+                method,
+                path,
+                query=query,
+                headers={"Authorization": f"Bearer {token}", **(headers or {})},
+                judge=self._judge(where, raw=raw),
+            ),
+        )
 
     def pages(self, path: str, query: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every item of a paginated list (``page_token`` until ``has_more`` is false)."""
         items: list[dict[str, Any]] = []
-        page_token: str | None = None
-        seen: set[str] = set()
-        while True:
-            data = self.call("GET", path, query={**query, "page_token": page_token})
+        for data in follow(
+            self.http,
+            f"GET {path}",
+            lambda page_token: self.call("GET", path, query={**query, "page_token": page_token}),
+            lambda data: data.get("page_token"),
+            has_more=lambda data: bool(data.get("has_more")),
+        ):
             page = data.get("items") or []
             if not isinstance(page, list) or not all(isinstance(item, dict) for item in page):
                 raise self.http.fail(f"GET {path}: items is not a list of objects")
             items.extend(page)
-            if not data.get("has_more"):
-                return items
-            page_token = data.get("page_token")
-            if not isinstance(page_token, str) or not page_token or page_token in seen:
-                raise self.http.fail(f"GET {path}: has_more without a new page_token")
-            seen.add(page_token)
+        return items
 
     def _judge(self, where: str, *, whole: bool = False, raw: bool = False) -> Judge:
-        def judge(answer: Answer) -> Any:
+        def judge_(answer: Answer) -> Any:
             body = _json_object(answer)
             if raw and answer.status in (200, 206, 416) and not _is_error(body):
                 return answer
             if body is None:
                 raise self.http.fail(f"{where}: HTTP {answer.status} without a Feishu JSON answer")
-            code, msg = body.get("code"), str(body.get("msg") or "")
-            if code == 0 and answer.status < 400:
-                data = body if whole else body.get("data") or {}
-                if not isinstance(data, dict):
-                    raise self.http.fail(f"{where}: data is not an object")
-                return data
-            if code in RATE_LIMITED:
-                raise RetryLater(f"code {code}: {msg}", _reset_after(answer))
-            if code in TOKEN_REJECTED:
-                raise _TokenRejected(code, msg)
-            if raw and code in RESOURCE_UNAVAILABLE:
-                raise _Unavailable(f"code {code}: {msg}")
-            hint = HINTS.get(code) if isinstance(code, int) else None
-            raise self.http.fail(
-                f"{where}: HTTP {answer.status}, code {code}: {msg}" + (f" ({hint})" if hint else ""),
-                retryable=code in RETRYABLE,
+            payload = judge(
+                FEISHU, self.http, where, answer, renew=not whole, gone=RESOURCE_UNAVAILABLE if raw else ()
             )
+            data = payload if whole else payload.get("data") or {}
+            if not isinstance(data, dict):
+                raise self.http.fail(f"{where}: data is not an object")
+            return data
 
-        return judge
+        return judge_
 
 
 def _json_object(answer: Answer) -> dict[str, Any] | None:
@@ -274,17 +271,6 @@ def _is_error(body: dict[str, Any] | None) -> bool:
         and body["code"] != 0
         and isinstance(body.get("msg"), str)
     )
-
-
-def _reset_after(answer: Answer) -> float | None:
-    for name in ("x-ogw-ratelimit-reset", "Retry-After"):
-        try:
-            value = float(answer.header(name) or "")
-        except ValueError:
-            continue
-        if math.isfinite(value):
-            return max(value, 0.0)
-    return None
 
 
 # --- downloads ---------------------------------------------------------------------------------
@@ -336,7 +322,7 @@ def _download(api: _Api, message_id: str, file_key: str, limit: int) -> tuple[in
         if offset != total:
             raise api.http.fail(f"{where}: got {offset} bytes of {total}")
         return total, digest.hexdigest()
-    except _Unavailable:
+    except Gone:
         return None, None
 
 
