@@ -58,6 +58,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
+from groupaudit.connectors.skeleton import epoch
 from groupaudit.contracts import (
     SCHEMA_VERSION,
     File,
@@ -444,12 +445,7 @@ def _at(key: TsKey) -> datetime:
 
 def _epoch(value: Any) -> datetime | None:
     """Whole epoch seconds (a number or a digit string, as Slack writes both); 0 means unknown."""
-    if isinstance(value, bool) or not (
-        isinstance(value, int | float) or (isinstance(value, str) and value.isdigit())
-    ):
-        return None
-    seconds = int(value)
-    return _at((seconds, 0)) if seconds > 0 else None
+    return None if isinstance(value, str) and not value.isdigit() else epoch(value, whole=True)
 
 
 def _latest_message_time(export: _Export, conversations: list[Conversation]) -> datetime:
