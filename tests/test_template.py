@@ -493,6 +493,7 @@ CODE_CALLS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb", "get_item"),  # Store.create_audit: a retried schedule reads the request
         ("dynamodb", "update_item"),  # Store.mark_audit_queued
         ("sqs", "send_message_batch"),  # fanout.send_batches to the audit queue
+        ("s3", "get_object"),  # runtime.tenant_calendars: the tenant's policy file
     },
     "AuditWorkerFunction": {
         ("dynamodb", "get_item"),  # Store.get_run, get_group; tenantpass._run_done
@@ -576,6 +577,8 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
         *((action, TABLE) for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")),
         ("dynamodb:UpdateItem", TABLE),
         ("sqs:SendMessage", _arn("AuditQueue")),
+        ("s3:GetObject", _objects("SnapshotBucket", "tenants/")),
+        ("s3:ListBucket", _arn("SnapshotBucket")),
     },
     "AuditWorkerFunction": {
         *(

@@ -6,11 +6,14 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from groupaudit.adapters.store import Store
 from groupaudit.errors import GroupAuditError
 from groupaudit.wire import AuditMessage, Trigger
+
+if TYPE_CHECKING:
+    from groupaudit.policy import CalendarConfig
 
 SQS_BATCH = 10
 
@@ -32,19 +35,24 @@ class FanOutResult:
     tenants: int
     groups: int
     audits: dict[str, str]  # tenant -> audit id
+    not_working: tuple[str, ...] = ()  # tenants whose calendar has the day off: nothing queued
 
 
 SCHEDULE_ZONE = "Asia/Shanghai"
 
 
-def is_working_day(scheduled_time: str | None, now: datetime) -> bool:
-    """Is the schedule's day a working day of the Chinese public calendar (调休 included)?"""
+def is_working_day(scheduled_time: str | None, now: datetime, calendar: CalendarConfig | None = None) -> bool:
+    """Is the schedule's day a working day of ``calendar``, in its time zone: the tenant's
+    calendar (its extra holidays, make-up working days and ``years``) when given, else the
+    Chinese public calendar (调休 included) in Asia/Shanghai?"""
     from zoneinfo import ZoneInfo
 
     from groupaudit.businesstime import chinese_workday_rule
 
     moment = datetime.fromisoformat(scheduled_time) if scheduled_time else now
-    return chinese_workday_rule()(moment.astimezone(ZoneInfo(SCHEDULE_ZONE)).date())
+    if calendar is None:
+        return chinese_workday_rule()(moment.astimezone(ZoneInfo(SCHEDULE_ZONE)).date())
+    return calendar.workday_rule()(moment.astimezone(calendar.zone).date())
 
 
 def audit_id_for(tenant: str, trigger: str, key: str) -> str:
@@ -59,10 +67,14 @@ def fan_out(
     trigger: Trigger,
     key: str,
     group_ids: list[str] | None = None,
+    working_day: Callable[[str], bool] | None = None,
 ) -> FanOutResult:
-    """Queue every enabled group of ``tenant_id`` ("all": every tenant) or the given groups."""
+    """Queue every enabled group of ``tenant_id`` ("all": every tenant) or the given groups;
+    with ``working_day``, only of the tenants for which it is true (each tenant's calendar)."""
     now = deps.clock()
-    tenants = deps.store.list_tenants() if tenant_id == "all" else [tenant_id]
+    listed = deps.store.list_tenants() if tenant_id == "all" else [tenant_id]
+    tenants = [t for t in listed if working_day is None or working_day(t)]
+    not_working = tuple(t for t in listed if t not in tenants)
     audits: dict[str, str] = {}
     queued = 0
     for tenant in tenants:
@@ -80,7 +92,7 @@ def fan_out(
         send_batches(deps.sqs, deps.queue_url, messages)
         deps.store.mark_audit_queued(tenant, audit_id)
         queued += len(messages)
-    return FanOutResult(tenants=len(tenants), groups=queued, audits=audits)
+    return FanOutResult(tenants=len(tenants), groups=queued, audits=audits, not_working=not_working)
 
 
 def send_batches(sqs: Any, queue_url: str, messages: list[AuditMessage]) -> None:

@@ -11,7 +11,7 @@ deployed configuration can switch it on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache, lru_cache
@@ -124,6 +124,35 @@ def fanout_deps() -> Any:
 
     settings = load_settings()
     return FanOutDeps(store=store(settings), sqs=client("sqs"), queue_url=settings.audit_queue_url, clock=now)
+
+
+def tenant_calendars() -> Callable[[str], Any]:
+    """Each tenant's calendar (``defaults.calendar`` of ``tenants/{tenant}/policy.yaml`` over
+    the built-in one), for the scheduler's working-day check. A missing file is the built-in
+    calendar; an unreadable or invalid one gives None (the Chinese public calendar), logged:
+    the audits still run and each records the policy's error."""
+    import yaml
+
+    from groupaudit.adapters import s3
+    from groupaudit.errors import InputError
+    from groupaudit.loading import load_yaml
+    from groupaudit.pipeline.telemetry import logger
+    from groupaudit.policy import parse_policy
+
+    settings = load_settings()
+
+    def calendar(tenant: str) -> Any:
+        key = f"tenants/{tenant}/policy.yaml"
+        source = f"s3://{settings.snapshot_bucket}/{key}"
+        try:
+            data = s3.get_optional_bytes(settings.snapshot_bucket, key, client("s3"))
+            policy = parse_policy(load_yaml(data.decode("utf-8"), source) if data else {}, source)
+            return policy.tenant_policy().calendar
+        except (InputError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            logger.warning("tenant policy unreadable: public calendar", tenant_id=tenant, error=str(exc))
+            return None
+
+    return calendar
 
 
 def api_deps() -> Any:

@@ -21,11 +21,21 @@ def scheduled_run(event: ScheduleEvent) -> dict[str, Any]:
     from groupaudit.pipeline.telemetry import logger, metrics
 
     deps = runtime.fanout_deps()
-    key = event.scheduled_time or deps.clock().strftime("%Y-%m-%dT%H:%M")
-    if event.workdays_only and not is_working_day(event.scheduled_time, deps.clock()):
-        logger.info("not a working day: nothing queued", key=key)
-        return {"tenants": 0, "groups": 0, "audits": {}, "skipped": "not a working day"}
-    result = fan_out(deps, tenant_id=event.tenant_id, trigger="schedule", key=key)
+    now = deps.clock()
+    key = event.scheduled_time or now.strftime("%Y-%m-%dT%H:%M")
+    working_day = None
+    if event.workdays_only:
+        calendars = runtime.tenant_calendars()
+
+        def working_day(tenant: str) -> bool:
+            return is_working_day(event.scheduled_time, now, calendars(tenant))
+
+    result = fan_out(deps, tenant_id=event.tenant_id, trigger="schedule", key=key, working_day=working_day)
+    if result.not_working:
+        logger.info("not a working day: nothing queued", key=key, tenants=list(result.not_working))
     metrics.add_metric(name="GroupsQueued", unit=MetricUnit.Count, value=result.groups)
     logger.info("fan-out finished", tenants=result.tenants, groups=result.groups, key=key)
-    return {"tenants": result.tenants, "groups": result.groups, "audits": result.audits}
+    answer: dict[str, Any] = {"tenants": result.tenants, "groups": result.groups, "audits": result.audits}
+    if result.not_working and not result.tenants:
+        answer["skipped"] = "not a working day"
+    return answer
