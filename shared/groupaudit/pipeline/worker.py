@@ -43,6 +43,7 @@ from groupaudit.rules import messages_lookback_days
 from groupaudit.rules.documents import importance
 from groupaudit.service import audit_snapshot
 from groupaudit.settings import Settings
+from groupaudit.supervision.report import record_audit
 from groupaudit.supervision.service import record_findings
 from groupaudit.wire import AuditMessage, GroupRegistration, NoticeMessage
 
@@ -241,6 +242,8 @@ def _audit_group(message: AuditMessage, deps: WorkerDeps, receive_count: int) ->
 
     # the discipline ledger: entries for sanctioned findings, lapses for resolved ones (idempotent)
     record_findings(store, tenant, group, report.findings, sync.resolved, policies, directory, deps.clock())
+    # the monthly report's rollup of the group's month (idempotent: a redelivery counts once)
+    record_audit(store, snapshot, policies, directory, report.findings, audit_id, registration)
     tenantpass.record_membership(store, snapshot, audit_id)  # the tenant pass's index
     notice = _queue_notice(report, snapshot, registration, stored, deps, ids)
     supervision_contact.report_red_lines(snapshot, audit_id, report.findings, _supervision(deps))
