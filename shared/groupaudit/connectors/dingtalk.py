@@ -192,8 +192,12 @@ class _Client:
     api_session: TokenSession = field(init=False)
 
     def __post_init__(self) -> None:
-        self.oapi_session = TokenSession(self.oapi_http, self._oapi_token, also=[self.api_http])
-        self.api_session = TokenSession(self.api_http, self._api_token, also=[self.oapi_http])
+        self.oapi_session = TokenSession(
+            self.oapi_http, self._oapi_token, query="access_token", also=[self.api_http]
+        )
+        self.api_session = TokenSession(
+            self.api_http, self._api_token, header="x-acs-dingtalk-access-token", also=[self.oapi_http]
+        )
 
     def _oapi_token(self) -> tuple[str, float | None]:
         query = {
@@ -232,32 +236,23 @@ class _Client:
         body: Any = None,
         tolerate: frozenset[str] = frozenset(),
     ) -> _Json:
-        where = f"{method} {path}"
-        return self.oapi_session.call(
-            where,
-            lambda token: self.oapi_http.request(
-                method,
-                path,
-                query={"access_token": token, **(query or {})},
-                body=body,
-                judge=lambda answer: judge(OAPI, self.oapi_http, where, answer, tolerate=tolerate),
-            ),
+        return self.oapi_session.request(
+            method,
+            path,
+            lambda where, answer: judge(OAPI, self.oapi_http, where, answer, tolerate=tolerate),
+            query=query,
+            body=body,
         )
 
     def api(
         self, method: str, path: str, *, query: Mapping[str, Any] | None = None, body: Any = None
     ) -> _Json:
-        where = f"{method} {path}"
-        return self.api_session.call(
-            where,
-            lambda token: self.api_http.request(
-                method,
-                path,
-                query=query,
-                body=body,
-                headers={"x-acs-dingtalk-access-token": token},
-                judge=lambda answer: judge(API, self.api_http, where, answer),
-            ),
+        return self.api_session.request(
+            method,
+            path,
+            lambda where, answer: judge(API, self.api_http, where, answer),
+            query=query,
+            body=body,
         )
 
 

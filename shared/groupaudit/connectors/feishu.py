@@ -85,7 +85,7 @@ from urllib.parse import quote
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
 from groupaudit.connectors.http import FEISHU_RATE_LIMITED, Answer, Http, Judge, PlatformError
-from groupaudit.connectors.skeleton import Gone, TokenSession, Verdicts, follow, judge, token_of
+from groupaudit.connectors.skeleton import Gone, TokenSession, Verdicts, follow, json_object, judge, token_of
 from groupaudit.contracts import (
     SCHEMA_VERSION,
     File,
@@ -185,7 +185,9 @@ class _Api:
     session: TokenSession = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.session = TokenSession(self.http, self._authenticate)
+        self.session = TokenSession(
+            self.http, self._authenticate, header="Authorization", header_value="Bearer {token}"
+        )
 
     def _authenticate(self) -> tuple[str, float | None]:
         answer = self.http.request(
@@ -207,16 +209,12 @@ class _Api:
     ) -> Any:
         """The call's ``data`` (or, with ``raw``, the :class:`Answer` of a download); a rejected
         token is replaced once."""
-        where = f"{method} {path}"
-        return self.session.call(
-            where,
-            lambda token: self.http.request(
-                method,
-                path,
-                query=query,
-                headers={"Authorization": f"Bearer {token}", **(headers or {})},
-                judge=self._judge(where, raw=raw),
-            ),
+        return self.session.request(
+            method,
+            path,
+            lambda where, answer: self._judge(where, raw=raw)(answer),
+            query=query,
+            headers=headers,
         )
 
     def pages(self, path: str, query: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -256,11 +254,7 @@ class _Api:
 def _json_object(answer: Answer) -> dict[str, Any] | None:
     if "json" not in (answer.header("Content-Type") or "").lower() and answer.body[:1] != b"{":
         return None
-    try:
-        body = json.loads(answer.body)
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
+    return json_object(answer)
 
 
 def _is_error(body: dict[str, Any] | None) -> bool:

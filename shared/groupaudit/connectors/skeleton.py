@@ -157,13 +157,17 @@ class TokenSession:
     minus a margin (at most half its life), renewed once when a call says it expired.
 
     ``fetch`` returns ``(token, expires_in seconds or None)``; the token is registered as a
-    secret of ``http`` and every host in ``also``, so no error text can show it."""
+    secret of ``http`` and every host in ``also``, so no error text can show it. :meth:`request`
+    sends it as the ``query`` parameter or the ``header`` (formatted by ``header_value``)."""
 
     def __init__(
         self,
         http: Http,
         fetch: Callable[[], tuple[str, float | None]],
         *,
+        query: str | None = None,
+        header: str | None = None,
+        header_value: str = "{token}",
         also: Iterable[Http] = (),
         margin_s: float = TOKEN_MARGIN_S,
         clock: Callable[[], float] = time.monotonic,
@@ -173,6 +177,7 @@ class TokenSession:
         self._hosts = [http, *also]
         self._margin_s = margin_s
         self._clock = clock
+        self._query, self._header, self._header_value = query, header, header_value
         self._token: str | None = None
         self._until = 0.0
         self.fetched = 0  # tokens obtained
@@ -202,6 +207,34 @@ class TokenSession:
             return send(self.token())
         except TokenExpired as again:
             raise self.http.fail(f"{where}: a fresh access token was rejected too ({again})") from None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        judge: Callable[[str, Answer], Any],
+        *,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """``http.request`` with the token, judged by ``judge(where, answer)``; renewed once."""
+        where = f"{method} {path}"
+
+        def send(token: str) -> Any:
+            return self.http.request(
+                method,
+                path,
+                query={**({self._query: token} if self._query else {}), **(query or {})},
+                body=body,
+                headers={
+                    **({self._header: self._header_value.format(token=token)} if self._header else {}),
+                    **(headers or {}),
+                },
+                judge=lambda answer: judge(where, answer),
+            )
+
+        return self.call(where, send)
 
 
 def token_of(

@@ -179,7 +179,7 @@ class _Api:
     session: TokenSession = field(init=False)
 
     def __post_init__(self) -> None:
-        self.session = TokenSession(self.http, self.fetch_token)
+        self.session = TokenSession(self.http, self.fetch_token, query="access_token")
 
     def fetch_token(self) -> tuple[str, float | None]:
         corp_id, secret = self.request.credential("corp_id"), self.request.credential("secret")
@@ -204,16 +204,12 @@ class _Api:
     ) -> Any:
         """One call with the access token; a rejected token is renewed once. The errcodes in
         ``gone`` raise :class:`Gone` instead of a PlatformError."""
-        where = f"{method} {path}"
-        return self.session.call(
-            where,
-            lambda token: self.http.request(
-                method,
-                path,
-                query={"access_token": token, **(query or {})},
-                body=body,
-                judge=lambda answer: judge(WECOM, self.http, where, answer, gone=gone),
-            ),
+        return self.session.request(
+            method,
+            path,
+            lambda where, answer: judge(WECOM, self.http, where, answer, gone=gone),
+            query=query,
+            body=body,
         )
 
 
