@@ -211,3 +211,39 @@ def test_a_bad_month_is_refused_with_its_value(store):
 
     with pytest.raises(InputError, match="2026-13"):
         build_report(TENANT, "2026-13", "zh", _sources(store), NOW)
+
+
+def test_an_overturned_finding_counts_nowhere_and_the_ledger_and_appeals_are_counted(store):
+    from groupaudit.supervision import service
+
+    # GIVEN November's late answer of the head, stored, its ledger entry confirmed, appealed by
+    # the head and overturned by the supervision team
+    found = decode_directory(json.dumps(DIRECTORY).encode())
+    november = [message("m0", "u2", "2026-11-18T09:00:00+08:00", "早"), *_sales_messages("11-19")]
+    report = _audit(store, "g-sales", "销售部", SALES, november, "2026-11-19T18:00:00+08:00", "c" * 32)
+    at = report.audited_at
+    store.begin_group_audit(TENANT, "g-sales", at, NOW)
+    store.sync_findings(TENANT, "g-sales", "c" * 32, at, report.findings, {})
+    created = service.record_findings(store, TENANT, "g-sales", report.findings, [], POLICIES, found, at)
+    (entry_id,) = created.created
+    book = LedgerStore.over(store)
+    later = datetime.fromisoformat("2026-11-20T10:00:00+08:00")
+    service.decide_entry(book, TENANT, entry_id, "confirmed", "u-super", "checked", later, POLICIES)
+    before = build_report(TENANT, "2026-11", "zh", _sources(store), NOW)
+    appeal, _ = service.file_appeal(
+        book, TENANT, appellant="h-sales", reason="I answered by phone", now=later, policies=POLICIES,
+        directory=found, entry_id=entry_id,
+    )  # fmt: skip
+    # WHEN the report is built before and after the appeal is overturned
+    assert (before.totals.findings, before.ledger.confirmed, before.appeals.open) == (1, 1, 0)
+    filed = build_report(TENANT, "2026-11", "zh", _sources(store), NOW)
+    service.decide_appeal(book, TENANT, appeal["appeal_id"], "overturned", "u-super", "phone log", later, POLICIES)
+    after = build_report(TENANT, "2026-11", "zh", _sources(store), NOW)
+    # THEN the filed appeal is open; once overturned, the finding is in no count, the group is
+    # clean, the entry is listed as overturned but counted in none of the three states
+    assert (filed.appeals.open, filed.appeals.overturned) == (1, 0)
+    assert (after.totals.findings, after.totals.clean_groups, after.violations) == (0, 1, [])
+    assert (after.ledger.proposed, after.ledger.confirmed, after.ledger.waived) == (0, 0, 0)
+    assert [(e.entry_id, e.status, e.member_id) for e in after.ledger.entries] == [(entry_id, "overturned", "h-sales")]
+    assert (after.appeals.open, after.appeals.upheld, after.appeals.overturned, after.appeals.late) == (0, 0, 1, 0)
+    assert after.appeals.items[0].answered_at is not None
