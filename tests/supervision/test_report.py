@@ -237,13 +237,22 @@ def test_an_overturned_finding_counts_nowhere_and_the_ledger_and_appeals_are_cou
     # WHEN the report is built before and after the appeal is overturned
     assert (before.totals.findings, before.ledger.confirmed, before.appeals.open) == (1, 1, 0)
     filed = build_report(TENANT, "2026-11", "zh", _sources(store), NOW)
-    service.decide_appeal(book, TENANT, appeal["appeal_id"], "overturned", "u-super", "phone log", later, POLICIES)
+    service.decide_appeal(
+        book, TENANT, appeal["appeal_id"], "overturned", "u-super", "phone log", later, POLICIES
+    )
     after = build_report(TENANT, "2026-11", "zh", _sources(store), NOW)
     # THEN the filed appeal is open; once overturned, the finding is in no count, the group is
     # clean, the entry is listed as overturned but counted in none of the three states
     assert (filed.appeals.open, filed.appeals.overturned) == (1, 0)
     assert (after.totals.findings, after.totals.clean_groups, after.violations) == (0, 1, [])
     assert (after.ledger.proposed, after.ledger.confirmed, after.ledger.waived) == (0, 0, 0)
-    assert [(e.entry_id, e.status, e.member_id) for e in after.ledger.entries] == [(entry_id, "overturned", "h-sales")]
-    assert (after.appeals.open, after.appeals.upheld, after.appeals.overturned, after.appeals.late) == (0, 0, 1, 0)
+    assert [(e.entry_id, e.status, e.member_id) for e in after.ledger.entries] == [
+        (entry_id, "overturned", "h-sales")
+    ]
+    assert (after.appeals.open, after.appeals.upheld, after.appeals.overturned, after.appeals.late) == (
+        0,
+        0,
+        1,
+        0,
+    )
     assert after.appeals.items[0].answered_at is not None
