@@ -101,7 +101,7 @@ import msgspec
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
 from groupaudit.connectors.http import Http, RetryLater, dingtalk_throttle_wait
-from groupaudit.connectors.skeleton import TokenSession, Verdicts, follow, judge, token_of
+from groupaudit.connectors.skeleton import TokenSession, Verdicts, fetch_token, follow, judge
 from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, MemberRole, Message, Snapshot
 from groupaudit.errors import InputError, Problem
 
@@ -200,32 +200,17 @@ class _Client:
         )
 
     def _oapi_token(self) -> tuple[str, float | None]:
-        query = {
-            "appkey": self.request.credential("app_key"),
-            "appsecret": self.request.credential("app_secret"),
-        }
-        where = "GET /gettoken"
-        payload = self.oapi_http.request(
-            "GET",
-            "/gettoken",
-            query=query,
-            judge=lambda answer: judge(OAPI, self.oapi_http, where, answer, renew=False),
+        key, secret = self.request.credential("app_key"), self.request.credential("app_secret")
+        query = {"appkey": key, "appsecret": secret}
+        return fetch_token(
+            self.oapi_http, OAPI, "GET", "/gettoken", "access_token", "expires_in", query=query
         )
-        return token_of(payload, "access_token", "expires_in", self.oapi_http, where)
 
     def _api_token(self) -> tuple[str, float | None]:
-        body = {
-            "appKey": self.request.credential("app_key"),
-            "appSecret": self.request.credential("app_secret"),
-        }
-        where = "POST /v1.0/oauth2/accessToken"
-        payload = self.api_http.request(
-            "POST",
-            "/v1.0/oauth2/accessToken",
-            body=body,
-            judge=lambda answer: judge(API, self.api_http, where, answer, renew=False),
-        )
-        return token_of(payload, "accessToken", "expireIn", self.api_http, where)
+        key, secret = self.request.credential("app_key"), self.request.credential("app_secret")
+        body = {"appKey": key, "appSecret": secret}
+        path = "/v1.0/oauth2/accessToken"
+        return fetch_token(self.api_http, API, "POST", path, "accessToken", "expireIn", body=body)
 
     def oapi(
         self,

@@ -85,7 +85,15 @@ from urllib.parse import quote
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
 from groupaudit.connectors.http import FEISHU_RATE_LIMITED, Answer, Http, Judge, PlatformError
-from groupaudit.connectors.skeleton import Gone, TokenSession, Verdicts, follow, json_object, judge, token_of
+from groupaudit.connectors.skeleton import (
+    Gone,
+    TokenSession,
+    Verdicts,
+    fetch_token,
+    follow,
+    json_object,
+    judge,
+)
 from groupaudit.contracts import (
     SCHEMA_VERSION,
     File,
@@ -190,13 +198,8 @@ class _Api:
         )
 
     def _authenticate(self) -> tuple[str, float | None]:
-        answer = self.http.request(
-            "POST",
-            PATH_TOKEN,
-            body={"app_id": self.app_id, "app_secret": self.app_secret},
-            judge=self._judge(f"POST {PATH_TOKEN}", whole=True),
-        )
-        return token_of(answer, "tenant_access_token", "expire", self.http, f"POST {PATH_TOKEN}")
+        body = {"app_id": self.app_id, "app_secret": self.app_secret}
+        return fetch_token(self.http, FEISHU, "POST", PATH_TOKEN, "tenant_access_token", "expire", body=body)
 
     def call(
         self,
@@ -233,17 +236,15 @@ class _Api:
             items.extend(page)
         return items
 
-    def _judge(self, where: str, *, whole: bool = False, raw: bool = False) -> Judge:
+    def _judge(self, where: str, *, raw: bool = False) -> Judge:
         def judge_(answer: Answer) -> Any:
             body = _json_object(answer)
             if raw and answer.status in (200, 206, 416) and not _is_error(body):
                 return answer
             if body is None:
                 raise self.http.fail(f"{where}: HTTP {answer.status} without a Feishu JSON answer")
-            payload = judge(
-                FEISHU, self.http, where, answer, renew=not whole, gone=RESOURCE_UNAVAILABLE if raw else ()
-            )
-            data = payload if whole else payload.get("data") or {}
+            payload = judge(FEISHU, self.http, where, answer, gone=RESOURCE_UNAVAILABLE if raw else ())
+            data = payload.get("data") or {}
             if not isinstance(data, dict):
                 raise self.http.fail(f"{where}: data is not an object")
             return data

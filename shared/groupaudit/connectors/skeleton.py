@@ -237,10 +237,23 @@ class TokenSession:
         return self.call(where, send)
 
 
-def token_of(
-    payload: Mapping[str, Any], token_field: str, expiry_field: str, http: Http, where: str
+def fetch_token(
+    http: Http,
+    verdicts: Verdicts,
+    method: str,
+    path: str,
+    token_field: str,
+    expiry_field: str,
+    *,
+    query: Mapping[str, Any] | None = None,
+    body: Any = None,
 ) -> tuple[str, float | None]:
-    """``(token, expires_in)`` from a token answer; an answer without the token is an error."""
+    """``(token, expires_in)`` from the platform's token call (judged without renewal); an
+    answer without the token is an error."""
+    where = f"{method} {path}"
+    payload = http.request(
+        method, path, query=query, body=body, judge=lambda a: judge(verdicts, http, where, a, renew=False)
+    )
     token = payload.get(token_field)
     if not isinstance(token, str) or not token:
         raise http.fail(f"{where}: no {token_field} in the answer")

@@ -74,7 +74,7 @@ import msgspec
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
 from groupaudit.connectors.http import Http
-from groupaudit.connectors.skeleton import Gone, TokenSession, Verdicts, epoch, judge, token_of
+from groupaudit.connectors.skeleton import Gone, TokenSession, Verdicts, epoch, fetch_token, judge
 from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, Message, MessageType, Snapshot
 from groupaudit.errors import InputError, Problem
 
@@ -184,14 +184,8 @@ class _Api:
     def fetch_token(self) -> tuple[str, float | None]:
         corp_id, secret = self.request.credential("corp_id"), self.request.credential("secret")
         self.http.add_secret(secret)
-        where = f"GET {TOKEN_PATH}"
-        body = self.http.request(
-            "GET",
-            TOKEN_PATH,
-            query={"corpid": corp_id, "corpsecret": secret},
-            judge=lambda answer: judge(WECOM, self.http, where, answer, renew=False),
-        )
-        return token_of(body, "access_token", "expires_in", self.http, where)
+        query = {"corpid": corp_id, "corpsecret": secret}
+        return fetch_token(self.http, WECOM, "GET", TOKEN_PATH, "access_token", "expires_in", query=query)
 
     def call(
         self,
