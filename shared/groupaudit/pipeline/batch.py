@@ -78,9 +78,17 @@ def record_model(body: type[BaseModel]) -> type[SqsRecordModel]:
     return create_model(f"{body.__name__}Record", __base__=SqsRecordModel, body=(Json[body], ...))  # type: ignore[valid-type, misc]
 
 
-@cache
 def processor(queue: str) -> RecordProcessor:
-    """The batch processor of the audit or the notice queue (built on the first batch)."""
+    """A batch processor of the audit or the notice queue, one per invocation (built when the
+    batch comes; its record model is built on the first batch and kept).
+
+    A processor holds its batch (records, successes, failures) from ``__call__`` until its
+    response: one shared by two invocations running at once answers for the other's batch.
+    The chaos suite's twin deliveries lost findings that way: the twin took the shared
+    processor between the first invocation handing it its batch and processing it, so the
+    first processed the twin's records only and reported no failure for its own, and SQS
+    deleted the messages of groups never audited. Lambda runs one invocation per container
+    at a time, so it could not happen there, but nothing in the handler should depend on it."""
     from groupaudit.wire import AuditMessage, NoticeMessage
 
     body = {"audit": AuditMessage, "notice": NoticeMessage}[queue]
