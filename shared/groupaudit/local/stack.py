@@ -64,21 +64,27 @@ def local_stack(template: Path = TEMPLATE, log_level: str = "WARNING") -> Iterat
     import boto3
     from moto.server import ThreadedMotoServer
 
+    from groupaudit.local.chaos import one_request_at_a_time
     from groupaudit.local.resources import create_resources
     from groupaudit.pipeline import runtime
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        base = {**LOCAL_ENV, "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_LOG_LEVEL": log_level}
-        with patched_environ(base):
+    # DynamoDB applies an UpdateItem (and a transaction) atomically; moto's server answers
+    # requests in threads and writes an item's attributes one by one, so a reader (GET /audits
+    # while the worker records a run) could see a run item without its group_id. The local
+    # stack's moto answers one request at a time, as DynamoDB's atomicity looks from outside.
+    with one_request_at_a_time():
+        server.start()
+        try:
+            host, port = server.get_host_and_port()
+            endpoint = f"http://{host}:{port}"
+            base = {**LOCAL_ENV, "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_LOG_LEVEL": log_level}
+            with patched_environ(base):
+                runtime.reset()
+                resources = create_resources(boto3.Session(region_name="us-east-1"), template)
+                with patched_environ(resources), runtime.local_peers_allowed():
+                    yield LocalStack(endpoint=endpoint, env={**base, **resources})
+        finally:
             runtime.reset()
-            resources = create_resources(boto3.Session(region_name="us-east-1"), template)
-            with patched_environ(resources), runtime.local_peers_allowed():
-                yield LocalStack(endpoint=endpoint, env={**base, **resources})
-    finally:
-        runtime.reset()
-        server.stop()
+            server.stop()
