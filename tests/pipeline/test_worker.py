@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from groupaudit.adapters import store as store_module
+from groupaudit.adapters.storage import dynamo as store_module
 from groupaudit.local.invoke import sqs_event
 from groupaudit.pipeline import runtime
 from kit import TENANT, invoke, receive_all, schedule
