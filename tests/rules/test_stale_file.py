@@ -176,3 +176,111 @@ def test_files_uploaded_after_the_audit_moment_are_ignored():
     # WHEN audited as of the morning
     # THEN v1 is not yet superseded
     assert of_rule(audit(snap, now="2026-11-20T09:00:00+08:00"), "stale_file") == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "reason", "important", "summary"),
+    [
+        ("zh", "expired", False, "文件《值班表.xlsx》已于 2026-10-31 过期，请删除或更新"),
+        ("zh", "superseded", False, "文件《值班表.xlsx》已被《值班表 v2.xlsx》取代，请删除或更新"),
+        ("zh", "inactive", True, "文件《值班表.xlsx》已 100 天无人使用，请先备份再清理"),
+        (
+            "en",
+            "expired",
+            True,
+            "File 值班表.xlsx is expired on 2026-10-31; back it up first, then clean it up",
+        ),
+        (
+            "en",
+            "superseded",
+            False,
+            "File 值班表.xlsx is superseded by 值班表 v2.xlsx; please delete or update it",
+        ),
+        ("en", "inactive", False, "File 值班表.xlsx is unused for 100 days; please delete or update it"),
+    ],
+)
+def test_the_summary_names_the_file_the_reason_and_what_to_do(lang, reason, important, summary):
+    # GIVEN a file that is stale for one reason only, important (no store to check) or not
+    old = "2026-11-19T09:00:00+08:00"
+    fields: dict = {"important": True} if important else {}
+    files = []
+    if reason == "expired":
+        fields["expires_at"] = "2026-10-31T23:59:00+08:00"
+    if reason == "inactive":
+        old = _at(timedelta(days=100, hours=3))
+    files.append(file("f1", "值班表.xlsx", old, **fields))
+    if reason == "superseded":
+        files.append(file("f2", "值班表 v2.xlsx", RECENT))
+    # WHEN audited in that language
+    findings = of_rule(audit(snapshot(files=files), lang=lang), "stale_file")
+    # THEN the summary says which file, why (the day, the newer file or the idle days) and what to do
+    assert [(f.subject_id, f.kind, f.summary) for f in findings] == [("f1", reason, summary)]
+
+
+def test_the_evidence_of_an_idle_superseded_file_is_complete():
+    # GIVEN a plan idle for 120 days and superseded by its v2
+    snap = snapshot(
+        files=[
+            file("old", "海报v1.png", _at(timedelta(days=120, hours=2)), uploader_id="u-zhang"),
+            file("new", "海报v2.png", RECENT, uploader_id="u-li"),
+        ]
+    )
+    # WHEN audited
+    (finding,) = of_rule(audit(snap), "stale_file")
+    # THEN the evidence names the file, every reason with its facts, the backup state and the uploader
+    assert finding.evidence == {
+        "file_name": "海报v1.png",
+        "reasons": [
+            {"reason": "superseded", "by_file_id": "new", "by_file_name": "海报v2.png"},
+            {"reason": "inactive", "last_activity_at": "2026-07-23T16:00:00+08:00", "idle_days": 120},
+        ],
+        "important": False,
+        "backup": "unknown",
+        "recommendation": "delete",
+        "uploader_id": "u-zhang",
+    }
+
+
+def test_a_file_uploaded_at_the_audit_moment_counts():
+    # GIVEN v2 uploaded exactly at the audit moment
+    snap = snapshot(
+        files=[
+            file("old", "方案v1.docx", "2026-11-01T09:00:00+08:00"),
+            file("new", "方案v2.docx", NOW),
+        ]
+    )
+    # WHEN audited at that moment
+    findings = of_rule(audit(snap, now=NOW), "stale_file")
+    # THEN v1 is superseded by it
+    assert [(f.subject_id, f.evidence["reasons"][0].get("by_file_id")) for f in findings] == [("old", "new")]
+
+
+def test_names_of_version_markers_alone_are_no_series_and_names_without_extension_are():
+    # GIVEN two files named by a version marker alone, and two versions of a title without extension
+    snap = snapshot(
+        files=[
+            file("m1", "v1.docx", "2026-11-01T09:00:00+08:00"),
+            file("m2", "v2.docx", "2026-11-10T09:00:00+08:00"),
+            file("p1", "方案v1", "2026-11-01T09:00:00+08:00"),
+            file("p2", "方案v2", "2026-11-10T09:00:00+08:00"),
+        ]
+    )
+    # WHEN audited
+    findings = of_rule(audit(snap), "stale_file")
+    # THEN only the titled file is superseded: an empty title is not a document's title
+    assert [(f.subject_id, f.kind) for f in findings] == [("p1", "superseded")]
+
+
+def test_a_file_with_no_other_version_does_not_stop_the_check_of_later_series():
+    # GIVEN a lone file first, then two versions of a plan
+    snap = snapshot(
+        files=[
+            file("lone", "预算.xlsx", "2026-11-01T09:00:00+08:00"),
+            file("old", "方案v1.docx", "2026-11-02T09:00:00+08:00"),
+            file("new", "方案v2.docx", "2026-11-10T09:00:00+08:00"),
+        ]
+    )
+    # WHEN audited
+    findings = of_rule(audit(snap), "stale_file")
+    # THEN the plan's older version is still found superseded
+    assert [(f.subject_id, f.kind) for f in findings] == [("old", "superseded")]
