@@ -4,6 +4,7 @@ day 5, found by the tenant pass in the group they are missing from."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
@@ -11,6 +12,7 @@ from factories import member, policy, snapshot
 from groupaudit.cli import main
 from groupaudit.engine import TENANT_WIDE
 from groupaudit.loading import decode_directory, decode_snapshot
+from groupaudit.rules.base import Mentions
 from groupaudit.tenantwide import GroupView, run_tenant_rules, with_tenant_rules
 
 AUDIT_DAY = "2026-11-20T18:00:00+08:00"
@@ -193,3 +195,76 @@ def test_merging_keeps_the_report_s_findings_and_replaces_the_tenant_wide_skip()
     assert [r for r in merged.rules_run if r != "onboarding_gap"] == report.rules_run
     assert merged.rules_run.index("onboarding_gap") < merged.rules_run.index("flooding")
     assert [f.rule for f in merged.findings] == [*(f.rule for f in report.findings), "onboarding_gap"]
+
+
+def test_a_department_group_that_names_no_department_holds_no_finding():
+    # GIVEN a department group that names no department, and late hires without a department
+    groups = [_group("grp-dept", "department", ["u-owner"])]
+    directory_doc = _directory(("u-a", None, "2026-11-10", "active"), ("u-b", "", "2026-11-10", "active"))
+    # WHEN the tenant pass runs
+    # THEN nobody is owed to it: a group of no department is nobody's department group
+    assert _findings(groups, directory_doc) == []
+
+
+def test_the_day_is_counted_in_the_tenant_s_zone():
+    # GIVEN a 销售部 hire of 11-15 and an audit at 07:00 Beijing time on 11-20 (still 11-19 in UTC)
+    snap = _group("grp-sales", "department", ["u-owner"], "销售部")
+    directory = decode_directory(json.dumps(_directory(("u-new", "销售部", "2026-11-15", "active"))).encode())
+    parsed = decode_snapshot(json.dumps(snap).encode())
+    # WHEN the tenant pass runs at that moment
+    result = run_tenant_rules(
+        GroupView.of(parsed),
+        policies=policy(),
+        directory=directory,
+        now=datetime.fromisoformat("2026-11-20T07:00:00+08:00"),
+    )
+    # THEN it is the hire's day 6 (the tenant's date), so late
+    assert [(f.subject_id, f.evidence["day"]) for f in result.findings] == [("u-new", 6)]
+
+
+def test_people_passed_over_do_not_stop_the_check_of_the_people_after_them():
+    # GIVEN a departed person, a hire already in the group and another department's hire listed
+    # before two late 销售部 hires
+    groups = [_group("grp-sales", "department", ["u-owner", "u-in"], "销售部")]
+    directory_doc = _directory(
+        ("u-gone", "销售部", "2026-11-10", "departed"),
+        ("u-late-1", "销售部", "2026-11-10", "active"),
+        ("u-in", "销售部", "2026-11-10", "active"),
+        ("u-rd", "研发部", "2026-11-10", "active"),
+        ("u-late-2", "销售部", "2026-11-12", "active"),
+    )
+    # WHEN the tenant pass runs
+    # THEN both late hires are found
+    assert _findings(groups, directory_doc) == [
+        ("grp-sales", "department_group", "u-late-1", 11),
+        ("grp-sales", "department_group", "u-late-2", 9),
+    ]
+
+
+def test_a_hire_without_a_department_is_owed_to_the_company_group_and_shown_with_a_dash():
+    # GIVEN a company group and a late hire the directory gives no department
+    snap = _group("grp-all", "company", ["u-owner"])
+    directory = decode_directory(json.dumps(_directory(("u-new", None, "2026-11-10", "active"))).encode())
+    parsed = decode_snapshot(json.dumps(snap).encode())
+    # WHEN the tenant pass runs
+    (finding,) = run_tenant_rules(GroupView.of(parsed), policies=policy(), directory=directory).findings
+    # THEN the summary shows a dash for the department and the evidence holds none
+    assert finding.summary == (
+        "新员工 名u-new（—，2026-11-10 入职，今天第 11 天）尚未加入公司总群，请群主将其拉入"
+    )
+    assert finding.evidence["department"] is None
+
+
+def test_a_group_without_an_owner_asks_its_administrators():
+    # GIVEN a company group with no owner, and a late hire
+    snap = _group("grp-all", "company", ["u-owner"])
+    del snap["group"]["owner_id"]
+    directory = decode_directory(json.dumps(_directory(("u-new", "销售部", "2026-11-10", "active"))).encode())
+    parsed = decode_snapshot(json.dumps(snap).encode())
+    # WHEN the tenant pass runs
+    (finding,) = run_tenant_rules(GroupView.of(parsed), policies=policy(), directory=directory).findings
+    # THEN the notice @-mentions the group's administrators, nobody by id
+    from groupaudit.rules import REGISTRY
+
+    assert finding.evidence["owner_id"] is None
+    assert REGISTRY["onboarding_gap"].mentions(finding) == Mentions((), admins=True)
