@@ -9,6 +9,8 @@ Each connector maps the platform's ids, timestamps and message kinds onto the co
 - :mod:`groupaudit.connectors.slack_api`, :mod:`~groupaudit.connectors.feishu`,
   :mod:`~groupaudit.connectors.dingtalk`, :mod:`~groupaudit.connectors.wecom` — one group pulled
   from the platform's API (DingTalk and WeCom messages from dropped records); shared pieces in
-  :mod:`~groupaudit.connectors.base` and :mod:`~groupaudit.connectors.http`, incremental pulls
+  :mod:`~groupaudit.connectors.base`, :mod:`~groupaudit.connectors.http` and
+  :mod:`~groupaudit.connectors.skeleton` (each platform's answer table and its one judge, the
+  token session, the pager, epoch times), incremental pulls
   in :mod:`~groupaudit.connectors.incremental`; see ``docs/platforms/``.
 """
