@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
+
+import msgspec
 
 from groupaudit.errors import GroupAuditError
 
@@ -148,6 +150,18 @@ def _value(value: dict[str, Any]) -> Any:
     if kind == "SS":
         return sorted(inner)
     raise StoreError(f"unsupported DynamoDB type {kind}")
+
+
+R = TypeVar("R", bound=msgspec.Struct)
+
+
+def record(found: dict[str, Any], kind: type[R], what: str) -> R:
+    """A stored item (as plain Python) as its typed record; a StoreError names the item and
+    the field that does not read (a corrupt or foreign item), never a half-read record."""
+    try:
+        return msgspec.convert(found, kind)
+    except msgspec.ValidationError as exc:
+        raise StoreError(f"the stored {what} does not read as a {kind.__name__}: {exc}") from None
 
 
 def cancellation_codes(exc: Any) -> list[str]:

@@ -31,6 +31,7 @@ from groupaudit.adapters.storage.dynamo import (
     group_pk,
     n,
     plain,
+    record,
     s,
 )
 from groupaudit.adapters.storage.guard import FAR_FUTURE, guard_check
@@ -104,8 +105,14 @@ def public_finding(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _finding_record(item: dict[str, Any]) -> FindingRecord:
+    return record(public_finding(item), FindingRecord, f"finding {item.get('SK', {}).get('S')}")
+
+
 def _stored(previous: StoredFinding | Mapping[str, Any]) -> StoredFinding:
-    return previous if isinstance(previous, StoredFinding) else msgspec.convert(previous, StoredFinding)
+    if isinstance(previous, StoredFinding):
+        return previous
+    return record(dict(previous), StoredFinding, f"finding {previous.get('finding_id')}")
 
 
 class Findings(Table):
@@ -124,7 +131,9 @@ class Findings(Table):
     def stored_findings(self, tenant: str, group: str) -> dict[str, StoredFinding]:
         """Every stored finding of the group (open and resolved), by finding id."""
         return {
-            item["finding_id"]["S"]: msgspec.convert(plain(item), StoredFinding)
+            item["finding_id"]["S"]: record(
+                plain(item), StoredFinding, f"finding {item['finding_id']['S']} of group {group}"
+            )
             for item in self._stored_items(tenant, group)
         }
 
@@ -227,14 +236,11 @@ class Findings(Table):
     ) -> tuple[list[FindingRecord], str | None]:
         """One page of the group's findings, in rule order; ``cursor`` continues."""
         items, next_cursor = self._page(tenant, group, status, limit, cursor)
-        return [msgspec.convert(public_finding(item), FindingRecord) for item in items], next_cursor
+        return [_finding_record(item) for item in items], next_cursor
 
     def member_findings(self, tenant: str, member: str) -> list[FindingRecord]:
         """Every stored finding about ``member``, in any group of the tenant."""
-        return [
-            msgspec.convert(public_finding(item), FindingRecord)
-            for item in self._member_items(tenant, member)
-        ]
+        return [_finding_record(item) for item in self._member_items(tenant, member)]
 
     def _member_items(self, tenant: str, member: str) -> Iterable[dict[str, Any]]:
         return self._query(

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from groupaudit.adapters.storage.dynamo import RUN_TTL, Table, group_pk, n, plain, s
+from groupaudit.adapters.storage.dynamo import RUN_TTL, Table, group_pk, n, plain, record, s
 
 
 class NoticeRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -95,7 +95,9 @@ class Notices(Table):
 
     def notice(self, tenant: str, group: str, audit_id: str) -> NoticeRecord | None:
         found = self._notice_plain(tenant, group, audit_id)
-        return msgspec.convert(found, NoticeRecord) if found is not None else None
+        return (
+            record(found, NoticeRecord, f"notice {audit_id} of group {group}") if found is not None else None
+        )
 
     def _notice_plain(self, tenant: str, group: str, audit_id: str) -> dict[str, Any] | None:
         item = self._get(_notice_key(tenant, group, audit_id))

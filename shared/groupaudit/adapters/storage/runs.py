@@ -18,6 +18,7 @@ from groupaudit.adapters.storage.dynamo import (
     group_pk,
     n,
     plain,
+    record,
     s,
 )
 
@@ -108,11 +109,11 @@ class Runs(Table):
     def audit(self, tenant: str, audit_id: str) -> AuditRecord | None:
         """The request and its recorded runs; None when there is no such request."""
         found = self._audit_plain(tenant, audit_id)
-        return msgspec.convert(found, AuditRecord) if found else None
+        return record(found, AuditRecord, f"audit {audit_id} of tenant {tenant}") if found else None
 
     def run(self, tenant: str, group: str, audit_id: str) -> RunRecord | None:
         found = self._run_plain(tenant, group, audit_id)
-        return msgspec.convert(found, RunRecord) if found else None
+        return record(found, RunRecord, f"run {audit_id} of group {group}") if found else None
 
     def _audit_plain(self, tenant: str, audit_id: str) -> dict[str, Any] | None:
         item = self._get(_audit_key(tenant, audit_id))
