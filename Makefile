@@ -21,13 +21,14 @@ LAYER_EXCLUDES  := groupaudit/local groupaudit/cli groupaudit/docs_gen.py groupa
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test unit mutate chaos probes lint typecheck format schemas bench eval lock build clean \
+.PHONY: help setup demo test unit mutate chaos probes lint typecheck format schemas bench eval lock build clean browser \
         build-GroupAuditLayer build-SchedulerFunction build-AuditWorkerFunction \
         build-NotifierFunction build-ApiFunction
 
 help:
 	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
-	@echo "make test     lint + typecheck + the whole test suite"
+	@echo "make test     lint + typecheck + the whole test suite (with make browser first)"
+	@echo "make browser  headless Chromium and CJK fonts for tests/browser (apt-get, when run as root)"
 	@echo "make unit     the engine, rules and policy tests only (no moto, no servers): seconds"
 	@echo "make mutate   mutation testing of the rules and the engine against make unit's tests (MUTANTS=glob)"
 	@echo "make chaos    the local pipeline under injected faults, 3 seeds a scenario (SEEDS=n), against a fault-free run"
@@ -66,8 +67,25 @@ format: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
-test: setup lint typecheck
+test: setup lint typecheck browser
 	$(PY) -m pytest
+
+# tests/browser opens the monthly report page in a headless Chromium (Debian's chromium, with
+# fonts-noto-cjk for the Chinese). As root (CI containers) this installs both with apt-get; elsewhere
+# it says what is missing, and tests/browser skip with that reason, unless CI is set: then they fail.
+browser:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROMIUM" ] \
+	    || missing="chromium"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	if [ -z "$$missing" ]; then \
+	    echo "browser: $$(command -v chromium || command -v chromium-browser || echo $$CHROMIUM), CJK fonts present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	    echo "browser: missing$$missing and this is not root with apt-get: install them (or set CHROMIUM);" \
+	         "tests/browser skip without chromium (fail when CI is set)"; \
+	fi
 
 # The pure-Python core alone: the engine, the rules, the policy and business time, with no
 # moto, no local servers and no network; `make test` runs these too.
