@@ -41,6 +41,7 @@ def test_every_scenario_ran_and_injected_its_faults(summary):
         "sqs_duplicates_reordered": {"delivered twice at once", "delivered again later"},
         "worker_killed": {"worker killed"},
         "notifier_killed_after_send": {"notifier killed after send"},
+        "dynamodb_applied_then_500": {f"{write} applied, then 500" for write in chaos.APPLIED_WRITES},
     }
     for name, kinds in expected.items():
         injected = set().union(*(run.injected for run in runs[name]))

@@ -17,6 +17,9 @@ Faults are injected the way the services fail, not by patching our code:
   ``InternalServerError``; for TransactWriteItems also ``TransactionCanceledException`` with one
   ``CancellationReasons`` entry per item, ``TransactionConflict`` or ``ThrottlingError`` on
   one of them). It is the error the code sees after the SDK's own retries gave up.
+  And writes that DynamoDB applied whose answer never reached the client: a botocore
+  ``after-call`` hook turns a write's success into a 500 ``InternalServerError`` or a read
+  timeout, so every write the code retries (through SQS) must be idempotent.
 - Robots: the peer answers HTTP 429 with ``Retry-After`` or 500/502/503 without taking the
   message; or takes it and then answers 504, or takes it and never answers (the robots'
   answer timeout is shortened to one second so a hung robot costs little).
@@ -82,6 +85,8 @@ class Scenario:
     kill_worker: bool = False
     kill_notifier_after_send: bool = False
     platform_errors: bool = False
+    # DynamoDB writes applied, then answered as failed: "500" or "timeout" (a read timeout)
+    dynamodb_applied_then: tuple[str, ...] = ()
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -121,6 +126,19 @@ SCENARIOS: tuple[Scenario, ...] = (
         " refused as the platform refuses: 429 Retry-After, 5xx, its rate-limit or busy codes",
         platform_errors=True,
     ),
+    Scenario(
+        "dynamodb_applied_then_500",
+        "30 % of DynamoDB writes applied, then answered 500 InternalServerError",
+        dynamodb_applied_then=("500",),
+    ),
+)
+# Run only when named (``--scenario``): see docs/RELIABILITY.md for what they still lose.
+EXTRA_SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "dynamodb_applied_then_timeout",
+        "30 % of DynamoDB writes applied, then no answer in time (the SDK's read timeout)",
+        dynamodb_applied_then=("timeout",),
+    ),
 )
 # The one window no design closes: the platform took the message, the process died before
 # anything could record that. Duplicates are expected there, and only there.
@@ -128,6 +146,10 @@ UNAVOIDABLE_WINDOW = "notifier_killed_after_send"
 
 
 # ------------------------------------------------------------------------------------ faults
+
+
+# The DynamoDB calls that change the table (what "applied, then an error" applies to).
+APPLIED_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 
 
 class Faults:
@@ -204,6 +226,26 @@ class Faults:
         if self.scenario.dynamodb_errors and self.chance():
             return self._dynamodb_error(operation, body)
         return None
+
+    def after_dynamodb_call(self, model: Any, http_response: Any, **_: Any) -> None:
+        """A write DynamoDB applied (``http_response`` is its 200), answered to the client as
+        an error: the 500 a front end sends after the table took the write, or no answer in
+        time (the SDK's read timeout). The caller cannot tell it from a write not applied."""
+        if not (self.active and self.scenario.dynamodb_applied_then):
+            return
+        if model.name not in APPLIED_WRITES or http_response.status_code >= 300 or not self.chance():
+            return
+        from botocore.exceptions import ClientError, ReadTimeoutError
+
+        if self.choice(list(self.scenario.dynamodb_applied_then)) == "timeout":
+            self.injected[f"{model.name} applied, then read timeout"] += 1
+            raise ReadTimeoutError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com/")
+        self.injected[f"{model.name} applied, then 500"] += 1
+        error = {
+            "Error": {"Code": "InternalServerError", "Message": "Internal server error"},
+            "ResponseMetadata": {"HTTPStatusCode": 500, "RequestId": uuid.uuid4().hex.upper()},
+        }
+        raise ClientError(error, model.name)  # type: ignore[arg-type]
 
     def _dynamodb_error(self, operation: str, body: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         errors = [
@@ -796,6 +838,7 @@ def run_once(scenario: Scenario | None, seed: int, server_endpoint: str | None =
         groups += start_platforms(platforms, faults, clock.now(), groups, settings)
         store.put_groups(_robot_channels(groups, robots))
         runtime.client("dynamodb").meta.events.register("before-call.dynamodb", faults.before_dynamodb_call)
+        runtime.client("dynamodb").meta.events.register("after-call.dynamodb", faults.after_dynamodb_call)
         event = json.loads(SCHEDULED_EVENT.read_text(encoding="utf-8"))
         fanned = _handler("scheduler")(event, LambdaContext("scheduler"))
         (tenant, audit_id), *_ = fanned["audits"].items()
@@ -934,7 +977,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seeds", type=int, default=3, help="runs per scenario (default 3)")
     parser.add_argument(
-        "--scenario", action="append", choices=[s.name for s in SCENARIOS], help="only these (repeatable)"
+        "--scenario",
+        action="append",
+        choices=[s.name for s in SCENARIOS + EXTRA_SCENARIOS],
+        help="only these (repeatable)",
     )
     parser.add_argument(
         "--server", action="store_true", help="on moto's server over loopback, not in-process"
@@ -942,7 +988,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
-    chosen = tuple(s for s in SCENARIOS if not args.scenario or s.name in args.scenario)
+    chosen = tuple(s for s in SCENARIOS + EXTRA_SCENARIOS if s.name in (args.scenario or [])) or SCENARIOS
     summary = run_chaos(args.seeds, chosen, server=args.server)
     return 0 if summary.lost_findings == 0 and summary.stuck == 0 else 1
 
