@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
 from groupaudit import netguard, signing
-from groupaudit.adapters.store import NONCE_TTL, BadCursor, Store
+from groupaudit.adapters.store import NONCE_TTL, BadCursor, RunRecord, Store
 from groupaudit.errors import GroupAuditError, InputError
 from groupaudit.loading import MAX_DEPTH, nested_deeper_than
 from groupaudit.pipeline.fanout import FanOutDeps, fan_out
@@ -376,36 +376,36 @@ def audit_state(total: int, done: int, failed: int) -> AuditState:
 
 
 def audit_status(deps: ApiDeps, tenant: str, audit_id: str) -> AuditStatus:
-    audit = deps.store.get_audit(tenant, audit_id) if _AUDIT_ID.fullmatch(audit_id) else None
+    audit = deps.store.audit(tenant, audit_id) if _AUDIT_ID.fullmatch(audit_id) else None
     if audit is None:
         raise NotFound(f"unknown audit {audit_id}")
-    runs = {run["group_id"]: run for run in audit["runs"]}
-    total, done, failed = audit["groups_total"], audit["groups_done"], audit["groups_failed"]
+    runs = {run.group_id: run for run in audit.runs}
+    total, done, failed = audit.groups_total, audit.groups_done, audit.groups_failed
     return AuditStatus(
         audit_id=audit_id,
-        trigger=audit["trigger"],
-        requested_at=audit["requested_at"],
+        trigger=audit.trigger,
+        requested_at=audit.requested_at,
         status=audit_state(total, done, failed),
         groups_total=total,
         groups_done=done,
         groups_failed=failed,
-        groups_skipped=audit.get("groups_skipped", 0),
-        findings_total=audit["findings_total"],
-        runs=[_group_run(group, runs.get(group)) for group in audit["groups"]],
+        groups_skipped=audit.groups_skipped,
+        findings_total=audit.findings_total,
+        runs=[_group_run(group, runs.get(group)) for group in audit.groups],
     )
 
 
-def _group_run(group: str, run: dict[str, Any] | None) -> GroupRun:
+def _group_run(group: str, run: RunRecord | None) -> GroupRun:
     if run is None:
         return GroupRun(group_id=group, status="queued")
     return GroupRun(
         group_id=group,
-        status=run["status"],
-        findings=run.get("findings"),
-        counts=run.get("counts", {}),
-        error=run.get("error"),
-        finished_at=run.get("finished_at"),
-        duration_ms=run.get("duration_ms"),
+        status=run.status,
+        findings=run.findings,
+        counts=run.counts,
+        error=run.error,
+        finished_at=run.finished_at,
+        duration_ms=run.duration_ms,
     )
 
 
