@@ -171,3 +171,21 @@ def test_a_document_that_is_not_a_report_is_refused_naming_the_field():
         render_html(document)
     with pytest.raises(ReportInvalid, match="not list"):
         render_html([])  # type: ignore[arg-type]
+
+
+def test_a_month_with_nothing_in_it_renders_without_charts():
+    # GIVEN a report with only its required fields (a tenant with no groups yet)
+    document = {
+        "tenant_id": "acme",
+        "tenant_name": "艾克美",
+        "month": "2026-11",
+        "generated_at": "2026-12-01T09:00:00+08:00",
+        "period": {"start": "2026-11-01", "end": "2026-11-30", "workdays": 21, "audits": 0},
+        "totals": {},
+    }
+    page = render_html(document)
+    # THEN no chart is drawn, every view says it is empty, and the totals are zeros
+    assert "<canvas" not in page
+    assert page.count("本月无记录") == 10  # 9 tables and the commended groups
+    figures = {p: s for p, _, s in _parse(page).figures}
+    assert figures["totals.findings"] == "0" and figures["totals.on_time_rate"] == "—"

@@ -141,3 +141,10 @@ def test_a_bad_timestamp_is_refused_naming_the_field():
     document["appeals"]["items"][1]["deadline"] = "next friday"
     with pytest.raises(ReportInvalid, match=r"appeals\.items\.1\.deadline: 'next friday' is not an ISO 8601"):
         render_xlsx(document)
+
+
+def test_trend_series_of_another_length_than_the_months_are_refused():
+    document = report_json()
+    document["trends"]["red_lines"] = document["trends"]["red_lines"][:-1]
+    with pytest.raises(ReportInvalid, match=r"trends\.red_lines: 5 values for 6 months"):
+        render_xlsx(document)

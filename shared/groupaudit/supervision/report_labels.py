@@ -23,17 +23,28 @@ class ReportInvalid(SupervisionError):
 def as_report(report: MonthlyReport | Mapping[str, Any]) -> MonthlyReport:
     """The report as the model, validating a JSON document (``ReportInvalid`` naming the field)."""
     if isinstance(report, MonthlyReport):
-        return report
+        return _checked(report)
     if not isinstance(report, Mapping):
         raise ReportInvalid(
             f"a monthly report is a MonthlyReport or its JSON object, not {type(report).__name__}"
         )
     try:
-        return MonthlyReport.model_validate(report)
+        model = MonthlyReport.model_validate(report)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(document)"
         raise ReportInvalid(f"monthly report field {where}: {first['msg']}") from exc
+    return _checked(model)
+
+
+def _checked(model: MonthlyReport) -> MonthlyReport:
+    """What the model alone does not say: the trend series run month by month."""
+    months = len(model.trends.months)
+    for series in ("findings", "red_lines", "on_time_rate"):
+        length = len(getattr(model.trends, series))
+        if length != months:
+            raise ReportInvalid(f"monthly report field trends.{series}: {length} values for {months} months")
+    return model
 
 
 ZH: dict[str, str] = {
