@@ -124,3 +124,18 @@ def test_the_english_page_draws_too(browser, tmp_path):
     assert tab.evaluate("document.documentElement.lang") == "en"
     assert tab.evaluate("document.querySelector('#totals h2').textContent") == "Totals"
     assert all(c["chart"] and c["painted"] for c in tab.evaluate(_CANVASES))
+
+
+def test_an_empty_month_opens_without_errors(browser, tmp_path):
+    document = {
+        "tenant_id": "acme",
+        "tenant_name": "艾克美",
+        "month": "2026-11",
+        "generated_at": "2026-12-01T09:00:00+08:00",
+        "period": {"start": "2026-11-01", "end": "2026-11-30", "workdays": 21, "audits": 0},
+        "totals": {},
+    }
+    tab = _open(browser, tmp_path, document, "empty.html")
+    assert tab.problems() == []
+    assert tab.evaluate("document.querySelectorAll('canvas').length") == 0
+    assert tab.evaluate("document.querySelector('[data-figure=\"totals.findings\"]').textContent") == "0"
