@@ -591,6 +591,7 @@ def test_the_openapi_description_is_valid_and_lists_every_route():
         ("/appeals", "get"),
         ("/appeals/{appeal_id}", "get"),
         ("/appeals/{appeal_id}/decision", "post"),
+        ("/reports/{month}", "get"),
         ("/tenant/supervision", "put"),
         ("/tenant/supervision", "get"),
         ("/tenant/supervision", "delete"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 
-from groupaudit.api import auth, errors, routes, routes_supervision, routes_tenant
+from groupaudit.api import auth, errors, routes, routes_report, routes_supervision, routes_tenant
 from groupaudit.pipeline import api
 from groupaudit.pipeline.telemetry import logger, metrics
 
@@ -35,4 +35,5 @@ app.use(middlewares=[auth.authenticated])
 app.include_router(errors.router)
 app.include_router(routes.router)
 app.include_router(routes_supervision.router)
+app.include_router(routes_report.router)
 app.include_router(routes_tenant.router)

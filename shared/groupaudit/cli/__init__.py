@@ -51,6 +51,7 @@ COMMANDS = (
     "api_request",
     "ledger",
     "appeal",
+    "report",
 )
 
 

@@ -188,6 +188,16 @@ class Sources:
     reads: int = 0  # rollup items read, for the benchmark
 
 
+def sources(store: Any, directory: Directory | None, policies: Any) -> Sources:
+    """The report's sources in ``store``'s table, for the tenant's directory and policies."""
+    return Sources(
+        reports=ReportStore.over(store),
+        book=LedgerStore.over(store),
+        directory=directory,
+        policy=policies.tenant_policy(),
+    )
+
+
 def build_report(tenant: str, month: str, lang: str, sources: Sources, now: datetime) -> m.MonthlyReport:
     """The month's report of ``tenant``, read by keys only (one Query per partition)."""
     if lang not in ("zh", "en"):
