@@ -17,9 +17,8 @@ pass finds its addendum there and adds nothing.
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from groupaudit.adapters.store import Store
+from groupaudit.adapters.store import NoticeRecord, Store
 from groupaudit.wire import NoticeMessage
 
 ADDENDUM = "addendum_json"  # the attribute of the notice record holding the pass's lines
@@ -65,10 +64,10 @@ def add_to_notice(
     return "added"
 
 
-def merged(message: NoticeMessage, record: dict[str, Any] | None) -> NoticeMessage:
+def merged(message: NoticeMessage, record: NoticeRecord | None) -> NoticeMessage:
     """The group's digest with the tenant pass's addendum, if its notice record holds one
     (the notifier calls this once it holds the claim)."""
-    raw = (record or {}).get(ADDENDUM)
+    raw = record.addendum_json if record else None
     if not raw:
         return message
     addendum = json.loads(raw)

@@ -44,7 +44,7 @@ def deliver(message: NoticeMessage, deps: NotifierDeps) -> str:
     if claim == "busy":
         raise NoticeBusy(f"notice {audit_id} of group {group} is being delivered")
     # the tenant pass's lines, added to this digest while it was unclaimed (one digest per group)
-    message = notice_addenda.merged(message, deps.store.get_notice(tenant, group, audit_id))
+    message = notice_addenda.merged(message, deps.store.notice(tenant, group, audit_id))
     if message.channel.dry_run:
         deps.store.finish_notice(tenant, group, audit_id, "dry_run", deps.clock(), message.text)
         return "dry_run"
