@@ -118,3 +118,37 @@ def test_summaries_in_both_languages():
     assert zh.summary == "销售部+张三 于 11-15 15:00（非工作日）发布了非紧急信息，非工作时间发布信息应谨慎"
     assert en.summary == "销售部+张三 posted a non-urgent message at 11-15 15:00, on a day off"
     assert zh.policy_ref == "000 三(三)2"
+
+
+def test_a_message_at_a_day_s_end_does_not_stop_the_check_of_later_ones():
+    # GIVEN a message at 18:00 sharp and one at 19:00 the same working day
+    messages = [
+        message("m-1", "u1", "2026-11-19T18:00:00+08:00", "今天辛苦了"),
+        message("m-2", "u1", "2026-11-19T19:00:00+08:00", "明天的资料已上传"),
+    ]
+    # WHEN audited
+    found = _off_hours(messages)
+    # THEN the later one is found, with its time and the kind of off hours as evidence
+    assert [(f.message_id, f.evidence) for f in found] == [
+        ("m-2", {"sent_at": "2026-11-19T19:00:00+08:00", "when": "outside_hours", "notice": "report_only"})
+    ]
+
+
+def test_the_working_day_is_the_tenant_s_day_when_it_opens_before_utc_midnight_turns():
+    # GIVEN working hours from 07:00 Beijing time (23:00 UTC the day before) and one message at 07:30
+    policies = policy(defaults={"calendar": {"working_hours": ["07:00-18:00"]}})
+    messages = [message("m-1", "u1", "2026-11-19T07:30:00+08:00", "早会资料已上传")]
+    # WHEN audited
+    # THEN it is in working hours: the day of the message is the tenant's 11-19, not UTC's 11-18
+    assert _off_hours(messages, policies=policies) == []
+
+
+def test_the_working_day_is_the_tenant_s_day_in_a_zone_behind_utc():
+    # GIVEN a New York calendar working until 21:00 (02:00 UTC the next day) and a message at 20:30
+    policies = policy(
+        defaults={"calendar": {"timezone": "America/New_York", "working_hours": ["09:00-21:00"]}}
+    )
+    messages = [message("m-1", "u1", "2026-11-19T20:30:00-05:00", "report uploaded")]
+    # WHEN audited
+    # THEN it is in working hours: its day is New York's Thursday 11-19, not UTC's Friday 11-20
+    assert _off_hours(messages, policies=policies) == []
