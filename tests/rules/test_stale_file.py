@@ -146,6 +146,7 @@ def test_important_file_without_a_store_is_never_recommended_for_deletion():
     (finding,) = of_rule(audit(snap), "stale_file")
     # THEN it says back up first
     assert finding.evidence["recommendation"] == "back_up_first"
+    assert finding.evidence["important"] is True
     assert finding.evidence["backup"] == "unknown"
 
 
