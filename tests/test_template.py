@@ -493,7 +493,9 @@ CODE_CALLS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb", "get_item"),  # Store.create_audit: a retried schedule reads the request
         ("dynamodb", "update_item"),  # Store.mark_audit_queued
         ("sqs", "send_message_batch"),  # fanout.send_batches to the audit queue
-        ("s3", "get_object"),  # runtime.tenant_calendars: the tenant's policy file
+        ("s3", "get_object"),  # runtime.tenant_calendars, service.tenant_inputs: tenants/{tenant}/
+        ("dynamodb", "transact_write_items"),  # LedgerStore: an overdue appeal flagged, and its event
+        ("sqs", "send_message"),  # supervision_contact: overdue appeals to the supervision contact
     },
     "AuditWorkerFunction": {
         ("dynamodb", "get_item"),  # Store.get_run, get_group; tenantpass._run_done
@@ -579,6 +581,8 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
         ("sqs:SendMessage", _arn("AuditQueue")),
         ("s3:GetObject", _objects("SnapshotBucket", "tenants/")),
         ("s3:ListBucket", _arn("SnapshotBucket")),
+        ("dynamodb:ConditionCheckItem", TABLE),
+        ("sqs:SendMessage", _arn("NoticeQueue")),
     },
     "AuditWorkerFunction": {
         *(

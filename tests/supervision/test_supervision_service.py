@@ -488,6 +488,45 @@ def test_overdue_appeals_go_to_the_tenants_supervision_contact_through_the_notic
     assert flagged.appeal_id in message["text"] and "due 2026-09-22T18:00:00+08:00" in message["text"]
 
 
+def test_the_scheduled_run_flags_an_appeal_unanswered_past_its_deadline_once(store, sqs, settings, book):
+    from groupaudit.pipeline import supervision_contact
+
+    # GIVEN acme's supervision contact, and an appeal of an entry filed Friday Sep 18 16:00: its
+    # 3 working days to answer skip the weekend, so it is due Tuesday Sep 22 18:00
+    contact = supervision_contact.SupervisionContact(
+        tenant_id=TENANT,
+        type="wecom",
+        url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+        lang="en",
+    )
+    supervision_contact.put_contact(store, contact)
+    stored(store, [advert(1, cst(9, 17))], cst(9, 17, 18))
+    entry_id = ledger.entry_id(TENANT, GROUP, "f1")
+    appeal, _ = service.file_appeal(
+        book, TENANT, appellant="u-zhang", reason="not mine", now=cst(9, 18, 16),
+        policies=POLICIES, directory=DIRECTORY, entry_id=entry_id,
+    )  # fmt: skip
+
+    def scheduled(when: str) -> list[str]:
+        event = {"source": "schedule", "tenant_id": TENANT, "workdays_only": True, "scheduled_time": when}
+        result = invoke("scheduler", event)
+        texts = [json.loads(m["Body"])["text"] for m in receive_all(sqs, settings.notice_queue_url)]
+        assert result["appeals_flagged"] == len(texts)
+        return texts
+
+    # WHEN the scheduled run comes an hour before the deadline, nothing is told
+    assert scheduled("2026-09-22T09:00:00Z") == []
+    # WHEN it comes the next working day, past the deadline: one message to the contact
+    (text,) = scheduled("2026-09-23T10:00:00Z")
+    assert text.startswith("1 appeal(s) unanswered past their deadline:")
+    assert f"appeal {appeal['appeal_id']}" in text
+    assert f"entry {entry_id}" in text
+    assert "due 2026-09-22T18:00:00+08:00" in text
+    assert book.get_appeal(TENANT, appeal["appeal_id"]).flagged_at is not None
+    # AND the run of the day after tells nothing again
+    assert scheduled("2026-09-24T10:00:00Z") == []
+
+
 def test_an_overturned_finding_is_no_longer_in_its_groups_digest(seeded, sqs, settings, store, book):
     from groupaudit.pipeline import runtime
 

@@ -3,6 +3,7 @@ composition root (``runtime``) builds for it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from groupaudit.pipeline.fanout import fan_out, is_working_day
@@ -14,7 +15,8 @@ if TYPE_CHECKING:
 def scheduled_run(event: ScheduleEvent) -> dict[str, Any]:
     """The scheduler function's run: one audit per enabled group of the event's tenant ("all":
     every tenant), keyed by the scheduled time, or nothing on a day that is not a working day
-    when the schedule asks for working days only."""
+    of the tenant's calendar when the schedule asks for working days only; then the appeals
+    unanswered past their deadline at the scheduled time are told to the supervision contact."""
     from aws_lambda_powertools.metrics import MetricUnit
 
     from groupaudit.pipeline import runtime
@@ -38,4 +40,34 @@ def scheduled_run(event: ScheduleEvent) -> dict[str, Any]:
     answer: dict[str, Any] = {"tenants": result.tenants, "groups": result.groups, "audits": result.audits}
     if result.not_working and not result.tenants:
         answer["skipped"] = "not a working day"
+    # every scheduled run, working day or not: a deadline that has passed has passed
+    at = datetime.fromisoformat(event.scheduled_time) if event.scheduled_time else now
+    answer["appeals_flagged"] = flag_overdue_appeals(deps.store, event.tenant_id, at)
     return answer
+
+
+def flag_overdue_appeals(store: Any, tenant_id: str, now: datetime) -> int:
+    """Each tenant's ("all": every tenant's) appeals unanswered past their answer deadline at
+    ``now``, told to its supervision contact and flagged, once each; how many. A tenant whose
+    policy file is invalid is logged and skipped (its audits record the error); the others go on."""
+    from groupaudit.errors import InputError
+    from groupaudit.pipeline import runtime
+    from groupaudit.pipeline.supervision_contact import overdue_appeals_to_contact
+    from groupaudit.pipeline.telemetry import logger
+    from groupaudit.settings import load_settings
+
+    settings = load_settings()
+    sqs, s3 = runtime.client("sqs"), runtime.client("s3")
+    flagged = 0
+    for tenant in store.list_tenants() if tenant_id == "all" else [tenant_id]:
+        try:
+            appeals = overdue_appeals_to_contact(
+                store, sqs, settings.notice_queue_url, s3, settings.snapshot_bucket, tenant, now
+            )
+        except InputError as exc:
+            logger.error("overdue appeals not checked", tenant_id=tenant, error=str(exc))
+            continue
+        if appeals:
+            logger.info("overdue appeals flagged", tenant_id=tenant, appeals=[a.appeal_id for a in appeals])
+        flagged += len(appeals)
+    return flagged

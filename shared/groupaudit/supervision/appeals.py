@@ -209,15 +209,28 @@ def overdue_text(appeals: list[Appeal], lang: str = "zh") -> str:
     if lang == "en":
         lines = [f"{len(appeals)} appeal(s) unanswered past their deadline:"]
         lines += [
-            f"- appeal {a.appeal_id} by {a.appellant_id} for {a.subject_id} (group {a.group_id}), "
-            f"due {a.answer_due.isoformat() if a.answer_due else '-'}"
+            f"- appeal {a.appeal_id} by {a.appellant_id} for {a.subject_id} (group {a.group_id}, "
+            f"{_appealed_en(a)}), due {a.answer_due.isoformat() if a.answer_due else '-'}"
             for a in appeals
         ]
     else:
         lines = [f"有 {len(appeals)} 条申诉已超过答复期限仍未答复："]
         lines += [
-            f"- 申诉 {a.appeal_id}：{a.appellant_id} 为 {a.subject_id} 提出（群 {a.group_id}），"
-            f"应于 {a.answer_due.isoformat() if a.answer_due else '-'} 前答复"
+            f"- 申诉 {a.appeal_id}：{a.appellant_id} 为 {a.subject_id} 提出（群 {a.group_id}，"
+            f"{_appealed_zh(a)}），应于 {a.answer_due.isoformat() if a.answer_due else '-'} 前答复"
             for a in appeals
         ]
     return "\n".join(lines)
+
+
+def _appealed_en(appeal: Appeal) -> str:
+    """What the appeal is against: the ledger entry, or the finding when there is no entry."""
+    if appeal.entry_id is not None:
+        return f"entry {appeal.entry_id}"
+    return f"finding {appeal.finding_id}"
+
+
+def _appealed_zh(appeal: Appeal) -> str:
+    if appeal.entry_id is not None:
+        return f"台账条目 {appeal.entry_id}"
+    return f"问题 {appeal.finding_id}"
