@@ -61,7 +61,7 @@ from typing import IO, Any
 from groupaudit.local.invoke import FUNCTIONS, LambdaContext, sqs_event
 from groupaudit.local.peers.base import Answer, Peer, Request, json_answer
 from groupaudit.local.peers.robots import RobotPeer
-from groupaudit.local.stack import LOCAL_ENV, ROOT, TEMPLATE, patched_environ
+from groupaudit.local.stack import LOCAL_ENV, ROOT, TEMPLATE, one_request_at_a_time, patched_environ
 
 SAMPLE = ROOT / "events" / "sample-tenant"
 SCHEDULED_EVENT = ROOT / "events" / "scheduled.json"
@@ -735,33 +735,6 @@ def _robot_channels(groups: list[Any], robots: RobotPeer) -> list[Any]:
     from groupaudit.local.demo import _robot_channel
 
     return [g.model_copy(update={"notice": _robot_channel(g, robots)}) for g in groups]
-
-
-@contextlib.contextmanager
-def one_request_at_a_time() -> Iterator[None]:
-    """moto answers one request at a time. DynamoDB applies each conditional write atomically;
-    moto, called from two threads at once (two concurrent invocations), may check both
-    conditions before either write lands, which DynamoDB never does."""
-    from moto.core.botocore_stubber import BotocoreStubber
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-    lock = threading.RLock()
-    saved = [(cls, cls.__call__) for cls in (BotocoreStubber, DomainDispatcherApplication)]
-
-    def locked(call: Callable[..., Any]) -> Callable[..., Any]:
-        def serialized(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return call(*args, **kwargs)
-
-        return serialized
-
-    for cls, call in saved:
-        cls.__call__ = locked(call)  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        for cls, call in saved:
-            cls.__call__ = call  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,11 +61,37 @@ def patched_environ(values: dict[str, str]) -> Iterator[None]:
 
 
 @contextmanager
+def one_request_at_a_time() -> Iterator[None]:
+    """moto answers one request at a time. DynamoDB applies each conditional write atomically;
+    moto, called from two threads at once (two concurrent invocations), may check both
+    conditions before either write lands, which DynamoDB never does."""
+    from moto.core.botocore_stubber import BotocoreStubber
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lock = threading.RLock()
+    saved = [(cls, cls.__call__) for cls in (BotocoreStubber, DomainDispatcherApplication)]
+
+    def locked(call: Callable[..., Any]) -> Callable[..., Any]:
+        def serialized(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return call(*args, **kwargs)
+
+        return serialized
+
+    for cls, call in saved:
+        cls.__call__ = locked(call)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        for cls, call in saved:
+            cls.__call__ = call  # type: ignore[method-assign]
+
+
+@contextmanager
 def local_stack(template: Path = TEMPLATE, log_level: str = "WARNING") -> Iterator[LocalStack]:
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from groupaudit.local.chaos import one_request_at_a_time
     from groupaudit.local.resources import create_resources
     from groupaudit.pipeline import runtime
 
