@@ -115,6 +115,6 @@ def test_the_suite_prints_one_summary_line_last(summary):
     # THEN the report ends with the one line, its figures those of the runs
     result, text = summary
     last = text.strip().splitlines()[-1]
-    assert re.fullmatch(r"chaos: scenarios=8 runs=8 lost_findings=0 duplicate_notices=\d+ stuck=0", last)
+    assert re.fullmatch(r"chaos: scenarios=9 runs=9 lost_findings=0 duplicate_notices=\d+ stuck=0", last)
     assert last == result.line()
     assert f"duplicate_notices={result.duplicate_notices}" in last

@@ -8,7 +8,13 @@ from unittest.mock import ANY
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from botocore.stub import Stubber
 
 from groupaudit.adapters.store import RETRY, Store, StoreError, transient
@@ -102,6 +108,26 @@ def test_a_cancelled_transaction_is_tried_again_only_when_no_condition_failed(re
     )
     # THEN only a conflict or throttling, no failed condition, is worth the same call again
     assert transient(error) is worth_again
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ReadTimeoutError(endpoint_url="http://dynamodb"),
+        ConnectTimeoutError(endpoint_url="http://dynamodb"),
+        ConnectionClosedError(endpoint_url="http://dynamodb"),
+        EndpointConnectionError(endpoint_url="http://dynamodb"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_a_call_that_timed_out_or_lost_its_connection_is_tried_again(error):
+    # GIVEN a write whose answer never came: DynamoDB may or may not have applied it
+    # THEN it is worth the same call again (every write of the store may be repeated)
+    assert transient(error) is True
+
+
+def test_an_error_of_our_own_making_is_not_tried_again():
+    assert transient(ValueError("bad item")) is False
 
 
 def _put(n: int) -> dict:

@@ -183,8 +183,8 @@ class ReportStore:
             sets: list[str] = []
             adds: list[str] = []
             attr_names: dict[str, str] = {}
-            for number, (day, people) in enumerate(sorted(question_days.items())):
-                attr_names[f"#q{number}"] = f"q{day:02d}"
+            for number, (day_of_month, people) in enumerate(sorted(question_days.items())):
+                attr_names[f"#q{number}"] = f"q{day_of_month:02d}"
                 values[f":q{number}"] = _attr({p: o.encode() for p, o in sorted(people.items())})
                 sets.append(f"#q{number} = :q{number}")
                 names |= {p: figures.names[p] for p in people if p in figures.names}

@@ -260,7 +260,7 @@ def build_report(tenant: str, month: str, lang: str, sources: Sources, now: date
         tenant_id=tenant,
         tenant_name=sources.tenant_name or tenant,
         month=month,
-        lang=lang,  # type: ignore[arg-type]
+        lang=lang,
         generated_at=now.astimezone(zone).isoformat(timespec="seconds"),
         period=m.Period(
             start=date(year, number, 1).isoformat(),

@@ -9,11 +9,11 @@ the report never carries message texts nor red-line evidence, only counts and fi
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA = "groupaudit.monthly_report/1"
+SCHEMA: Final = "groupaudit.monthly_report/1"
 
 
 class _Model(BaseModel):

@@ -54,9 +54,19 @@ RETRY = Backoff()
 
 
 def transient(exc: BaseException) -> bool:
-    """Is this a DynamoDB answer worth trying the same call again for?"""
-    from botocore.exceptions import ClientError
+    """Is this a DynamoDB answer worth trying the same call again for? A call that timed out or
+    lost its connection may have been applied: every write of the store may be repeated."""
+    from botocore.exceptions import (
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
 
+    lost = ReadTimeoutError | ConnectTimeoutError | ConnectionClosedError | EndpointConnectionError
+    if isinstance(exc, lost):
+        return True
     if not isinstance(exc, ClientError):
         return False
     code = exc.response.get("Error", {}).get("Code", "")
