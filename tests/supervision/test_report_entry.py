@@ -59,3 +59,24 @@ def test_a_bad_month_is_not_found_and_another_tenant_sees_its_own(store):
     status, globex = call("GET", "/reports/2026-11", tenant="globex")
     assert status == 200
     assert (globex["tenant_id"], globex["totals"]["groups"], globex["ledger"]["entries"]) == ("globex", 0, [])
+
+
+def test_the_cli_writes_the_stored_month_as_a_page_and_a_workbook(store, capsys, tmp_path):
+    # GIVEN a November audit of acme's sales group, stored as the worker stores it
+    _audit(store, "g-sales", "销售部", SALES, _sales_messages("11-19"), "2026-11-19T18:00:00+08:00", "c" * 32)
+    assert main(["report", "acme", "--month", "2026-11"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    # WHEN the same month is asked as HTML and as XLSX into a folder
+    assert main(["report", "acme", "--month", "2026-11", "--format", "html", "--out", str(tmp_path)]) == 0
+    assert main(["report", "acme", "--month", "2026-11", "--format", "xlsx", "--out", str(tmp_path)]) == 0
+    # THEN the page shows the stored figures and the workbook holds them as numbers
+    page = (tmp_path / "acme-2026-11.html").read_text(encoding="utf-8")
+    questions = document["totals"]["questions"]
+    assert f'data-figure="totals.questions" data-value="{questions}"' in page
+    assert "销售部" in page and "<script src=" not in page
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "acme-2026-11.xlsx")
+    assert book.sheetnames[0] == "汇总"
+    cells = [cell for row in book.worksheets[0].iter_rows() for cell in row]
+    assert questions in [cell.value for cell in cells if isinstance(cell.value, int)]
