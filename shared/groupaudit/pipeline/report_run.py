@@ -1,0 +1,142 @@
+"""Making a tenant's monthly report (docs/SUPERVISION.md "Monthly report"): built from the
+table, written to the report bucket as JSON, HTML and XLSX, recorded, and announced once to
+the tenant's supervision contact with a link to the HTML page.
+
+- The documents are ``reports/{tenant}/{YYYY-MM}/report.json``, ``.html`` and ``.xlsx``: making
+  the month again replaces them (same keys) and the record of the report
+  (``ReportStore.put_report``: where they are, the summary later trends read).
+- The announcement is claimed once per month (``claim_announcement``); a send that fails, or a
+  tenant without a contact, releases the claim, so the next making of the month announces.
+  The notifier's own claim on the notice id (``report-{YYYY-MM}``) sends it once more at most.
+- The link is a presigned GET of the HTML page, valid for 7 days.
+
+What the scheduled reporter (``report_due``: the first working day of each tenant's month),
+``POST /reports`` and the CLI call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from groupaudit.adapters.report_store import ReportStore
+from groupaudit.adapters.store import Store
+from groupaudit.pipeline.supervision_contact import SupervisionDeps, get_contact, send_to_supervision
+from groupaudit.supervision.report import (
+    Sources,
+    build_report,
+    first_workday,
+    parse_month,
+    previous_month,
+    report_summary,
+)
+from groupaudit.supervision.report_html import render_html
+from groupaudit.supervision.report_model import MonthlyReport
+from groupaudit.supervision.report_xlsx import render_xlsx
+
+LINK_SECONDS = 7 * 24 * 3600  # the presigned link to the HTML page: 7 days
+FORMATS = {
+    "json": "application/json",
+    "html": "text/html; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass
+class ReportRunDeps:
+    """What making a report needs: the table, an S3 client and the report bucket, the tenant's
+    report sources, and how the supervision contact is told."""
+
+    store: Store
+    s3: Any
+    bucket: str
+    sources: Callable[[str], Sources]  # the tenant's sources (directory and policy read once)
+    supervision: SupervisionDeps
+    link_seconds: int = LINK_SECONDS
+
+
+@dataclass(frozen=True)
+class ReportMade:
+    tenant: str
+    month: str
+    keys: dict[str, str]
+    url: str  # presigned GET of the HTML page
+    announced: bool  # this making told the supervision contact
+    report: MonthlyReport = field(repr=False)
+
+
+def report_key(tenant: str, month: str, fmt: str) -> str:
+    return f"reports/{tenant}/{month}/report.{fmt}"
+
+
+def report_json(report: MonthlyReport) -> str:
+    """The stored JSON document: the same text as ``groupaudit report`` and ``GET /reports``."""
+    return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2)
+
+
+def announcement(month: str, url: str, lang: str) -> str:
+    """The short message that tells the supervision contact the report is ready."""
+    if lang == "en":
+        return f"The monthly assessment report of {month} is ready: {url} (the link works for 7 days)"
+    return f"{month} 月度工作群评估报告已生成：{url}（链接 7 天内有效）"
+
+
+def make_monthly_report(tenant: str, month: str, lang: str, now: datetime, deps: ReportRunDeps) -> ReportMade:
+    """Build, store, record and (once per month) announce the tenant's report of ``month``
+    (``YYYY-MM``; InputError names a bad one)."""
+    parse_month(month)
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang: expected zh or en, got {lang!r}")
+    report = build_report(tenant, month, lang, deps.sources(tenant), now)
+    bodies = {
+        "json": report_json(report).encode(),
+        "html": render_html(report).encode(),
+        "xlsx": render_xlsx(report),
+    }
+    keys = {fmt: report_key(tenant, month, fmt) for fmt in FORMATS}
+    for fmt, body in bodies.items():
+        deps.s3.put_object(Bucket=deps.bucket, Key=keys[fmt], Body=body, ContentType=FORMATS[fmt])
+    reports = ReportStore.over(deps.store)
+    reports.put_report(tenant, month, generated_at=now.isoformat(), keys=keys, summary=report_summary(report))
+    url = deps.s3.generate_presigned_url(
+        "get_object", Params={"Bucket": deps.bucket, "Key": keys["html"]}, ExpiresIn=deps.link_seconds
+    )
+    announced = False
+    if reports.claim_announcement(tenant, month, now):
+        try:
+            contact = get_contact(deps.store, tenant)
+            text = announcement(month, url, contact.lang if contact else lang)
+            announced = send_to_supervision(tenant, text, deps.supervision, key=f"report-{month}")
+        finally:
+            if not announced:
+                reports.release_announcement(tenant, month)
+    return ReportMade(tenant=tenant, month=month, keys=keys, url=url, announced=announced, report=report)
+
+
+def report_due(today: date, is_workday: Callable[[date], bool]) -> str | None:
+    """The month whose report is due ``today``: the previous month when today is the first
+    working day of its month on the tenant's calendar, else None."""
+    if first_workday(today.year, today.month, is_workday) != today:
+        return None
+    return previous_month(today)
+
+
+def make_due_reports(
+    tenants: Iterable[str],
+    today: Callable[[str], date],
+    is_workday: Callable[[str], Callable[[date], bool]],
+    now: datetime,
+    deps: ReportRunDeps,
+    lang: str = "zh",
+) -> list[ReportMade]:
+    """Each tenant's previous month's report, made on its first working day of the month
+    (``today(tenant)``: the date in the tenant's zone); the reports made."""
+    made = []
+    for tenant in tenants:
+        month = report_due(today(tenant), is_workday(tenant))
+        if month is not None:
+            made.append(make_monthly_report(tenant, month, lang, now, deps))
+    return made

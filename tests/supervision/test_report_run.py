@@ -1,0 +1,177 @@
+"""Making the monthly report: stored in the report bucket, recorded, announced once to the
+supervision contact with a link to the HTML page (docs/SUPERVISION.md "Monthly report")."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, datetime
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+
+from factories import message
+from groupaudit.adapters.report_store import ReportStore
+from groupaudit.businesstime import chinese_workday_rule
+from groupaudit.errors import InputError
+from groupaudit.pipeline import runtime
+from groupaudit.pipeline.report_run import (
+    ReportRunDeps,
+    make_due_reports,
+    make_monthly_report,
+    report_due,
+)
+from groupaudit.pipeline.supervision_contact import SupervisionContact, SupervisionDeps, put_contact
+from groupaudit.supervision.report import build_report
+from kit import receive_all
+from supervision.test_report import RD, SALES, TENANT, _audit, _sales_messages, _sources
+
+NOW = datetime.fromisoformat("2026-12-01T09:00:00+08:00")
+KEYS = {fmt: f"reports/{TENANT}/2026-11/report.{fmt}" for fmt in ("json", "html", "xlsx")}
+
+
+@pytest.fixture
+def november(store):
+    """November: the sales group's day of questions, one answered late (one finding); R&D clean."""
+    msgs = [message("m0", "u2", "2026-11-18T09:00:00+08:00", "早"), *_sales_messages("11-19")]
+    _audit(store, "g-sales", "销售部", SALES, msgs, "2026-11-19T18:00:00+08:00", "c" * 32)
+    _audit(store, "g-rd", "研发部", RD, [message("m1", "r1", "2026-11-19T10:00:00+08:00", "好的")],
+           "2026-11-20T18:00:00+08:00", "e" * 32)  # fmt: skip
+    return store
+
+
+@pytest.fixture
+def deps(store, settings, sqs):
+    return ReportRunDeps(
+        store=store,
+        s3=runtime.client("s3"),
+        bucket=settings.report_bucket,
+        sources=lambda tenant: _sources(store),
+        supervision=SupervisionDeps.on_queue(store, sqs, settings.notice_queue_url, lambda: NOW),
+    )
+
+
+@pytest.fixture
+def contact(store):
+    put_contact(
+        store,
+        SupervisionContact(
+            tenant_id=TENANT, type="wecom", url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"
+        ),
+    )
+
+
+def _objects(deps) -> dict[str, bytes]:
+    listed = deps.s3.list_objects_v2(Bucket=deps.bucket, Prefix="reports/").get("Contents", [])
+    return {o["Key"]: deps.s3.get_object(Bucket=deps.bucket, Key=o["Key"])["Body"].read() for o in listed}
+
+
+def _texts(sqs, settings) -> list[str]:
+    return [json.loads(m["Body"])["text"] for m in receive_all(sqs, settings.notice_queue_url)]
+
+
+def test_a_made_report_is_stored_recorded_and_announced_once(november, deps, contact, sqs, settings):
+    # GIVEN a stored month of audits and a supervision contact
+    # WHEN November's report is made
+    made = make_monthly_report(TENANT, "2026-11", "zh", NOW, deps)
+    # THEN three objects in the bucket, the JSON equal to build_report's
+    objects = _objects(deps)
+    assert sorted(objects) == sorted(KEYS.values()) and made.keys == KEYS
+    expected = build_report(TENANT, "2026-11", "zh", _sources(november), NOW).model_dump(mode="json")
+    assert json.loads(objects[KEYS["json"]]) == expected
+    assert objects[KEYS["xlsx"]][:2] == b"PK"  # a zip: the workbook
+    # AND one message to the contact, in Chinese, with a link that downloads the HTML page
+    (text,) = _texts(sqs, settings)
+    assert made.announced and text.startswith("2026-11 月度工作群评估报告已生成：") and made.url in text
+    query = parse_qs(urlparse(made.url).query)
+    if "X-Amz-Expires" in query:  # SigV4
+        assert query["X-Amz-Expires"] == ["604800"]
+    else:  # SigV2: the moment it expires
+        assert abs(int(query["Expires"][0]) - time.time() - 7 * 24 * 3600) < 60
+    page = requests.get(made.url, timeout=5)
+    assert page.status_code == 200 and page.content == objects[KEYS["html"]]
+    assert "<html" in page.text
+    # AND the report is recorded with its keys, summary and announcement
+    (record,) = ReportStore.over(november).reports(TENANT, "2026-11", "2026-11").values()
+    assert record["keys"] == KEYS and record["announced_at"] == NOW.isoformat()
+    assert (record["summary"]["findings"], record["summary"]["groups"]) == (1, {"g-rd": 0, "g-sales": 1})
+
+    # WHEN it is made again after another audit of the month
+    later = datetime.fromisoformat("2026-12-02T09:00:00+08:00")
+    msgs = [message("m0", "u2", "2026-11-25T09:00:00+08:00", "早"), *_sales_messages("11-26")]
+    _audit(november, "g-sales", "销售部", SALES, msgs, "2026-11-26T18:00:00+08:00", "f" * 32)
+    again = make_monthly_report(TENANT, "2026-11", "zh", later, deps)
+    # THEN the same keys are replaced with the new figures, and nothing more is told
+    objects = _objects(deps)
+    assert sorted(objects) == sorted(KEYS.values())
+    assert json.loads(objects[KEYS["json"]])["totals"]["findings"] == 2
+    assert not again.announced and _texts(sqs, settings) == []
+    (record,) = ReportStore.over(november).reports(TENANT, "2026-11", "2026-11").values()
+    assert record["generated_at"] == later.isoformat() and record["announced_at"] == NOW.isoformat()
+
+
+def test_without_a_contact_nothing_is_told_until_one_is_set(november, deps, sqs, settings):
+    # GIVEN no supervision contact: the report is stored, the announcement left for later
+    first = make_monthly_report(TENANT, "2026-11", "en", NOW, deps)
+    assert not first.announced and _texts(sqs, settings) == []
+    # WHEN a contact is set and the month made again, it is told then, in the contact's language
+    put_contact(
+        november,
+        SupervisionContact(
+            tenant_id=TENANT,
+            type="wecom",
+            url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+            lang="en",
+        ),
+    )
+    second = make_monthly_report(TENANT, "2026-11", "en", NOW, deps)
+    (text,) = _texts(sqs, settings)
+    assert second.announced and text.startswith("The monthly assessment report of 2026-11 is ready: ")
+
+
+def test_a_failed_send_releases_the_announcement(november, deps, contact, sqs, settings):
+    # GIVEN a queue that fails once
+    real = deps.supervision.send
+
+    def broken(message):
+        raise RuntimeError("queue down")
+
+    deps.supervision.send = broken
+    with pytest.raises(RuntimeError, match="queue down"):
+        make_monthly_report(TENANT, "2026-11", "zh", NOW, deps)
+    # WHEN made again with the queue back, it is announced
+    deps.supervision.send = real
+    assert make_monthly_report(TENANT, "2026-11", "zh", NOW, deps).announced
+    assert len(_texts(sqs, settings)) == 1
+
+
+def test_a_bad_month_is_refused_naming_it(deps):
+    with pytest.raises(InputError) as caught:
+        make_monthly_report(TENANT, "2026-13", "zh", NOW, deps)
+    assert "'2026-13'" in str(caught.value.problems[0])
+
+
+def test_the_report_is_due_on_the_first_working_day_of_the_month():
+    workday = chinese_workday_rule()
+    # GIVEN 2026-12-01, a Tuesday and a working day: November's is due, and not the next day
+    assert report_due(date(2026, 12, 1), workday) == "2026-11"
+    assert report_due(date(2026, 12, 2), workday) is None
+    # GIVEN a tenant whose calendar makes the 1st a holiday: due on the 2nd
+    holiday = lambda day: day != date(2026, 12, 1) and workday(day)  # noqa: E731
+    assert report_due(date(2026, 12, 1), holiday) is None
+    assert report_due(date(2026, 12, 2), holiday) == "2026-11"
+    # GIVEN January 2027: the 1st is New Year's Day, the 4th a Monday
+    assert [d for d in range(1, 6) if report_due(date(2027, 1, d), workday)] == [4]
+
+
+def test_the_due_reports_are_made_per_tenant_on_its_own_first_working_day(november, deps, contact):
+    workday = chinese_workday_rule()
+    calendars = {TENANT: workday, "other": lambda day: day != date(2026, 12, 1) and workday(day)}
+    made = []
+    for day in (1, 2):
+        today = date(2026, 12, day)
+        due = make_due_reports([TENANT, "other"], lambda t, d=today: d, calendars.__getitem__, NOW, deps)
+        made += [(r.tenant, r.month, day) for r in due]
+    # THEN acme's November on the 1st, the other tenant's on the 2nd, nothing else
+    assert made == [(TENANT, "2026-11", 1), ("other", "2026-11", 2)]
