@@ -384,6 +384,7 @@ def test_http_api_routes_reach_the_api_function(template):
         ("POST", "/groups"),
         ("POST", "/ledger/{entry_id}/confirm"),
         ("POST", "/ledger/{entry_id}/waive"),
+        ("POST", "/reports"),
     ]
 
 
@@ -529,6 +530,8 @@ CODE_CALLS: dict[str, set[tuple[str, str]]] = {
         ("secretsmanager", "get_secret_value"),  # the tenant's signing secret (runtime.tenant_secret)
         ("dynamodb", "transact_write_items"),  # LedgerStore: an entry's or appeal's change and event
         ("s3", "get_object"),  # supervision.service.tenant_inputs: the tenant's policy and directory
+        ("s3", "put_object"),  # report_run: POST /reports stores the month's documents
+        ("sqs", "send_message"),  # report_run: the report announced to the supervision contact
     },
 }
 
@@ -621,7 +624,10 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
         ),
         ("s3:GetObject", _objects("SnapshotBucket", "tenants/")),
         ("s3:ListBucket", _arn("SnapshotBucket")),
+        ("s3:GetObject", _objects("ReportBucket", "reports/")),
+        ("s3:PutObject", _objects("ReportBucket", "reports/")),
         ("sqs:SendMessage", _arn("AuditQueue")),
+        ("sqs:SendMessage", _arn("NoticeQueue")),
         ("secretsmanager:GetSecretValue", SECRETS),
     },
 }

@@ -592,6 +592,7 @@ def test_the_openapi_description_is_valid_and_lists_every_route():
         ("/appeals/{appeal_id}", "get"),
         ("/appeals/{appeal_id}/decision", "post"),
         ("/reports/{month}", "get"),
+        ("/reports", "post"),
         ("/tenant/supervision", "put"),
         ("/tenant/supervision", "get"),
         ("/tenant/supervision", "delete"),

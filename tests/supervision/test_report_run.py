@@ -175,3 +175,24 @@ def test_the_due_reports_are_made_per_tenant_on_its_own_first_working_day(novemb
         made += [(r.tenant, r.month, day) for r in due]
     # THEN acme's November on the 1st, the other tenant's on the 2nd, nothing else
     assert made == [(TENANT, "2026-11", 1), ("other", "2026-11", 2)]
+
+
+def test_post_reports_makes_the_month_for_the_signed_tenant(november, contact, sqs, settings):
+    from groupaudit.pipeline import api
+    from supervision.test_supervision_api import SECRETS, call
+
+    secrets = runtime.client("secretsmanager")
+    for tenant, secret in SECRETS.items():
+        secrets.create_secret(Name=api.tenant_secret_name(settings, tenant), SecretString=secret.decode())
+    # WHEN acme asks for November's report
+    status, body = call("POST", "/reports", {"month": "2026-11", "lang": "en"})
+    # THEN it is made: its keys, a link to the page, announced once
+    assert status == 200 and body["keys"] == KEYS and body["announced"] is True
+    assert requests.get(body["url"], timeout=5).text.startswith("<!DOCTYPE html>")
+    assert len(_texts(sqs, settings)) == 1
+    # AND made again: not announced again
+    assert call("POST", "/reports", {"month": "2026-11"})[1]["announced"] is False
+    # AND a bad month is refused naming the field; unsigned is refused
+    status, body = call("POST", "/reports", {"month": "2026-13"})
+    assert (status, body["details"][0]["loc"]) == (422, ["body", "month"])
+    assert call("POST", "/reports", {"month": "2026-11"}, signed=False)[0] == 401

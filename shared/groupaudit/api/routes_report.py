@@ -1,7 +1,9 @@
 """The monthly assessment report over the API (docs/SUPERVISION.md "Monthly report"):
 ``GET /reports/{month}`` builds the verified tenant's report of the month from the table and
-answers its JSON, the same document ``groupaudit report`` writes. Signed and tenant-bound like
-every route: the report reads only the verified tenant's partitions."""
+answers its JSON, the same document ``groupaudit report`` writes; ``POST /reports`` makes the
+month's report (stored in the report bucket, recorded, announced once to the supervision contact:
+``pipeline.report_run``) and answers where it is. Signed and tenant-bound like every route: the
+report reads only the verified tenant's partitions."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from groupaudit.api import auth
 from groupaudit.api.errors import answer, documented
@@ -20,6 +23,24 @@ from groupaudit.pipeline import api
 from groupaudit.supervision.report_model import MonthlyReport
 
 router = Router()
+
+
+class ReportRequest(BaseModel):
+    """Body of ``POST /reports``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    month: str = Field(pattern=MONTH_PATTERN, description="the report's month, YYYY-MM")
+    lang: Literal["zh", "en"] = Field("zh", description="the report's language")
+
+
+class ReportMadeView(BaseModel):
+    """Answer of ``POST /reports``: the stored documents and the link to the HTML page."""
+
+    month: str
+    keys: dict[str, str] = Field(description="the report bucket's keys by format (json, html, xlsx)")
+    url: str = Field(description="a presigned GET of the HTML page")
+    announced: bool = Field(description="this request told the supervision contact")
 
 
 @router.get(
@@ -44,3 +65,27 @@ def get_report(
         content_type=content_types.APPLICATION_JSON,
         body=report.model_dump(mode="json"),
     )
+
+
+@router.post(
+    "/reports",
+    summary="Make the tenant's monthly report now: stored, recorded and announced once",
+    responses=answer(HTTPStatus.OK, ReportMadeView, documented()),
+)
+def make_report(request: Annotated[ReportRequest, Body()]) -> ReportMadeView:
+    from groupaudit.pipeline import runtime
+    from groupaudit.pipeline.report_run import ReportRunDeps, make_monthly_report
+    from groupaudit.supervision.report import sources
+
+    deps, tenant = auth.caller(router.context)
+    directory, policies = _inputs(deps, tenant)
+    run = ReportRunDeps.on_aws(
+        deps.store,
+        runtime.client("s3"),
+        runtime.client("sqs"),
+        deps.settings,
+        lambda _: sources(deps.store, directory, policies),
+        deps.clock,
+    )
+    made = make_monthly_report(tenant, request.month, request.lang, deps.clock(), run)
+    return ReportMadeView(month=made.month, keys=made.keys, url=made.url, announced=made.announced)

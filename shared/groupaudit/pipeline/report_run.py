@@ -57,6 +57,23 @@ class ReportRunDeps:
     supervision: SupervisionDeps
     link_seconds: int = LINK_SECONDS
 
+    @classmethod
+    def on_aws(
+        cls,
+        store: Store,
+        s3: Any,
+        sqs: Any,
+        settings: Any,
+        sources: Callable[[str], Sources],
+        clock: Callable[[], datetime],
+    ) -> ReportRunDeps:
+        """The functions' wiring: ``settings``' report bucket and notice queue."""
+        if not settings.report_bucket:
+            raise ValueError("REPORT_BUCKET is not set: there is nowhere to store the report")
+        supervision = SupervisionDeps.on_queue(store, sqs, settings.notice_queue_url, clock)
+        bucket = settings.report_bucket
+        return cls(store=store, s3=s3, bucket=bucket, sources=sources, supervision=supervision)
+
 
 @dataclass(frozen=True)
 class ReportMade:
