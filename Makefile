@@ -23,7 +23,7 @@ ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 .DEFAULT_GOAL := help
 .PHONY: help setup demo test unit mutate chaos probes lint typecheck format schemas bench eval lock build clean browser \
         build-GroupAuditLayer build-SchedulerFunction build-AuditWorkerFunction \
-        build-NotifierFunction build-ApiFunction
+        build-NotifierFunction build-ApiFunction build-ReporterFunction
 
 help:
 	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
@@ -170,7 +170,7 @@ build-GroupAuditLayer:
 	    -o -name "*.cpp" -o -name "*.pyx" -o -name "*.pxd" \) -delete
 
 # A function is its handler.py alone (its code and dependencies come from the layer).
-build-SchedulerFunction build-AuditWorkerFunction build-NotifierFunction build-ApiFunction:
+build-SchedulerFunction build-AuditWorkerFunction build-NotifierFunction build-ApiFunction build-ReporterFunction:
 	cp handler.py "$(ARTIFACTS_DIR)/handler.py"
 
 clean:

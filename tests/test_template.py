@@ -24,6 +24,7 @@ FUNCTIONS = {
     "AuditWorkerFunction": "functions/audit_worker/",
     "NotifierFunction": "functions/notifier/",
     "ApiFunction": "functions/api/",
+    "ReporterFunction": "functions/reporter/",
 }
 SQS_CONSUMERS = {"AuditWorkerFunction": "AuditQueue", "NotifierFunction": "NoticeQueue"}
 DEAD_LETTER_QUEUES = {"AuditQueue": "AuditDLQ", "NoticeQueue": "NoticeDLQ"}
@@ -362,6 +363,33 @@ def test_schedule_fires_daily_at_18_in_shanghai_for_working_days_with_retries_an
     }
 
 
+def test_the_report_schedule_fires_daily_at_09_in_shanghai_and_may_only_invoke_the_reporter(template):
+    # GIVEN the report schedule
+    properties = template["Resources"]["ReportSchedule"]["Properties"]
+    # THEN it fires at 09:00 every day in Asia/Shanghai (the reporter picks each tenant's first
+    # working day of the month on its own calendar), for every tenant, with its scheduled time
+    assert properties["ScheduleExpression"] == "cron(0 9 * * ? *)"
+    assert parameter_default(template, properties["ScheduleExpressionTimezone"]) == "Asia/Shanghai"
+    target = properties["Target"]
+    assert target["Arn"] == {"Fn::GetAtt": ["ReporterFunction", "Arn"]}
+    assert json.loads(target["Input"])["tenant_id"] == "all"
+    assert json.loads(target["Input"])["scheduled_time"] == "<aws.scheduler.scheduled-time>"
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["ScheduleDLQ", "Arn"]}}
+    # AND its role may invoke the reporter and dead-letter, nothing else
+    role = template["Resources"][target["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+    granted = {
+        (action, json.dumps(statement["Resource"], sort_keys=True))
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in statement["Action"]
+    }
+    function_arn = {"Fn::GetAtt": ["ReporterFunction", "Arn"]}
+    assert granted == {
+        ("lambda:InvokeFunction", json.dumps([function_arn, {"Fn::Sub": "${ReporterFunction.Arn}:*"}])),
+        ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["ScheduleDLQ", "Arn"]}, sort_keys=True)),
+    }
+
+
 def test_http_api_routes_reach_the_api_function(template):
     # GIVEN the API function's events
     events = template["Resources"]["ApiFunction"]["Properties"]["Events"].values()
@@ -453,6 +481,7 @@ def test_no_allow_statement_grants_a_wildcard_action(monkeypatch, template):
         "AuditWorkerFunctionRole",
         "NotifierFunctionRole",
         "ApiFunctionRole",
+        "ReporterFunctionRole",
     } <= set(roles)
     statements = [
         statement
@@ -531,6 +560,14 @@ CODE_CALLS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb", "transact_write_items"),  # LedgerStore: an entry's or appeal's change and event
         ("s3", "get_object"),  # supervision.service.tenant_inputs: the tenant's policy and directory
         ("s3", "put_object"),  # report_run: POST /reports stores the month's documents
+        ("sqs", "send_message"),  # report_run: the report announced to the supervision contact
+    },
+    "ReporterFunction": {
+        ("dynamodb", "query"),  # Store.list_tenants; ReportStore: rollups, reports; the ledger
+        ("dynamodb", "get_item"),  # supervision_contact.get_contact
+        ("dynamodb", "update_item"),  # ReportStore.put_report, claim/release_announcement
+        ("s3", "get_object"),  # runtime.tenant_calendars, service.tenant_inputs: tenants/{tenant}/
+        ("s3", "put_object"),  # report_run: the month's documents under reports/
         ("sqs", "send_message"),  # report_run: the report announced to the supervision contact
     },
 }
@@ -629,6 +666,14 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
         ("sqs:SendMessage", _arn("AuditQueue")),
         ("sqs:SendMessage", _arn("NoticeQueue")),
         ("secretsmanager:GetSecretValue", SECRETS),
+    },
+    "ReporterFunction": {
+        *((f"dynamodb:{action}", TABLE) for action in ("GetItem", "Query", "UpdateItem")),
+        ("s3:GetObject", _objects("SnapshotBucket", "tenants/")),
+        ("s3:ListBucket", _arn("SnapshotBucket")),
+        ("s3:GetObject", _objects("ReportBucket", "reports/")),
+        ("s3:PutObject", _objects("ReportBucket", "reports/")),
+        ("sqs:SendMessage", _arn("NoticeQueue")),
     },
 }
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"

@@ -196,3 +196,36 @@ def test_post_reports_makes_the_month_for_the_signed_tenant(november, contact, s
     status, body = call("POST", "/reports", {"month": "2026-13"})
     assert (status, body["details"][0]["loc"]) == (422, ["body", "month"])
     assert call("POST", "/reports", {"month": "2026-11"}, signed=False)[0] == 401
+
+
+def test_the_reporter_makes_last_months_report_on_each_tenants_first_working_day(november, settings):
+    import yaml
+
+    from groupaudit.wire import GroupRegistration
+    from kit import invoke
+
+    # GIVEN acme on the public calendar, and a tenant whose own calendar makes Dec 1 a holiday
+    november.put_groups(
+        [
+            GroupRegistration(tenant_id=t, group_id="g-sales", platform="generic", name="销售群")
+            for t in (TENANT, "other")
+        ]
+    )
+    holiday = {"defaults": {"calendar": {"extra_holidays": ["2026-12-01"]}}}
+    policy_key = "tenants/other/policy.yaml"
+    body = yaml.safe_dump(holiday).encode()
+    runtime.client("s3").put_object(Bucket=settings.snapshot_bucket, Key=policy_key, Body=body)
+
+    def run(when: str) -> list[tuple[str, str]]:
+        event = {"source": "schedule", "tenant_id": "all", "workdays_only": True, "scheduled_time": when}
+        return [(r["tenant_id"], r["month"]) for r in invoke("reporter", event)["reports"]]
+
+    # WHEN the reporter runs at 09:00 Asia/Shanghai on Tuesday Dec 1, then on Dec 2, then Dec 3
+    # THEN acme's November is made on the 1st, the other tenant's on the 2nd, nothing on the 3rd
+    assert run("2026-12-01T01:00:00Z") == [(TENANT, "2026-11")]
+    assert run("2026-12-02T01:00:00Z") == [("other", "2026-11")]
+    assert run("2026-12-03T01:00:00Z") == []
+    keys = runtime.client("s3").list_objects_v2(Bucket=settings.report_bucket, Prefix="reports/")["Contents"]
+    assert sorted(o["Key"] for o in keys) == sorted(
+        [*KEYS.values(), *(k.replace(f"/{TENANT}/", "/other/") for k in KEYS.values())]
+    )

@@ -157,3 +157,57 @@ def make_due_reports(
         if month is not None:
             made.append(make_monthly_report(tenant, month, lang, now, deps))
     return made
+
+
+def scheduled_reports(scheduled_time: str | None, tenant_id: str = "all") -> dict[str, Any]:
+    """The reporter function's run (daily): each tenant ("all": every tenant, listed by key)
+    whose first working day of the month it is, on its own calendar and in its zone, gets the
+    previous month's report. A tenant whose policy or directory is invalid is logged and
+    skipped; the others go on."""
+    from zoneinfo import ZoneInfo
+
+    from groupaudit.businesstime import chinese_workday_rule
+    from groupaudit.errors import InputError
+    from groupaudit.pipeline import runtime
+    from groupaudit.pipeline.fanout import SCHEDULE_ZONE
+    from groupaudit.pipeline.telemetry import logger
+    from groupaudit.settings import load_settings
+    from groupaudit.supervision.report import sources
+    from groupaudit.supervision.service import tenant_inputs
+
+    settings = load_settings()
+    store = runtime.store(settings)
+    s3 = runtime.client("s3")
+    now = datetime.fromisoformat(scheduled_time) if scheduled_time else runtime.now()
+    calendars = runtime.tenant_calendars()
+
+    def calendar_of(tenant: str) -> tuple[Callable[[date], bool], Any]:
+        calendar = calendars(tenant)
+        if calendar is None:
+            return chinese_workday_rule(), ZoneInfo(SCHEDULE_ZONE)
+        return calendar.workday_rule(), calendar.zone
+
+    def tenant_sources(tenant: str) -> Sources:
+        directory, policies = tenant_inputs(s3, settings.snapshot_bucket, tenant)
+        return sources(store, directory, policies)
+
+    deps = ReportRunDeps.on_aws(store, s3, runtime.client("sqs"), settings, tenant_sources, lambda: now)
+    made, failed = [], []
+    for tenant in store.list_tenants() if tenant_id == "all" else [tenant_id]:
+        rule, zone = calendar_of(tenant)
+        month = report_due(now.astimezone(zone).date(), rule)
+        if month is None:
+            continue
+        try:
+            made.append(make_monthly_report(tenant, month, "zh", now, deps))
+        except InputError as exc:
+            logger.error("monthly report not made", tenant_id=tenant, error=str(exc))
+            failed.append(tenant)
+    for report in made:
+        logger.info(
+            "monthly report made", tenant_id=report.tenant, month=report.month, announced=report.announced
+        )
+    return {
+        "reports": [{"tenant_id": r.tenant, "month": r.month, "announced": r.announced} for r in made],
+        "failed": failed,
+    }
