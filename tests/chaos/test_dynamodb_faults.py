@@ -3,7 +3,7 @@ succeed fails loudly, and a run is counted once however often its write is tried
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from unittest.mock import ANY
 
 import boto3
@@ -269,3 +269,46 @@ def test_injected_errors_are_the_exceptions_dynamodb_raises(settings):
     reasons = [r["Code"] for r in seen["TransactionCanceledException"].response["CancellationReasons"]]
     assert len(reasons) == 2 and reasons.count("None") == 1
     assert set(reasons) - {"None"} <= {"TransactionConflict", "ThrottlingError"}
+
+
+def test_a_notice_claim_applied_and_then_answered_500_is_still_the_claim():
+    # GIVEN a table whose first UpdateItem is applied and then answered 500 (the answer lost)
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="AuditTable",
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        lost: list[str] = []
+
+        def answer_lost(http_response, parsed, model, **_):
+            if model.name == "UpdateItem" and not lost:
+                lost.append(model.name)
+                http_response.status_code = 500
+                parsed.clear()
+                parsed.update(
+                    {
+                        "Error": {"Code": "InternalServerError", "Message": "lost"},
+                        "ResponseMetadata": {"HTTPStatusCode": 500},
+                    }
+                )
+
+        client.meta.events.register("after-call.dynamodb.UpdateItem", answer_lost)
+        store = Store("AuditTable", client, sleep=lambda _s: None)
+        # WHEN the notifier claims the notice (the store tries the call again after the 500)
+        answer = store.claim_notice("acme", "g", "a1", AT, timedelta(minutes=15))
+        # THEN the claim is this delivery's, not "busy" behind its own lease
+        assert lost == ["UpdateItem"]
+        assert answer == "claimed"
+        # AND another delivery, with the lease unexpired, is busy
+        assert store.claim_notice("acme", "g", "a1", AT, timedelta(minutes=15)) == "busy"

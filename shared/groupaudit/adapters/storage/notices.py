@@ -5,6 +5,7 @@ already sent, and how it ended. The tenant pass may leave an addendum on it befo
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,19 +35,25 @@ class Notices(Table):
     def claim_notice(self, tenant: str, group: str, audit_id: str, now: datetime, lease: timedelta) -> str:
         """'claimed' to send now, 'sent' if this run's notice went out already, 'busy' if
         another delivery holds an unexpired claim. A new claim keeps ``parts_sent`` (how many
-        parts of a split digest went out before a failure), so a retry resumes after them."""
+        parts of a split digest went out before a failure), so a retry resumes after them.
+
+        Each claim carries its own token: when DynamoDB applied the claim but its answer was lost
+        (a 500 or a timeout after the write), the retried call finds its own token and is the
+        claim, instead of reading its own lease as another delivery's ("busy" until it expires)."""
         key = _notice_key(tenant, group, audit_id)
+        token = uuid.uuid4().hex
         try:
             self.client.update_item(
                 TableName=self.table,
                 Key=key,
                 UpdateExpression=(
-                    "SET #t = :type, #s = :sending, lease_until = :lease, "
+                    "SET #t = :type, #s = :sending, lease_until = :lease, claim_token = :token, "
                     "expires_at = if_not_exists(expires_at, :expires) ADD attempts :one"
                 ),
                 ConditionExpression=(
                     # a record without status holds only the tenant pass's addendum: unclaimed
-                    "attribute_not_exists(#s) OR #s = :failed OR (#s = :sending AND lease_until < :now)"
+                    "attribute_not_exists(#s) OR #s = :failed OR (#s = :sending AND lease_until < :now) "
+                    "OR (#s = :sending AND claim_token = :token)"
                 ),
                 ExpressionAttributeNames={"#s": "status", "#t": "type"},
                 ExpressionAttributeValues={
@@ -57,6 +64,7 @@ class Notices(Table):
                     ":expires": n(int((now + RUN_TTL).timestamp())),
                     ":one": n(1),
                     ":now": n(int(now.timestamp())),
+                    ":token": s(token),
                 },
             )
         except self.client.exceptions.ConditionalCheckFailedException:
