@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from groupaudit.adapters.storage.dynamo import Table, n, s
 from groupaudit.supervision.report_buckets import AuditFigures, Owed
 
 SEP = "\t"
@@ -42,14 +43,6 @@ def rollup_pk(tenant: str, month: str) -> str:
 
 def reports_pk(tenant: str) -> str:
     return f"TENANT#{tenant}#REPORTS"
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _n(value: float) -> dict[str, str]:
-    return {"N": str(value)}
 
 
 def finding_token(rule: str, severity: str, subject: str, finding_id: str) -> str:
@@ -106,11 +99,11 @@ def _plain(value: dict[str, Any]) -> Any:
 
 def _attr(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
-        return _s(value)
+        return s(value)
     if isinstance(value, bool):
         return {"BOOL": value}
     if isinstance(value, int | float):
-        return _n(value)
+        return n(value)
     if value is None:
         return {"NULL": True}
     if isinstance(value, list | tuple):
@@ -146,17 +139,15 @@ def decode_group_month(item: dict[str, Any]) -> GroupMonth:
     return month
 
 
-class ReportStore:
+class ReportStore(Table):
     """Reads and writes of the monthly report, through the table's (retrying) client."""
 
-    def __init__(self, table_name: str, client: Any) -> None:
-        self.table = table_name
-        self.client = client
-
     @classmethod
-    def over(cls, store: Any) -> ReportStore:
-        """The report's items in the same table, through the same client, as ``store``."""
-        return cls(store.table, store.client)
+    def over(cls, store: Table) -> ReportStore:
+        """The report's items in the same table, through the same (retrying) client, as ``store``."""
+        reports = cls(store.table)
+        reports._client = store.client
+        return reports
 
     # --- the worker's write --------------------------------------------------------------
 
@@ -189,7 +180,7 @@ class ReportStore:
                 sets.append(f"#q{number} = :q{number}")
                 names |= {p: figures.names[p] for p in people if p in figures.names}
             sets += ["group_name = :name", "department = :dept", "platform = :platform"]
-            values |= {":name": _s(name), ":dept": _s(department), ":platform": _s(platform)}
+            values |= {":name": s(name), ":dept": s(department), ":platform": s(platform)}
             if month == own:
                 attr_names["#d"] = f"d{figures.day.day:02d}"
                 values[":d"] = _attr(
@@ -209,7 +200,7 @@ class ReportStore:
             expression = "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else "")
             self.client.update_item(
                 TableName=self.table,
-                Key={"PK": _s(rollup_pk(tenant, month)), "SK": _s(f"GROUP#{group}")},
+                Key={"PK": s(rollup_pk(tenant, month)), "SK": s(f"GROUP#{group}")},
                 UpdateExpression=expression,
                 ExpressionAttributeValues=values,
                 **({"ExpressionAttributeNames": attr_names} if attr_names else {}),
@@ -218,21 +209,11 @@ class ReportStore:
 
     # --- the report's reads --------------------------------------------------------------
 
-    def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        start: dict[str, Any] | None = None
-        while True:
-            more = {"ExclusiveStartKey": start} if start else {}
-            page = self.client.query(TableName=self.table, **kwargs, **more)
-            yield from page.get("Items", [])
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return
-
     def month_groups(self, tenant: str, month: str) -> Iterator[GroupMonth]:
         """Every group's rollup of the month: one Query of one partition, page by page."""
         for item in self._query(
             KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": _s(rollup_pk(tenant, month))},
+            ExpressionAttributeValues={":pk": s(rollup_pk(tenant, month))},
         ):
             yield decode_group_month(item)
 
@@ -242,9 +223,9 @@ class ReportStore:
         for item in self._query(
             KeyConditionExpression="PK = :pk AND SK BETWEEN :first AND :last",
             ExpressionAttributeValues={
-                ":pk": _s(reports_pk(tenant)),
-                ":first": _s(first),
-                ":last": _s(last),
+                ":pk": s(reports_pk(tenant)),
+                ":first": s(first),
+                ":last": s(last),
             },
         ):
             plain = {key: _plain(value) for key, value in item.items()}
@@ -266,11 +247,11 @@ class ReportStore:
         announcement already made, if any, is kept."""
         self.client.update_item(
             TableName=self.table,
-            Key={"PK": _s(reports_pk(tenant)), "SK": _s(month)},
+            Key={"PK": s(reports_pk(tenant)), "SK": s(month)},
             UpdateExpression="SET generated_at = :at, #keys = :keys, summary = :summary",
             ExpressionAttributeNames={"#keys": "keys"},
             ExpressionAttributeValues={
-                ":at": _s(generated_at),
+                ":at": s(generated_at),
                 ":keys": _attr(keys),
                 ":summary": _attr(summary),
             },
@@ -281,10 +262,10 @@ class ReportStore:
         try:
             self.client.update_item(
                 TableName=self.table,
-                Key={"PK": _s(reports_pk(tenant)), "SK": _s(month)},
+                Key={"PK": s(reports_pk(tenant)), "SK": s(month)},
                 UpdateExpression="SET announced_at = :at",
                 ConditionExpression="attribute_exists(PK) AND attribute_not_exists(announced_at)",
-                ExpressionAttributeValues={":at": _s(at.isoformat())},
+                ExpressionAttributeValues={":at": s(at.isoformat())},
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
@@ -294,7 +275,7 @@ class ReportStore:
         """An announcement that could not be sent: the next making of the month tries again."""
         self.client.update_item(
             TableName=self.table,
-            Key={"PK": _s(reports_pk(tenant)), "SK": _s(month)},
+            Key={"PK": s(reports_pk(tenant)), "SK": s(month)},
             UpdateExpression="REMOVE announced_at",
         )
 
