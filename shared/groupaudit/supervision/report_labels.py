@@ -299,20 +299,4 @@ MEMBER_MEASURES: tuple[str, ...] = (
     "median_answer_minutes",
     "p90_answer_minutes",
 )
-TOTALS: tuple[str, ...] = (
-    "groups",
-    "members",
-    "findings",
-    "red_lines",
-    "questions",
-    "answered_on_time",
-    "on_time_rate",
-    "median_answer_minutes",
-    "p90_answer_minutes",
-    "active_members",
-    "inactive_members",
-    "stale_files",
-    "unbacked_files",
-    "badly_named_files",
-    "clean_groups",
-)
+TOTALS: tuple[str, ...] = ("groups", *MEASURES, "clean_groups")
