@@ -113,7 +113,7 @@ def _json_block(value: object) -> list[str]:
 
 
 def _examples(spec: RuleSpec) -> list[str]:
-    from groupaudit.rules.examples import run_example
+    from groupaudit.rule_examples import run_example
 
     out = ["", "### Examples"]
     for example in spec.examples:

@@ -22,7 +22,6 @@ from groupaudit.contracts import (
     Directory,
     Finding,
     Member,
-    Message,
     Person,
     Report,
     ReportNote,
@@ -31,9 +30,8 @@ from groupaudit.contracts import (
 )
 from groupaudit.policy import Policy
 from groupaudit.rules import REGISTRY, RuleSpec
+from groupaudit.rules.context import Entry
 
-# A timeline entry: (sent_at as POSIX seconds, message id, the message).
-Entry = tuple[float, str, Message]
 _SENT_AT, _ID, _TYPE = attrgetter("sent_at"), attrgetter("id"), attrgetter("type")
 _TS = itemgetter(0)
 

@@ -39,8 +39,7 @@ from groupaudit.contracts import GROUP_KINDS
 from groupaudit.errors import InputError, Problem
 from groupaudit.loading import load_yaml
 from groupaudit.rules import REGISTRY
-from groupaudit.rules.documents import FilesConfig
-from groupaudit.rules.names import NamesConfig
+from groupaudit.rules.context import FilesConfig, NamesConfig
 from groupaudit.supervision.config import SanctionsConfig
 
 if TYPE_CHECKING:

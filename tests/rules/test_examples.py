@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from groupaudit.rule_examples import expected, found, run_example
 from groupaudit.rules import REGISTRY
-from groupaudit.rules.examples import expected, found, run_example
 
 EXAMPLES = [
     pytest.param(spec, example, id=f"{spec.id}-{index}")

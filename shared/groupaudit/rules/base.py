@@ -9,7 +9,8 @@ about it, so that adding a rule touches no other module:
 - examples: a snapshot fragment that fires (with the findings expected) and one that does not.
 
 The engine, the renderers, the docs and the policy schema read these fields; see
-``docs/ADDING_A_RULE.md``.
+``docs/ADDING_A_RULE.md``. What a rule reads of an audit (its ``ctx``) and the policy sections
+several rules share are in ``rules/context.py``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from groupaudit.contracts import Finding
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.rules.context import AuditContext
 
 SeverityName = Literal["info", "warning", "violation", "red_line"]
 NoticeScope = Literal["all", "above_info", "none"]

@@ -29,7 +29,7 @@ from groupaudit.rules.base import (
 from groupaudit.rules.names import has_departed, normal
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.rules.context import AuditContext
 
 
 class DepartedMemberConfig(RuleConfig):

@@ -1,70 +1,17 @@
-"""What the file rules share: which files are important (the policy's ``files`` section),
-whether a backup holds them, and the title of a file once version markers are taken off."""
+"""What the file rules share: which files are important (by the policy's ``files`` section,
+``rules/context.FilesConfig``), whether a backup holds them, and the title of a file once
+version markers are taken off."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Literal
 
 from groupaudit.contracts import File
-
-if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+from groupaudit.rules.context import AuditContext, FilesConfig
 
 BackupState = Literal["backed_up", "missing", "unverifiable", "unknown"]
-
-DOCUMENT_EXTENSIONS = (
-    "doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf", "wps", "et", "dps", "odt", "ods", "odp", "rtf",
-)  # fmt: skip
-
-DEFAULT_VERSION_MARKERS = (
-    r"(?<![a-z0-9])v\d+(?:\.\d+)*(?![a-z0-9])",  # v2, V3, v1.2
-    r"第\s*[0-9一二三四五六七八九十]+\s*版",  # 第2版
-    r"[(（]\s*\d{1,2}\s*[)）]",  # (1), （2）
-    r"副本",
-    r"最终版",
-    r"终稿",
-    r"定稿",
-    r"修订版",
-    r"修改版",
-    r"最新版",
-    r"(?<![a-z])(?:final|copy)(?![a-z])",
-)
-
-
-class FilesConfig(BaseModel):
-    """What the file rules share (policy section ``files``): what makes a file important and
-    which extensions are office/PDF documents."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    important_name_patterns: tuple[str, ...] = Field(
-        ("合同", "制度", "纪要", "报告", "方案", "财务", "报表", "预算", "协议", "发票"),
-        description="a file whose name contains one of these is important",
-    )
-    important_min_bytes: int = Field(
-        5 * 1024 * 1024, ge=0, description="an office/PDF document larger than this is important"
-    )
-    document_extensions: tuple[str, ...] = Field(
-        DOCUMENT_EXTENSIONS, description="extensions counted as office/PDF documents"
-    )
-    version_markers: tuple[str, ...] = Field(
-        DEFAULT_VERSION_MARKERS,
-        description="regular expressions removed from a name to find the title it is a version of",
-    )
-
-    @field_validator("version_markers")
-    @classmethod
-    def _valid_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
-        return value
 
 
 def importance(file: File, config: FilesConfig) -> list[str]:

@@ -39,7 +39,7 @@ from groupaudit.rules.documents import marker_regex, split_name, strip_separator
 from groupaudit.rules.names import split_display_name
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.rules.context import AuditContext
 
 _MONTH = r"(?:0?[1-9]|1[0-2])"
 _DAY = r"(?:0?[1-9]|[12][0-9]|3[01])"

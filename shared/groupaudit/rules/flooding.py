@@ -39,7 +39,7 @@ from groupaudit.rules.base import (
 )
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext, Entry
+    from groupaudit.rules.context import AuditContext, Entry
 
 _NOT_TEXT = re.compile(r"[\W_]+")
 

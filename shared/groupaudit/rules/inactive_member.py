@@ -28,7 +28,7 @@ from groupaudit.rules.base import (
 )
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext, Entry
+    from groupaudit.rules.context import AuditContext, Entry
 
 DAY = 86400.0
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import ahocorasick
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext, Entry
+    from groupaudit.rules.context import AuditContext, Entry
 
 SEPARATOR = "\x00"  # between two texts: no keyword, digit run or link spans it
 

@@ -30,7 +30,7 @@ from groupaudit.rules.base import (
 from groupaudit.rules.names import normal, split_display_name
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.rules.context import AuditContext
 
 
 class NameFormatConfig(RuleConfig):

@@ -1,35 +1,13 @@
 """What the member rules share: how a display name splits into its department and name parts
-(the policy's ``names`` section), and who a directory person is (departed or not)."""
+(by the policy's ``names`` section, ``rules/context.NamesConfig``), and who a directory person
+is (departed or not)."""
 
 from __future__ import annotations
 
 import unicodedata
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from groupaudit.contracts import Person
-
-DEFAULT_SEPARATORS = ("+", "＋", "-", "—", "_", "·")
-
-
-class NamesConfig(BaseModel):
-    """Display names in the 部门+姓名 form (policy section ``names``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    separators: tuple[str, ...] = Field(
-        DEFAULT_SEPARATORS,
-        description="what separates the department part from the name part of a display name "
-        "(the first one in the name splits it)",
-    )
-
-    @field_validator("separators")
-    @classmethod
-    def _some_separator(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value or any(not separator for separator in value):
-            raise ValueError("list at least one separator, none of them empty")
-        return value
 
 
 def normal(text: str) -> str:

@@ -36,7 +36,7 @@ from groupaudit.rules.base import (
 from groupaudit.rules.messagescan import message_scan
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.rules.context import AuditContext
 
 
 class OffHoursPostConfig(RuleConfig):

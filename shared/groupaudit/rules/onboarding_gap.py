@@ -35,7 +35,7 @@ from groupaudit.rules.base import (
 )
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.rules.context import AuditContext
 
 
 class OnboardingGapConfig(RuleConfig):

@@ -26,7 +26,7 @@ from groupaudit.rules.base import (
 )
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.rules.context import AuditContext
 
 
 class OutsiderMemberConfig(RuleConfig):

@@ -77,7 +77,7 @@ from groupaudit.rules.base import (
 )
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext, Entry
+    from groupaudit.rules.context import AuditContext, Entry
 
 Kind = Literal["leader_request", "direct_question", "public_question", "mention"]
 

@@ -38,7 +38,7 @@ from groupaudit.rules.base import (
 from groupaudit.rules.messagescan import mask_digits, message_scan
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.rules.context import AuditContext
 
 KINDS = ("resident_id", "mobile", "bank_card")
 _CARD_PREFIXES = ("62", "4", "51", "52", "53", "54", "55", "34", "37", "35")

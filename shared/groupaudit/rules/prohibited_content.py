@@ -34,7 +34,7 @@ from groupaudit.rules.base import (
 from groupaudit.rules.messagescan import Hit, mask_term, masked_excerpt, message_scan
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext, Entry
+    from groupaudit.rules.context import AuditContext, Entry
 
 CATEGORIES = ("red_line", "advertising", "keyword", "link")
 

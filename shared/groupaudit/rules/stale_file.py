@@ -30,7 +30,7 @@ from groupaudit.rules.base import (
 from groupaudit.rules.documents import backup_state, importance, normalised_title
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.rules.context import AuditContext
 
 DAY = 86400.0
 

@@ -29,7 +29,7 @@ from groupaudit.rules.base import (
 from groupaudit.rules.documents import backup_state, importance
 
 if TYPE_CHECKING:
-    from groupaudit.engine import AuditContext
+    from groupaudit.rules.context import AuditContext
 
 HOUR = 3600.0
 

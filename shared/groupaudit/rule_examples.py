@@ -1,5 +1,6 @@
-"""Run a rule's examples (``RuleSpec.examples``) through the real decoding path and the engine:
-the docs show what they find, and ``tests/rules/test_examples.py`` checks it for every rule."""
+"""Run a rule's examples (``RuleSpec.examples``) through the real decoding path, the policy and
+the engine: the docs show what they find, and ``tests/rules/test_examples.py`` checks it for
+every rule. Beside the engine, not in ``rules/``: the rules import nothing that runs them."""
 
 from __future__ import annotations
 
