@@ -13,7 +13,7 @@ import pytest
 
 from groupaudit.connectors.base import IdMap, PullRequest, pull_snapshot
 from groupaudit.connectors.feishu import PATH_MESSAGES, PATH_TOKEN, _open_to_user
-from groupaudit.connectors.http import FEISHU_RATE_LIMITED, Http, PlatformError
+from groupaudit.connectors.http import Http, PlatformError
 from groupaudit.contracts import Message, Snapshot
 from groupaudit.loading import load_snapshot
 from groupaudit.local.peers.base import Request, json_answer
@@ -25,6 +25,7 @@ from groupaudit.local.peers.feishu import (
     message_rate_limited,
     rate_limited,
 )
+from groupaudit.ratelimits import FEISHU_RATE_LIMITED
 from groupaudit.service import audit_snapshot, load_local_inputs
 from kit import ROOT, TENANT
 

@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from groupaudit.connectors.http import FEISHU_RATE_LIMITED
 from groupaudit.local.peers.robots import dingtalk_throttled
 from groupaudit.notifiers.channels import DeliveryError
 from groupaudit.notifiers.robots import (
@@ -34,6 +33,7 @@ from groupaudit.notifiers.robots import (
     robot_for,
     split_lines,
 )
+from groupaudit.ratelimits import FEISHU_RATE_LIMITED
 from groupaudit.wire import NoticeChannel, NoticeMessage
 
 DING_SECRET = "SECtest-secret"

@@ -100,10 +100,11 @@ from urllib.parse import quote
 import msgspec
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
-from groupaudit.connectors.http import Http, RetryLater, dingtalk_throttle_wait
+from groupaudit.connectors.http import Http, RetryLater
 from groupaudit.connectors.skeleton import TokenSession, Verdicts, fetch_token, follow, judge
 from groupaudit.contracts import SCHEMA_VERSION, File, Group, Member, MemberRole, Message, Snapshot
 from groupaudit.errors import InputError, Problem
+from groupaudit.ratelimits import dingtalk_throttle_wait
 
 API_BASE = "https://api.dingtalk.com"
 VARIANTS = ("chat", "scene")

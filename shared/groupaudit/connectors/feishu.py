@@ -24,7 +24,7 @@ anything is built:
 Any failed call raises :class:`~groupaudit.connectors.http.PlatformError` and nothing is returned.
 Failures are judged by the body's ``code`` (Feishu answers HTTP 200 or 4xx with
 ``{"code", "msg"}``): the rate-limit codes of
-:data:`~groupaudit.connectors.http.FEISHU_RATE_LIMITED` (99991400 from the gateway, 232019 from
+:data:`~groupaudit.ratelimits.FEISHU_RATE_LIMITED` (99991400 from the gateway, 232019 from
 the chat APIs, 230020 from the message APIs; waited out, ``x-ogw-ratelimit-reset`` says how
 long) are retried, token codes refresh the token, everything else is final and names the code and
 Feishu's message (99991672 names the missing scope).
@@ -84,7 +84,7 @@ from typing import Any
 from urllib.parse import quote
 
 from groupaudit.connectors.base import PullRequest, epoch_ms
-from groupaudit.connectors.http import FEISHU_RATE_LIMITED, Answer, Http, Judge, PlatformError
+from groupaudit.connectors.http import Answer, Http, Judge, PlatformError
 from groupaudit.connectors.skeleton import (
     Gone,
     TokenSession,
@@ -104,6 +104,7 @@ from groupaudit.contracts import (
     MessageType,
     Snapshot,
 )
+from groupaudit.ratelimits import FEISHU_RATE_LIMITED
 
 PATH_TOKEN = "/open-apis/auth/v3/tenant_access_token/internal"
 PATH_CHAT = "/open-apis/im/v1/chats/{chat_id}"

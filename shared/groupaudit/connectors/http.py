@@ -13,26 +13,27 @@ Error texts name the platform, the method and path (never the query string, whic
 a token) and the platform's own message, with every secret the caller registered replaced by
 ``***``.
 
-Every connection goes through :mod:`groupaudit.netguard`: the host is resolved once and every
-address it resolves to must be allowed by the ``network`` (the deployed functions pass
-``netguard.PUBLIC``; the default, for the command line and tests, also allows loopback peers).
-A redirect is followed only to a target that passes the same check, and never carries the
-credentials to another host; a refused address is a final :class:`PlatformError`.
+Every request goes through the process's connection pool (:mod:`groupaudit.outbound`): a
+pull's pages reuse the connection its first call opened, and every new connection goes through
+:mod:`groupaudit.netguard`: the host is resolved once and every address it resolves to must be
+allowed by the ``network`` (the deployed functions pass ``netguard.PUBLIC``; the default, for
+the command line and tests, also allows loopback peers). A redirect is followed only to a target
+that passes the same check, and never carries the credentials to another host; a refused
+address, and an answer larger than :data:`MAX_BODY_BYTES`, are a final :class:`PlatformError`.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import random
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from groupaudit import netguard
+from groupaudit import netguard, outbound
 from groupaudit.errors import GroupAuditError
 
 TIMEOUT_S = 10
@@ -57,35 +58,6 @@ class RetryLater(Exception):
     def __init__(self, message: str, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
-
-
-# Feishu's rate-limit codes, the one table for its API source and its custom bot: 99991400
-# (the gateway's frequency control, HTTP 429 or 400 with x-ogw-ratelimit-reset; server-docs/
-# api-call-guide/frequency-control), 232019 (the chat APIs' "The request has been rate
-# limited", 触发群限流), 230020 (the message APIs' "This operation triggers the frequency
-# limit") and 11232 (a custom bot's frequency limit, 100/minute and 5/second per bot).
-FEISHU_RATE_LIMITED: frozenset[int] = frozenset({99991400, 232019, 230020, 11232})
-# DingTalk's IP-level throttle answers without an errcode: ``{"status": 1111, "wait": 5,
-# "source": "x5", "punish": "deny", "uuid": …}``. Its page on API throttling pairs that body with
-# "20 seconds, 10,000 calls per IP; then refused for 5 minutes": ``wait`` is read as minutes.
-DINGTALK_THROTTLE_STATUS = 1111
-DINGTALK_THROTTLE_DEFAULT_S = 300.0
-
-
-def dingtalk_throttle_wait(payload: Mapping[str, Any]) -> float | None:
-    """Seconds to wait when ``payload`` is DingTalk's throttle body (``status`` 1111 or
-    ``punish: deny``), else None."""
-    status, punish = payload.get("status"), payload.get("punish")
-    if str(status) != str(DINGTALK_THROTTLE_STATUS) and punish != "deny":
-        return None
-    wait = payload.get("wait")
-    if isinstance(wait, bool) or not isinstance(wait, int | float | str):
-        return DINGTALK_THROTTLE_DEFAULT_S
-    try:
-        minutes = float(wait)
-    except ValueError:
-        return DINGTALK_THROTTLE_DEFAULT_S
-    return minutes * 60 if 0 < minutes <= 24 * 60 else DINGTALK_THROTTLE_DEFAULT_S
 
 
 @dataclass(frozen=True)
@@ -114,19 +86,6 @@ def retry_after(answer: Answer) -> float | None:
         return None
 
 
-class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect, but never carries credentials (``Authorization``, any ``*token*``
-    header) to another scheme or host."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None and urllib.parse.urlsplit(newurl)[:2] != urllib.parse.urlsplit(req.full_url)[:2]:
-            for name in list(new.headers):
-                if name.lower() == "authorization" or "token" in name.lower():
-                    new.remove_header(name)
-        return new
-
-
 class Http:
     """Calls one platform's API at ``base_url``."""
 
@@ -142,6 +101,7 @@ class Http:
         sleep: Callable[[float], None] = time.sleep,
         deadline: float | None = None,
         network: netguard.Network = netguard.LOCAL_PEERS,
+        pool: outbound.Pool | None = None,
     ) -> None:
         self.platform = platform
         self.base_url = base_url.rstrip("/")
@@ -151,7 +111,7 @@ class Http:
         self.sleep = sleep
         self.deadline = deadline  # time.monotonic() after which no call or wait may start
         self.network = network  # which addresses may be called (redirect targets included)
-        self._opener = netguard.opener(network, redirects=_SameOriginRedirects)
+        self.pool = pool or outbound.shared_pool()
         self._secrets: set[str] = {s for s in secrets if s}
         self.calls = 0  # requests sent, retries included
         self.waited_s = 0.0  # time spent waiting before retries
@@ -169,6 +129,7 @@ class Http:
             sleep=self.sleep,
             deadline=self.deadline,
             network=self.network,
+            pool=self.pool,
         )
 
     def add_secret(self, value: str | None) -> None:
@@ -219,7 +180,9 @@ class Http:
                 answer = self._send(method, url, data, sent_headers)
             except netguard.AddressRefused as exc:
                 raise self.fail(f"{where} refused: {exc}") from None
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            except outbound.BodyTooLarge as exc:
+                raise self.fail(f"{where}: {exc}") from None
+            except (TimeoutError, OSError, http.client.HTTPException) as exc:
                 reason = f"{where} unreachable: {getattr(exc, 'reason', exc)}"
                 wait = None
             else:
@@ -263,10 +226,14 @@ class Http:
 
     def _send(self, method: str, url: str, data: bytes | None, headers: Mapping[str, str]) -> Answer:
         self.calls += 1
-        request = urllib.request.Request(url, data=data, method=method, headers=dict(headers))
-        try:
-            with self._opener.open(request, timeout=self.timeout_s) as response:
-                return Answer(response.status, dict(response.headers.items()), response.read(MAX_BODY_BYTES))
-        except urllib.error.HTTPError as exc:
-            headers_ = dict(exc.headers.items()) if exc.headers else {}
-            return Answer(exc.code, headers_, exc.read(MAX_BODY_BYTES))
+        reply = self.pool.request(
+            method,
+            url,
+            network=self.network,
+            timeout=self.timeout_s,
+            body=data,
+            headers=headers,
+            redirects=True,
+            max_body=MAX_BODY_BYTES,
+        )
+        return Answer(reply.status, reply.headers, reply.body)

@@ -1,26 +1,27 @@
 """Notice channels of the pipeline: the console (logs, dry runs, local runs) and a generic
 HTTP webhook signed with our own HMAC. The chat platforms' robots come in their own module.
 
-A webhook is called through :mod:`groupaudit.netguard` (its host must resolve only to
-addresses the ``network`` allows; the deployed notifier passes ``netguard.PUBLIC``) and is
-never redirected: a 3xx answer is a final refusal, its body not read."""
+A webhook is called through the process's connection pool (:mod:`groupaudit.outbound`), every
+new connection through :mod:`groupaudit.netguard` (its host must resolve only to addresses the
+``network`` allows; the deployed notifier passes ``netguard.PUBLIC``), and is never redirected:
+a 3xx answer is a final refusal, its body never shown."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import IO, Protocol
 
-from groupaudit import netguard
+from groupaudit import netguard, outbound
 from groupaudit.errors import GroupAuditError
 from groupaudit.signing import sign_webhook
 from groupaudit.wire import NoticeMessage
 
 TIMEOUT_S = 10
+MAX_ANSWER_BYTES = 1024 * 1024  # a robot's or webhook's answer is a short status
 
 
 class DeliveryError(GroupAuditError):
@@ -78,27 +79,32 @@ class WebhookChannel:
             ensure_ascii=False,
         ).encode()
         timestamp = str(int(time.time()))
-        request = urllib.request.Request(
-            self.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "X-GroupAudit-Timestamp": timestamp,
-                "X-GroupAudit-Signature": sign_webhook(self.secret, timestamp, body),
-                "Idempotency-Key": f"{notice.audit_id}:{notice.group_id}",
-            },
-        )
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-GroupAudit-Timestamp": timestamp,
+            "X-GroupAudit-Signature": sign_webhook(self.secret, timestamp, body),
+            "Idempotency-Key": f"{notice.audit_id}:{notice.group_id}",
+        }
         try:
-            with netguard.opener(self.network).open(request, timeout=TIMEOUT_S) as response:
-                return f"HTTP {response.status}"
+            status = outbound.request(
+                "POST",
+                self.url,
+                network=self.network,
+                timeout=TIMEOUT_S,
+                body=body,
+                headers=headers,
+                max_body=MAX_ANSWER_BYTES,
+            ).status
         except netguard.AddressRefused as exc:
             raise DeliveryError(f"webhook refused: {exc}", retryable=False) from None
-        except urllib.error.HTTPError as exc:
-            retryable = exc.code == 429 or exc.code >= 500
-            redirect = " (a redirect: webhooks are never redirected)" if 300 <= exc.code < 400 else ""
-            raise DeliveryError(f"webhook answered HTTP {exc.code}{redirect}", retryable=retryable) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        except outbound.BodyTooLarge as exc:  # the status is what counts, not the body
+            status = exc.status
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
             raise DeliveryError(
                 f"webhook unreachable: {getattr(exc, 'reason', exc)}", retryable=True
             ) from None
+        if 200 <= status < 300:
+            return f"HTTP {status}"
+        retryable = status == 429 or status >= 500
+        redirect = " (a redirect: webhooks are never redirected)" if 300 <= status < 400 else ""
+        raise DeliveryError(f"webhook answered HTTP {status}{redirect}", retryable=retryable)

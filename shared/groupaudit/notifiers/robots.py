@@ -15,7 +15,7 @@ What each platform documents, and what this module does about it:
 - Feishu custom bot: optional signing in the JSON body, ``timestamp`` (s) and ``sign`` =
   base64(HmacSHA256(key=timestamp + "\\n" + secret, msg=b"")); ``post`` rich text with
   ``{"tag": "at", "user_id": ...}``; request body at most 20 KB; ``code`` 0 on success, the
-  rate-limit codes of :data:`~groupaudit.connectors.http.FEISHU_RATE_LIMITED` (11232 = the
+  rate-limit codes of :data:`~groupaudit.ratelimits.FEISHU_RATE_LIMITED` (11232 = the
   bot's frequency limit) are a retry, 19021 = signature or timestamp rejected.
 - Slack incoming webhook: unsigned; ``{"text": ...}`` with ``<@U…>`` mentions (``&``, ``<``
   and ``>`` escaped in the text); HTTP 200 ``ok``, 429 with ``Retry-After``; text over 40,000
@@ -46,17 +46,15 @@ import http.client
 import json
 import random
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
-from groupaudit import netguard
-from groupaudit.connectors.http import FEISHU_RATE_LIMITED, dingtalk_throttle_wait
-from groupaudit.notifiers.channels import TIMEOUT_S, DeliveryError
+from groupaudit import netguard, outbound
+from groupaudit.notifiers.channels import MAX_ANSWER_BYTES, TIMEOUT_S, DeliveryError
 from groupaudit.notifiers.pacing import Pacer, PacingWait
+from groupaudit.ratelimits import FEISHU_RATE_LIMITED, dingtalk_throttle_wait
 from groupaudit.wire import NoticeMessage
 
 DINGTALK_MAX_BYTES = 20_000
@@ -151,35 +149,41 @@ def _post(
     url: str, payload: dict[str, Any], platform: str, network: netguard.Network = netguard.LOCAL_PEERS
 ) -> tuple[int, dict[str, str], bytes]:
     """POSTs JSON; returns (status, headers, body) for any HTTP answer, raises
-    DeliveryError(retryable) when the platform cannot be reached. The robot's host must
-    resolve only to addresses ``network`` allows (checked at connect time, see
-    groupaudit.netguard), and a redirect is never followed: it is a final refusal."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(payload, ensure_ascii=False).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8"},
-    )
+    DeliveryError(retryable) when the platform cannot be reached. The post goes through the
+    process's connection pool (groupaudit.outbound): the robot's host must resolve only to
+    addresses ``network`` allows (checked for every new connection, see groupaudit.netguard), and
+    a redirect is never followed: it is a final refusal."""
     try:
-        with netguard.opener(network).open(request, timeout=TIMEOUT_S) as response:
-            return response.status, dict(response.headers.items()), response.read()
+        reply = outbound.request(
+            "POST",
+            url,
+            network=network,
+            timeout=TIMEOUT_S,
+            body=json.dumps(payload, ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            max_body=MAX_ANSWER_BYTES,
+        )
     except netguard.AddressRefused as exc:
         raise DeliveryError(f"{platform} robot refused: {exc}", retryable=False) from None
-    except urllib.error.HTTPError as exc:
-        if 300 <= exc.code < 400:
-            raise DeliveryError(
-                f"{platform} answered HTTP {exc.code} (a redirect: robots are never redirected)",
-                retryable=False,
-            ) from None
-        if exc.code == 504:  # the gateway gave up waiting for the platform, which may have posted
-            raise DeliveryUncertain(f"{platform} answered HTTP 504 (the post may have been shown)") from None
-        return exc.code, dict(exc.headers.items()) if exc.headers else {}, exc.read()
-    except urllib.error.URLError as exc:  # urllib wraps what failed before the request was sent
+    except outbound.NotSent as exc:  # nothing reached the platform
         raise DeliveryError(f"{platform} unreachable: {exc.reason}", retryable=True) from None
+    except outbound.BodyTooLarge as exc:  # it answered, but not as a robot does
+        raise DeliveryUncertain(
+            f"{platform} answered HTTP {exc.status} with more than {exc.limit} bytes; "
+            "the post may have been shown"
+        ) from None
     except (TimeoutError, OSError, http.client.HTTPException) as exc:  # sent; the answer never came
         raise DeliveryUncertain(
             f"{platform} gave no answer ({exc!r}); the post may have been shown"
         ) from None
+    if 300 <= reply.status < 400:
+        raise DeliveryError(
+            f"{platform} answered HTTP {reply.status} (a redirect: robots are never redirected)",
+            retryable=False,
+        )
+    if reply.status == 504:  # the gateway gave up waiting for the platform, which may have posted
+        raise DeliveryUncertain(f"{platform} answered HTTP 504 (the post may have been shown)")
+    return reply.status, dict(reply.headers), reply.body
 
 
 def _json_answer(
