@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import urllib.parse
 from abc import ABC, abstractmethod
@@ -42,6 +44,31 @@ class Request:
         return json.loads(self.body) if self.body else None
 
 
+class _Server(ThreadingHTTPServer):
+    """Keeps its open connections, so a stopped peer is gone for a client that kept one alive."""
+
+    daemon_threads = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+        self.accepted = 0  # TCP connections accepted since the start
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.accepted += 1
+        self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        for connection in list(self.connections):
+            with contextlib.suppress(OSError):  # already closed by the client
+                connection.shutdown(socket.SHUT_RDWR)
+
+
 @dataclass
 class Peer(ABC):
     """Subclasses implement :meth:`route`. ``script(path, *answers)`` queues answers given to
@@ -54,7 +81,7 @@ class Peer(ABC):
     received: list[Request] = field(default_factory=list)
     fault: Callable[[Request], Answer | None] | None = None
     _scripted: dict[str, list[Answer]] = field(default_factory=lambda: defaultdict(list))
-    _server: ThreadingHTTPServer | None = None
+    _server: _Server | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -68,6 +95,12 @@ class Peer(ABC):
 
     def requests(self, path: str) -> list[Request]:
         return [r for r in self.received if r.path == path]
+
+    @property
+    def connections(self) -> int:
+        """TCP connections the peer accepted since it started (a kept-alive one counts once)."""
+        assert self._server is not None, "start the peer first"
+        return self._server.accepted
 
     @property
     def url(self) -> str:
@@ -115,8 +148,7 @@ class Peer(ABC):
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
@@ -125,6 +157,7 @@ class Peer(ABC):
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_connections()
             self._server = None
         if self._thread is not None:
             self._thread.join()
