@@ -72,7 +72,8 @@ def check(ctx: AuditContext, config: GroupGovernanceConfig) -> Iterator[Finding]
                     ctx,
                     f"owner_{status}",
                     name=ctx.name(group.owner_id),
-                    left_at=owner.left_at.isoformat() if owner and owner.left_at else "",
+                    left=f"于 {owner.left_at.isoformat()} " if owner and owner.left_at else "",
+                    left_en=f" on {owner.left_at.isoformat()}" if owner and owner.left_at else "",
                 ),
                 evidence={
                     "owner_id": group.owner_id,
@@ -154,8 +155,8 @@ RULE = RuleSpec(
     mentions=_mentions,
     summaries={
         "owner_departed": Summary(
-            zh="群主 {name} 已于 {left_at} 离职，群主须为在职员工，请群管理员转让群主",
-            en="The group's owner {name} left the company on {left_at}; the owner must be an active "
+            zh="群主 {name} 已{left}离职，群主须为在职员工，请群管理员转让群主",
+            en="The group's owner {name} left the company{left_en}; the owner must be an active "
             "employee: admins, please transfer ownership",
         ),
         "owner_not_in_directory": Summary(
