@@ -36,11 +36,11 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from groupaudit.contracts import GROUP_KINDS
+from groupaudit.discipline.config import SanctionsConfig
 from groupaudit.errors import InputError, Problem
 from groupaudit.loading import load_yaml
 from groupaudit.rules import REGISTRY
 from groupaudit.rules.context import FilesConfig, NamesConfig
-from groupaudit.supervision.config import SanctionsConfig
 
 if TYPE_CHECKING:
     from groupaudit.businesstime import BusinessCalendar, ChineseWorkdays, Weekdays, YearArrangement

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from groupaudit.contracts import Department, Directory, Person
+from groupaudit.discipline import appeals
+from groupaudit.discipline.errors import AppealRefused, NotAllowed, StateConflict
 from groupaudit.policy import Policy
-from groupaudit.supervision import appeals
-from groupaudit.supervision.errors import AppealRefused, NotAllowed, StateConflict
 
 CST = ZoneInfo("Asia/Shanghai")
 CALENDAR = Policy().business_calendar

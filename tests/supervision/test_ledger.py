@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from groupaudit.contracts import Department, Directory, Finding, Person
+from groupaudit.discipline import ledger
+from groupaudit.discipline.config import SanctionsConfig
+from groupaudit.discipline.errors import StateConflict
 from groupaudit.policy import parse_policy
-from groupaudit.supervision import ledger
-from groupaudit.supervision.config import SanctionsConfig
-from groupaudit.supervision.errors import StateConflict
 
 CST = ZoneInfo("Asia/Shanghai")
 CONFIG = SanctionsConfig()

@@ -13,9 +13,10 @@ import pytest
 
 from groupaudit import signing
 from groupaudit.contracts import Finding
+from groupaudit.discipline import appeals, ledger
 from groupaudit.pipeline import api, runtime
 from groupaudit.policy import Policy, parse_policy
-from groupaudit.supervision import appeals, ledger, service
+from groupaudit.supervision import service
 from kit import ROOT, invoke
 
 CST = ZoneInfo("Asia/Shanghai")

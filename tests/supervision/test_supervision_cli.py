@@ -11,9 +11,10 @@ import pytest
 from groupaudit.adapters.ledger_store import LedgerStore
 from groupaudit.cli import main
 from groupaudit.contracts import Finding
+from groupaudit.discipline import ledger
 from groupaudit.pipeline import runtime
 from groupaudit.policy import parse_policy
-from groupaudit.supervision import ledger, service
+from groupaudit.supervision import service
 
 CST = ZoneInfo("Asia/Shanghai")
 GROUP = "grp-sales"

@@ -12,10 +12,11 @@ import pytest
 
 from groupaudit.adapters.ledger_store import LedgerStore
 from groupaudit.contracts import Department, Directory, Finding, Person
+from groupaudit.discipline import ledger
+from groupaudit.discipline.errors import AppealRefused, NotAllowed, StateConflict, UnknownItem
 from groupaudit.local.invoke import sqs_event
 from groupaudit.policy import parse_policy
-from groupaudit.supervision import ledger, service
-from groupaudit.supervision.errors import AppealRefused, NotAllowed, StateConflict, UnknownItem
+from groupaudit.supervision import service
 from kit import invoke, receive_all, schedule
 
 CST = ZoneInfo("Asia/Shanghai")

@@ -35,9 +35,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from groupaudit.adapters.store import _plain, _s
-from groupaudit.supervision.appeals import Appeal
-from groupaudit.supervision.errors import StateConflict
-from groupaudit.supervision.ledger import Entry, Event
+from groupaudit.discipline.appeals import Appeal
+from groupaudit.discipline.errors import StateConflict
+from groupaudit.discipline.ledger import Entry, Event
 
 
 class ChangedMeanwhile(StateConflict):

@@ -22,9 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from groupaudit.api import auth
 from groupaudit.api.errors import answer, documented
+from groupaudit.discipline.errors import AppealRefused, NotAllowed, StateConflict, UnknownItem
 from groupaudit.pipeline import api
 from groupaudit.pipeline.telemetry import logger
-from groupaudit.supervision.errors import AppealRefused, NotAllowed, StateConflict, UnknownItem
 from groupaudit.wire import _ID as ID_PATTERN
 
 router = Router()

@@ -39,7 +39,7 @@ from groupaudit.wire import _ID as ID_PATTERN
 from groupaudit.wire import NoticeChannel, NoticeMessage, _loopback_or_https
 
 if TYPE_CHECKING:
-    from groupaudit.supervision.appeals import Appeal
+    from groupaudit.discipline.appeals import Appeal
 
 SETTING_SK = "SETTINGS#supervision"
 RED_LINES = "-supervision"  # suffix of the notice id of a group audit's red-line report

@@ -372,7 +372,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _ledger(book: LedgerStore, tenant: str, month: str, people: dict[str, Any]) -> m.Ledger:
-    from groupaudit.supervision import ledger as domain
+    from groupaudit.discipline import ledger as domain
 
     entries = sorted(book.month_entries(tenant, month), key=lambda e: (e.occurred_at, e.entry_id))
     counts = {

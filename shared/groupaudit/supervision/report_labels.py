@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from groupaudit.supervision.errors import SupervisionError
+from groupaudit.discipline.errors import SupervisionError
 from groupaudit.supervision.report_model import MonthlyReport
 
 

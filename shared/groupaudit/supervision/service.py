@@ -14,11 +14,11 @@ from typing import Any
 
 from groupaudit.adapters.ledger_store import LedgerStore
 from groupaudit.contracts import Directory, Finding
+from groupaudit.discipline import appeals, ledger
+from groupaudit.discipline.appeals import Appeal
+from groupaudit.discipline.errors import StateConflict, UnknownItem
+from groupaudit.discipline.ledger import Entry, Event
 from groupaudit.policy import Policy, PolicySet
-from groupaudit.supervision import appeals, ledger
-from groupaudit.supervision.appeals import Appeal
-from groupaudit.supervision.errors import StateConflict, UnknownItem
-from groupaudit.supervision.ledger import Entry, Event
 
 MAX_REASON = 2000
 

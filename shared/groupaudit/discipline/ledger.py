@@ -23,8 +23,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from groupaudit.contracts import Directory, Finding
-from groupaudit.supervision.config import SANCTION_KINDS, Period, SanctionsConfig, Step
-from groupaudit.supervision.errors import StateConflict
+from groupaudit.discipline.config import SANCTION_KINDS, Period, SanctionsConfig, Step
+from groupaudit.discipline.errors import StateConflict
 
 STATUSES = ("proposed", "confirmed", "waived", "lapsed", "overturned")
 DECIDED = ("confirmed", "waived")

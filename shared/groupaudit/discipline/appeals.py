@@ -23,9 +23,9 @@ from typing import Any
 
 from groupaudit.businesstime import BusinessCalendar
 from groupaudit.contracts import Directory
+from groupaudit.discipline.errors import AppealRefused, NotAllowed, StateConflict
+from groupaudit.discipline.ledger import Event
 from groupaudit.errors import CalendarError
-from groupaudit.supervision.errors import AppealRefused, NotAllowed, StateConflict
-from groupaudit.supervision.ledger import Event
 
 TARGETS = ("finding", "entry")
 OUTCOMES = ("upheld", "overturned")
