@@ -112,6 +112,7 @@ class Peer(ABC):
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # a kept-alive answer's body must not wait for an ACK
 
             def _serve(self) -> None:
                 split = urllib.parse.urlsplit(self.path)
