@@ -482,6 +482,17 @@ def test_unreachable_platform_is_retryable():
     assert str(caught.value).startswith("wecom unreachable")
 
 
+def test_an_answer_larger_than_a_robot_gives_counts_as_sent_without_a_verdict(serve):
+    # GIVEN a robot URL whose host answers 2 MiB (no robot's answer is that long)
+    huge: Answer = (200, {}, b"x" * (2 * 1024 * 1024))
+    peer = serve(lambda query, body: huge, f"/cgi-bin/webhook/send?key={WECOM_KEY}")
+    # WHEN a notice is sent
+    result = WeComRobot(peer.url).send(_notice())
+    # THEN it went out once and is never posted again: the platform may have shown it
+    assert result == "wecom: 1 message delivered, 1 without an answer (not posted again)"
+    assert len(peer.received) == 1
+
+
 def test_a_failed_later_part_names_its_position(serve):
     # GIVEN a long digest whose second message is rate-limited
     peer = serve(_wecom, f"/cgi-bin/webhook/send?key={WECOM_KEY}")

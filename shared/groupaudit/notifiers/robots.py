@@ -31,7 +31,11 @@ place, up to ``attempts`` times (the notifier's robots: ``POST_ATTEMPTS``) with 
 429's ``Retry-After`` through the pacer), before the notice goes back to SQS. A post that
 went out and got no verdict (HTTP 504, a timeout or a dropped connection while waiting for
 the answer) may have been shown in the group: it is never posted again
-(:class:`DeliveryUncertain`); the part counts as sent and the delivery's detail says so.
+(:class:`DeliveryUncertain`); the part counts as sent and the delivery's detail says so. So is
+an answer larger than any robot gives (``MAX_ANSWER_BYTES``). Posts go through the process's
+connection pool (:mod:`groupaudit.outbound`): the next post to the same host reuses the
+connection; one the platform closed while idle is replaced, and a post that met such a close
+before any answer byte is sent once more on a new connection (the platform had not read it).
 Posting it again would repeat a notice the group most likely has; the price is a notice lost
 in the rare case the platform had not taken it (its findings stay stored, listed by the API,
 and are told again once due again, after RENOTIFY_DAYS).
