@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+import threading
 
 import pytest
 
@@ -93,6 +95,37 @@ def test_an_unreachable_platform_is_retryable_and_names_no_query_string():
     assert raised.value.retryable is True and len(waits) == 2
     assert str(raised.value).startswith("demo: GET /gettoken unreachable:")
     assert "s3cr3t" not in str(raised.value)
+
+
+def test_a_garbled_answer_is_retried_like_an_unreachable_host():
+    # GIVEN a platform whose first answer is not HTTP (a broken gateway), the next one fine
+    listener = socket.create_server(("127.0.0.1", 0))
+    answers = [b"HTTP/1.1 2OO OK\r\n\r\n", b'HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{"ok": true}']
+
+    def serve() -> None:
+        for answer in answers:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    waits: list[float] = []
+    http = Http("demo", f"http://127.0.0.1:{listener.getsockname()[1]}", sleep=waits.append, max_retries=0)
+    # WHEN we call it, once without retries and once with one
+    with pytest.raises(PlatformError) as raised:
+        http.request("GET", "/list")
+    http.max_retries = 1
+    answer = http.request("GET", "/list")
+    thread.join(timeout=5)
+    listener.close()
+    # THEN the garbled answer is a retryable failure that says so, and a retry gets the answer
+    assert raised.value.retryable is True
+    assert str(raised.value) == (
+        "demo: GET /list: no valid HTTP answer (BadStatusLine); gave up after 1 attempt(s)"
+    )
+    assert answer == {"ok": True}
 
 
 def test_an_id_map_maps_both_ways_and_keeps_unmapped_ids():

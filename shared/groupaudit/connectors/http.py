@@ -1,7 +1,7 @@
 """JSON over HTTPS for the platform sources: retries, rate limits, and error texts without secrets.
 
 One :class:`Http` per platform and pull. It retries what the platform says is worth retrying
-(HTTP 429 with ``Retry-After``, 5xx, an unreachable host, and whatever the platform's
+(HTTP 429 with ``Retry-After``, 5xx, an unreachable host, a cut or garbled answer, and whatever the platform's
 ``judge`` turns into :class:`RetryLater`, such as Feishu's 99991400 or WeCom's 45009), waits
 as told but never longer than ``max_wait_s`` in one go, and gives up after ``max_retries``.
 Giving up raises :class:`PlatformError` with ``retryable=True`` so the pipeline can retry the
@@ -182,8 +182,11 @@ class Http:
                 raise self.fail(f"{where} refused: {exc}") from None
             except outbound.BodyTooLarge as exc:
                 raise self.fail(f"{where}: {exc}") from None
-            except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            except (TimeoutError, OSError) as exc:
                 reason = f"{where} unreachable: {getattr(exc, 'reason', exc)}"
+                wait = None
+            except http.client.HTTPException as exc:  # a cut or garbled answer: worth another try
+                reason = f"{where}: no valid HTTP answer ({type(exc).__name__})"
                 wait = None
             else:
                 if answer.status == 429:
