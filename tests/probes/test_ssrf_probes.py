@@ -11,13 +11,12 @@ and downloads alike.
 from __future__ import annotations
 
 import json
-import urllib.request
 from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
 
-from groupaudit import netguard
+from groupaudit import netguard, outbound
 from groupaudit.connectors.http import Http, PlatformError
 from groupaudit.pipeline import api
 from groupaudit.settings import Settings
@@ -180,9 +179,10 @@ def test_a_robot_or_download_url_resolving_inside_is_never_connected(kind, monke
     seen: list[str] = []
     connected: list[object] = []
     monkeypatch.setattr("socket.create_connection", lambda *a, **k: connected.append(a))
-    opener = netguard.opener(_network(CONNECT_ANSWERS[kind], seen))
-    with pytest.raises((netguard.AddressRefused, urllib.request.URLError)) as raised:
-        opener.open("https://robot.example/send", timeout=1)
+    network = _network(CONNECT_ANSWERS[kind], seen)
+    # the pool robots, webhooks and downloads post and fetch through
+    with pytest.raises(netguard.AddressRefused) as raised:
+        outbound.Pool().request("POST", "https://robot.example/send", network=network, timeout=1, body=b"{}")
     record("ssrf at connect time", "refused" if connected == [] else "accepted")
     assert "the functions do not call it" in str(raised.value)
     assert connected == []
@@ -199,7 +199,7 @@ def test_a_robot_or_download_url_resolving_inside_is_never_connected(kind, monke
 )
 def test_the_deployed_network_refuses_other_schemes_ports_and_credentials_before_any_lookup(url):
     seen: list[str] = []
-    with pytest.raises((netguard.AddressRefused, urllib.request.URLError)):
-        netguard.opener(_network(["93.184.216.34"], seen)).open(url, timeout=1)
+    with pytest.raises(netguard.AddressRefused):
+        outbound.Pool().request("GET", url, network=_network(["93.184.216.34"], seen), timeout=1)
     record("ssrf at connect time", "refused" if seen == [] else "accepted")
     assert seen == []
