@@ -10,11 +10,13 @@ One module holds the address policy (docs/API.md "Tenant URLs", docs/PIPELINE.md
   an obviously local name (``localhost``, ``*.localhost``, ``*.local``, ``*.internal``,
   ``*.localdomain``, a single label such as ``metadata``), with or without a trailing dot;
 - at **connect time**, for every outbound call to a tenant-supplied URL (platform APIs, robots,
-  webhooks, downloads): :func:`opener` resolves the host once, refuses the connection when ANY
-  resolved address is not allowed, and connects to the address it checked (no second lookup,
-  so DNS rebinding cannot swap it); TLS still verifies the certificate for the host name. No
-  proxy is used. A redirect is a new connection through the same check, or is not followed at
-  all (``redirects=None``: robots and webhooks).
+  webhooks, downloads), made through the one connection pool of :mod:`groupaudit.outbound`:
+  :func:`check_url` refuses a URL's scheme, port or userinfo before any lookup, and every new
+  connection goes through :meth:`Network.connect`, which resolves the host once, refuses the
+  connection when ANY resolved address is not allowed, and connects to the address it checked
+  (no second lookup, so DNS rebinding cannot swap it); TLS still verifies the certificate for
+  the host name. No proxy is used. A redirect's target goes through the same checks, or is not
+  followed at all (robots and webhooks).
 
 What is allowed is a :class:`Network`. :data:`PUBLIC` (https on port 443 to public addresses) is
 what the deployed functions use: ``groupaudit.pipeline.runtime`` passes it to everything it
@@ -27,11 +29,9 @@ configuration can leave it on.
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import re
 import socket
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -220,62 +220,6 @@ def _getaddrinfo(host: str, port: int) -> list[tuple[int, str]]:
         (int(family), str(sockaddr[0]))
         for family, _, _, _, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     ]
-
-
-class _GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, network: Network) -> None:
-        super().__init__()
-        self.network = network
-
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        check_url(req.full_url, self.network)
-        return self.do_open(self._connection, req)
-
-    def _connection(self, host: str, **kwargs: Any) -> http.client.HTTPConnection:
-        connection = http.client.HTTPConnection(host, **kwargs)
-        connection._create_connection = self.network.connect  # type: ignore[attr-defined]
-        return connection
-
-
-class _OtherSchemes(urllib.request.BaseHandler):
-    def unknown_open(self, req: urllib.request.Request) -> None:
-        raise AddressRefused(f"{req.type}:// is not called (http and https only)")
-
-
-class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, network: Network) -> None:
-        super().__init__()
-        self.network = network
-
-    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        check_url(req.full_url, self.network)
-        return self.do_open(self._connection, req)
-
-    def _connection(self, host: str, **kwargs: Any) -> http.client.HTTPSConnection:
-        connection = http.client.HTTPSConnection(host, **kwargs)
-        connection._create_connection = self.network.connect  # type: ignore[attr-defined]
-        return connection
-
-
-def opener(
-    network: Network, *, redirects: type[urllib.request.HTTPRedirectHandler] | None = None
-) -> urllib.request.OpenerDirector:
-    """An opener for http(s) only, through ``network``'s checks, without proxies. With
-    ``redirects`` (a handler class) a redirect is followed, its target checked like the first
-    URL; without, a redirect answer comes back as it is (an ``HTTPError`` with its 3xx code)."""
-    director = urllib.request.OpenerDirector()
-    handlers: list[Any] = [
-        _GuardedHTTPHandler(network),
-        _GuardedHTTPSHandler(network),
-        _OtherSchemes(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        urllib.request.HTTPErrorProcessor(),
-    ]
-    if redirects is not None:
-        handlers.append(redirects())
-    for handler in handlers:
-        director.add_handler(handler)
-    return director
 
 
 def check_url(url: str, network: Network) -> None:
