@@ -32,7 +32,6 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -162,10 +161,6 @@ def time_rule(size: int, repeat: int, profile: bool) -> None:
     )
 
 
-def _keep(into: list[tuple[Any, ...]], *args: Any) -> None:
-    into.append(args)
-
-
 def phases(size: int, repeat: int) -> None:
     """CPU seconds of each phase of the rule, run one after the other as ``check`` runs them
     (this mirrors ``check``'s loop; the finding count must equal ``time``'s)."""
@@ -209,14 +204,15 @@ def phases(size: int, repeat: int) -> None:
             for person in {person for _, _, owed in work for person in owed}:
                 ctx.messages_of(person)
             t3 = clock()
-            late: list[tuple[Any, ...]] = []
-            finding, judge.finding = judge.finding, partial(_keep, late)  # type: ignore[method-assign]
+            late: list[Any] = []
             for position, entry, owed in work:
                 for person, item in owed.items():
-                    judge(position, entry, person, item)
+                    answer = judge.settle(position, entry, person, item)
+                    if answer is not None and not answer.on_time:
+                        late.append(answer)
             t4 = clock()
-            for args in late:
-                finding(*args)
+            for answer in late:
+                judge.finding(answer)
             t5 = clock()
         print(
             f"phases: messages={size} candidates_s={t1 - t0:.3f} owed_s={t2 - t1:.3f} "

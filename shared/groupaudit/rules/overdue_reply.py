@@ -514,32 +514,79 @@ class _Owed(NamedTuple):  # a tuple: made for every question and person, at C sp
 
 
 def check(ctx: AuditContext, config: OverdueReplyConfig) -> Iterator[Finding]:
-    clock: _Clock = ctx.policy.business_calendar if config.sla_clock == "business" else WallClock(ctx.tz)
-    conversation = _Conversation.of(ctx)
-    judge = _Judge(ctx, config, clock, conversation)
-    reader = _Reader(ctx, config)
-    bots = ctx.bots
-    names = reader.names
-    ordered = conversation.ordered
-    found = _candidates(ordered, config.lexicon.patterns, names, conversation.messages)
-    for position, cued, address in found:
-        entry = ordered[position]
-        message = entry[2]
-        if message.sender_id in bots:
-            continue
-        owed = reader.owed(message, message.text or "", cued, address)
-        if not owed:
-            continue
-        if (
-            position
-            and _is_broadcast(ordered[position - 1][2])
-            and _same_turn(ordered, position - 1, position)
-        ):
-            continue  # "还有人没上车么" after the sender's own advert: part of the advert
-        for person, item in owed.items():
-            finding = judge(position, entry, person, item)
-            if finding is not None:
-                yield finding
+    walk = QuestionWalk(ctx, config)
+    finding = walk.judge.finding
+    for answer in walk.answers():
+        if not answer.on_time:
+            yield finding(answer)
+
+
+class Answer(NamedTuple):
+    """One question, one person who owes its answer, and that answer (a tuple: one is made for
+    every question and person, at C speed)."""
+
+    position: int  # the question's place in the conversation's time order
+    entry: Entry  # the question: (ts, id, message)
+    person: str  # who owes the answer
+    owed: _Owed  # the kind of question and why this person owes it
+    deadline: int  # seconds on the rule's clock
+    asked: float  # the question's position on the rule's clock
+    due: float  # the deadline's position on the rule's clock
+    reply: Entry | None  # the answer that counts (see _Judge.settle); None: none so far
+    on_time: bool  # the reply came by the deadline
+
+
+class QuestionWalk:
+    """The walk over one audit's questions: which message asks something, who owes each answer
+    and when it came. The rule's ``check`` makes a finding of each answer that is not on time;
+    the monthly report's figures (``supervision/report_figures.py``) count every one, so both
+    see exactly the same questions, owed people and answers."""
+
+    def __init__(self, ctx: AuditContext, config: OverdueReplyConfig) -> None:
+        self.ctx = ctx
+        self.config = config
+        self.clock: _Clock = (
+            ctx.policy.business_calendar if config.sla_clock == "business" else WallClock(ctx.tz)
+        )
+        self.conversation = _Conversation.of(ctx)
+        self.judge = _Judge(ctx, config, self.clock, self.conversation)
+        self.reader = _Reader(ctx, config)
+
+    def questions(self) -> Iterator[tuple[int, Entry, dict[str, _Owed]]]:
+        """(position, entry, who owes what) of each message that asks something of somebody,
+        in time order: not a bot's, and not the closing line of the sender's own advert."""
+        bots = self.ctx.bots
+        owed_by = self.reader.owed
+        ordered = self.conversation.ordered
+        found = _candidates(
+            ordered, self.config.lexicon.patterns, self.reader.names, self.conversation.messages
+        )
+        for position, cued, address in found:
+            entry = ordered[position]
+            message = entry[2]
+            if message.sender_id in bots:
+                continue
+            owed = owed_by(message, message.text or "", cued, address)
+            if not owed:
+                continue
+            if (
+                position
+                and _is_broadcast(ordered[position - 1][2])
+                and _same_turn(ordered, position - 1, position)
+            ):
+                continue  # "还有人没上车么" after the sender's own advert: part of the advert
+            yield position, entry, owed
+
+    def answers(self, *, not_due: bool = False) -> Iterator[Answer]:
+        """Each question and person who owes its answer, with the answer, in time order: those
+        past their deadline, and with ``not_due`` also those not yet due that are answered
+        already (a question neither due nor answered is pending: never yielded)."""
+        settle = self.judge.settle
+        for position, entry, owed in self.questions():
+            for person, item in owed.items():
+                answer = settle(position, entry, person, item, not_due)
+                if answer is not None:
+                    yield answer
 
 
 def _is_broadcast(message: Message) -> bool:
@@ -851,36 +898,46 @@ class _Judge:
         # The last question owed by policy: (asker, position, its answer's id).
         self._last: tuple[str, int, str | None] | None = None
 
-    def __call__(self, position: int, entry: Entry, person: str, owed: _Owed) -> Finding | None:
+    def settle(
+        self, position: int, entry: Entry, person: str, owed: _Owed, not_due: bool = False
+    ) -> Answer | None:
+        """The answer to one question owed by one person: the person's own (their next message
+        not directed elsewhere, in lenient matching, or a quote, thread reply or @ of the asker),
+        or, for a question owed by policy, anyone's earlier one where the person's own did not
+        come in time. None while the question is not due yet (unless ``not_due``: then None only
+        while it is neither due nor answered)."""
         clock = self.clock
         asked_ts, question_id, _ = entry
         if self._asked is None or self._asked[0] != question_id:
             self._asked = (question_id, clock.position(asked_ts))
+        asked = self._asked[1]
         deadline = self.deadlines[owed.kind]
-        due_position = self._asked[1] + deadline
-        if self.now_position <= due_position:
-            return None  # not due yet (or no working time has passed since it fell due)
+        due_position = asked + deadline
+        due = self.now_position > due_position  # (no working time has passed since it fell due)
+        if not due and not not_due:
+            return None
         next_own = None if self.strict else self.next_own(entry, person)
         if next_own is not None and (
             next_own[0] - asked_ts <= deadline or clock.position(next_own[0]) <= due_position
-        ):
-            return None  # the person's next message answers it, in time: nothing else can matter
+        ):  # the person's next message answers it, in time: nothing else can matter
+            return Answer(position, entry, person, owed, deadline, asked, due_position, next_own, True)
         horizon = self.horizon
         reply = self.own_answer(entry, person, due_position + horizon, deadline + horizon, next_own)
         if reply is not None and (
             reply[0] - asked_ts <= deadline or clock.position(reply[0]) <= due_position
-        ):
-            return None  # answered in time (business time never runs faster than the wall clock)
+        ):  # answered in time (business time never runs faster than the wall clock)
+            return Answer(position, entry, person, owed, deadline, asked, due_position, reply, True)
         if owed.because in BY_POLICY:
             anyone = self.anyones_answer(position, entry)
             if anyone is not None and (reply is None or anyone < reply):
                 reply = anyone
-        overdue_seconds = (clock.position(reply[0]) if reply else self.now_position) - due_position
-        if overdue_seconds <= 0:
-            return None
-        return self.finding(
-            entry, person, owed, deadline // 60, due_position, reply, math.ceil(overdue_seconds / 60)
-        )
+        if reply is None:
+            on_time = False
+            if not due:
+                return None  # neither due nor answered: pending
+        else:
+            on_time = reply[0] - asked_ts <= deadline or clock.position(reply[0]) <= due_position
+        return Answer(position, entry, person, owed, deadline, asked, due_position, reply, on_time)
 
     def next_own(self, question: Entry, person: str) -> Entry | None:
         """The person's first message after the question that is not directed elsewhere,
@@ -1046,16 +1103,12 @@ class _Judge:
             iso = self._iso[ts] = datetime.fromtimestamp(ts, self.ctx.tz).isoformat(timespec="seconds")
         return iso
 
-    def finding(
-        self,
-        entry: Entry,
-        person: str,
-        owed: _Owed,
-        deadline: int,
-        due_position: float,
-        reply: Entry | None,
-        overdue: int,
-    ) -> Finding:
+    def finding(self, answer: Answer) -> Finding:
+        """The finding of an answer that did not come on time (or has not come)."""
+        entry, person, owed, reply = answer.entry, answer.person, answer.owed, answer.reply
+        deadline, due_position = answer.deadline // 60, answer.due
+        overdue_seconds = (self.clock.position(reply[0]) if reply else self.now_position) - due_position
+        overdue = math.ceil(overdue_seconds / 60)
         ctx, config = self.ctx, self.config
         asked_ts, question_id, question = entry
         asker = question.sender_id
