@@ -49,6 +49,7 @@ def test_a_webhook_gets_the_signed_notice_and_its_2xx_is_a_delivery():
     # THEN it was delivered, signed over the exact bytes received, keyed for idempotency
     assert result == "HTTP 202"
     timestamp = request.header("X-GroupAudit-Timestamp")
+    assert timestamp is not None
     assert request.header("X-GroupAudit-Signature") == sign_webhook(b"s3cret", timestamp, request.body)
     assert request.header("Idempotency-Key") == f"{'a' * 32}:grp-x"
     assert json.loads(request.body)["findings"] == [{"rule": "inactive_member", "id": "f-1"}]
