@@ -26,7 +26,8 @@ ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
         build-NotifierFunction build-ApiFunction build-ReporterFunction
 
 help:
-	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server"
+	@echo "make demo     scheduled audit of the sample tenant through the pipeline on a local moto server,"
+	@echo "             then its month day by day, an appeal, and the month's report in .demo/reports/"
 	@echo "make test     lint + typecheck + the whole test suite (with make browser first)"
 	@echo "make browser  headless Chromium and CJK fonts for tests/browser (apt-get, when run as root)"
 	@echo "make unit     the engine, rules and policy tests only (no moto, no servers): seconds"
@@ -50,6 +51,8 @@ $(STAMP): pyproject.toml $(LOCK)
 
 setup: $(STAMP)
 
+# The single scheduled audit (kept as it was), then the month of the sample tenant
+# (shared/groupaudit/local/demo_month.py); `groupaudit demo --no-month` runs the first only.
 demo: setup
 	$(VENV)/bin/groupaudit demo events/sample-tenant
 
@@ -174,4 +177,4 @@ build-SchedulerFunction build-AuditWorkerFunction build-NotifierFunction build-A
 	cp handler.py "$(ARTIFACTS_DIR)/handler.py"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .bench .aws-sam .mutate
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .bench .aws-sam .mutate .demo
