@@ -196,3 +196,17 @@ def test_moto_server_on_loopback_gets_the_same_resources(aws_env):
         assert redrive["deadLetterTargetArn"].endswith(":eu-west-1:123456789012:NoticeDLQ")
     finally:
         server.stop()
+
+
+def test_the_report_link_key_is_generated_once_and_then_kept(session, template):
+    # GIVEN the template's generated secret, the report link key
+    key = template["Resources"]["ReportLinkKey"]["Properties"]
+    # WHEN the resources are created
+    create_resources(session, TEMPLATE)
+    secrets = session.client("secretsmanager")
+    first = secrets.get_secret_value(SecretId=key["Name"])["SecretString"]
+    # THEN it holds a random value of the template's length, letters and digits
+    assert len(first) == key["GenerateSecretString"]["PasswordLength"] and first.isalnum()
+    # AND created again, the value is kept (a new one would end every link made with it)
+    create_resources(session, TEMPLATE)
+    assert secrets.get_secret_value(SecretId=key["Name"])["SecretString"] == first

@@ -390,6 +390,22 @@ def test_the_report_schedule_fires_daily_at_09_in_shanghai_and_may_only_invoke_t
     }
 
 
+def api_routes() -> set[tuple[str, str]]:
+    """(method, path) of every route the API function's resolver registers, its ``<param>``
+    path parameters written as the HTTP API's ``{param}``."""
+    import re
+
+    from groupaudit.api.app import app
+
+    registered = [*app._static_routes, *app._dynamic_routes]
+    return {(route.method, re.sub(r"<(\w+)>", r"{\1}", route.path)) for route in registered}
+
+
+def template_routes(template: dict[str, Any]) -> set[tuple[str, str]]:
+    events = template["Resources"]["ApiFunction"]["Properties"]["Events"].values()
+    return {(event["Properties"]["Method"], event["Properties"]["Path"]) for event in events}
+
+
 def test_http_api_routes_reach_the_api_function(template):
     # GIVEN the API function's events
     events = template["Resources"]["ApiFunction"]["Properties"]["Events"].values()
@@ -397,23 +413,39 @@ def test_http_api_routes_reach_the_api_function(template):
     assert template["Resources"]["AuditApi"]["Type"] == "AWS::Serverless::HttpApi"
     assert all(event["Type"] == "HttpApi" for event in events)
     assert all(event["Properties"]["ApiId"] == {"Ref": "AuditApi"} for event in events)
-    assert sorted((event["Properties"]["Method"], event["Properties"]["Path"]) for event in events) == [
-        ("DELETE", "/groups/{group_id}"),
-        ("GET", "/appeals"),
-        ("GET", "/appeals/{appeal_id}"),
-        ("GET", "/audits/{audit_id}"),
-        ("GET", "/groups"),
-        ("GET", "/groups/{group_id}/findings"),
-        ("GET", "/ledger"),
-        ("GET", "/ledger/{entry_id}"),
-        ("POST", "/appeals"),
-        ("POST", "/appeals/{appeal_id}/decision"),
-        ("POST", "/audits"),
-        ("POST", "/groups"),
-        ("POST", "/ledger/{entry_id}/confirm"),
-        ("POST", "/ledger/{entry_id}/waive"),
-        ("POST", "/reports"),
-    ]
+    # AND no route is declared twice
+    assert len(list(events)) == len(template_routes(template))
+
+
+def test_every_route_the_api_serves_has_its_event_and_no_event_lacks_a_route(template):
+    # GIVEN the routes the API function's resolver registers (read from the app, so a new
+    # route without its event fails here: a deployed stack would answer it 404)
+    served = api_routes()
+    assert ("POST", "/reports") in served and ("GET", "/reports/link/{token}") in served
+    # WHEN they are compared with the HttpApi events of the template
+    declared = template_routes(template)
+    # THEN each has its event, and each event a route
+    assert sorted(served - declared) == [], "add an HttpApi event to ApiFunction for each"
+    assert sorted(declared - served) == [], "these events reach no route of the app"
+
+
+def test_only_the_report_link_is_unsigned_and_it_is_throttled_harder(template):
+    from groupaudit.api import auth
+
+    # GIVEN the routes the signed-request middleware lets through unsigned
+    unsigned = {
+        (method, path)
+        for method, path in api_routes()
+        for public_method, pattern in auth.PUBLIC_ROUTES
+        if method == public_method and pattern.fullmatch(path.replace("{token}", "t0ken"))
+    }
+    # THEN it is the report link alone
+    assert unsigned == {("GET", "/reports/link/{token}")}
+    # AND that route allows fewer requests a second than the API's default
+    settings = template["Resources"]["AuditApi"]["Properties"]
+    default, link = settings["DefaultRouteSettings"], settings["RouteSettings"]["GET /reports/link/{token}"]
+    assert link["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
+    assert link["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"]
 
 
 # ----------------------------------------------------------------------------- alarms and outputs
@@ -503,11 +535,14 @@ def test_no_allow_statement_grants_a_wildcard_action(monkeypatch, template):
     # AND the only managed policies are SAM's execution, tracing and SQS-poller ones
     managed = {arn for role in roles.values() for arn in role["Properties"].get("ManagedPolicyArns", [])}
     assert managed <= SAM_MANAGED_POLICIES
-    # AND secrets are readable only under groupaudit/, and only with GetSecretValue
+    # AND secrets are readable only under groupaudit/ (the report link key is there too), and
+    # only with GetSecretValue
     secret_statements = [s for s in statements if any(a.startswith("secretsmanager:") for a in s["Action"])]
     assert secret_statements
     assert all(s["Action"] == ["secretsmanager:GetSecretValue"] for s in secret_statements)
-    assert all(s["Resource"] == {"Fn::Sub": SECRETS_ARN} for s in secret_statements)
+    link_key = {"Ref": "ReportLinkKey"}
+    assert all(s["Resource"] in ({"Fn::Sub": SECRETS_ARN}, link_key) for s in secret_statements)
+    assert deployed["Resources"]["ReportLinkKey"]["Properties"]["Name"].startswith("groupaudit/")
 
 
 # ----------------------------------------------------------------------------- each function's calls
@@ -569,6 +604,7 @@ CODE_CALLS: dict[str, set[tuple[str, str]]] = {
         ("s3", "get_object"),  # runtime.tenant_calendars, service.tenant_inputs: tenants/{tenant}/
         ("s3", "put_object"),  # report_run: the month's documents under reports/
         ("sqs", "send_message"),  # report_run: the report announced to the supervision contact
+        ("secretsmanager", "get_secret_value"),  # report_link.function_key: the link key
     },
 }
 
@@ -610,6 +646,7 @@ def _objects(bucket: str, prefix: str = "") -> str:
 
 
 SECRETS = _resource({"Fn::Sub": SECRETS_ARN})
+LINK_KEY = _resource({"Ref": "ReportLinkKey"})
 TABLE = _arn("AuditTable")
 
 # What each function's role may do, on what: the actions of its calls, each on the resources
@@ -671,9 +708,9 @@ GRANTS: dict[str, set[tuple[str, str]]] = {
         *((f"dynamodb:{action}", TABLE) for action in ("GetItem", "Query", "UpdateItem")),
         ("s3:GetObject", _objects("SnapshotBucket", "tenants/")),
         ("s3:ListBucket", _arn("SnapshotBucket")),
-        ("s3:GetObject", _objects("ReportBucket", "reports/")),
         ("s3:PutObject", _objects("ReportBucket", "reports/")),
         ("sqs:SendMessage", _arn("NoticeQueue")),
+        ("secretsmanager:GetSecretValue", LINK_KEY),  # the link key alone: no tenant's secret
     },
 }
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
@@ -821,3 +858,18 @@ def test_worker_knows_the_audit_queue_receive_limit(template):
     from groupaudit.settings import load_settings
 
     assert load_settings({"TABLE_NAME": "t"}).max_receive_count == 5
+
+
+def test_the_reporter_links_reports_through_the_api_with_a_generated_key(template):
+    from groupaudit.pipeline import report_link
+
+    # GIVEN the reporter, which announces each report with a link under the API
+    variables = template["Resources"]["ReporterFunction"]["Properties"]["Environment"]["Variables"]
+    # THEN its API_URL is the stack's ApiUrl output
+    assert variables["API_URL"] == template["Outputs"]["ApiUrl"]["Value"]
+    # AND the link key is a secret of its own under the functions' prefix, generated at random
+    key = template["Resources"]["ReportLinkKey"]
+    assert key["Type"] == "AWS::SecretsManager::Secret"
+    secrets_prefix = template["Globals"]["Function"]["Environment"]["Variables"]["SECRETS_PREFIX"]
+    assert key["Properties"]["Name"] == f"{secrets_prefix}{report_link.LINK_SECRET}"
+    assert key["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32

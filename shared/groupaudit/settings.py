@@ -23,6 +23,7 @@ STACK_OUTPUTS = {
     "SNAPSHOT_BUCKET": "SnapshotBucketName",
     "BACKUP_BUCKET": "BackupBucketName",
     "REPORT_BUCKET": "ReportBucketName",
+    "API_URL": "ApiUrl",
 }
 
 
@@ -51,6 +52,7 @@ class Settings(BaseModel):
     snapshot_bucket: str = Field("", alias="SNAPSHOT_BUCKET")
     backup_bucket: str = Field("", alias="BACKUP_BUCKET")
     report_bucket: str = Field("", alias="REPORT_BUCKET")
+    api_url_setting: str = Field("", alias="API_URL")  # the report links' base (the reporter's)
     secrets_prefix: str = Field("groupaudit/", alias="SECRETS_PREFIX")
     renotify_days: float = Field(7, ge=0, alias="RENOTIFY_DAYS")
     notice_top: int = Field(10, ge=1, le=50, alias="NOTICE_TOP")
@@ -66,6 +68,11 @@ class Settings(BaseModel):
     def notice_queue_url(self) -> str:
         """NOTICE_QUEUE_URL; ConfigError where it is needed and not set."""
         return _required("NOTICE_QUEUE_URL", self.notice_queue_url_setting)
+
+    @property
+    def api_url(self) -> str:
+        """API_URL, the HTTP API's URL (report links); ConfigError where it is needed and not set."""
+        return _required("API_URL", self.api_url_setting)
 
 
 def _required(name: str, value: str) -> str:

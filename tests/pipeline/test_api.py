@@ -593,11 +593,16 @@ def test_the_openapi_description_is_valid_and_lists_every_route():
         ("/appeals/{appeal_id}/decision", "post"),
         ("/reports/{month}", "get"),
         ("/reports", "post"),
+        ("/reports/link/{token}", "get"),
         ("/tenant/supervision", "put"),
         ("/tenant/supervision", "get"),
         ("/tenant/supervision", "delete"),
     }
     assert document["security"] == [{"tenant": [], "timestamp": [], "signature": []}]
+    # AND the report link alone may be followed unsigned (its token is its credential)
+    unsigned = {(p, m) for p, item in document["paths"].items() for m, op in item.items() if "security" in op}
+    assert unsigned == {("/reports/link/{token}", "get")}
+    assert document["paths"]["/reports/link/{token}"]["get"]["security"] == [{}]
 
 
 def test_reads_may_be_repeated_but_writes_may_not(groups, sqs, settings):

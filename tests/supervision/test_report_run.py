@@ -1,12 +1,11 @@
 """Making the monthly report: stored in the report bucket, recorded, announced once to the
-supervision contact with a link to the HTML page (docs/SUPERVISION.md "Monthly report")."""
+supervision contact with a link to the HTML page that lasts 7 days (docs/SUPERVISION.md
+"Monthly report"; the link itself: test_report_link.py)."""
 
 from __future__ import annotations
 
 import json
-import time
-from datetime import date, datetime
-from urllib.parse import parse_qs, urlparse
+from datetime import date, datetime, timedelta
 
 import pytest
 import requests
@@ -15,7 +14,7 @@ from factories import message
 from groupaudit.adapters.report_store import ReportStore
 from groupaudit.businesstime import chinese_workday_rule
 from groupaudit.errors import InputError
-from groupaudit.pipeline import runtime
+from groupaudit.pipeline import report_link, runtime
 from groupaudit.pipeline.report_run import (
     ReportRunDeps,
     make_due_reports,
@@ -29,6 +28,7 @@ from supervision.test_report import RD, SALES, TENANT, _audit, _sales_messages, 
 
 NOW = datetime.fromisoformat("2026-12-01T09:00:00+08:00")
 KEYS = {fmt: f"reports/{TENANT}/2026-11/report.{fmt}" for fmt in ("json", "html", "xlsx")}
+API_URL = "https://abcdef1234.execute-api.ap-east-1.amazonaws.com/"
 
 
 @pytest.fixture
@@ -49,7 +49,24 @@ def deps(store, settings, sqs):
         bucket=settings.report_bucket,
         sources=lambda tenant: _sources(store),
         supervision=SupervisionDeps.on_queue(store, sqs, settings.notice_queue_url, lambda: NOW),
+        link_key=report_link.function_key(settings),
+        link_base=API_URL,
     )
+
+
+def _followed(url: str, when: datetime) -> tuple[int, bytes]:
+    """The link followed at ``when`` (the API function's answer, then S3's to its Location)."""
+    from supervision.test_report_link import follow
+
+    real_now = runtime.now
+    runtime.now = lambda: when
+    try:
+        status, headers, _ = follow(url.removeprefix(API_URL.rstrip("/")))
+    finally:
+        runtime.now = real_now
+    if status != 302:
+        return status, b""
+    return status, requests.get(headers["Location"], timeout=5).content
 
 
 @pytest.fixture
@@ -81,17 +98,20 @@ def test_a_made_report_is_stored_recorded_and_announced_once(november, deps, con
     expected = build_report(TENANT, "2026-11", "zh", _sources(november), NOW).model_dump(mode="json")
     assert json.loads(objects[KEYS["json"]]) == expected
     assert objects[KEYS["xlsx"]][:2] == b"PK"  # a zip: the workbook
-    # AND one message to the contact, in Chinese, with a link that downloads the HTML page
+    # AND one message to the contact, in Chinese, with the API's link to the HTML page
     (text,) = _texts(sqs, settings)
     assert made.announced and text.startswith("2026-11 月度工作群评估报告已生成：") and made.url in text
-    query = parse_qs(urlparse(made.url).query)
-    if "X-Amz-Expires" in query:  # SigV4
-        assert query["X-Amz-Expires"] == ["604800"]
-    else:  # SigV2: the moment it expires
-        assert abs(int(query["Expires"][0]) - time.time() - 7 * 24 * 3600) < 60
-    page = requests.get(made.url, timeout=5)
-    assert page.status_code == 200 and page.content == objects[KEYS["html"]]
-    assert "<html" in page.text
+    assert text.endswith("（链接 7 天内有效）") and made.url.startswith(f"{API_URL}reports/link/")
+    token = made.url.rpartition("/")[2]
+    assert report_link.verify_token(deps.link_key, token, NOW.timestamp()) == report_link.ReportLink(
+        tenant=TENANT, month="2026-11", fmt="html", expires=int(NOW.timestamp()) + 7 * 24 * 3600
+    )
+    # AND the link downloads the page for 7 days (long after any session credentials expired),
+    # and not a second longer
+    last_second = NOW + timedelta(days=7, seconds=-1)
+    assert _followed(made.url, last_second) == (302, objects[KEYS["html"]])
+    assert b"<html" in objects[KEYS["html"]]
+    assert _followed(made.url, NOW + timedelta(days=7)) == (404, b"")
     # AND the report is recorded with its keys, summary and announcement
     (record,) = ReportStore.over(november).reports(TENANT, "2026-11", "2026-11").values()
     assert record["keys"] == KEYS and record["announced_at"] == NOW.isoformat()
@@ -128,6 +148,9 @@ def test_without_a_contact_nothing_is_told_until_one_is_set(november, deps, sqs,
     second = make_monthly_report(TENANT, "2026-11", "en", NOW, deps)
     (text,) = _texts(sqs, settings)
     assert second.announced and text.startswith("The monthly assessment report of 2026-11 is ready: ")
+    assert (
+        text == f"The monthly assessment report of 2026-11 is ready: {second.url} (the link works for 7 days)"
+    )
 
 
 def test_a_failed_send_releases_the_announcement(november, deps, contact, sqs, settings):
@@ -186,9 +209,11 @@ def test_post_reports_makes_the_month_for_the_signed_tenant(november, contact, s
         secrets.create_secret(Name=api.tenant_secret_name(settings, tenant), SecretString=secret.decode())
     # WHEN acme asks for November's report
     status, body = call("POST", "/reports", {"month": "2026-11", "lang": "en"})
-    # THEN it is made: its keys, a link to the page, announced once
+    # THEN it is made: its keys, a link to the page under the API it was asked of, announced once
     assert status == 200 and body["keys"] == KEYS and body["announced"] is True
-    assert requests.get(body["url"], timeout=5).text.startswith("<!DOCTYPE html>")
+    assert body["url"].startswith(f"{API_URL}reports/link/")
+    status, page = _followed(body["url"], runtime.now() + timedelta(days=6))
+    assert status == 302 and page.startswith(b"<!DOCTYPE html>")
     assert len(_texts(sqs, settings)) == 1
     # AND made again: not announced again
     assert call("POST", "/reports", {"month": "2026-11"})[1]["announced"] is False
@@ -198,13 +223,17 @@ def test_post_reports_makes_the_month_for_the_signed_tenant(november, contact, s
     assert call("POST", "/reports", {"month": "2026-11"}, signed=False)[0] == 401
 
 
-def test_the_reporter_makes_last_months_report_on_each_tenants_first_working_day(november, settings):
+def test_the_reporter_makes_last_months_report_on_each_tenants_first_working_day(
+    november, settings, monkeypatch
+):
     import yaml
 
     from groupaudit.wire import GroupRegistration
     from kit import invoke
 
-    # GIVEN acme on the public calendar, and a tenant whose own calendar makes Dec 1 a holiday
+    # GIVEN the reporter's API_URL (template.yaml), acme on the public calendar, and a tenant
+    # whose own calendar makes Dec 1 a holiday
+    monkeypatch.setenv("API_URL", API_URL)
     november.put_groups(
         [
             GroupRegistration(tenant_id=t, group_id="g-sales", platform="generic", name="销售群")

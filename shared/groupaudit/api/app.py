@@ -7,7 +7,15 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 
-from groupaudit.api import auth, errors, routes, routes_report, routes_supervision, routes_tenant
+from groupaudit.api import (
+    auth,
+    errors,
+    routes,
+    routes_report,
+    routes_report_link,
+    routes_supervision,
+    routes_tenant,
+)
 from groupaudit.pipeline import api
 from groupaudit.pipeline.telemetry import logger, metrics
 
@@ -36,4 +44,5 @@ app.include_router(errors.router)
 app.include_router(routes.router)
 app.include_router(routes_supervision.router)
 app.include_router(routes_report.router)
+app.include_router(routes_report_link.router)
 app.include_router(routes_tenant.router)

@@ -1,9 +1,12 @@
 """Every route is authenticated (``groupaudit.pipeline.api``, docs/API.md) before anything else
-is told: the middleware below checks and records the signature of each request it lets through."""
+is told: the middleware below checks and records the signature of each request it lets through.
+The one exception is ``PUBLIC_ROUTES``: the announced report link, whose token is its credential
+(``groupaudit.api.routes_report_link``)."""
 
 from __future__ import annotations
 
 import base64
+import re
 from typing import TYPE_CHECKING, Any, cast
 
 from groupaudit.pipeline import api
@@ -14,6 +17,18 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 SignedParts = tuple[str | None, str, str, bytes, dict[str, str]]
+
+# (method, path) of the routes that carry no signature: the report link checks its own token.
+PUBLIC_ROUTES = (("GET", re.compile(r"^/reports/link/[^/]+$")),)
+
+
+def public(event: BaseProxyEvent) -> bool:
+    """The request is for a route of ``PUBLIC_ROUTES``."""
+    request = http_event(event)
+    return any(
+        request.http_method == method and pattern.fullmatch(request.raw_path) is not None
+        for method, pattern in PUBLIC_ROUTES
+    )
 
 
 def signed_parts(event: APIGatewayProxyEventV2) -> SignedParts:
@@ -39,9 +54,12 @@ def raw_body(event: BaseProxyEvent) -> bytes:
 
 def authenticated(resolver: APIGatewayHttpResolver, next_middleware: Any) -> Response:
     """The middleware of every route: the caller's dependencies and verified tenant in the
-    resolver's context (``caller``), or ``Unauthorized``."""
+    resolver's context (``caller``), or ``Unauthorized``. A public route goes on unsigned, with
+    nothing in the context (it has no caller)."""
     from groupaudit.pipeline import runtime
 
+    if public(resolver.current_event):
+        return next_middleware(resolver)
     deps = runtime.api_deps()
     resolver.append_context(deps=deps, tenant=api.authenticate(deps, *signed_parts(resolver.current_event)))
     return next_middleware(resolver)

@@ -2,8 +2,9 @@
 ``GET /reports/{month}`` builds the verified tenant's report of the month from the table and
 answers its JSON, the same document ``groupaudit report`` writes; ``POST /reports`` makes the
 month's report (stored in the report bucket, recorded, announced once to the supervision contact:
-``pipeline.report_run``) and answers where it is. Signed and tenant-bound like every route: the
-report reads only the verified tenant's partitions."""
+``pipeline.report_run``) and answers where it is, with the link to its page that lasts 7 days
+(``GET /reports/link/{token}``, ``routes_report_link``). Signed and tenant-bound like every
+route: the report reads only the verified tenant's partitions."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class ReportMadeView(BaseModel):
 
     month: str
     keys: dict[str, str] = Field(description="the report bucket's keys by format (json, html, xlsx)")
-    url: str = Field(description="a presigned GET of the HTML page")
+    url: str = Field(description="the HTML page's link (GET /reports/link/{token}), valid for 7 days")
     announced: bool = Field(description="this request told the supervision contact")
 
 
@@ -74,6 +75,7 @@ def get_report(
 )
 def make_report(request: Annotated[ReportRequest, Body()]) -> ReportMadeView:
     from groupaudit.pipeline import runtime
+    from groupaudit.pipeline.report_link import function_key
     from groupaudit.pipeline.report_run import ReportRunDeps, make_monthly_report
     from groupaudit.supervision.report import sources
 
@@ -86,6 +88,16 @@ def make_report(request: Annotated[ReportRequest, Body()]) -> ReportMadeView:
         deps.settings,
         lambda _: sources(deps.store, directory, policies),
         deps.clock,
+        link_key=function_key(deps.settings),
+        link_base=deps.settings.api_url_setting or _this_api(),
     )
     made = make_monthly_report(tenant, request.month, request.lang, deps.clock(), run)
     return ReportMadeView(month=made.month, keys=made.keys, url=made.url, announced=made.announced)
+
+
+def _this_api() -> str:
+    """The URL of the API this request came through (the API function has no API_URL: the HTTP
+    API's routes name the function, so the function cannot name the API in the template)."""
+    context = auth.http_event(router.current_event).request_context
+    stage = context.stage
+    return f"https://{context.domain_name}/" + ("" if stage in ("$default", "", None) else f"{stage}/")

@@ -11,6 +11,8 @@ way on moto in-process (tests), on moto's server on loopback (local runs) or on 
   whose ``deadLetterTargetArn`` is the ARN of the dead-letter queue created here.
 - ``AWS::S3::Bucket``: ``{prefix}-{logical id lowercased}``; versioning, default encryption,
   the public access block and the ownership controls of the template.
+- ``AWS::SecretsManager::Secret`` with ``GenerateSecretString`` (the report link key): its
+  ``Name``, a random value of the template's length, made once and then kept.
 
 Not created locally, by design: the template's bucket policies (they deny plain HTTP, which is
 what a loopback endpoint speaks), lifecycle rules, and the table's deletion protection (a
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
 BUCKET = "AWS::S3::Bucket"
+SECRET = "AWS::SecretsManager::Secret"
 
 # The environment docs/PIPELINE.md promises every function (the resource-backed part of it).
 RESOURCE_ENV_VARS = (
@@ -137,6 +140,11 @@ def create_resources(
         used = {key: props[key] for key in _BUCKET_KEYS if key in props}
         _ensure_bucket(s3, name, _resolve(used, parameters, {}))
         refs[logical_id] = name
+
+    secrets = session.client("secretsmanager", endpoint_url=endpoint_url)
+    for _, props in _resources_of_type(resources, SECRET):
+        if "GenerateSecretString" in props:
+            _ensure_secret(secrets, _resolve(props, parameters, {}))
 
     return _resource_environment(template, refs)
 
@@ -370,3 +378,24 @@ def _encryption_rule(rule: dict[str, Any]) -> dict[str, Any]:
     if "BucketKeyEnabled" in rule:
         api_rule["BucketKeyEnabled"] = rule["BucketKeyEnabled"]
     return api_rule
+
+
+# ------------------------------------------------------------------------- Secrets Manager
+
+
+def _ensure_secret(client: Any, props: dict[str, Any]) -> None:
+    """The generated secret ``Name``: a random value (letters and digits) if it does not exist."""
+    import secrets
+
+    from botocore.exceptions import ClientError
+
+    length = int(props["GenerateSecretString"].get("PasswordLength", 32))
+    value = "".join(
+        secrets.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        for _ in range(length)
+    )
+    try:
+        client.create_secret(Name=props["Name"], SecretString=value)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceExistsException":
+            raise

@@ -8,7 +8,10 @@ the tenant's supervision contact with a link to the HTML page.
 - The announcement is claimed once per month (``claim_announcement``); a send that fails, or a
   tenant without a contact, releases the claim, so the next making of the month announces.
   The notifier's own claim on the notice id (``report-{YYYY-MM}``) sends it once more at most.
-- The link is a presigned GET of the HTML page, valid for 7 days.
+- The link to the HTML page is ours and lasts 7 days (``pipeline/report_link.py``):
+  ``{API_URL}/reports/link/{token}``, a token signed with the link key, which the public
+  route ``GET /reports/link/{token}`` turns into a fresh presigned GET of a few minutes. (A
+  presigned GET announced as such would die with the role's session credentials, in hours.)
 
 What the scheduled reporter (``report_due``: the first working day of each tenant's month),
 ``POST /reports`` and the CLI call.
@@ -24,7 +27,9 @@ from typing import Any
 
 from groupaudit.adapters.report_store import ReportStore
 from groupaudit.adapters.store import Store
+from groupaudit.pipeline.report_link import function_key, link_url, make_token, report_key
 from groupaudit.pipeline.supervision_contact import SupervisionDeps, get_contact, send_to_supervision
+from groupaudit.settings import ConfigError
 from groupaudit.supervision.report import (
     Sources,
     build_report,
@@ -37,7 +42,7 @@ from groupaudit.supervision.report_html import render_html
 from groupaudit.supervision.report_model import MonthlyReport
 from groupaudit.supervision.report_xlsx import render_xlsx
 
-LINK_SECONDS = 7 * 24 * 3600  # the presigned link to the HTML page: 7 days
+LINK_SECONDS = 7 * 24 * 3600  # the announced link to the HTML page: 7 days
 FORMATS = {
     "json": "application/json",
     "html": "text/html; charset=utf-8",
@@ -48,13 +53,16 @@ FORMATS = {
 @dataclass
 class ReportRunDeps:
     """What making a report needs: the table, an S3 client and the report bucket, the tenant's
-    report sources, and how the supervision contact is told."""
+    report sources, how the supervision contact is told, and how its link is made (the link
+    key, the API's URL the link route is under)."""
 
     store: Store
     s3: Any
     bucket: str
     sources: Callable[[str], Sources]  # the tenant's sources (directory and policy read once)
     supervision: SupervisionDeps
+    link_key: bytes
+    link_base: str  # the API's URL, e.g. https://abc.execute-api.ap-east-1.amazonaws.com/
     link_seconds: int = LINK_SECONDS
 
     @classmethod
@@ -66,13 +74,25 @@ class ReportRunDeps:
         settings: Any,
         sources: Callable[[str], Sources],
         clock: Callable[[], datetime],
+        link_key: bytes,
+        link_base: str,
     ) -> ReportRunDeps:
         """The functions' wiring: ``settings``' report bucket and notice queue."""
         if not settings.report_bucket:
             raise ValueError("REPORT_BUCKET is not set: there is nowhere to store the report")
+        if not link_base.startswith(("https://", "http://")):
+            raise ConfigError(f"the report links' base must be the API's URL (API_URL), got {link_base!r}")
         supervision = SupervisionDeps.on_queue(store, sqs, settings.notice_queue_url, clock)
         bucket = settings.report_bucket
-        return cls(store=store, s3=s3, bucket=bucket, sources=sources, supervision=supervision)
+        return cls(
+            store=store,
+            s3=s3,
+            bucket=bucket,
+            sources=sources,
+            supervision=supervision,
+            link_key=link_key,
+            link_base=link_base,
+        )
 
 
 @dataclass(frozen=True)
@@ -80,13 +100,9 @@ class ReportMade:
     tenant: str
     month: str
     keys: dict[str, str]
-    url: str  # presigned GET of the HTML page
+    url: str  # the HTML page's link, valid for ``link_seconds``
     announced: bool  # this making told the supervision contact
     report: MonthlyReport = field(repr=False)
-
-
-def report_key(tenant: str, month: str, fmt: str) -> str:
-    return f"reports/{tenant}/{month}/report.{fmt}"
 
 
 def report_json(report: MonthlyReport) -> str:
@@ -94,11 +110,12 @@ def report_json(report: MonthlyReport) -> str:
     return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2)
 
 
-def announcement(month: str, url: str, lang: str) -> str:
+def announcement(month: str, url: str, lang: str, link_seconds: int = LINK_SECONDS) -> str:
     """The short message that tells the supervision contact the report is ready."""
+    days = link_seconds // 86400
     if lang == "en":
-        return f"The monthly assessment report of {month} is ready: {url} (the link works for 7 days)"
-    return f"{month} 月度工作群评估报告已生成：{url}（链接 7 天内有效）"
+        return f"The monthly assessment report of {month} is ready: {url} (the link works for {days} days)"
+    return f"{month} 月度工作群评估报告已生成：{url}（链接 {days} 天内有效）"
 
 
 def make_monthly_report(tenant: str, month: str, lang: str, now: datetime, deps: ReportRunDeps) -> ReportMade:
@@ -118,14 +135,13 @@ def make_monthly_report(tenant: str, month: str, lang: str, now: datetime, deps:
         deps.s3.put_object(Bucket=deps.bucket, Key=keys[fmt], Body=body, ContentType=FORMATS[fmt])
     reports = ReportStore.over(deps.store)
     reports.put_report(tenant, month, generated_at=now.isoformat(), keys=keys, summary=report_summary(report))
-    url = deps.s3.generate_presigned_url(
-        "get_object", Params={"Bucket": deps.bucket, "Key": keys["html"]}, ExpiresIn=deps.link_seconds
-    )
+    expires = int(now.timestamp()) + deps.link_seconds
+    url = link_url(deps.link_base, make_token(deps.link_key, tenant, month, "html", expires))
     announced = False
     if reports.claim_announcement(tenant, month, now):
         try:
             contact = get_contact(deps.store, tenant)
-            text = announcement(month, url, contact.lang if contact else lang)
+            text = announcement(month, url, contact.lang if contact else lang, deps.link_seconds)
             announced = send_to_supervision(tenant, text, deps.supervision, key=f"report-{month}")
         finally:
             if not announced:
@@ -191,7 +207,16 @@ def scheduled_reports(scheduled_time: str | None, tenant_id: str = "all") -> dic
         directory, policies = tenant_inputs(s3, settings.snapshot_bucket, tenant)
         return sources(store, directory, policies)
 
-    deps = ReportRunDeps.on_aws(store, s3, runtime.client("sqs"), settings, tenant_sources, lambda: now)
+    deps = ReportRunDeps.on_aws(
+        store,
+        s3,
+        runtime.client("sqs"),
+        settings,
+        tenant_sources,
+        lambda: now,
+        link_key=function_key(settings),
+        link_base=settings.api_url,
+    )
     made, failed = [], []
     for tenant in store.list_tenants() if tenant_id == "all" else [tenant_id]:
         rule, zone = calendar_of(tenant)
