@@ -188,6 +188,7 @@ class CallGraph:
             return self._edges[key]
         entry = self.defs[key]
         module, node = entry.module, entry.node
+        statements: list[ast.AST | None]
         if isinstance(node, ast.Module):
             nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
             statements = [s for s in node.body if not isinstance(s, nested)]
@@ -197,7 +198,8 @@ class CallGraph:
             statements += node.decorator_list + node.bases
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             statements = [node.value]
-        else:
+        else:  # the defs are modules, classes, assignments and functions (see __init__)
+            assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef), node
             statements = [*node.body, *node.decorator_list, *node.args.defaults, *node.args.kw_defaults]
         nodes = [n for statement in statements if statement is not None for n in ast.walk(statement)]
         called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}

@@ -37,7 +37,7 @@ def schedule(scheduled_time: str = "2026-11-20T10:00:00Z") -> dict:
 
 def receive_all(sqs, queue_url: str) -> list[dict]:
     """Every message now visible on the queue (they stay invisible until deleted or released)."""
-    out = []
+    out: list[dict] = []
     while True:
         batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
             "Messages", []

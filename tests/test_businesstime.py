@@ -60,8 +60,8 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def cn_calendar(**extra: list[date]) -> BusinessCalendar:
-    return BusinessCalendar(SHANGHAI, PERIODS, chinese_workday_rule(**extra))
+def cn_calendar(extra_holidays: list[date] | None = None) -> BusinessCalendar:
+    return BusinessCalendar(SHANGHAI, PERIODS, chinese_workday_rule(extra_holidays or ()))
 
 
 def expected_working_days_2026() -> int:

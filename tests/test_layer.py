@@ -29,8 +29,8 @@ LAYER_REQUIREMENTS = ROOT / "shared" / "requirements.txt"
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "urllib3", "jmespath"}
 TARGET_ZIPPED_BYTES = 10_000_000
 # The Lambda python3.13 runtime on arm64, as requirement markers see it.
-LAMBDA_ENVIRONMENT = {
-    **default_environment(),
+LAMBDA_ENVIRONMENT: dict[str, str] = {
+    **{marker: str(value) for marker, value in default_environment().items()},  # all strings
     "python_version": "3.13",
     "python_full_version": "3.13.0",
     "platform_machine": "aarch64",
@@ -44,7 +44,7 @@ AARCH64 = 183  # ELF e_machine of a native extension built for arm64
 
 def pins(path: Path, environment: dict[str, str] | None = None) -> dict[str, str]:
     """name -> version of each ``name==version`` line whose marker holds in ``environment``."""
-    found = {}
+    found: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line or line.startswith((" ", "#", "-")):
             continue
@@ -82,7 +82,7 @@ def layer(tmp_path_factory) -> tuple[Path, dict[str, Any]]:
 
 
 def distributions(folder: Path) -> dict[str, str]:
-    found = {}
+    found: dict[str, str] = {}
     for info in folder.glob("*.dist-info"):
         meta = metadata.PathDistribution(info).metadata
         found[canonicalize_name(meta["Name"])] = meta["Version"]
@@ -107,7 +107,9 @@ def test_the_lock_pins_every_requirement_of_the_project_within_its_range():
 
 def test_this_environment_runs_the_locked_versions():
     # GIVEN the distributions the tests run with (make setup installs with the lock)
-    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    installed: dict[str, str] = {
+        canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()
+    }
     # THEN every locked package that applies here is installed at its locked version
     wrong = {name: (version, installed.get(name)) for name, version in pins(LOCK).items()}
     assert {name: versions for name, versions in wrong.items() if versions[0] != versions[1]} == {}
@@ -277,7 +279,9 @@ def test_the_layer_imports_with_only_the_runtimes_boto3_beside_it(tmp_path):
     runtime = tmp_path / "runtime"
     runtime.mkdir()
     for package in RUNTIME_PROVIDED:
-        (runtime / package).symlink_to(find_spec(package).submodule_search_locations[0])
+        spec = find_spec(package)
+        assert spec is not None and spec.submodule_search_locations, package
+        (runtime / package).symlink_to(spec.submodule_search_locations[0])
     externals = external_imports()
     assert {"aws_lambda_powertools", "pydantic", "msgspec", "yaml", "ahocorasick"} <= set(externals)
     # WHEN a Python without site-packages imports every module of the layer's package, every

@@ -26,6 +26,7 @@ def test_notice_counts_per_rule_and_mentions_the_people_concerned():
     snapshot, report = _results()["grp-sales"]
     # WHEN its notice is rendered
     notice = render_notice(report, snapshot)
+    assert notice is not None
     # THEN it has the tally of all eight, one line per finding but the two info-only file_naming ones,
     # and @-mentions the admin (for the departed member), the member, the head and the uploaders
     lines = notice.text.splitlines()
@@ -51,6 +52,7 @@ def test_long_digest_shows_the_top_items_and_says_where_the_rest_are():
     snapshot, report = _results("en")["grp-sales"]
     # WHEN rendered with room for two
     notice = render_notice(report, snapshot, lang="en", top=2)
+    assert notice is not None
     # THEN two items are listed and the rest are pointed to
     assert notice.text.count("\n1. ") + notice.text.count("\n2. ") == 2
     assert "6 more in the audit report" in notice.text

@@ -673,7 +673,7 @@ def test_the_tenant_defaults_override_the_built_in_company_profile(tmp_path: Pat
     # WHEN the company group's effective policy is resolved
     policy = load_policy(path).for_group("company")
     # THEN everything in the file wins over everything built in
-    assert policy.rules.inactive_member.enabled is True
+    assert policy.rule("inactive_member").enabled is True
 
 
 def test_a_file_profile_overrides_the_tenant_defaults(tmp_path: Path) -> None:
@@ -688,8 +688,8 @@ def test_a_file_profile_overrides_the_tenant_defaults(tmp_path: Path) -> None:
     # WHEN resolved for a project group and a department group
     policies = load_policy(path)
     # THEN the profile wins for its kind only
-    assert policies.for_group("project").rules.inactive_member.inactive_days == 40
-    assert policies.for_group("department").rules.inactive_member.inactive_days == 20
+    assert policies.for_group("project").rule("inactive_member").inactive_days == 40
+    assert policies.for_group("department").rule("inactive_member").inactive_days == 20
 
 
 # --- the holiday arrangement of a year (calendar.years) ----------------------------------
@@ -1017,6 +1017,6 @@ def test_a_period_at_its_bound_is_read() -> None:
         },
         "bounds",
     )
-    rules = policies.for_group("department", "g").rules
-    assert rules.inactive_member.inactive_days == 3660
-    assert rules.flooding.rate_window_seconds == 604800
+    policy = policies.for_group("department", "g")
+    assert policy.rule("inactive_member").inactive_days == 3660
+    assert policy.rule("flooding").rate_window_seconds == 604800

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -149,7 +150,7 @@ def test_an_unreachable_api_exits_3(monkeypatch, capsys):
     assert "unreachable" in capsys.readouterr().err
 
 
-def _api(*argv: str, secret: str) -> tuple[int, object]:
+def _api(*argv: str, secret: str) -> tuple[int, Any]:
     """`groupaudit api ARGV` as its own process (the served functions print to this one's stdout)."""
     env = {**os.environ, "GROUPAUDIT_SECRET": secret}
     command = [sys.executable, "-m", "groupaudit.cli", "api", *argv]

@@ -39,7 +39,9 @@ def test_slack_bot_token_from_the_environment_pulls_the_group(tmp_path, monkeypa
         refused = main([*argv, "--out", str(tmp_path / "refused.json")])
     # THEN the token was the variable's: the first pull wrote the group, the second was refused
     assert status == EXIT_OK
-    assert {m.id for m in load_snapshot(out).members} == {m.id for m in snapshot.members}
+    pulled = load_snapshot(out)
+    assert pulled.members is not None and snapshot.members is not None
+    assert {m.id for m in pulled.members} == {m.id for m in snapshot.members}
     assert refused == EXIT_PLATFORM
     err = capsys.readouterr().err
     assert "invalid_auth" in err and "xoxb-not-the-peer-s" not in err

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from groupaudit.cli import EXIT_INVALID, EXIT_OK, main
-from groupaudit.contracts import Finding
+from groupaudit.contracts import Finding, Severity
 from groupaudit.wire import GroupRegistration
 
 AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
 
-def _finding(index: int, rule: str, subject: str, severity: str = "warning") -> Finding:
+def _finding(index: int, rule: str, subject: str, severity: Severity = "warning") -> Finding:
     return Finding(
         id=f"{index:032x}",
         rule=rule,

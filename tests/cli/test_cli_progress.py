@@ -41,6 +41,7 @@ def _run(argv: list[str], *, terminal: bool) -> tuple[int, bytes, bytes]:
             if not chunk:
                 break
             err += chunk
+        assert process.stdout is not None  # stdout=PIPE
         out = process.stdout.read()
         status = process.wait(timeout=120)
     os.close(leader)
