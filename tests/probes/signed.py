@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+from typing import Any
 
 from groupaudit import signing
 from kit import ROOT, invoke
@@ -68,11 +69,12 @@ def http_event(
     return event
 
 
-def send(event: dict) -> tuple[int, dict | None]:
+def send(event: dict) -> tuple[int, Any]:
+    """The status and the decoded JSON body (None when the answer has none)."""
     answer = invoke("api", event)
     return answer["statusCode"], json.loads(answer["body"]) if answer.get("body") else None
 
 
-def call(method: str, path: str, body: bytes | dict = b"", **kwargs) -> tuple[int, dict | None]:
+def call(method: str, path: str, body: bytes | dict = b"", **kwargs) -> tuple[int, Any]:
     raw = json.dumps(body, separators=(",", ":")).encode() if isinstance(body, dict) else body
     return send(http_event(method, path, raw, **kwargs))
