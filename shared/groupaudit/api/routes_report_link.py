@@ -24,7 +24,7 @@ from groupaudit.pipeline.telemetry import logger
 
 router = Router()
 
-_REFUSED = {
+_REFUSED: dict[int, Any] = {
     int(code): {
         "description": code.phrase,
         "content": {content_types.APPLICATION_JSON: {"model": api.ErrorBody}},
