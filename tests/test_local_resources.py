@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -12,6 +12,9 @@ from moto import mock_aws
 
 from groupaudit.local.resources import bucket_name, create_resources, load_template
 from kit import ROOT
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 TEMPLATE = ROOT / "template.yaml"
 REGION = "us-east-1"
@@ -38,7 +41,7 @@ def template() -> dict[str, Any]:
     return load_template(TEMPLATE)
 
 
-def queue_attributes(session: boto3.Session, url: str) -> dict[str, str]:
+def queue_attributes(session: boto3.Session, url: str) -> dict[QueueAttributeNameType, str]:
     return session.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 
 
