@@ -46,6 +46,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from groupaudit.errors import InputError, Problem
 from groupaudit.local.stack import ROOT
 
 SAMPLE = ROOT / "events" / "sample-tenant"
@@ -134,10 +135,17 @@ def run_month(
     only ``groups``) and make its report."""
     from groupaudit.local.peers.robots import RobotPeer
     from groupaudit.local.stack import local_stack
+    from groupaudit.pipeline import runtime
 
     out = out or sys.stdout
     story = Story.read(tenant_dir, groups)
     days = [d for d in story.working_days() if until is None or d <= until]
+    last = story.local(days[-1], TAKEN_AT)
+    if last > runtime.now():  # the worker refuses a snapshot taken after it received it
+        problem = Problem(
+            "taken_at", f"the month's last snapshot is taken at {last.isoformat()}, after this clock"
+        )
+        raise InputError(f"the demo's month {MONTH}", [problem])
     run = MonthRun()
     with local_stack() as stack, RobotPeer() as robots:
         out.write(
@@ -310,9 +318,8 @@ class Story:
                 snapshots[snapshot["group"]["id"]] = snapshot
         missing = [g for g in (SALES, COMPANY, RD) if g not in snapshots]
         if missing:
-            raise ValueError(
-                f"{tenant_dir}: the month's story needs the sample tenant's groups, no {missing}"
-            )
+            problem = Problem("group.id", f"the month's story needs the sample's groups; missing {missing}")
+            raise InputError(str(tenant_dir / "snapshots"), [problem])
         directory = json.loads((tenant_dir / "directory.json").read_text(encoding="utf-8"))
         policies = load_policy(tenant_dir / "policy.yaml")
         policy = policies.tenant_policy()
@@ -411,8 +418,11 @@ class Story:
             events.append(f"{NEWCOMER_NAME} is added to the sales and company groups")
         weekday = day.weekday()
         if weekday < len(QUESTIONS):
-            minutes = LATE_MINUTES if day <= FIRST_WEEK_ENDS else ON_TIME_MINUTES
-            events.append(f"刘强 answers the day's question after {minutes} minutes")
+            late = day <= FIRST_WEEK_ENDS
+            minutes = LATE_MINUTES if late else ON_TIME_MINUTES
+            events.append(
+                f"刘强 answers the {ASKED_AT:%H:%M} question in {minutes} min{' (late)' if late else ''}"
+            )
         return events
 
     # --- the day's documents ----------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """moto's server on 127.0.0.1 with the template's resources: the local AWS of the main job.
 
-``with local_stack() as stack:`` starts the server on a free port, points boto3 at it through
-the environment, creates the table, queues and buckets from template.yaml and, on the way out
-(failure included), stops the server and restores the environment. Inside it the functions may
-call loopback peers (``runtime.local_peers_allowed()``), which deployed functions never do.
+``with local_stack() as stack:`` starts the server on a free port, empties moto of what an
+earlier stack of the process left, points boto3 at it through the environment, creates the
+table, queues and buckets from template.yaml and, on the way out (failure included), stops the
+server and restores the environment. Inside it the functions may call loopback peers
+(``runtime.local_peers_allowed()``), which deployed functions never do.
 """
 
 from __future__ import annotations
@@ -87,6 +88,16 @@ def one_request_at_a_time() -> Iterator[None]:
             cls.__call__ = call  # type: ignore[method-assign]
 
 
+def _reset(endpoint: str) -> None:
+    """Forget every resource of an earlier stack: moto keeps its state per process, not per
+    server, so a second stack in one process (the demo's month after its single audit) would
+    find the first one's table items, secrets and objects (moto's own reset endpoint)."""
+    from urllib.request import Request, urlopen
+
+    with urlopen(Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30) as answer:
+        answer.read()
+
+
 @contextmanager
 def local_stack(template: Path = TEMPLATE, log_level: str = "WARNING") -> Iterator[LocalStack]:
     import boto3
@@ -106,6 +117,7 @@ def local_stack(template: Path = TEMPLATE, log_level: str = "WARNING") -> Iterat
         try:
             host, port = server.get_host_and_port()
             endpoint = f"http://{host}:{port}"
+            _reset(endpoint)
             base = {**LOCAL_ENV, "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_LOG_LEVEL": log_level}
             with patched_environ(base):
                 runtime.reset()
