@@ -30,6 +30,13 @@ function runs as scheduled on Tuesday 2026-12-01 09:00 (December's first working
 November's report, stores its JSON, HTML and XLSX in the report bucket and announces it to the
 supervision contact; the three documents are copied to ``.demo/reports/`` and the HTML page's
 path is the last line printed.
+
+The days are in the past of any clock after 2026-11-30 18:00 (+08:00): the worker refuses a
+snapshot "taken" after it received it, so the month refuses to start on an earlier clock. The
+appeal is filed and decided, and the report made, at the story's times (the supervision
+service and the reporter take ``now`` as an argument); the notices are recorded at this
+machine's time. The report link in the announcement is under API_URL, or without one under
+``LOCAL_API``, where nothing answers during the demo.
 """
 
 from __future__ import annotations
@@ -140,6 +147,8 @@ def run_month(
     out = out or sys.stdout
     story = Story.read(tenant_dir, groups)
     days = [d for d in story.working_days() if until is None or d <= until]
+    if not days:
+        raise InputError("until", [Problem("until", f"{until} is before the month's first working day")])
     last = story.local(days[-1], TAKEN_AT)
     if last > runtime.now():  # the worker refuses a snapshot taken after it received it
         problem = Problem(
