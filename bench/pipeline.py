@@ -43,7 +43,7 @@ def bench_fanout(groups: int) -> dict[str, float]:
         settings = load_settings()
         store = runtime.store(settings)
         started = time.perf_counter()
-        store.put_groups(
+        store.groups.put_groups(
             [
                 GroupRegistration(
                     tenant_id="bench", group_id=f"grp-{i:05d}", platform="dingtalk", kind="project"

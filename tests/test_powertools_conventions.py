@@ -57,7 +57,7 @@ def test_each_record_of_a_batch_logs_with_its_own_keys_and_none_of_another(log_l
     # GIVEN a batch of three notice records: one delivered, one whose notice another delivery
     # holds (it fails, and Powertools logs the failure), and one that is not a notice at all
     sent, busy = _notice("acme", "grp-sales"), _notice("globex", "grp-ops")
-    store.claim_notice(busy.tenant_id, busy.group_id, busy.audit_id, datetime.now(UTC), LEASE)
+    store.notices.claim_notice(busy.tenant_id, busy.group_id, busy.audit_id, datetime.now(UTC), LEASE)
     messages = [
         {"MessageId": "m-sent", "ReceiptHandle": "r1", "Body": sent.model_dump_json()},
         {"MessageId": "m-busy", "ReceiptHandle": "r2", "Body": busy.model_dump_json()},

@@ -24,7 +24,7 @@ AT = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 def _received(settings, store, group_ids: list[str]) -> tuple[list[dict], str]:
     """The audit request's messages, one per group, as ReceiveMessage returns them."""
     sqs = runtime.client("sqs")
-    store.create_audit("acme", AUDIT, group_ids, "schedule", AT)
+    store.runs.create_audit("acme", AUDIT, group_ids, "schedule", AT)
     for gid in group_ids:
         body = {
             "tenant_id": "acme",
@@ -79,7 +79,7 @@ def test_a_twin_invocation_between_taking_and_processing_a_batch_loses_no_record
     failed = {item["itemIdentifier"] for item in answer["batchItemFailures"]}
     acked = sorted(json.loads(m["Body"])["group_id"] for m in messages if m["MessageId"] not in failed)
     assert acked == sorted(group_ids)
-    runs = {gid: (store.get_run("acme", gid, AUDIT) or {}).get("status") for gid in group_ids}
+    runs = {gid: getattr(store.runs.run("acme", gid, AUDIT), "status", None) for gid in group_ids}
     assert runs == dict.fromkeys(group_ids, "succeeded")
-    audit = store.get_audit("acme", AUDIT)
-    assert (audit["groups_done"], audit["groups_total"], len(audit["runs"])) == (3, 3, 3)
+    audit = store.runs.audit("acme", AUDIT)
+    assert (audit.groups_done, audit.groups_total, len(audit.runs)) == (3, 3, 3)

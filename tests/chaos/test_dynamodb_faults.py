@@ -17,7 +17,8 @@ from botocore.exceptions import (
 )
 from botocore.stub import Stubber
 
-from groupaudit.adapters.store import RETRY, Store, StoreError, transient
+from groupaudit.adapters.storage import Storage
+from groupaudit.adapters.storage.dynamo import RETRY, StoreError, transient
 from groupaudit.local.chaos import Faults, Scenario
 from groupaudit.pipeline import runtime
 
@@ -25,11 +26,11 @@ AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 KEY = {"PK": {"S": "TENANT#acme"}, "SK": {"S": "GROUP#g"}}
 
 
-def _stubbed() -> tuple[Store, Stubber, list[float]]:
+def _stubbed() -> tuple[Storage, Stubber, list[float]]:
     client = boto3.client("dynamodb", region_name="us-east-1")
     stubber = Stubber(client)
     waits: list[float] = []
-    return Store("AuditTable", client, sleep=waits.append), stubber, waits
+    return Storage("AuditTable", client, sleep=waits.append), stubber, waits
 
 
 def _throttled(
@@ -48,7 +49,7 @@ def test_a_throttled_call_is_tried_again_with_growing_waits_until_it_succeeds():
     stubber.add_response("get_item", {})
     stubber.activate()
     # WHEN the store reads the group
-    found = store.get_group("acme", "g")
+    found = store.groups.get_group("acme", "g")
     # THEN it got the answer on the third try, after two waits within the growing bounds
     assert found is None
     stubber.assert_no_pending_responses()
@@ -66,7 +67,7 @@ def test_a_call_throttled_on_every_try_raises_the_last_error_after_all_attempts(
     stubber.activate()
     # WHEN the store reads
     with pytest.raises(ClientError) as raised:
-        store.get_group("acme", "g")
+        store.groups.get_group("acme", "g")
     # THEN the error is DynamoDB's own, after every attempt and one wait less
     assert raised.value.response["Error"]["Code"] == "InternalServerError"
     stubber.assert_no_pending_responses()
@@ -83,7 +84,7 @@ def test_a_failed_condition_is_an_answer_not_tried_again():
     stubber.activate()
     # WHEN it is remembered again
     # THEN the answer is "seen", after one call and no wait
-    assert store.remember_signature("acme", "sig", AT) is False
+    assert store.limits.remember_signature("acme", "sig", AT) is False
     assert waits == []
 
 
@@ -175,21 +176,21 @@ def _run(status: str = "succeeded", findings: int = 3) -> dict:
 def test_a_run_recorded_again_moves_the_audit_counters_once(settings):
     # GIVEN an audit request of two groups
     store = runtime.store(settings)
-    store.create_audit("acme", "a" * 32, ["g1", "g2"], "schedule", AT)
+    store.runs.create_audit("acme", "a" * 32, ["g1", "g2"], "schedule", AT)
     # WHEN one group's run is recorded, then recorded again (a redelivery, a retried write)
-    first = store.finish_run("acme", "g1", "a" * 32, _run())
-    again = store.finish_run("acme", "g1", "a" * 32, _run(findings=9))
+    first = store.runs.finish_run("acme", "g1", "a" * 32, _run())
+    again = store.runs.finish_run("acme", "g1", "a" * 32, _run(findings=9))
     # THEN the second is refused and the counters moved once, with the first run's findings
-    audit = store.get_audit("acme", "a" * 32)
+    audit = store.runs.audit("acme", "a" * 32)
     assert (first, again) == (True, False)
-    assert (audit["groups_done"], audit["groups_failed"], audit["findings_total"]) == (1, 0, 3)
-    assert [run["findings"] for run in audit["runs"]] == [3]
+    assert (audit.groups_done, audit.groups_failed, audit.findings_total) == (1, 0, 3)
+    assert [run.findings for run in audit.runs] == [3]
 
 
 def test_a_run_is_counted_after_its_cancelled_write_is_tried_again(settings):
     # GIVEN an audit request, and DynamoDB cancelling the first write of the run for a conflict
     store = runtime.store(settings)
-    store.create_audit("acme", "a" * 32, ["g1"], "schedule", AT)
+    store.runs.create_audit("acme", "a" * 32, ["g1"], "schedule", AT)
     faults = Faults(Scenario("t", "t", dynamodb_errors=True), 1, rate=1.0)
     faults.choice = lambda options: (
         options[-1] if options[-1][1] == "TransactionCanceledException" else options[0]
@@ -208,12 +209,12 @@ def test_a_run_is_counted_after_its_cancelled_write_is_tried_again(settings):
 
     runtime.client("dynamodb").meta.events.register("before-call.dynamodb", once)
     # WHEN the run is recorded
-    recorded = store.finish_run("acme", "g1", "a" * 32, _run("failed", 0))
+    recorded = store.runs.finish_run("acme", "g1", "a" * 32, _run("failed", 0))
     # THEN it was tried again and counted exactly once, as failed
-    audit = store.get_audit("acme", "a" * 32)
+    audit = store.runs.audit("acme", "a" * 32)
     assert recorded is True and calls == ["TransactWriteItems"]
     assert faults.injected == {"TransactionCanceledException": 1}
-    assert (audit["groups_done"], audit["groups_failed"]) == (1, 1)
+    assert (audit.groups_done, audit.groups_failed) == (1, 1)
 
 
 def test_a_manual_run_without_a_request_is_recorded_alone(settings):
@@ -221,10 +222,10 @@ def test_a_manual_run_without_a_request_is_recorded_alone(settings):
     store = runtime.store(settings)
     # WHEN a run is recorded, and again
     # THEN it is stored once, and nothing is counted anywhere
-    assert store.finish_run("acme", "g1", "b" * 32, _run()) is True
-    assert store.finish_run("acme", "g1", "b" * 32, _run()) is False
-    assert store.get_run("acme", "g1", "b" * 32)["status"] == "succeeded"
-    assert store.get_audit("acme", "b" * 32) is None
+    assert store.runs.finish_run("acme", "g1", "b" * 32, _run()) is True
+    assert store.runs.finish_run("acme", "g1", "b" * 32, _run()) is False
+    assert store.runs.run("acme", "g1", "b" * 32).status == "succeeded"
+    assert store.runs.audit("acme", "b" * 32) is None
 
 
 def test_injected_errors_are_the_exceptions_dynamodb_raises(settings):
@@ -304,11 +305,11 @@ def test_a_notice_claim_applied_and_then_answered_500_is_still_the_claim():
                 )
 
         client.meta.events.register("after-call.dynamodb.UpdateItem", answer_lost)
-        store = Store("AuditTable", client, sleep=lambda _s: None)
+        store = Storage("AuditTable", client, sleep=lambda _s: None)
         # WHEN the notifier claims the notice (the store tries the call again after the 500)
-        answer = store.claim_notice("acme", "g", "a1", AT, timedelta(minutes=15))
+        answer = store.notices.claim_notice("acme", "g", "a1", AT, timedelta(minutes=15))
         # THEN the claim is this delivery's, not "busy" behind its own lease
         assert lost == ["UpdateItem"]
         assert answer == "claimed"
         # AND another delivery, with the lease unexpired, is busy
-        assert store.claim_notice("acme", "g", "a1", AT, timedelta(minutes=15)) == "busy"
+        assert store.notices.claim_notice("acme", "g", "a1", AT, timedelta(minutes=15)) == "busy"

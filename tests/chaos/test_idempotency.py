@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
-from groupaudit.adapters.store import Store
+from groupaudit.adapters.storage import Storage
+from groupaudit.adapters.storage.findings import Findings
+from groupaudit.adapters.storage.guard import Guard
 from groupaudit.pipeline import runtime, worker
 from groupaudit.wire import AuditMessage
 
@@ -18,7 +20,7 @@ AUDIT = "c" * 32
 AT = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
 
-def _deps(store: Store | None = None) -> worker.WorkerDeps:
+def _deps(store: Storage | None = None) -> worker.WorkerDeps:
     deps = runtime.worker_deps()
     deps.deadline = time.monotonic() + 60
     if store is not None:
@@ -39,17 +41,18 @@ def test_two_concurrent_deliveries_of_one_message_cannot_both_audit(seeded, sett
         tenant_id="acme", group_id="grp-sales", audit_id=AUDIT, trigger="schedule", requested_at=AT
     )
     store = runtime.store(settings)
-    store.create_audit("acme", AUDIT, ["grp-sales"], "schedule", AT)
+    store.runs.create_audit("acme", AUDIT, ["grp-sales"], "schedule", AT)
     auditing, finish = threading.Event(), threading.Event()
 
-    class HeldStore(Store):
+    class HeldGuard(Guard):
         def begin_group_audit(self, *args, **kwargs):
             auditing.set()
             assert finish.wait(30)
             return super().begin_group_audit(*args, **kwargs)
 
     first: dict[str, worker.RunOutcome] = {}
-    held = HeldStore(settings.table_name, runtime.client("dynamodb"))
+    held = runtime.store(settings)
+    held.guard = HeldGuard(held.table, held.client)
     thread = threading.Thread(
         target=lambda: first.setdefault("outcome", worker.audit_group(message, _deps(held)))
     )
@@ -65,8 +68,8 @@ def test_two_concurrent_deliveries_of_one_message_cannot_both_audit(seeded, sett
     # THEN one delivery audited: one run counted, one notice queued; the later one got its outcome
     assert first["outcome"].status == "succeeded" and first["outcome"].findings > 0
     assert later == first["outcome"]
-    audit = store.get_audit("acme", AUDIT)
-    assert (audit["groups_done"], len(audit["runs"])) == (1, 1)
+    audit = store.runs.audit("acme", AUDIT)
+    assert (audit.groups_done, len(audit.runs)) == (1, 1)
     assert _notices(settings) == 1
 
 
@@ -76,14 +79,16 @@ def test_an_audit_that_raised_releases_its_claim_for_the_retry(seeded, settings)
         tenant_id="acme", group_id="grp-sales", audit_id=AUDIT, trigger="schedule", requested_at=AT
     )
 
-    class FailingStore(Store):
-        def group_findings(self, *args, **kwargs):
+    class FailingFindings(Findings):
+        def stored_findings(self, *args, **kwargs):
             raise ConnectionError("DynamoDB unreachable")
 
+    failing = runtime.store(settings)
+    failing.findings = FailingFindings(failing.table, failing.client)
     with pytest.raises(ConnectionError):
-        worker.audit_group(message, _deps(FailingStore(settings.table_name, runtime.client("dynamodb"))))
+        worker.audit_group(message, _deps(failing))
     # WHEN SQS delivers it again
     outcome = worker.audit_group(message, _deps())
     # THEN the retry audits (the claim was released, not left in progress)
     assert outcome.status == "succeeded" and outcome.findings > 0
-    assert runtime.store(settings).get_run("acme", "grp-sales", AUDIT)["status"] == "succeeded"
+    assert runtime.store(settings).runs.run("acme", "grp-sales", AUDIT).status == "succeeded"

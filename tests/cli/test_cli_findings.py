@@ -34,7 +34,7 @@ def _finding(index: int, rule: str, subject: str, severity: Severity = "warning"
 def stored(store):
     """Two registered groups with findings; in grp-sales one was resolved by a later audit."""
     for group in ("grp-sales", "grp-rd"):
-        store.put_group(
+        store.groups.put_group(
             GroupRegistration.model_validate({"tenant_id": "acme", "group_id": group, "platform": "slack"})
         )
     sales = [
@@ -42,16 +42,23 @@ def stored(store):
         _finding(2, "inactive_member", "u-li"),
         _finding(3, "overdue_reply", "u-zhang", "violation"),
     ]
-    store.begin_group_audit("acme", "grp-sales", AT)
-    store.sync_findings("acme", "grp-sales", "a" * 32, AT, sales, store.group_findings("acme", "grp-sales"))
-    later = AT + timedelta(days=1)
-    store.begin_group_audit("acme", "grp-sales", later)
-    store.sync_findings(
-        "acme", "grp-sales", "b" * 32, later, [sales[0], sales[2]], store.group_findings("acme", "grp-sales")
+    store.guard.begin_group_audit("acme", "grp-sales", AT)
+    store.findings.sync_findings(
+        "acme", "grp-sales", "a" * 32, AT, sales, store.findings.stored_findings("acme", "grp-sales")
     )
-    store.begin_group_audit("acme", "grp-rd", AT)
+    later = AT + timedelta(days=1)
+    store.guard.begin_group_audit("acme", "grp-sales", later)
+    store.findings.sync_findings(
+        "acme",
+        "grp-sales",
+        "b" * 32,
+        later,
+        [sales[0], sales[2]],
+        store.findings.stored_findings("acme", "grp-sales"),
+    )
+    store.guard.begin_group_audit("acme", "grp-rd", AT)
     rd = [_finding(4, "stale_file", "f-1", "info"), _finding(5, "inactive_member", "u-zhang")]
-    store.sync_findings("acme", "grp-rd", "c" * 32, AT, rd, {})
+    store.findings.sync_findings("acme", "grp-rd", "c" * 32, AT, rd, {})
     return store
 
 
@@ -109,7 +116,7 @@ def test_the_table_has_one_line_per_finding_and_a_count(stored, capsys):
 
 def test_more_than_a_page_is_read_whole(store, capsys):
     # GIVEN a group with 250 findings (the command reads pages of 100)
-    store.sync_findings(
+    store.findings.sync_findings(
         "acme", "g", "d" * 32, AT, [_finding(i, "stale_file", f"f-{i}") for i in range(250)], {}
     )
     # THEN all of them come back

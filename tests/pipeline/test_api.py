@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from groupaudit import signing
-from groupaudit.adapters.store import NONCE_TTL
+from groupaudit.adapters.storage.limits import NONCE_TTL
 from groupaudit.api.openapi import main as openapi_main
 from groupaudit.api.openapi import openapi_json
 from groupaudit.contracts import Finding
@@ -137,7 +137,7 @@ def groups(tenants, store):
         registration(ACME, "grp-off", enabled=False),
         registration(GLOBEX, "grp-x"),
     ):
-        store.put_group(item)
+        store.groups.put_group(item)
 
 
 # --- POST /audits -------------------------------------------------------------------------------
@@ -338,7 +338,7 @@ def test_audit_status_follows_the_recorded_runs(groups, store):
         ("grp-b", "queued"),
     ]
     # WHEN one group's run is recorded
-    store.finish_run(ACME, "grp-a", audit_id, _run("succeeded", findings=3))
+    store.runs.finish_run(ACME, "grp-a", audit_id, _run("succeeded", findings=3))
     _, running = call("GET", f"/audits/{audit_id}", timestamp=now + 1)
     # THEN it is running, with that run's numbers
     assert (running["status"], running["groups_done"], running["findings_total"]) == ("running", 1, 3)
@@ -352,7 +352,7 @@ def test_audit_status_follows_the_recorded_runs(groups, store):
         "duration_ms": 1200,
     }
     # WHEN the other group's run fails
-    store.finish_run(ACME, "grp-b", audit_id, _run("failed", error="snapshot missing"))
+    store.runs.finish_run(ACME, "grp-b", audit_id, _run("failed", error="snapshot missing"))
     _, done = call("GET", f"/audits/{audit_id}", timestamp=now + 2)
     # THEN all are done, some failed: partial
     assert (done["status"], done["groups_done"], done["groups_failed"]) == ("partial", 2, 1)
@@ -385,7 +385,7 @@ def test_an_unknown_audit_is_404(groups):
 def many_findings(groups, store):
     """120 open findings on acme's grp-a."""
     audited = datetime(2026, 11, 20, 10, tzinfo=UTC)
-    store.sync_findings(ACME, "grp-a", "a" * 32, audited, [finding(n) for n in range(120)], {})
+    store.findings.sync_findings(ACME, "grp-a", "a" * 32, audited, [finding(n) for n in range(120)], {})
     return 120
 
 
@@ -528,7 +528,7 @@ def test_a_registration_may_only_point_at_the_tenants_own_things(tenants, store,
     # THEN 422 names the field, and nothing is stored
     assert status == 422
     assert [d["loc"] for d in body["details"]] == [loc]
-    assert store.list_groups(ACME) == [] and store.list_groups(GLOBEX) == []
+    assert store.groups.list_groups(ACME) == [] and store.groups.list_groups(GLOBEX) == []
 
 
 # --- tenant isolation ---------------------------------------------------------------------------
@@ -654,7 +654,7 @@ def test_a_registered_url_must_be_https_to_a_public_host_on_443_without_credenti
     assert detail["loc"] == ["body", "notice", "url"]
     assert reason in detail["msg"]
     assert "hunter2" not in json.dumps(body)
-    assert store.list_groups(ACME) == []
+    assert store.groups.list_groups(ACME) == []
 
 
 def test_a_public_https_url_on_443_is_registered(tenants, store):
@@ -665,7 +665,7 @@ def test_a_public_https_url_on_443_is_registered(tenants, store):
     status, _ = call("POST", "/groups", group)
     # THEN it is stored
     assert status == 201
-    assert str(store.get_group(ACME, "grp-new").notice.url).startswith("https://oapi.dingtalk.com")
+    assert str(store.groups.get_group(ACME, "grp-new").notice.url).startswith("https://oapi.dingtalk.com")
 
 
 # --- the deployed log level, deep bodies, extreme timestamps, skipped runs -----------------------
@@ -702,7 +702,7 @@ def test_a_deeply_nested_body_is_refused_unread_with_422(groups, store, levels):
     assert status == 422
     detail = {"loc": ["body"], "msg": "arrays and objects nest at most 64 levels deep", "type": "value_error"}
     assert body == {"error": "request body nested too deeply", "details": [detail]}
-    assert store.get_group(ACME, "grp-deep") is None
+    assert store.groups.get_group(ACME, "grp-deep") is None
 
 
 def test_a_body_at_the_nesting_limit_is_read(groups, store):
@@ -714,7 +714,7 @@ def test_a_body_at_the_nesting_limit_is_read(groups, store):
     assert body["error"] == "invalid group registration"
     loc = ["body", "policy_overrides", "rules", "inactive_member", "note"]
     assert [d["loc"] for d in body["details"]] == [loc]
-    assert store.get_group(ACME, "grp-deep") is None
+    assert store.groups.get_group(ACME, "grp-deep") is None
 
 
 def test_a_deeply_nested_unsigned_body_is_401_not_500(groups):
@@ -756,9 +756,9 @@ def test_an_extreme_signature_timestamp_is_a_401(groups, timestamp):
 def test_a_skipped_run_counts_as_done_not_failed(groups, store):
     # GIVEN an audit of two groups: one run succeeded, one skipped (a newer audit was stored first)
     at = datetime(2026, 11, 20, 10, tzinfo=UTC)
-    store.create_audit(ACME, "c" * 32, ["grp-a", "grp-b"], "api", at)
-    store.finish_run(ACME, "grp-a", "c" * 32, _run("succeeded", findings=2))
-    store.finish_run(ACME, "grp-b", "c" * 32, _run("skipped", error="a newer audit came first"))
+    store.runs.create_audit(ACME, "c" * 32, ["grp-a", "grp-b"], "api", at)
+    store.runs.finish_run(ACME, "grp-a", "c" * 32, _run("succeeded", findings=2))
+    store.runs.finish_run(ACME, "grp-b", "c" * 32, _run("skipped", error="a newer audit came first"))
     # WHEN its status is read
     status, audit = call("GET", f"/audits/{'c' * 32}")
     # THEN it succeeded: both groups done, none failed, one skipped

@@ -43,10 +43,10 @@ def test_add_list_and_remove_a_group(aws, store, capsys):
     assert [(g["group_id"], g["platform"], g["kind"], g["notice"]["type"]) for g in listed] == [
         ("grp-sales", "dingtalk", "department", "webhook")
     ]
-    assert store.get_group("acme", "grp-sales").snapshot_key() == "snapshots/acme/grp-sales.json"
+    assert store.groups.get_group("acme", "grp-sales").snapshot_key() == "snapshots/acme/grp-sales.json"
     # AND removing it empties the registry; removing it again is an error
     assert main(["groups", "remove", "acme", "grp-sales"]) == 0
-    assert store.list_groups("acme") == []
+    assert store.groups.list_groups("acme") == []
     assert main(["groups", "remove", "acme", "grp-sales"]) == 2
     assert "is not registered" in capsys.readouterr().err
 
@@ -60,7 +60,7 @@ def test_policy_overrides_are_checked_before_registering(aws, store, tmp_path, c
     # THEN nothing is registered and the error suggests the key
     assert status == 2
     assert "did you mean 'reply_match'?" in capsys.readouterr().err
-    assert store.list_groups("acme") == []
+    assert store.groups.list_groups("acme") == []
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_overrides_are_refused_as_the_api_refuses_them_for_the_groups_kind(
     err = capsys.readouterr().err
     assert status == 2
     assert f"{key}: {api_refusal[0].msg}" in err
-    assert store.list_groups("acme") == []
+    assert store.groups.list_groups("acme") == []
 
 
 def test_webhook_without_url_is_refused(aws, store, capsys):
@@ -147,7 +147,7 @@ def test_a_group_pulled_from_its_platform_is_registered_with_its_source(aws, sto
     )
     # THEN the registration holds the source, with the default drop prefix for its records
     assert status == 0
-    source = store.get_group("acme", "grp-vip").source
+    source = store.groups.get_group("acme", "grp-vip").source
     assert (source.type, source.chat_id, source.secret_name, source.variant, source.lookback_days) == (
         "wecom",
         "wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA",
@@ -155,7 +155,7 @@ def test_a_group_pulled_from_its_platform_is_registered_with_its_source(aws, sto
         "customer",
         14,
     )
-    registered = store.get_group("acme", "grp-vip")
+    registered = store.groups.get_group("acme", "grp-vip")
     assert registered.drop_prefix() == "drops/acme/grp-vip/"
     # AND what WeCom cannot say about the group is kept for its pulled snapshots
     assert (registered.department, registered.exempt_member_ids, registered.allowed_external_ids) == (
@@ -206,7 +206,7 @@ def test_a_platform_source_is_checked_before_registering(aws, store, capsys):
         # THEN it is refused with the reason, and nothing is registered
         assert status == 2
         assert reason in capsys.readouterr().err
-    assert store.list_groups("acme") == []
+    assert store.groups.list_groups("acme") == []
 
 
 def test_add_refuses_urls_the_api_refuses_but_keeps_loopback_peers(aws, store, capsys):
@@ -226,7 +226,7 @@ def test_add_refuses_urls_the_api_refuses_but_keeps_loopback_peers(aws, store, c
     assert (with_credentials, metadata, peer) == (2, 2, 0)
     assert "notice.url: must not carry user:password@" in err and "s3cr3tpw" not in err
     assert "notice.url: must not point at a link-local address" in err
-    assert [g.group_id for g in store.list_groups("acme")] == ["grp-c"]
+    assert [g.group_id for g in store.groups.list_groups("acme")] == ["grp-c"]
 
 
 def test_list_masks_credentials_of_urls_stored_before_they_were_refused(aws, store, capsys):
@@ -234,7 +234,7 @@ def test_list_masks_credentials_of_urls_stored_before_they_were_refused(aws, sto
     # and password and a token in its query
     from groupaudit.wire import GroupRegistration
 
-    store.put_group(
+    store.groups.put_group(
         GroupRegistration.model_validate(
             {
                 "tenant_id": "acme",
@@ -260,4 +260,4 @@ def test_list_masks_credentials_of_urls_stored_before_they_were_refused(aws, sto
         assert secret not in listed
         assert secret not in table
     # AND what is stored is unchanged, so the notices are still delivered
-    assert "hunter2" in str(store.get_group("acme", "grp-legacy").notice.url)
+    assert "hunter2" in str(store.groups.get_group("acme", "grp-legacy").notice.url)

@@ -41,7 +41,7 @@ def _notify(sqs, settings, messages: list[dict]) -> dict:
 
 
 def _register(store, registration, **channel):
-    store.put_group(registration.model_copy(update={"notice": NoticeChannel(**channel)}))
+    store.groups.put_group(registration.model_copy(update={"notice": NoticeChannel(**channel)}))
 
 
 def test_notice_redelivered_is_posted_once(seeded, sqs, settings, store, capsys):
@@ -57,9 +57,9 @@ def test_notice_redelivered_is_posted_once(seeded, sqs, settings, store, capsys)
     out = capsys.readouterr().out
     assert out.count("[notice → acme/grp-sales]") == 1
     assert "@销售部+刘强" in out
-    assert store.get_notice("acme", SALES, audit_id)["status"] == "sent"
-    findings, _ = store.list_findings("acme", SALES, "open", 50, None)
-    assert [f["rule"] for f in findings if not f["notified_at"]] == ["file_naming", "file_naming"]
+    assert store.notices.notice("acme", SALES, audit_id).status == "sent"
+    findings, _ = store.findings.findings_page("acme", SALES, "open", 50, None)
+    assert [f.rule for f in findings if not f.notified_at] == ["file_naming", "file_naming"]
 
 
 def test_open_findings_are_not_renotified_within_renotify_days(seeded, sqs, settings, store, monkeypatch):
@@ -91,11 +91,11 @@ def test_dry_run_renders_without_sending(seeded, sqs, settings, store, capsys):
     _notify(sqs, settings, receive_all(sqs, settings.notice_queue_url))
     # THEN nothing is posted, the rendered text is recorded, and findings are not marked notified
     assert "[notice →" not in capsys.readouterr().out
-    notice = store.get_notice("acme", SALES, audit_id)
-    assert notice["status"] == "dry_run"
-    assert notice["detail"].startswith("【群规审计】销售部工作群")
-    findings, _ = store.list_findings("acme", SALES, "open", 50, None)
-    assert not any(f["notified_at"] for f in findings)
+    notice = store.notices.notice("acme", SALES, audit_id)
+    assert notice.status == "dry_run"
+    assert notice.detail.startswith("【群规审计】销售部工作群")
+    findings, _ = store.findings.findings_page("acme", SALES, "open", 50, None)
+    assert not any(f.notified_at for f in findings)
 
 
 class _Peer(BaseHTTPRequestHandler):
@@ -150,7 +150,7 @@ def test_webhook_notice_is_signed_and_recorded(seeded, sqs, settings, store, pee
     assert request["body"]["group_id"] == SALES and request["body"]["audit_id"] == audit_id
     assert request["body"]["mention_ids"] == ["u-head-sales", "u-wang", "u-zhang"]
     assert request["key"] == f"{audit_id}:{SALES}"
-    assert store.get_notice("acme", SALES, audit_id)["status"] == "sent"
+    assert store.notices.notice("acme", SALES, audit_id).status == "sent"
 
 
 def test_webhook_server_error_is_retried_and_then_delivered(seeded, sqs, settings, store, peer):
@@ -163,7 +163,7 @@ def test_webhook_server_error_is_retried_and_then_delivered(seeded, sqs, setting
     # THEN the first attempt is reported as a batch failure and the retry delivers it
     assert result == {"handled": 1, "failed": 1}
     assert len(_Peer.received) == 2
-    assert store.get_notice("acme", SALES, audit_id)["status"] == "sent"
+    assert store.notices.notice("acme", SALES, audit_id).status == "sent"
 
 
 def test_webhook_client_error_is_a_permanent_failure(seeded, sqs, settings, store, peer):
@@ -175,8 +175,8 @@ def test_webhook_client_error_is_a_permanent_failure(seeded, sqs, settings, stor
     result = drain(sqs, settings.notice_queue_url, load_handler("notifier"), "notifier")
     # THEN it is not retried and the failure is recorded with the reason
     assert result == {"handled": 1, "failed": 0}
-    notice = store.get_notice("acme", SALES, audit_id)
-    assert (notice["status"], notice["detail"]) == ("failed", "webhook answered HTTP 400")
+    notice = store.notices.notice("acme", SALES, audit_id)
+    assert (notice.status, notice.detail) == ("failed", "webhook answered HTTP 400")
 
 
 def test_poison_message_reaches_the_dlq_with_its_reason_logged(aws, sqs, settings):
@@ -267,8 +267,8 @@ def test_a_notice_the_robot_refuses_is_recorded_and_counted_for_the_alarm(
         result = drain(sqs, settings.notice_queue_url, load_handler("notifier"), "notifier")
     # THEN it is not retried, the platform's message is recorded...
     assert result == {"handled": 1, "failed": 0}
-    notice = store.get_notice("acme", SALES, audit_id)
-    assert (notice["status"], notice["detail"]) == ("failed", "dingtalk errcode 300001: token is not exist")
+    notice = store.notices.notice("acme", SALES, audit_id)
+    assert (notice.status, notice.detail) == ("failed", "dingtalk errcode 300001: token is not exist")
     # ... and the Notice_failed metric the NoticeFailedAlarm watches was emitted (EMF)
     out = capsys.readouterr().out
     metrics = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
@@ -295,7 +295,7 @@ def test_the_deployed_notifier_never_posts_to_loopback(
     result = drain(sqs, settings.notice_queue_url, load_handler("notifier"), "notifier")
     # THEN it is refused for good (not retried), saying why, and the peer received nothing
     assert result == {"handled": 1, "failed": 0}
-    notice = store.get_notice("acme", SALES, audit_id)
-    assert notice["status"] == "failed"
-    assert notice["detail"].endswith("refused: http:// is not called (public network: https:// only)")
+    notice = store.notices.notice("acme", SALES, audit_id)
+    assert notice.status == "failed"
+    assert notice.detail.endswith("refused: http:// is not called (public network: https:// only)")
     assert _Peer.received == []

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from groupaudit.adapters.store import Store
+from groupaudit.adapters.storage.limits import Limits
 from groupaudit.local.peers.base import json_answer
 from groupaudit.local.peers.robots import RobotPeer
 from groupaudit.notifiers.channels import DeliveryError
@@ -50,14 +50,14 @@ def test_the_send_log_allows_exactly_n_in_any_window(store):
     # GIVEN a robot allowed 2 sends a second and 3 a minute (a clock we set)
     windows = ((2, 1.0), (3, 60.0))
     # WHEN notifiers ask for slots at t=0, 0.1, 0.2, 1.1 and 1.2
-    waits = [store.take_send_slot("feishu#r1", windows, t) for t in (100.0, 100.1, 100.2)]
-    later = [store.take_send_slot("feishu#r1", windows, t) for t in (101.1, 101.2)]
+    waits = [store.limits.take_send_slot("feishu#r1", windows, t) for t in (100.0, 100.1, 100.2)]
+    later = [store.limits.take_send_slot("feishu#r1", windows, t) for t in (101.1, 101.2)]
     # THEN two go at once, the third waits for the first to leave the 1-s window (0.8 s)...
     assert waits[:2] == [0.0, 0.0] and waits[2] == pytest.approx(0.8)
     # ... at 1.1 s it goes, and the fourth waits for the minute window (the first send + 60 s)
     assert later[0] == 0.0 and later[1] == pytest.approx(160.0 - 101.2)
     # AND another robot's log is its own
-    assert store.take_send_slot("feishu#r2", windows, 100.2) == 0.0
+    assert store.limits.take_send_slot("feishu#r2", windows, 100.2) == 0.0
 
 
 class AtomicWrites:
@@ -83,7 +83,7 @@ class AtomicWrites:
 def test_concurrent_notifiers_never_exceed_the_feishu_rate(store, robots):
     # GIVEN three notifiers posting 8 notices each through one Feishu bot (5/s and 100/min,
     # scaled), each with its own pacer over the shared table
-    atomic = Store(store.table, AtomicWrites(store.client))
+    atomic = Limits(store.table, AtomicWrites(store.client))
     windows = with_margin(((5, 1.0 * SCALE), (100, 60.0 * SCALE)))
     errors: list[Exception] = []
 
@@ -126,7 +126,7 @@ def test_a_throttled_dingtalk_robot_is_blocked_for_every_notifier(store, robots)
     robots.script("/robot/send", json_answer({"errcode": 130101, "errmsg": "send too fast"}))
     url = robots.dingtalk_url("ding-token")
     clock = [1_000.0]
-    first = DingTalkRobot(url, "SECding", pacer=Pacer(store, "dingtalk", url, clock=lambda: clock[0]))
+    first = DingTalkRobot(url, "SECding", pacer=Pacer(store.limits, "dingtalk", url, clock=lambda: clock[0]))
     # WHEN one notifier is refused
     with pytest.raises(DeliveryError) as refused:
         first.send(_notice())
@@ -134,7 +134,7 @@ def test_a_throttled_dingtalk_robot_is_blocked_for_every_notifier(store, robots)
     # THEN another notifier does not post through it for those 10 minutes: it gives the notice
     # back to SQS with the time left
     clock[0] += 30
-    second = DingTalkRobot(url, "SECding", pacer=Pacer(store, "dingtalk", url, clock=lambda: clock[0]))
+    second = DingTalkRobot(url, "SECding", pacer=Pacer(store.limits, "dingtalk", url, clock=lambda: clock[0]))
     with pytest.raises(PacingWait) as waiting:
         second.send(_notice())
     assert waiting.value.retry_after_s == pytest.approx(570.0)
@@ -150,20 +150,25 @@ def test_a_split_digest_resumes_after_the_parts_the_platform_took(store, robots)
     lines = [f"{n:04d} 成员 张三 在群里发了未经允许的外部链接 https://example.com/{n}" for n in range(120)]
     notice = _notice("\n".join(lines), audit_id="1" * 32)
     url = robots.wecom_url("wecom-key")
-    deps = NotifierDeps(store=store, channel_for=lambda _: WeComRobot(url), clock=lambda: datetime.now(UTC))
+    deps = NotifierDeps(
+        notices=store.notices,
+        findings=store.findings,
+        channel_for=lambda _: WeComRobot(url),
+        clock=lambda: datetime.now(UTC),
+    )
     robots.script("/cgi-bin/webhook/send", json_answer({"errcode": 0, "errmsg": "ok"}))  # part 1 (scripted)
     robots.script("/cgi-bin/webhook/send", json_answer({"errcode": -1, "errmsg": "system busy"}))
     # WHEN the notifier delivers it, fails on part 2, and SQS delivers it again
     with pytest.raises(DeliveryError) as failed:
         deliver(notice, deps)
     assert str(failed.value) == "wecom errcode -1: system busy (part 2/3)"
-    assert store.get_notice("acme", "grp-sales", "1" * 32)["parts_sent"] == 1
+    assert store.notices.notice("acme", "grp-sales", "1" * 32).parts_sent == 1
     assert deliver(notice, deps) == "sent"
     # THEN the group got parts 2 and 3 once each, after part 1: nothing repeated
     contents = [r.json()["markdown"]["content"] for r in robots.requests("/cgi-bin/webhook/send")]
     assert len(contents) == 4  # part 1, part 2 (busy), part 2, part 3
     assert contents[1] == contents[2] and len({contents[0], contents[2], contents[3]}) == 3
     assert contents[0].startswith("<@E001>") and "<@" not in contents[3]
-    notice_record = store.get_notice("acme", "grp-sales", "1" * 32)
-    assert notice_record["status"] == "sent" and notice_record["parts_sent"] == 3
-    assert "resumed after 1 sent before" in notice_record["detail"]
+    notice_record = store.notices.notice("acme", "grp-sales", "1" * 32)
+    assert notice_record.status == "sent" and notice_record.parts_sent == 3
+    assert "resumed after 1 sent before" in notice_record.detail

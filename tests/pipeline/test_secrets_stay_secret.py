@@ -59,7 +59,7 @@ def test_an_app_secret_echoed_by_the_platform_is_not_logged_nor_recorded(
         )
         registration = next(r for r in seeded if r.group_id == "grp-rd")
         source = {"type": "feishu", "secret_name": "tenants/acme/feishu-app", "base_url": peer.url}
-        store.put_group(
+        store.groups.put_group(
             GroupRegistration.model_validate(
                 {**registration.model_dump(exclude={"source"}), "source": source}
             )
@@ -79,10 +79,10 @@ def test_an_app_secret_echoed_by_the_platform_is_not_logged_nor_recorded(
             "audit_worker", sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:AuditQueue")
         ) == {"batchItemFailures": []}
     # THEN the run failed with Feishu's words, the secret masked...
-    run = store.get_run("acme", "grp-rd", audit_id)
-    assert run["status"] == "failed"
-    assert run["error"] == "feishu: " + run["error"].removeprefix("feishu: ")
-    assert "***" in run["error"] and APP_SECRET not in run["error"]
+    run = store.runs.run("acme", "grp-rd", audit_id)
+    assert run.status == "failed"
+    assert run.error == "feishu: " + run.error.removeprefix("feishu: ")
+    assert "***" in run.error and APP_SECRET not in run.error
     # ... and the secret is nowhere in what the function logged
     logged = _everything_logged(log_records, capsys)
     assert "audit finished" in logged
@@ -113,7 +113,7 @@ def test_a_robot_token_echoed_by_the_platform_is_not_logged_nor_recorded(
         event = sqs_event([message], "arn:aws:sqs:us-east-1:000000000000:notices")
         assert invoke("notifier", event) == {"batchItemFailures": []}
     # THEN the failure is recorded with the token masked, and no log holds it
-    detail = store.get_notice("acme", "grp-sales", notice.audit_id)["detail"]
+    detail = store.notices.notice("acme", "grp-sales", notice.audit_id).detail
     assert detail == "dingtalk errcode 300001: token *** is not exist"
     logged = _everything_logged(log_records, capsys)
     assert "notice handled" in logged

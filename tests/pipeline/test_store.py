@@ -9,7 +9,8 @@ import msgspec
 import pytest
 from botocore.stub import ANY, Stubber
 
-from groupaudit.adapters.store import RETRY, StaleAudit, Store, StoreConflict
+from groupaudit.adapters.storage import Storage
+from groupaudit.adapters.storage.dynamo import RETRY, StaleAudit, StoreConflict
 from groupaudit.contracts import Finding
 
 AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -33,34 +34,34 @@ def _finding(index: int) -> Finding:
 
 def test_a_full_last_page_carries_no_cursor(store):
     # GIVEN exactly 100 open findings
-    store.sync_findings("acme", "g", "a" * 32, AT, [_finding(i) for i in range(100)], {})
+    store.findings.sync_findings("acme", "g", "a" * 32, AT, [_finding(i) for i in range(100)], {})
     # WHEN paged by 50
-    first, cursor = store.list_findings("acme", "g", "open", 50, None)
-    second, end = store.list_findings("acme", "g", "open", 50, cursor)
+    first, cursor = store.findings.findings_page("acme", "g", "open", 50, None)
+    second, end = store.findings.findings_page("acme", "g", "open", 50, cursor)
     # THEN two pages, and no cursor leading to an empty third
     assert (len(first), len(second), end) == (50, 50, None)
-    assert {f["finding_id"] for f in first}.isdisjoint(f["finding_id"] for f in second)
+    assert {f.finding_id for f in first}.isdisjoint(f.finding_id for f in second)
 
 
 def test_a_skipped_run_counts_as_done_not_failed(store):
     # GIVEN an audit of two groups
-    store.create_audit("acme", "b" * 32, ["g1", "g2"], "api", AT)
+    store.runs.create_audit("acme", "b" * 32, ["g1", "g2"], "api", AT)
     run = {"finished_at": AT.isoformat(), "duration_ms": 5}
     # WHEN one run is skipped (a newer audit existed) and one failed
-    store.finish_run("acme", "g1", "b" * 32, {**run, "status": "skipped"})
-    store.finish_run("acme", "g2", "b" * 32, {**run, "status": "failed", "error": "x"})
+    store.runs.finish_run("acme", "g1", "b" * 32, {**run, "status": "skipped"})
+    store.runs.finish_run("acme", "g2", "b" * 32, {**run, "status": "failed", "error": "x"})
     # THEN both are done and only one failed; recording again changes nothing
-    assert store.finish_run("acme", "g2", "b" * 32, {**run, "status": "failed"}) is False
-    audit = store.get_audit("acme", "b" * 32)
-    assert (audit["groups_done"], audit["groups_failed"], audit["groups_skipped"]) == (2, 1, 1)
+    assert store.runs.finish_run("acme", "g2", "b" * 32, {**run, "status": "failed"}) is False
+    audit = store.runs.audit("acme", "b" * 32)
+    assert (audit.groups_done, audit.groups_failed, audit.groups_skipped) == (2, 1, 1)
 
 
 def test_a_signature_is_remembered_for_the_window_asked(store, aws):
     # GIVEN a signature remembered for 20 minutes
-    assert store.remember_signature("acme", "sha256=ab", AT, timedelta(minutes=20)) is True
+    assert store.limits.remember_signature("acme", "sha256=ab", AT, timedelta(minutes=20)) is True
     # WHEN it is seen again
     # THEN it is refused, and its expiry is 20 minutes out
-    assert store.remember_signature("acme", "sha256=ab", AT, timedelta(minutes=20)) is False
+    assert store.limits.remember_signature("acme", "sha256=ab", AT, timedelta(minutes=20)) is False
     item = store.client.get_item(
         TableName=store.table, Key={"PK": {"S": "NONCE#acme"}, "SK": {"S": "sha256=ab"}}
     )
@@ -70,18 +71,18 @@ def test_a_signature_is_remembered_for_the_window_asked(store, aws):
 def test_stored_finding_round_trips_the_contract(store):
     # GIVEN a finding synced
     finding = _finding(7)
-    store.sync_findings("acme", "g", "c" * 32, AT, [finding], {})
+    store.findings.sync_findings("acme", "g", "c" * 32, AT, [finding], {})
     # WHEN read back through the listing
-    (item,), _ = store.list_findings("acme", "g", None, 10, None)
+    (item,), _ = store.findings.findings_page("acme", "g", None, 10, None)
     # THEN the stored finding equals the engine's, field for field
-    assert item["finding"] == msgspec.to_builtins(finding)
-    assert (item["status"], item["first_seen"]) == ("open", AT.isoformat())
+    assert item.finding == msgspec.to_builtins(finding)
+    assert (item.status, item.first_seen) == ("open", AT.isoformat())
 
 
 # --- a cancelled findings transaction: only the guard's condition means "a newer audit" -------
 
 
-def _cancelling(reasons: list[dict] | None) -> Store:
+def _cancelling(reasons: list[dict] | None) -> Storage:
     """A store whose TransactWriteItems are all cancelled with ``reasons`` (None: without any),
     as often as the store tries (it tries a transient cancellation again, without waiting here)."""
     client = boto3.client("dynamodb", region_name="us-east-1")
@@ -97,7 +98,7 @@ def _cancelling(reasons: list[dict] | None) -> Store:
             expected_params={"TransactItems": ANY},
         )
     stubber.activate()
-    return Store("AuditTable", client, sleep=lambda _: None)
+    return Storage("AuditTable", client, sleep=lambda _: None)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +117,7 @@ def test_a_transaction_cancelled_for_another_reason_than_a_newer_audit_is_retrya
     store = _cancelling(reasons)
     # WHEN an audit's findings are written
     with pytest.raises(StoreConflict) as raised:
-        store.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], {})
+        store.findings.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], {})
     # THEN it is a conflict to retry, naming the cause, not a stale audit
     assert not isinstance(raised.value, StaleAudit)
     assert str(raised.value) == f"DynamoDB cancelled writing the findings of group g ({cause}); to be retried"
@@ -128,18 +129,18 @@ def test_only_the_guards_failed_condition_means_a_newer_audit_came_first():
     # WHEN an audit's findings are written
     # THEN the audit is stale
     with pytest.raises(StaleAudit, match="a newer audit of group g was stored first"):
-        store.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], {})
+        store.findings.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], {})
 
 
 def test_a_newer_audit_claiming_the_group_after_this_one_began_stops_its_writes(store):
     # GIVEN an audit as of AT that claimed the group, then a newer one (a day later) claiming it too
-    store.begin_group_audit("acme", "g", AT)
-    store.begin_group_audit("acme", "g", AT + timedelta(days=1))
+    store.guard.begin_group_audit("acme", "g", AT)
+    store.guard.begin_group_audit("acme", "g", AT + timedelta(days=1))
     # WHEN the first audit writes its findings
     # THEN the guard stops it: stale, and nothing of it is stored
     with pytest.raises(StaleAudit):
-        store.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], {})
-    assert store.list_findings("acme", "g", None, 10, None) == ([], None)
+        store.findings.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], {})
+    assert store.findings.findings_page("acme", "g", None, 10, None) == ([], None)
 
 
 def test_every_transaction_carries_the_guard_and_at_most_100_items(store, monkeypatch):
@@ -153,28 +154,28 @@ def test_every_transaction_carries_the_guard_and_at_most_100_items(store, monkey
 
     monkeypatch.setattr(store.client, "transact_write_items", recording)
     # WHEN they are written
-    store.sync_findings("acme", "g", "a" * 32, AT, [_finding(i) for i in range(250)], {})
+    store.findings.sync_findings("acme", "g", "a" * 32, AT, [_finding(i) for i in range(250)], {})
     # THEN three transactions of at most 100 items, each starting with the STATE guard
     assert [len(items) for items in sent] == [100, 100, 53]
     assert all(items[0]["ConditionCheck"]["Key"]["SK"] == {"S": "STATE"} for items in sent)
-    assert len(store.list_findings("acme", "g", None, 200, None)[0]) == 200
+    assert len(store.findings.findings_page("acme", "g", None, 200, None)[0]) == 200
 
 
 def test_an_audit_time_stored_from_the_future_never_blocks_a_later_audit(store):
     # GIVEN a group whose STATE and finding say year 2999 (a snapshot from the future, stored
     # before such snapshots were refused), which makes any audit without a bound stale
     future = datetime(2999, 1, 1, tzinfo=UTC)
-    store.begin_group_audit("acme", "g", future)
-    store.sync_findings("acme", "g", "f" * 32, future, [_finding(1)], {})
+    store.guard.begin_group_audit("acme", "g", future)
+    store.findings.sync_findings("acme", "g", "f" * 32, future, [_finding(1)], {})
     with pytest.raises(StaleAudit):
-        store.begin_group_audit("acme", "g", AT)
+        store.guard.begin_group_audit("acme", "g", AT)
     # WHEN a real audit, received before AT plus the accepted clock skew, claims the group and writes
     bound = AT + timedelta(minutes=5)
-    store.begin_group_audit("acme", "g", AT, bound)
-    stored = store.group_findings("acme", "g")
-    store.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], stored, bound)
+    store.guard.begin_group_audit("acme", "g", AT, bound)
+    stored = store.findings.stored_findings("acme", "g")
+    store.findings.sync_findings("acme", "g", "a" * 32, AT, [_finding(1)], stored, bound)
     # THEN it was not stale: the finding now says AT, and so does the group's state
-    (item,), _ = store.list_findings("acme", "g", None, 10, None)
-    assert (item["last_seen"], item["last_audit_id"]) == (AT.isoformat(), "a" * 32)
+    (item,), _ = store.findings.findings_page("acme", "g", None, 10, None)
+    assert (item.last_seen, item.last_audit_id) == (AT.isoformat(), "a" * 32)
     with pytest.raises(StaleAudit):
-        store.begin_group_audit("acme", "g", AT - timedelta(days=1))
+        store.guard.begin_group_audit("acme", "g", AT - timedelta(days=1))

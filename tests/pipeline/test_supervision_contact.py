@@ -160,7 +160,7 @@ def robots(seeded, store):
         for registration in seeded:
             peer.wecom.add(registration.group_id)
             channel = NoticeChannel(type="wecom", url=peer.wecom_url(registration.group_id))
-            store.put_group(registration.model_copy(update={"notice": channel}))
+            store.groups.put_group(registration.model_copy(update={"notice": channel}))
         peer.wecom.add("supervision")
         contact = supervision_contact.SupervisionContact(
             tenant_id="acme", type="wecom", url=peer.wecom_url("supervision"), name="监察部"

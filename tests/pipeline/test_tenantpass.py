@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from factories import member, policy, snapshot
 from groupaudit.loading import decode_directory, decode_snapshot
-from groupaudit.pipeline import notice_addenda, tenantpass
+from groupaudit.pipeline import tenantpass
 from groupaudit.wire import GroupRegistration
 
 DIRECTORY = decode_directory(
@@ -114,7 +114,7 @@ NOW = datetime(2026, 11, 20, 10, 5, tzinfo=UTC)
 
 
 def _register(store, snap, **fields) -> None:
-    store.put_group(
+    store.groups.put_group(
         GroupRegistration(
             tenant_id="acme", group_id=snap.group.id, platform="generic", kind=snap.group.kind, **fields
         )
@@ -125,13 +125,13 @@ def _scheduled_run(store, audit_id: str, groups: list, trigger: str = "schedule"
     """A run of these group snapshots as the worker records it: each group registered, the
     request, each group's audit claimed, its membership indexed and its run finished (its own
     digest queued or not: ``notice``)."""
-    store.create_audit("acme", audit_id, [g.group.id for g in groups], trigger, NOW)
+    store.runs.create_audit("acme", audit_id, [g.group.id for g in groups], trigger, NOW)
     for snap in groups:
-        if store.get_group("acme", snap.group.id) is None:
+        if store.groups.get_group("acme", snap.group.id) is None:
             _register(store, snap)
-        store.begin_group_audit("acme", snap.group.id, snap.taken_at)
+        store.guard.begin_group_audit("acme", snap.group.id, snap.taken_at)
         tenantpass.record_membership(store, snap, audit_id)
-        store.finish_run("acme", snap.group.id, audit_id, _succeeded(notice))
+        store.runs.finish_run("acme", snap.group.id, audit_id, _succeeded(notice))
 
 
 def _succeeded(notice: str = "none") -> dict:
@@ -155,8 +155,8 @@ def _counts(**given) -> dict:
 
 
 def _open(store, group: str) -> list[tuple[str, str]]:
-    items, _ = store.list_findings("acme", group, "open", 50, None)
-    return [(item["rule"], item["subject_id"]) for item in items]
+    items, _ = store.findings.findings_page("acme", group, "open", 50, None)
+    return [(item.rule, item.subject_id) for item in items]
 
 
 def test_after_a_scheduled_run_s_last_group_the_pass_runs_once_and_stores_its_findings(store):
@@ -179,9 +179,9 @@ def test_after_a_scheduled_run_s_last_group_the_pass_runs_once_and_stores_its_fi
 def test_no_pass_before_the_last_group_nor_after_an_on_demand_audit(store):
     # GIVEN a scheduled run of two groups with one finished, and an API audit of one group
     snap = _snapshot("grp-all", "company", ["u-owner"])
-    store.create_audit("acme", "run-1", ["grp-all", "grp-sales"], "schedule", NOW)
+    store.runs.create_audit("acme", "run-1", ["grp-all", "grp-sales"], "schedule", NOW)
     tenantpass.record_membership(store, snap, "run-1")
-    store.finish_run("acme", "grp-all", "run-1", _succeeded())
+    store.runs.finish_run("acme", "grp-all", "run-1", _succeeded())
     _scheduled_run(store, "api-1", [snap], trigger="api")
     # WHEN the pass is asked for after each
     # THEN neither runs it
@@ -196,15 +196,17 @@ def test_a_group_audit_leaves_the_pass_s_findings_and_the_next_pass_resolves_the
     tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW)
     # WHEN the group's next audit (which has no onboarding_gap finding of its own) syncs its findings
     later = _snapshot("grp-all", "company", ["u-owner", "u-new"], taken_at="2026-11-21T18:00:00+08:00")
-    stored = store.group_findings("acme", "grp-all")
-    store.begin_group_audit("acme", "grp-all", later.taken_at)
-    store.sync_findings("acme", "grp-all", "run-2", later.taken_at, [], tenantpass.group_owned(stored))
+    stored = store.findings.stored_findings("acme", "grp-all")
+    store.guard.begin_group_audit("acme", "grp-all", later.taken_at)
+    store.findings.sync_findings(
+        "acme", "grp-all", "run-2", later.taken_at, [], tenantpass.group_owned(stored)
+    )
     # THEN the pass's finding is still open
     assert _open(store, "grp-all") == [("onboarding_gap", "u-new")]
     # AND after the next scheduled run, in which u-new is a member, the pass resolves it
-    store.create_audit("acme", "run-2", ["grp-all"], "schedule", NOW)
+    store.runs.create_audit("acme", "run-2", ["grp-all"], "schedule", NOW)
     tenantpass.record_membership(store, later, "run-2")
-    store.finish_run("acme", "grp-all", "run-2", _succeeded())
+    store.runs.finish_run("acme", "grp-all", "run-2", _succeeded())
     counts = tenantpass.after_run(store, "acme", "run-2", _inputs(), NOW)
     assert counts == _counts(groups=1, resolved=1)
     assert _open(store, "grp-all") == []
@@ -248,19 +250,19 @@ def test_the_pass_adds_its_lines_to_the_group_s_unsent_digest_once(store):
     assert first == _counts(groups=1, findings=1, new=1, added=1)
     assert again == _counts(groups=1, findings=1)
     assert sent == []
-    record = store.get_notice("acme", "grp-all", "run-1")
-    addendum = json.loads(record[notice_addenda.ADDENDUM])
+    record = store.notices.notice("acme", "grp-all", "run-1")
+    addendum = json.loads(record.addendum_json)
     assert addendum["text"].splitlines() == COMPANY_LINES
     assert addendum["mention_ids"] == ["u-owner"]
-    (finding,) = store.group_findings("acme", "grp-all").values()
-    assert addendum["findings"] == [["onboarding_gap", finding["finding_id"]]]
-    assert "status" not in record  # still unclaimed: the notifier sends the digest with it
+    (finding,) = store.findings.stored_findings("acme", "grp-all").values()
+    assert addendum["findings"] == [["onboarding_gap", finding.finding_id]]
+    assert record.status is None  # still unclaimed: the notifier sends the digest with it
 
 
 def test_a_group_whose_digest_went_out_gets_one_of_the_pass_s_own(store):
     # GIVEN the company group's own digest of the run already claimed by the notifier
     _scheduled_run(store, "run-1", [_snapshot("grp-all", "company", ["u-owner"])], notice="queued (2)")
-    assert store.claim_notice("acme", "grp-all", "run-1", NOW, timedelta(minutes=5)) == "claimed"
+    assert store.notices.claim_notice("acme", "grp-all", "run-1", NOW, timedelta(minutes=5)) == "claimed"
     sent = []
     # WHEN the pass runs
     counts = tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices(sent))
@@ -285,7 +287,7 @@ def test_a_group_with_no_digest_of_the_run_gets_the_pass_s_own_and_a_told_findin
     tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices(sent))
     # WHEN its finding is told (the notifier marks it) and the next day's run finds it again
     (message,) = sent
-    store.mark_notified("acme", "grp-all", message.findings, NOW)
+    store.findings.mark_notified("acme", "grp-all", message.findings, NOW)
     later = _snapshot("grp-all", "company", ["u-owner"], taken_at="2026-11-21T18:00:00+08:00")
     _scheduled_run(store, "run-2", [later])
     counts = tenantpass.after_run(store, "acme", "run-2", _inputs(), NOW + timedelta(days=1), _notices(sent))
@@ -321,12 +323,12 @@ def test_the_pass_speaks_the_group_s_notice_language(store):
     # WHEN the pass runs
     tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices(sent))
     # THEN the stored finding and the digest are in English
-    (item,) = store.list_findings("acme", "grp-all", "open", 50, None)[0]
+    (item,) = store.findings.findings_page("acme", "grp-all", "open", 50, None)[0]
     expected = (
         "New hire 林小雨 (销售部, hired 2026-11-12, day 9) is not in the company group yet; "
         "owner, please add them"
     )
-    assert item["finding"]["summary"] == expected
+    assert item.finding["summary"] == expected
     assert sent[0].text.splitlines() == [
         "[Group audit] 测试群 · tenant-wide check",
         "Found 1: New hires missing from their groups 1",
@@ -339,7 +341,7 @@ def test_an_unregistered_group_is_left_alone(store):
     # GIVEN a company group in the index whose registration was removed after its audit
     snap = _snapshot("grp-all", "company", ["u-owner"])
     _scheduled_run(store, "run-1", [snap])
-    store.delete_group("acme", "grp-all")
+    store.groups.delete_group("acme", "grp-all")
     sent = []
     # WHEN the pass runs
     counts = tenantpass.after_run(store, "acme", "run-1", _inputs(), NOW, _notices(sent))

@@ -32,7 +32,7 @@ def robots(seeded, store):
         for registration in seeded:
             peer.wecom.add(registration.group_id)
             channel = NoticeChannel(type="wecom", url=peer.wecom_url(registration.group_id))
-            store.put_group(registration.model_copy(update={"notice": channel}))
+            store.groups.put_group(registration.model_copy(update={"notice": channel}))
         yield peer
 
 
@@ -92,9 +92,9 @@ def test_the_new_hire_s_gaps_ride_on_each_group_s_one_digest_and_a_retried_pass_
     assert mentions["grp-sales"].count("u-head-sales") == 1
     assert len(robots.delivered) == 6
     # AND the findings are marked told, so the next run does not tell them again
-    findings, _ = store.list_findings("acme", "grp-company", "open", 50, None)
-    gap = next(item for item in findings if item["rule"] == "onboarding_gap")
-    assert gap["notified_at"] is not None
+    findings, _ = store.findings.findings_page("acme", "grp-company", "open", 50, None)
+    gap = next(item for item in findings if item.rule == "onboarding_gap")
+    assert gap.notified_at is not None
 
 
 def test_a_group_whose_digest_went_out_before_the_pass_gets_one_digest_of_the_pass_s_own(
@@ -122,4 +122,4 @@ def test_a_group_whose_digest_went_out_before_the_pass_gets_one_digest_of_the_pa
     assert [m.mentions for m in robots.delivered if m.robot == "grp-company"][1] == ("u-ceo",)
     assert len(_received(robots, "grp-sales")) == 2
     assert len(robots.delivered) == 8
-    assert store.get_notice("acme", "grp-company", f"{audit_id}-tenant")["status"] == "sent"
+    assert store.notices.notice("acme", "grp-company", f"{audit_id}-tenant").status == "sent"

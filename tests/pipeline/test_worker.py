@@ -45,8 +45,8 @@ def test_scheduler_queues_one_message_per_registered_group(seeded, sqs, settings
     assert sorted(b["group_id"] for b in bodies) == sorted(r.group_id for r in seeded)
     assert {b["audit_id"] for b in bodies} == {result["audits"]["acme"]}
     assert {b["trigger"] for b in bodies} == {"schedule"}
-    audit = store.get_audit("acme", result["audits"]["acme"])
-    assert (audit["groups_total"], audit["groups_done"], audit["queued"]) == (7, 0, True)
+    audit = store.runs.audit("acme", result["audits"]["acme"])
+    assert (audit.groups_total, audit.groups_done, audit.queued) == (7, 0, True)
 
 
 def test_a_retried_schedule_queues_nothing_twice(seeded, sqs, settings):
@@ -70,9 +70,9 @@ def test_worker_stores_findings_with_lifecycle_and_queues_one_notice(seeded, sqs
     # THEN its eight findings are open, the run is recorded, and one notice is queued with the six
     # that are not info-only (file_naming stays in the report)
     assert response == {"batchItemFailures": []}
-    findings, cursor = store.list_findings("acme", SALES, "open", 50, None)
+    findings, cursor = store.findings.findings_page("acme", SALES, "open", 50, None)
     assert cursor is None
-    assert sorted(f["rule"] for f in findings) == [
+    assert sorted(f.rule for f in findings) == [
         "departed_member",
         "file_naming",
         "file_naming",
@@ -82,10 +82,10 @@ def test_worker_stores_findings_with_lifecycle_and_queues_one_notice(seeded, sqs
         "unbacked_document",
         "unbacked_document",
     ]
-    assert {f["first_seen"] for f in findings} == {"2026-11-20T18:00:00+08:00"}
-    run = store.get_run("acme", SALES, audit_id)
-    assert run["status"] == "succeeded"
-    assert run["counts"]["by_rule"] == {
+    assert {f.first_seen for f in findings} == {"2026-11-20T18:00:00+08:00"}
+    run = store.runs.run("acme", SALES, audit_id)
+    assert run.status == "succeeded"
+    assert run.counts["by_rule"] == {
         "departed_member": 1,
         "file_naming": 2,
         "inactive_member": 1,
@@ -111,7 +111,7 @@ def test_the_same_message_delivered_twice_gives_one_set_of_findings_and_one_noti
     _run_worker(sqs, settings, sales)
     _run_worker(sqs, settings, sales)
     # THEN the findings are stored once and one notice is queued
-    findings, _ = store.list_findings("acme", SALES, None, 50, None)
+    findings, _ = store.findings.findings_page("acme", SALES, None, 50, None)
     assert len(findings) == 8
     assert len(receive_all(sqs, settings.notice_queue_url)) == 1
 
@@ -132,13 +132,13 @@ def test_one_bad_group_does_not_block_the_others(seeded, sqs, settings, store, s
     response = _run_worker(sqs, settings, [*messages, poison])
     # THEN only the poison message is reported back; the malformed snapshot is a recorded failure
     assert response == {"batchItemFailures": [{"itemIdentifier": "poison-1"}]}
-    assert store.get_run("acme", SALES, audit_id)["status"] == "succeeded"
-    assert store.get_run("acme", "grp-mgmt", audit_id)["status"] == "succeeded"
-    failed = store.get_run("acme", "grp-rd", audit_id)
-    assert failed["status"] == "failed"
-    assert "invalid JSON" in failed["error"] and "snapshots/acme/grp-rd.json" in failed["error"]
-    audit = store.get_audit("acme", audit_id)
-    assert (audit["groups_done"], audit["groups_failed"]) == (3, 1)
+    assert store.runs.run("acme", SALES, audit_id).status == "succeeded"
+    assert store.runs.run("acme", "grp-mgmt", audit_id).status == "succeeded"
+    failed = store.runs.run("acme", "grp-rd", audit_id)
+    assert failed.status == "failed"
+    assert "invalid JSON" in failed.error and "snapshots/acme/grp-rd.json" in failed.error
+    audit = store.runs.audit("acme", audit_id)
+    assert (audit.groups_done, audit.groups_failed) == (3, 1)
 
 
 def test_malformed_snapshot_keeps_the_earlier_findings(seeded, sqs, settings, store, s3):
@@ -146,7 +146,7 @@ def test_malformed_snapshot_keeps_the_earlier_findings(seeded, sqs, settings, st
     schedule("2026-11-20T10:00:00Z")
     first = [m for m in _audit_messages(sqs, settings) if json.loads(m["Body"])["group_id"] == SALES]
     _run_worker(sqs, settings, first)
-    before, _ = store.list_findings("acme", SALES, None, 50, None)
+    before, _ = store.findings.findings_page("acme", SALES, None, 50, None)
     # WHEN the next day's drop has a timestamp without an offset and the schedule fires again
     broken = json.loads((TENANT / "snapshots" / "sales.json").read_text(encoding="utf-8"))
     broken["taken_at"] = "2026-11-21T18:00:00"
@@ -158,10 +158,10 @@ def test_malformed_snapshot_keeps_the_earlier_findings(seeded, sqs, settings, st
     response = _run_worker(sqs, settings, second)
     # THEN the run failed with the reason, and the stored findings did not change
     assert response == {"batchItemFailures": []}
-    run = store.get_run("acme", SALES, audit_id)
-    assert run["status"] == "failed"
-    assert "taken_at: timestamp has no UTC offset" in run["error"]
-    after, _ = store.list_findings("acme", SALES, None, 50, None)
+    run = store.runs.run("acme", SALES, audit_id)
+    assert run.status == "failed"
+    assert "taken_at: timestamp has no UTC offset" in run.error
+    after, _ = store.findings.findings_page("acme", SALES, None, 50, None)
     assert after == before
 
 
@@ -187,19 +187,19 @@ def test_a_finding_no_longer_seen_is_resolved(seeded, sqs, settings, store, s3):
     _run_worker(sqs, settings, [m for m in _audit_messages(sqs, settings) if SALES in m["Body"]])
     # THEN the inactive finding is resolved and the others stay open since their first sighting;
     # the Saturday message itself is a new off-hours post (info)
-    resolved, _ = store.list_findings("acme", SALES, "resolved", 50, None)
-    opened, _ = store.list_findings("acme", SALES, "open", 50, None)
-    assert [(f["rule"], f["subject_id"], f["resolved_at"]) for f in resolved] == [
+    resolved, _ = store.findings.findings_page("acme", SALES, "resolved", 50, None)
+    opened, _ = store.findings.findings_page("acme", SALES, "open", 50, None)
+    assert [(f.rule, f.subject_id, f.resolved_at) for f in resolved] == [
         ("inactive_member", "u-wang", "2026-11-21T18:00:00+08:00")
     ]
-    (saturday,) = [f for f in opened if f["rule"] == "off_hours_post"]
-    assert (saturday["subject_id"], saturday["first_seen"]) == ("u-wang", "2026-11-21T18:00:00+08:00")
-    still_open = [f for f in opened if f["rule"] != "off_hours_post"]
+    (saturday,) = [f for f in opened if f.rule == "off_hours_post"]
+    assert (saturday.subject_id, saturday.first_seen) == ("u-wang", "2026-11-21T18:00:00+08:00")
+    still_open = [f for f in opened if f.rule != "off_hours_post"]
     assert len(still_open) == 7
-    assert {f["first_seen"] for f in still_open} == {"2026-11-20T18:00:00+08:00"}
-    assert {f["last_seen"] for f in still_open} == {"2026-11-21T18:00:00+08:00"}
-    history = store.member_history("acme", "u-wang")
-    assert [(f["rule"], f["status"]) for f in history] == [
+    assert {f.first_seen for f in still_open} == {"2026-11-20T18:00:00+08:00"}
+    assert {f.last_seen for f in still_open} == {"2026-11-21T18:00:00+08:00"}
+    history = store.findings.member_findings("acme", "u-wang")
+    assert [(f.rule, f.status) for f in history] == [
         ("inactive_member", "resolved"),
         ("off_hours_post", "open"),
     ]
@@ -218,10 +218,10 @@ def test_an_older_snapshot_never_overwrites_a_newer_audit(seeded, sqs, settings,
     audit_id = schedule("2026-11-21T10:00:00Z")["audits"]["acme"]
     _run_worker(sqs, settings, [m for m in _audit_messages(sqs, settings) if SALES in m["Body"]])
     # THEN that run is skipped and the stored findings still say 11-20
-    run = store.get_run("acme", SALES, audit_id)
-    assert run["status"] == "skipped" and "newer audit" in run["error"]
-    findings, _ = store.list_findings("acme", SALES, "open", 50, None)
-    assert {f["last_seen"] for f in findings} == {"2026-11-20T18:00:00+08:00"}
+    run = store.runs.run("acme", SALES, audit_id)
+    assert run.status == "skipped" and "newer audit" in run.error
+    findings, _ = store.findings.findings_page("acme", SALES, "open", 50, None)
+    assert {f.last_seen for f in findings} == {"2026-11-20T18:00:00+08:00"}
 
 
 def test_unregistered_group_is_a_recorded_failure(aws, sqs, settings, store):
@@ -243,7 +243,7 @@ def test_unregistered_group_is_a_recorded_failure(aws, sqs, settings, store):
     response = _run_worker(sqs, settings, [message])
     # THEN it is not retried, and the run says why
     assert response == {"batchItemFailures": []}
-    assert store.get_run("acme", "grp-ghost", "0" * 32)["error"] == (
+    assert store.runs.run("acme", "grp-ghost", "0" * 32).error == (
         "group grp-ghost is not registered (or disabled) for tenant acme"
     )
 
@@ -298,9 +298,9 @@ def test_records_an_invocation_has_no_time_for_go_back_to_the_queue_at_once(seed
     deferred = {f["itemIdentifier"] for f in response["batchItemFailures"]}
     assert deferred == {m["MessageId"] for m in messages[1:]}
     first = json.loads(messages[0]["Body"])["group_id"]
-    assert store.get_run("acme", first, audit_id)["status"] == "succeeded"
+    assert store.runs.run("acme", first, audit_id).status == "succeeded"
     for message in messages[1:]:
-        assert store.get_run("acme", json.loads(message["Body"])["group_id"], audit_id) is None
+        assert store.runs.run("acme", json.loads(message["Body"])["group_id"], audit_id) is None
     visible = {m["MessageId"] for m in receive_all(sqs, settings.audit_queue_url)}
     assert deferred <= visible
 
@@ -348,8 +348,8 @@ def test_a_transaction_conflict_sends_the_record_back_and_its_retry_stores_every
     response = _run_worker(sqs, settings, message)
     # THEN the record goes back to SQS: no run recorded (not "skipped"), nothing counted done
     assert response == {"batchItemFailures": [{"itemIdentifier": message[0]["MessageId"]}]}
-    assert store.get_run("acme", SALES, audit_id) is None
-    assert store.get_audit("acme", audit_id)["groups_done"] == 0
+    assert store.runs.run("acme", SALES, audit_id) is None
+    assert store.runs.audit("acme", audit_id).groups_done == 0
     assert receive_all(sqs, settings.notice_queue_url) == []
     # WHEN SQS delivers it again
     response = _run_worker(sqs, settings, message)
@@ -357,12 +357,12 @@ def test_a_transaction_conflict_sends_the_record_back_and_its_retry_stores_every
     assert response == {"batchItemFailures": []}
     # the redelivery wrote the same findings' transaction again, once
     assert calls[store_module.RETRY.attempts] == calls[0] and len(calls) > store_module.RETRY.attempts
-    run = store.get_run("acme", SALES, audit_id)
-    assert run["status"] == "succeeded" and run["findings"] > 0
-    assert len(store.list_findings("acme", SALES, "open", 50, None)[0]) == run["findings"]
+    run = store.runs.run("acme", SALES, audit_id)
+    assert run.status == "succeeded" and run.findings > 0
+    assert len(store.findings.findings_page("acme", SALES, "open", 50, None)[0]) == run.findings
     assert len(receive_all(sqs, settings.notice_queue_url)) == 1
-    audit = store.get_audit("acme", audit_id)
-    assert (audit["groups_done"], audit["groups_failed"], audit["groups_skipped"]) == (1, 0, 0)
+    audit = store.runs.audit("acme", audit_id)
+    assert (audit.groups_done, audit.groups_failed, audit.groups_skipped) == (1, 0, 0)
 
 
 def test_a_findings_write_throttled_on_the_last_receive_is_a_recorded_failure(
@@ -377,13 +377,13 @@ def test_a_findings_write_throttled_on_the_last_receive_is_a_recorded_failure(
     response = _run_worker(sqs, settings, [message])
     # THEN the run is recorded failed, saying why (not skipped, not silently done)
     assert response == {"batchItemFailures": []}
-    run = store.get_run("acme", SALES, audit_id)
-    assert run["status"] == "failed"
-    assert run["error"] == (
+    run = store.runs.run("acme", SALES, audit_id)
+    assert run.status == "failed"
+    assert run.error == (
         f"DynamoDB cancelled writing the findings of group {SALES} (ThrottlingError); to be retried"
     )
-    audit = store.get_audit("acme", audit_id)
-    assert (audit["groups_done"], audit["groups_failed"]) == (1, 1)
+    audit = store.runs.audit("acme", audit_id)
+    assert (audit.groups_done, audit.groups_failed) == (1, 1)
 
 
 def _drop_sales(s3, settings, **changes) -> None:
@@ -403,22 +403,22 @@ def test_a_snapshot_from_the_future_is_refused_and_never_blocks_the_group(seeded
     response = _run_worker(sqs, settings, _sales(sqs, settings))
     # THEN the run failed naming taken_at, and nothing of it is stored
     assert response == {"batchItemFailures": []}
-    run = store.get_run("acme", SALES, future_audit)
-    assert run["status"] == "failed"
-    (problem,) = json.loads(run["error"])["problems"]
+    run = store.runs.run("acme", SALES, future_audit)
+    assert run.status == "failed"
+    (problem,) = json.loads(run.error)["problems"]
     assert problem.startswith(f"taken_at: {tomorrow.isoformat()} is 1 day after the snapshot was received (")
     assert problem.endswith(
         "): a snapshot cannot be taken in the future (clocks may differ by 5 minutes at most)"
     )
-    assert store.list_findings("acme", SALES, None, 50, None) == ([], None)
+    assert store.findings.findings_page("acme", SALES, None, 50, None) == ([], None)
     # WHEN the real snapshot (taken 11-20) is dropped and audited next
     _drop_sales(s3, settings)
     audit_id = schedule("2026-11-21T10:00:00Z")["audits"]["acme"]
     _run_worker(sqs, settings, _sales(sqs, settings))
     # THEN it is not "skipped: newer audit": its findings are stored
-    run = store.get_run("acme", SALES, audit_id)
-    assert run["status"] == "succeeded" and run["findings"] > 0
-    assert len(store.list_findings("acme", SALES, "open", 50, None)[0]) == run["findings"]
+    run = store.runs.run("acme", SALES, audit_id)
+    assert run.status == "succeeded" and run.findings > 0
+    assert len(store.findings.findings_page("acme", SALES, "open", 50, None)[0]) == run.findings
 
 
 @pytest.mark.parametrize("taken_at", ["9999-12-31T23:59:59+08:00", "0001-01-01T00:00:00-08:00"])
@@ -432,9 +432,9 @@ def test_a_snapshot_taken_in_year_9999_or_1_is_a_recorded_failure_not_a_crash(
     response = _run_worker(sqs, settings, _sales(sqs, settings))
     # THEN the run failed naming taken_at and the supported range; the record is not retried
     assert response == {"batchItemFailures": []}
-    run = store.get_run("acme", SALES, audit_id)
-    assert run["status"] == "failed"
-    assert json.loads(run["error"])["problems"] == [
+    run = store.runs.run("acme", SALES, audit_id)
+    assert run.status == "failed"
+    assert json.loads(run.error)["problems"] == [
         f"taken_at: {taken_at} is outside the supported audit times (1970-01-01 to 2999-12-31 UTC)"
     ]
 
@@ -442,14 +442,14 @@ def test_a_snapshot_taken_in_year_9999_or_1_is_a_recorded_failure_not_a_crash(
 def test_a_group_stamped_by_a_snapshot_from_the_future_is_audited_again(seeded, sqs, settings, store):
     # GIVEN the sales group claimed in the past by an audit "as of" year 2999 (before such
     # snapshots were refused)
-    store.begin_group_audit("acme", SALES, datetime(2999, 1, 1, tzinfo=UTC))
+    store.guard.begin_group_audit("acme", SALES, datetime(2999, 1, 1, tzinfo=UTC))
     audit_id = schedule()["audits"]["acme"]
     # WHEN its real snapshot is audited
     _run_worker(sqs, settings, _sales(sqs, settings))
     # THEN the run succeeds: the stamp from the future is not a newer audit
-    run = store.get_run("acme", SALES, audit_id)
-    assert run["status"] == "succeeded" and run["findings"] > 0
-    assert len(store.list_findings("acme", SALES, "open", 50, None)[0]) == run["findings"]
+    run = store.runs.run("acme", SALES, audit_id)
+    assert run.status == "succeeded" and run.findings > 0
+    assert len(store.findings.findings_page("acme", SALES, "open", 50, None)[0]) == run.findings
 
 
 def test_a_deeply_nested_tenant_policy_fails_each_run_saying_so_not_the_dlq(seeded, sqs, settings, store, s3):
@@ -470,9 +470,9 @@ def test_a_deeply_nested_tenant_policy_fails_each_run_saying_so_not_the_dlq(seed
     # THEN no record goes back to SQS (nor to the DLQ): each run failed with the reason
     assert response == {"batchItemFailures": []}
     for group in (SALES, "grp-rd", "grp-mgmt"):
-        run = store.get_run("acme", group, audit_id)
-        assert run["status"] == "failed"
-        assert json.loads(run["error"]) == {
+        run = store.runs.run("acme", group, audit_id)
+        assert run.status == "failed"
+        assert json.loads(run.error) == {
             "source": f"s3://{settings.snapshot_bucket}/tenants/acme/policy.yaml",
             "problems": ["(document): nested deeper than 64 levels of arrays and objects; refused unread"],
         }
@@ -493,8 +493,8 @@ def test_a_deeply_nested_snapshot_or_directory_is_a_recorded_failure(seeded, sqs
     response = _run_worker(sqs, settings, _sales(sqs, settings))
     # THEN the run failed naming the object and the problem; nothing is retried
     assert response == {"batchItemFailures": []}
-    run = store.get_run("acme", SALES, audit_id)
-    assert json.loads(run["error"]) == {
+    run = store.runs.run("acme", SALES, audit_id)
+    assert json.loads(run.error) == {
         "source": f"s3://{settings.snapshot_bucket}/{key}",
         "problems": ["(document): nested deeper than 64 levels of arrays and objects; refused unread"],
     }

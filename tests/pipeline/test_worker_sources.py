@@ -47,8 +47,8 @@ def _message(group: str) -> AuditMessage:
 
 
 def _open_findings(store, group: str) -> set[tuple[str, str]]:
-    items, _ = store.list_findings("acme", group, "open", 100, None)
-    return {(item["rule"], item["subject_id"]) for item in items}
+    items, _ = store.findings.findings_page("acme", group, "open", 100, None)
+    return {(item.rule, item.subject_id) for item in items}
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def feishu(seeded, store, s3, settings):
             Bucket=settings.snapshot_bucket, Key="tenants/acme/idmap.json", Body=json.dumps(idmap).encode()
         )
         registration = next(r for r in seeded if r.group_id == "grp-rd")
-        store.put_group(
+        store.groups.put_group(
             GroupRegistration.model_validate(
                 {
                     **registration.model_dump(exclude={"source"}),
@@ -127,8 +127,8 @@ def test_a_pull_failing_half_way_fails_the_run_and_keeps_the_stored_findings(
     # THEN the run failed with Feishu's code and message, naming no secret...
     assert outcome.status == "failed"
     assert "99991672" in outcome.error and "im:message" in outcome.error
-    run = store.get_run("acme", "grp-rd", message.audit_id)
-    assert run["status"] == "failed" and run["error"] == outcome.error
+    run = store.runs.run("acme", "grp-rd", message.audit_id)
+    assert run.status == "failed" and run.error == outcome.error
     for secret in (feishu.app_secret, *feishu.tokens_issued):
         assert secret not in outcome.error
     # ... and nothing was audited from half a group: the stored findings are as they were
@@ -148,7 +148,7 @@ def test_a_rate_limiting_platform_is_retried_by_sqs_then_recorded_on_the_last_re
     # THEN it raises (SQS delivers it again later) and no run is recorded yet
     assert raised.value.retryable is True
     assert waits and all(w == 1.0 for w in waits)
-    assert store.get_run("acme", "grp-rd", message.audit_id) is None
+    assert store.runs.run("acme", "grp-rd", message.audit_id) is None
     # AND on the last receive the run is recorded as failed, with the platform's answer
     last = settings.max_receive_count
     outcome = audit_group(message, _deps(settings, store, s3, sqs, waits), receive_count=last)
@@ -214,7 +214,7 @@ def test_a_wecom_group_is_pulled_with_its_archive_records_from_s3(
             if registered_exemptions
             else {}
         )
-        store.put_group(
+        store.groups.put_group(
             GroupRegistration.model_validate(
                 {
                     **registration.model_dump(exclude={"source"}),
@@ -270,8 +270,8 @@ def test_a_feishu_group_is_pulled_whole_once_then_only_what_is_new(feishu, setti
     # THEN the first pull read the whole window and the second only the days since, re-reading
     # the last 14 days of the first (start_time = the first pull's time - 14 days: Feishu shows
     # a thread only through its root)
-    assert store.get_run("acme", "grp-rd", first.audit_id)["pull"] == "full"
-    assert store.get_run("acme", "grp-rd", second.audit_id)["pull"] == "incremental"
+    assert store.runs.run("acme", "grp-rd", first.audit_id).pull == "full"
+    assert store.runs.run("acme", "grp-rd", second.audit_id).pull == "incremental"
     assert whole >= 20 and len(requests) <= whole // 3
     # AND files the first pull hashed were not downloaded again
     assert downloads and [r for r in feishu.received if "/resources/" in r.path] == downloads
@@ -314,7 +314,7 @@ def test_a_pull_state_from_another_chat_or_id_map_is_not_built_on(feishu, settin
     message = _message("grp-rd")
     audit_group(message, _deps(settings, store, s3, sqs, [], NOW + timedelta(days=1)))
     # THEN the whole window was pulled again
-    assert store.get_run("acme", "grp-rd", message.audit_id)["pull"] == "full"
+    assert store.runs.run("acme", "grp-rd", message.audit_id).pull == "full"
 
 
 def test_the_deployed_worker_never_calls_a_platform_registered_on_loopback(

@@ -240,7 +240,7 @@ def api_world():
             secrets.create_secret(Name=api.tenant_secret_name(settings, tenant), SecretString=secret.decode())
         store = runtime.store(settings)
         for tenant, group in ((ACME, "grp-a"), (ACME, "grp-b"), (GLOBEX, GLOBEX_GROUP)):
-            store.put_group(
+            store.groups.put_group(
                 GroupRegistration(tenant_id=tenant, group_id=group, platform="slack", kind="project")
             )
         yield settings, store, runtime.client("sqs")
@@ -248,7 +248,8 @@ def api_world():
 
 def _state(store) -> dict:
     return {
-        tenant: [g.model_dump(mode="json") for g in store.list_groups(tenant)] for tenant in (ACME, GLOBEX)
+        tenant: [g.model_dump(mode="json") for g in store.groups.list_groups(tenant)]
+        for tenant in (ACME, GLOBEX)
     }
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from groupaudit.adapters.storage.findings import FindingRecord
 from groupaudit.cli import EXIT_INVALID, EXIT_OK, main
 from groupaudit.local.invoke import sqs_event
 from groupaudit.local.seed import seed_tenant
@@ -143,10 +144,10 @@ class Pipeline:
         }
         message = {"MessageId": audit_id, "ReceiptHandle": audit_id, "Body": json.dumps(body)}
         answer = invoke("audit_worker", sqs_event([message], self.arn))
-        return audit_id, answer, self.store.get_run("acme", GROUP, audit_id) or {}
+        return audit_id, answer, self.store.runs.run("acme", GROUP, audit_id)
 
-    def findings(self) -> list[dict]:
-        items, cursor = self.store.list_findings("acme", GROUP, None, 200, None)
+    def findings(self) -> list[FindingRecord]:
+        items, cursor = self.store.findings.findings_page("acme", GROUP, None, 200, None)
         assert cursor is None
         return items
 
@@ -156,8 +157,8 @@ def pipeline():
     with moto_world():
         world = Pipeline()
         _, answer, run = world.audit()
-        assert answer == {"batchItemFailures": []} and run["status"] == "succeeded", run
-        assert run["findings"] > 0
+        assert answer == {"batchItemFailures": []} and run is not None and run.status == "succeeded", run
+        assert run.findings > 0
         yield world
 
 
@@ -175,12 +176,12 @@ def test_the_worker_records_a_bad_input_as_a_failed_run_and_keeps_the_findings(p
         pipeline.write(key, good)
     after = pipeline.findings()
     # THEN the run is failed (not retried), its reason names the problem, and no finding changed
-    error = run.get("error") or ""
-    clear = run.get("status") == "failed" and all(words in error for words in case.expect)
+    error = (run.error if run is not None else None) or ""
+    clear = run is not None and run.status == "failed" and all(words in error for words in case.expect)
     record("worker bad inputs", "refused" if clear else "unclear")
     record("worker stored findings", "refused" if after == before else "findings_changed")
     assert answer == {"batchItemFailures": []}
-    assert run["status"] == "failed", run
+    assert run is not None and run.status == "failed", run
     for words in case.expect:
         assert words in error, error
     assert after == before

@@ -67,14 +67,14 @@ def test_a_group_id_outside_the_pattern_is_refused_naming_group_id(tenants, stor
     # THEN 422 names body.group_id, and nothing is stored
     assert status == 422
     assert [d["loc"] for d in body["details"]] == [["body", "group_id"]]
-    assert store.list_groups(ACME) == []
+    assert store.groups.list_groups(ACME) == []
 
 
 @pytest.mark.parametrize("group_id", ["a", "C024BE91L", "grp.sales-2026", "oc_1a:b@c", "x" * 128])
 def test_a_group_id_inside_the_pattern_is_registered(tenants, store, group_id):
     status, body = call("POST", "/groups", registration(group_id))
     assert (status, body["group_id"]) == (201, group_id)
-    assert store.get_group(ACME, group_id).group_id == group_id
+    assert store.groups.get_group(ACME, group_id).group_id == group_id
 
 
 # --- policy overrides ---------------------------------------------------------------------------
@@ -120,13 +120,13 @@ def test_overrides_that_would_fail_every_audit_are_refused_at_registration(
     assert body["error"] == "invalid group registration"
     assert body["details"][0]["loc"] == ["body", "policy_overrides", *loc]
     assert words in body["details"][0]["msg"]
-    assert store.list_groups(ACME) == []
+    assert store.groups.list_groups(ACME) == []
 
 
 def test_valid_overrides_are_stored_and_merged_by_the_worker(tenants, store):
     overrides = {"rules": {"inactive_member": {"inactive_days": 45}}}
     status, _ = call("POST", "/groups", registration(policy_overrides=overrides))
-    stored = store.get_group(ACME, "grp-new")
+    stored = store.groups.get_group(ACME, "grp-new")
     assert status == 201
     assert stored.policy_overrides == overrides
     policy = worker._policies({}, stored, ACME).for_group("project", "grp-new")
@@ -153,7 +153,7 @@ def test_a_registration_over_the_size_limit_is_413_naming_the_limit(tenants, sto
             "type": "value_error",
         }
     ]
-    assert store.list_groups(ACME) == []
+    assert store.groups.list_groups(ACME) == []
 
 
 def test_an_unsigned_oversized_body_is_401(tenants, store):
@@ -170,7 +170,7 @@ def test_a_registration_at_the_size_limit_is_stored(tenants, store):
     assert len(raw) == MAX_REGISTRATION_BYTES
     # THEN it is stored whole
     assert call("POST", "/groups", raw)[0] == 201
-    assert len(store.get_group(ACME, "grp-new").name) == pad
+    assert len(store.groups.get_group(ACME, "grp-new").name) == pad
 
 
 # --- stored URLs listed masked ------------------------------------------------------------------
@@ -178,7 +178,7 @@ def test_a_registration_at_the_size_limit_is_stored(tenants, store):
 
 def test_credentials_in_urls_stored_before_the_fix_are_masked_when_listed(tenants, store):
     # GIVEN registrations stored before credentials in URLs were refused (straight into the store)
-    store.put_group(
+    store.groups.put_group(
         GroupRegistration.model_validate(
             registration(
                 "grp-old",
@@ -189,7 +189,7 @@ def test_credentials_in_urls_stored_before_the_fix_are_masked_when_listed(tenant
             )
         )
     )
-    store.put_group(
+    store.groups.put_group(
         GroupRegistration.model_validate(
             registration(
                 "grp-feishu",
@@ -214,7 +214,7 @@ def test_credentials_in_urls_stored_before_the_fix_are_masked_when_listed(tenant
         "grp-old": "https://***@oapi.dingtalk.com/robot/send?access_token=***",
     }
     # AND what is stored is unchanged (the worker still delivers)
-    assert "tok123" in str(store.get_group(ACME, "grp-old").notice.url)
+    assert "tok123" in str(store.groups.get_group(ACME, "grp-old").notice.url)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from pydantic import ValidationError
@@ -64,7 +65,7 @@ REGISTRATION_URLS = [
 
 
 class _Registry:
-    """The two store calls registration makes (nothing else is reached)."""
+    """The two calls registration makes of the group registry (nothing else is reached)."""
 
     def __init__(self) -> None:
         self.stored: list[GroupRegistration] = []
@@ -76,10 +77,10 @@ class _Registry:
         self.stored.append(registration)
 
 
-def _deps(store: _Registry) -> api.ApiDeps:
+def _deps(registry: _Registry) -> api.ApiDeps:
     settings = Settings.model_construct(signature_tolerance_s=300, secrets_prefix="groupaudit/")
     return api.ApiDeps(
-        store=store,  # type: ignore[arg-type]
+        store=SimpleNamespace(groups=registry),  # type: ignore[arg-type]  # its group registry only
         fanout=None,  # type: ignore[arg-type]
         settings=settings,
         clock=lambda: datetime.now(UTC),

@@ -222,8 +222,8 @@ def test_an_overturned_finding_counts_nowhere_and_the_ledger_and_appeals_are_cou
     november = [message("m0", "u2", "2026-11-18T09:00:00+08:00", "早"), *_sales_messages("11-19")]
     report = _audit(store, "g-sales", "销售部", SALES, november, "2026-11-19T18:00:00+08:00", "c" * 32)
     at = report.audited_at
-    store.begin_group_audit(TENANT, "g-sales", at, NOW)
-    store.sync_findings(TENANT, "g-sales", "c" * 32, at, report.findings, {})
+    store.guard.begin_group_audit(TENANT, "g-sales", at, NOW)
+    store.findings.sync_findings(TENANT, "g-sales", "c" * 32, at, report.findings, {})
     created = service.record_findings(store, TENANT, "g-sales", report.findings, [], POLICIES, found, at)
     (entry_id,) = created.created
     book = LedgerStore.over(store)

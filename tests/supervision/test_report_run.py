@@ -234,7 +234,7 @@ def test_the_reporter_makes_last_months_report_on_each_tenants_first_working_day
     # GIVEN the reporter's API_URL (template.yaml), acme on the public calendar, and a tenant
     # whose own calendar makes Dec 1 a holiday
     monkeypatch.setenv("API_URL", API_URL)
-    november.put_groups(
+    november.groups.put_groups(
         [
             GroupRegistration(tenant_id=t, group_id="g-sales", platform="generic", name="销售群")
             for t in (TENANT, "other")

@@ -90,7 +90,7 @@ def acme_ledger(aws, settings, store):
         advert(2, datetime(2026, 11, 9, 10, tzinfo=CST)),
     ]
     audited = datetime(2026, 11, 9, 18, tzinfo=CST)
-    store.sync_findings("acme", GROUP, "audit-1", audited, findings, {})
+    store.findings.sync_findings("acme", GROUP, "audit-1", audited, findings, {})
     service.record_findings(store, "acme", GROUP, findings, [], parse_policy({}, "test"), None, audited)
     return [ledger.entry_id("acme", GROUP, f.id) for f in findings]
 

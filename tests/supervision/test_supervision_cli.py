@@ -53,7 +53,7 @@ def entries(settings, store):
         for n in (1, 2)
     ]
     audited = datetime(2026, 11, 20, 18, tzinfo=CST)
-    store.sync_findings("acme", GROUP, "audit-1", audited, findings, {})
+    store.findings.sync_findings("acme", GROUP, "audit-1", audited, findings, {})
     service.record_findings(store, "acme", GROUP, findings, [], parse_policy({}, "t"), None, audited)
     return [ledger.entry_id("acme", GROUP, f.id) for f in findings]
 

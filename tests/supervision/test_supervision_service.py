@@ -62,8 +62,8 @@ def book(store) -> LedgerStore:
 
 def stored(store, findings: list[Finding], audited_at: datetime) -> None:
     """The findings as the worker stores them (sync_findings), and their ledger step."""
-    existing = store.group_findings(TENANT, GROUP)
-    sync = store.sync_findings(TENANT, GROUP, "audit-1", audited_at, findings, existing)
+    existing = store.findings.stored_findings(TENANT, GROUP)
+    sync = store.findings.sync_findings(TENANT, GROUP, "audit-1", audited_at, findings, existing)
     service.record_findings(store, TENANT, GROUP, findings, sync.resolved, POLICIES, DIRECTORY, audited_at)
 
 
@@ -307,7 +307,7 @@ def test_an_appeal_of_a_finding_counts_from_its_first_notice_and_only_the_person
     store, book
 ):
     stored(store, [advert(1, cst(11, 18))], cst(11, 18, 18))
-    store.mark_notified(TENANT, GROUP, [("prohibited_content", "f1")], cst(11, 19, 15))
+    store.findings.mark_notified(TENANT, GROUP, [("prohibited_content", "f1")], cst(11, 19, 15))
     with pytest.raises(NotAllowed, match="only the person or the head"):
         service.file_appeal(
             book,

@@ -34,7 +34,7 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from groupaudit.adapters.store import _plain, _s
+from groupaudit.adapters.storage.dynamo import Table, plain, s
 from groupaudit.discipline.appeals import Appeal
 from groupaudit.discipline.errors import StateConflict
 from groupaudit.discipline.ledger import Entry, Event
@@ -96,14 +96,14 @@ def _open_pk(tenant: str) -> str:
 
 
 class LedgerStore:
-    """Entries, appeals and their events in the table of :class:`~groupaudit.adapters.store.Store`."""
+    """Entries, appeals and their events in the audit table (:mod:`groupaudit.adapters.storage`)."""
 
     def __init__(self, table_name: str, client: Any) -> None:
         self.table = table_name
         self.client = client
 
     @classmethod
-    def over(cls, store: Any) -> LedgerStore:
+    def over(cls, store: Table) -> LedgerStore:
         """The ledger in the same table, through the same client, as ``store``."""
         return cls(store.table, store.client)
 
@@ -116,7 +116,7 @@ class LedgerStore:
 
     def _head(self, pk: str) -> dict[str, Any] | None:
         answer = self.client.get_item(
-            TableName=self.table, Key={"PK": _s(pk), "SK": _s("HEAD")}, ConsistentRead=True
+            TableName=self.table, Key={"PK": s(pk), "SK": s("HEAD")}, ConsistentRead=True
         )
         return answer.get("Item")
 
@@ -138,7 +138,7 @@ class LedgerStore:
         """Every entry of a person (what the ladder counts from), oldest violation first."""
         items = self._query(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
-            ExpressionAttributeValues={":pk": _s(f"TENANT#{tenant}#PERSON#{person}"), ":sk": _s("ENTRY#")},
+            ExpressionAttributeValues={":pk": s(f"TENANT#{tenant}#PERSON#{person}"), ":sk": s("ENTRY#")},
             ConsistentRead=True,
         )
         return [load_entry(item["record"]["S"]) for item in items]
@@ -147,14 +147,14 @@ class LedgerStore:
         """The entries whose violation happened in ``month`` (YYYY-MM), in time order."""
         items = self._query(
             KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": _s(f"TENANT#{tenant}#LEDGER#{month}")},
+            ExpressionAttributeValues={":pk": s(f"TENANT#{tenant}#LEDGER#{month}")},
         )
         return [load_entry(item["record"]["S"]) for item in items]
 
     def events(self, pk: str) -> list[Event]:
         items = self._query(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
-            ExpressionAttributeValues={":pk": _s(pk), ":sk": _s("EVENT#")},
+            ExpressionAttributeValues={":pk": s(pk), ":sk": s("EVENT#")},
             ConsistentRead=True,
         )
         return [load_event(item["event"]["S"]) for item in items]
@@ -172,7 +172,7 @@ class LedgerStore:
     def month_appeals(self, tenant: str, month: str) -> list[Appeal]:
         items = self._query(
             KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": _s(f"TENANT#{tenant}#APPEALS#{month}")},
+            ExpressionAttributeValues={":pk": s(f"TENANT#{tenant}#APPEALS#{month}")},
         )
         return [load_appeal(item["record"]["S"]) for item in items]
 
@@ -180,7 +180,7 @@ class LedgerStore:
         """Open appeals whose answer deadline is before ``now`` (one query, deadline order)."""
         items = self._query(
             KeyConditionExpression="PK = :pk AND SK < :now",
-            ExpressionAttributeValues={":pk": _s(_open_pk(tenant)), ":now": _s(_utc(now))},
+            ExpressionAttributeValues={":pk": s(_open_pk(tenant)), ":now": s(_utc(now))},
             ConsistentRead=True,
         )
         ids = [item["appeal_id"]["S"] for item in items if item.get("status", {}).get("S") == "filed"]
@@ -193,16 +193,16 @@ class LedgerStore:
             KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
             FilterExpression="finding_id = :id",
             ExpressionAttributeValues={
-                ":pk": _s(f"TENANT#{tenant}#GROUP#{group}"),
-                ":sk": _s("FINDING#"),
-                ":id": _s(finding_id),
+                ":pk": s(f"TENANT#{tenant}#GROUP#{group}"),
+                ":sk": s("FINDING#"),
+                ":id": s(finding_id),
             },
             ConsistentRead=True,
         )
         for item in items:
-            plain = _plain(item)
-            plain["finding"] = json.loads(plain["finding"]) if "finding" in plain else None
-            return plain
+            found = plain(item)
+            found["finding"] = json.loads(found["finding"]) if "finding" in found else None
+            return found
         return None
 
     # --- writing ---------------------------------------------------------------------------
@@ -221,7 +221,7 @@ class LedgerStore:
         vals = {f":a{n}": value for n, value in enumerate(attrs.values())}
         update: dict[str, Any] = {
             "TableName": self.table,
-            "Key": {"PK": _s(pk), "SK": _s(sk)},
+            "Key": {"PK": s(pk), "SK": s(sk)},
             "UpdateExpression": "SET " + ", ".join(f"#a{n} = :a{n}" for n in range(len(attrs))),
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": {**vals, **(values or {})},
@@ -236,21 +236,21 @@ class LedgerStore:
         return self._upsert(pk, "HEAD", attrs, "version = :prev", {":prev": {"N": str(previous)}})
 
     def _event(self, pk: str, event: Event) -> dict[str, Any]:
-        attrs = {"type": _s("supervision_event"), "event": _s(_dump(event))}
+        attrs = {"type": s("supervision_event"), "event": s(_dump(event))}
         return self._upsert(pk, f"EVENT#{event.seq:06d}", attrs, "attribute_not_exists(PK)")
 
     def _entry_items(self, entry: Entry, event: Event, month: str, previous: int | None) -> list[dict]:
         tenant, pk = entry.tenant_id, entry_pk(entry.tenant_id, entry.entry_id)
-        record = _s(_dump(entry))
+        record = s(_dump(entry))
         order = f"{_utc(entry.occurred_at)}#{entry.entry_id}"
         head = {
-            "type": _s("ledger_entry"),
+            "type": s("ledger_entry"),
             "record": record,
-            "status": _s(entry.status),
-            "subject_id": _s(entry.subject_id),
+            "status": s(entry.status),
+            "subject_id": s(entry.subject_id),
             "version": {"N": str(entry.version)},
         }
-        copy = {"type": _s("ledger_copy"), "record": record, "status": _s(entry.status)}
+        copy = {"type": s("ledger_copy"), "record": record, "status": s(entry.status)}
         return [
             self._versioned(pk, head, previous),
             self._event(pk, event),
@@ -288,15 +288,15 @@ class LedgerStore:
         self, appeal: Appeal, event: Event, month: str, previous: int | None
     ) -> list[dict[str, Any]]:
         tenant, pk = appeal.tenant_id, appeal_pk(appeal.tenant_id, appeal.appeal_id)
-        record = _s(_dump(appeal))
+        record = s(_dump(appeal))
         head = {
-            "type": _s("appeal"),
+            "type": s("appeal"),
             "record": record,
-            "status": _s(appeal.status),
+            "status": s(appeal.status),
             "version": {"N": str(appeal.version)},
-            "month": _s(month),
+            "month": s(month),
         }
-        copy = {"type": _s("appeal_copy"), "record": record, "status": _s(appeal.status)}
+        copy = {"type": s("appeal_copy"), "record": record, "status": s(appeal.status)}
         items = [
             self._versioned(pk, head, previous),
             self._event(pk, event),
@@ -306,9 +306,9 @@ class LedgerStore:
         ]
         if appeal.answer_due is not None:
             pointer = {
-                "type": _s("open_appeal"),
-                "appeal_id": _s(appeal.appeal_id),
-                "status": _s(appeal.status),
+                "type": s("open_appeal"),
+                "appeal_id": s(appeal.appeal_id),
+                "status": s(appeal.status),
             }
             if appeal.status != "filed":  # closed: the pointer expires (TTL) and is filtered out meanwhile
                 pointer["expires_at"] = {"N": str(int(event.at.timestamp()) + 86_400)}
@@ -330,6 +330,6 @@ class LedgerStore:
         return self._upsert(
             f"TENANT#{tenant}#GROUP#{group}",
             sk,
-            {"overturned_at": _s(at.isoformat()), "overturned_by_appeal": _s(appeal_id)},
+            {"overturned_at": s(at.isoformat()), "overturned_by_appeal": s(appeal_id)},
             "attribute_exists(PK)",
         )

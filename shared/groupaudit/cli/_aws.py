@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from groupaudit.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from groupaudit.adapters.storage import Storage
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,12 +50,12 @@ def settings() -> Settings:
     return load_settings()
 
 
-def store(args: argparse.Namespace) -> Any:
-    """The store (TABLE_NAME) through the flags' client."""
-    from groupaudit.adapters.store import Store
+def store(args: argparse.Namespace) -> Storage:
+    """The table (TABLE_NAME) and its aggregates, through the flags' client."""
+    from groupaudit.adapters.storage import Storage
 
     table = settings().table_name
-    return Store(table, client(args, "dynamodb"))
+    return Storage(table, client(args, "dynamodb"))
 
 
 @contextmanager

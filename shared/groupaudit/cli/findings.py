@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from groupaudit.cli import _aws
 from groupaudit.cli._common import EXIT_OK, write
@@ -17,6 +19,9 @@ NAME = "findings"
 HELP = "read stored findings back: a tenant's, one group's, one rule's or one member's"
 EXAMPLE = "groupaudit findings acme --group grp-sales --status open --format json"
 PAGE = 100
+
+if TYPE_CHECKING:
+    from groupaudit.adapters.storage.findings import FindingRecord, Findings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,13 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     with _aws.errors():
         store = _aws.store(args)
-        groups = [args.group] if args.group else [r.group_id for r in store.list_groups(args.tenant)]
+        groups = [args.group] if args.group else [r.group_id for r in store.groups.list_groups(args.tenant)]
         found = [
-            {"group_id": group, **item}
+            {"group_id": group, **msgspec.structs.asdict(record)}
             for group in groups
-            for item in _all_findings(store, args.tenant, group, args.status)
-            if (args.rule is None or item["rule"] == args.rule)
-            and (args.member is None or item["subject_id"] == args.member)
+            for record in _all_findings(store.findings, args.tenant, group, args.status)
+            if (args.rule is None or record.rule == args.rule)
+            and (args.member is None or record.subject_id == args.member)
         ]
     if args.format == "json":
         write(json.dumps(found, ensure_ascii=False, indent=2))
@@ -67,11 +72,11 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _all_findings(store: Any, tenant: str, group: str, status: str | None) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+def _all_findings(findings: Findings, tenant: str, group: str, status: str | None) -> list[FindingRecord]:
+    items: list[FindingRecord] = []
     cursor = None
     while True:
-        page, cursor = store.list_findings(tenant, group, status, PAGE, cursor)
+        page, cursor = findings.findings_page(tenant, group, status, PAGE, cursor)
         items += page
         if cursor is None:
             return items

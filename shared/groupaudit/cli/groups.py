@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from groupaudit.cli import _aws
 from groupaudit.cli._common import EXIT_OK, write
 from groupaudit.contracts import GROUP_KINDS
 from groupaudit.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from groupaudit.adapters.storage.groups import Groups
 
 NAME = "groups"
 HELP = "the group registry (DynamoDB table TABLE_NAME)"
@@ -145,10 +148,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with _aws.errors():
-        return _run(args, _aws.store(args))
+        return _run(args, _aws.store(args).groups)
 
 
-def _run(args: argparse.Namespace, store: Any) -> int:
+def _run(args: argparse.Namespace, registry: Groups) -> int:
     from pydantic import ValidationError
 
     from groupaudit.netguard import registration_problem
@@ -160,7 +163,7 @@ def _run(args: argparse.Namespace, store: Any) -> int:
         from groupaudit.pipeline.api import masked
 
         # listed as GET /groups lists them: a URL stored with credentials never shows them
-        registrations = [masked(r) for r in store.list_groups(args.tenant)]
+        registrations = [masked(r) for r in registry.list_groups(args.tenant)]
         if args.format == "json":
             write(
                 json.dumps([r.model_dump(mode="json") for r in registrations], ensure_ascii=False, indent=2)
@@ -172,7 +175,7 @@ def _run(args: argparse.Namespace, store: Any) -> int:
             write(f"{len(registrations)} group(s) registered for {args.tenant}")
         return EXIT_OK
     if args.groups_command == "remove":
-        if not store.delete_group(args.tenant, args.group):
+        if not registry.delete_group(args.tenant, args.group):
             raise InputError(
                 "groups remove", [Problem("", f"group {args.group!r} is not registered for {args.tenant!r}")]
             )
@@ -215,7 +218,7 @@ def _run(args: argparse.Namespace, store: Any) -> int:
     ]
     if refused:
         raise InputError("groups add", refused)
-    store.put_group(registration)
+    registry.put_group(registration)
     write(f"registered {args.tenant}/{args.group} ({args.platform}, {args.kind}, notices: {args.notice})")
     return EXIT_OK
 

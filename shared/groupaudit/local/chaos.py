@@ -797,9 +797,9 @@ def run_once(scenario: Scenario | None, seed: int, server_endpoint: str | None =
         settings = load_settings()
         sqs = boto3.client("sqs")
         driver_table = boto3.client("dynamodb")  # the driver's reads: never faulted
-        from groupaudit.adapters.store import Store
+        from groupaudit.adapters.storage import Storage
 
-        store = Store(settings.table_name, driver_table)
+        store = Storage(settings.table_name, driver_table)
         groups = seed_tenant(
             SAMPLE,
             s3_client=boto3.client("s3"),
@@ -808,7 +808,7 @@ def run_once(scenario: Scenario | None, seed: int, server_endpoint: str | None =
             backup_bucket=settings.backup_bucket,
         )
         groups += start_platforms(platforms, faults, clock.now(), groups, settings)
-        store.put_groups(_robot_channels(groups, robots))
+        store.groups.put_groups(_robot_channels(groups, robots))
         runtime.client("dynamodb").meta.events.register("before-call.dynamodb", faults.before_dynamodb_call)
         runtime.client("dynamodb").meta.events.register("after-call.dynamodb", faults.after_dynamodb_call)
         event = json.loads(SCHEDULED_EVENT.read_text(encoding="utf-8"))
@@ -816,14 +816,14 @@ def run_once(scenario: Scenario | None, seed: int, server_endpoint: str | None =
         (tenant, audit_id), *_ = fanned["audits"].items()
         emptied = _drain("audit_worker", resources["AUDIT_QUEUE_URL"], 5, 1800, sqs, faults, clock)
         emptied &= _drain("notifier", resources["NOTICE_QUEUE_URL"], 5, 720, sqs, faults, clock)
-        audit = store.get_audit(tenant, audit_id) or {}
+        audit = store.runs.audit(tenant, audit_id)
         findings, told = set(), set()
         for group in groups:
-            items, _ = store.list_findings(tenant, group.group_id, "open", 1000, None)
-            findings |= {(group.group_id, item["finding_id"]) for item in items}
-            told |= {(group.group_id, item["finding_id"]) for item in items if item["notified_at"]}
+            items, _ = store.findings.findings_page(tenant, group.group_id, "open", 1000, None)
+            findings |= {(group.group_id, item.finding_id) for item in items}
+            told |= {(group.group_id, item.finding_id) for item in items if item.notified_at}
         counters = {
-            key: int(audit.get(key, -1))
+            key: getattr(audit, key) if audit is not None else -1
             for key in ("groups_total", "groups_done", "groups_failed", "groups_skipped", "findings_total")
         }
         leftovers = {}

@@ -48,7 +48,7 @@ def run_demo(tenant_dir: Path = SAMPLE, out: IO[str] | None = None) -> dict[str,
             backup_bucket=settings.backup_bucket,
         )
         channels = [_robot_channel(g, robots) for g in groups]
-        store.put_groups(
+        store.groups.put_groups(
             [g.model_copy(update={"notice": channel}) for g, channel in zip(groups, channels, strict=True)]
         )
         contact = _supervision_contact(tenant_dir, groups, robots)
@@ -86,16 +86,14 @@ def run_demo(tenant_dir: Path = SAMPLE, out: IO[str] | None = None) -> dict[str,
         )
         total = 0
         for tenant, audit_id in fanned["audits"].items():
-            audit = store.get_audit(tenant, audit_id)
-            for run in sorted(audit["runs"], key=lambda r: r["group_id"]):
-                findings, _ = store.list_findings(tenant, run["group_id"], "open", 200, None)
+            audit = store.runs.audit(tenant, audit_id)
+            for run in sorted(audit.runs if audit else (), key=lambda r: r.group_id):
+                findings, _ = store.findings.findings_page(tenant, run.group_id, "open", 200, None)
                 total += len(findings)
-                out.write(
-                    f"-- {tenant}/{run['group_id']}: {run['status']}, {len(findings)} open finding(s)\n"
-                )
-                for item in findings:
-                    summary = item["finding"]["summary"]
-                    out.write(f"   [{item['severity']}] {item['rule']}/{item['kind']} {summary}\n")
+                out.write(f"-- {tenant}/{run.group_id}: {run.status}, {len(findings)} open finding(s)\n")
+                for record in findings:
+                    summary = (record.finding or {}).get("summary")
+                    out.write(f"   [{record.severity}] {record.rule}/{record.kind} {summary}\n")
         out.write(f"\n{len(groups)} group(s) audited, {total} open finding(s) stored.\n")
         return {
             "groups": len(groups),

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from groupaudit.adapters import s3
-from groupaudit.adapters.store import Store
+from groupaudit.adapters.storage import Storage
 from groupaudit.loading import load_snapshot
 from groupaudit.wire import GroupRegistration, NoticeChannel
 
@@ -15,7 +15,7 @@ def seed_tenant(
     folder: Path,
     *,
     s3_client: Any,
-    store: Store,
+    store: Storage,
     snapshot_bucket: str,
     backup_bucket: str,
     channel: NoticeChannel | None = None,
@@ -39,7 +39,7 @@ def seed_tenant(
             name=snapshot.group.name,
             notice=channel or NoticeChannel(),
         )
-        store.put_group(registration)
+        store.groups.put_group(registration)
         registrations.append(registration)
     for tenant in tenants:
         for name in ("directory.json", "policy.yaml"):

@@ -31,10 +31,14 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
 from groupaudit import netguard, signing
-from groupaudit.adapters.store import NONCE_TTL, BadCursor, RunRecord, Store
+from groupaudit.adapters.storage import Storage
+from groupaudit.adapters.storage.dynamo import BadCursor
+from groupaudit.adapters.storage.limits import NONCE_TTL
+from groupaudit.adapters.storage.runs import RunRecord
 from groupaudit.errors import GroupAuditError, InputError
 from groupaudit.loading import MAX_DEPTH, nested_deeper_than
 from groupaudit.pipeline.fanout import FanOutDeps, fan_out
@@ -247,7 +251,7 @@ class ErrorBody(BaseModel):
 
 @dataclass
 class ApiDeps:
-    store: Store
+    store: Storage
     fanout: FanOutDeps
     settings: Settings
     clock: Callable[[], datetime]
@@ -311,7 +315,7 @@ def authenticate(
         return verified
     signature = {key.lower(): value for key, value in headers.items()}[SIGNATURE_HEADER.lower()]
     window = timedelta(seconds=2 * deps.settings.signature_tolerance_s)  # a timestamp is valid ±tolerance
-    if not deps.store.remember_signature(verified, signature, deps.clock(), max(window, NONCE_TTL)):
+    if not deps.store.limits.remember_signature(verified, signature, deps.clock(), max(window, NONCE_TTL)):
         raise Unauthorized("signature already used (replay); sign every request, retries too, anew")
     return verified
 
@@ -349,12 +353,12 @@ def request_audit(deps: ApiDeps, tenant: str, request: AuditRequest, key: str) -
     _same_tenant(tenant, request.tenant_id)
     if request.group_id == ALL_GROUPS:
         group_ids = None
-        if not any(group.enabled for group in deps.store.list_groups(tenant)):
+        if not any(group.enabled for group in deps.store.groups.list_groups(tenant)):
             raise InvalidRequest(
                 "nothing to audit", [_detail(("body", "group_id"), "the tenant has no enabled group")]
             )
     else:
-        registration = deps.store.get_group(tenant, request.group_id)
+        registration = deps.store.groups.get_group(tenant, request.group_id)
         if registration is None:
             raise NotFound(f"unknown group {request.group_id}")
         if not registration.enabled:
@@ -376,7 +380,7 @@ def audit_state(total: int, done: int, failed: int) -> AuditState:
 
 
 def audit_status(deps: ApiDeps, tenant: str, audit_id: str) -> AuditStatus:
-    audit = deps.store.audit(tenant, audit_id) if _AUDIT_ID.fullmatch(audit_id) else None
+    audit = deps.store.runs.audit(tenant, audit_id) if _AUDIT_ID.fullmatch(audit_id) else None
     if audit is None:
         raise NotFound(f"unknown audit {audit_id}")
     runs = {run.group_id: run for run in audit.runs}
@@ -430,7 +434,7 @@ def findings_page(
         raise InvalidRequest("invalid query", problems)
     _registered(deps, tenant, group_id)
     try:
-        items, next_cursor = deps.store.list_findings(
+        records, next_cursor = deps.store.findings.findings_page(
             tenant, group_id, None if status == "all" else status, limit, cursor or None
         )
     except BadCursor as exc:
@@ -439,7 +443,10 @@ def findings_page(
         group_id=group_id,
         status=status,  # checked above
         # the store keeps "-" for a finding without kind
-        findings=[StoredFinding.model_validate({**item, "kind": _kind(item.get("kind"))}) for item in items],
+        findings=[
+            StoredFinding.model_validate({**msgspec.structs.asdict(record), "kind": _kind(record.kind)})
+            for record in records
+        ],
         next_cursor=next_cursor,
     )
 
@@ -452,7 +459,9 @@ def _kind(kind: str | None) -> str | None:
 
 
 def _registered(deps: ApiDeps, tenant: str, group_id: str) -> GroupRegistration:
-    registration = deps.store.get_group(tenant, group_id) if re.fullmatch(ID_PATTERN, group_id) else None
+    registration = (
+        deps.store.groups.get_group(tenant, group_id) if re.fullmatch(ID_PATTERN, group_id) else None
+    )
     if registration is None:
         raise NotFound(f"unknown group {group_id}")
     return registration
@@ -496,8 +505,8 @@ def register_group(
             problems.append(_detail(("body", where, field), problem))
     if problems:
         raise InvalidRequest("invalid group registration", problems)
-    created = deps.store.get_group(tenant, registration.group_id) is None
-    deps.store.put_group(registration)
+    created = deps.store.groups.get_group(tenant, registration.group_id) is None
+    deps.store.groups.put_group(registration)
     return registration, created
 
 
@@ -575,10 +584,10 @@ def masked(registration: GroupRegistration) -> GroupRegistration:
 
 
 def list_groups(deps: ApiDeps, tenant: str) -> GroupList:
-    return GroupList(groups=[masked(registration) for registration in deps.store.list_groups(tenant)])
+    return GroupList(groups=[masked(registration) for registration in deps.store.groups.list_groups(tenant)])
 
 
 def deregister_group(deps: ApiDeps, tenant: str, group_id: str) -> None:
     """Remove a registration (its findings and runs stay until their TTL)."""
-    if not re.fullmatch(ID_PATTERN, group_id) or not deps.store.delete_group(tenant, group_id):
+    if not re.fullmatch(ID_PATTERN, group_id) or not deps.store.groups.delete_group(tenant, group_id):
         raise NotFound(f"unknown group {group_id}")

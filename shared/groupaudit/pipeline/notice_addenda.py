@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 
-from groupaudit.adapters.store import NoticeRecord, Store
+from groupaudit.adapters.storage.notices import NoticeRecord, Notices
 from groupaudit.wire import NoticeMessage
 
 ADDENDUM = "addendum_json"  # the attribute of the notice record holding the pass's lines
@@ -26,7 +26,7 @@ TENANT_NOTICE = "-tenant"  # suffix of the notice id of the pass's own digest fo
 
 
 def add_to_notice(
-    store: Store,
+    store: Notices,
     tenant: str,
     group: str,
     audit_id: str,

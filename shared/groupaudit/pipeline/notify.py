@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from groupaudit.adapters.store import Store
+from groupaudit.adapters.storage.findings import Findings
+from groupaudit.adapters.storage.notices import Notices
 from groupaudit.errors import GroupAuditError
 from groupaudit.notifiers.channels import Channel, DeliveryError
 from groupaudit.pipeline import notice_addenda
@@ -30,7 +31,8 @@ class NoticeBusy(GroupAuditError):
 
 @dataclass
 class NotifierDeps:
-    store: Store
+    notices: Notices  # the delivery's claim, parts and outcome
+    findings: Findings  # notified_at on the findings it told about
     channel_for: Callable[[NoticeMessage], Channel]
     clock: Callable[[], datetime]
 
@@ -38,29 +40,29 @@ class NotifierDeps:
 def deliver(message: NoticeMessage, deps: NotifierDeps) -> str:
     """'sent', 'dry_run', 'duplicate' or 'failed' (permanent); raises to retry."""
     tenant, group, audit_id = message.tenant_id, message.group_id, message.audit_id
-    claim = deps.store.claim_notice(tenant, group, audit_id, deps.clock(), LEASE)
+    claim = deps.notices.claim_notice(tenant, group, audit_id, deps.clock(), LEASE)
     if claim == "sent":
         return "duplicate"
     if claim == "busy":
         raise NoticeBusy(f"notice {audit_id} of group {group} is being delivered")
     # the tenant pass's lines, added to this digest while it was unclaimed (one digest per group)
-    message = notice_addenda.merged(message, deps.store.notice(tenant, group, audit_id))
+    message = notice_addenda.merged(message, deps.notices.notice(tenant, group, audit_id))
     if message.channel.dry_run:
-        deps.store.finish_notice(tenant, group, audit_id, "dry_run", deps.clock(), message.text)
+        deps.notices.finish_notice(tenant, group, audit_id, "dry_run", deps.clock(), message.text)
         return "dry_run"
 
     def part_sent(count: int) -> None:
-        deps.store.record_notice_part(tenant, group, audit_id, count)
+        deps.notices.record_notice_part(tenant, group, audit_id, count)
 
     try:
-        resume_from = deps.store.notice_parts_sent(tenant, group, audit_id)
+        resume_from = deps.notices.notice_parts_sent(tenant, group, audit_id)
         detail = deps.channel_for(message).send(message, resume_from=resume_from, on_part=part_sent)
     except DeliveryError as exc:
-        deps.store.finish_notice(tenant, group, audit_id, "failed", deps.clock(), str(exc))
+        deps.notices.finish_notice(tenant, group, audit_id, "failed", deps.clock(), str(exc))
         if exc.retryable:
             raise
         return "failed"
     now = deps.clock()
-    deps.store.mark_notified(tenant, group, message.findings, now)
-    deps.store.finish_notice(tenant, group, audit_id, "sent", now, detail)
+    deps.findings.mark_notified(tenant, group, message.findings, now)
+    deps.notices.finish_notice(tenant, group, audit_id, "sent", now, detail)
     return "sent"

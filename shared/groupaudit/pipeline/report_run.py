@@ -26,7 +26,7 @@ from datetime import date, datetime
 from typing import Any
 
 from groupaudit.adapters.report_store import ReportStore
-from groupaudit.adapters.store import Store
+from groupaudit.adapters.storage import Storage
 from groupaudit.pipeline.report_link import function_key, link_url, make_token, report_key
 from groupaudit.pipeline.supervision_contact import SupervisionDeps, get_contact, send_to_supervision
 from groupaudit.settings import ConfigError
@@ -56,7 +56,7 @@ class ReportRunDeps:
     report sources, how the supervision contact is told, and how its link is made (the link
     key, the API's URL the link route is under)."""
 
-    store: Store
+    store: Storage
     s3: Any
     bucket: str
     sources: Callable[[str], Sources]  # the tenant's sources (directory and policy read once)
@@ -68,7 +68,7 @@ class ReportRunDeps:
     @classmethod
     def on_aws(
         cls,
-        store: Store,
+        store: Storage,
         s3: Any,
         sqs: Any,
         settings: Any,
@@ -218,7 +218,7 @@ def scheduled_reports(scheduled_time: str | None, tenant_id: str = "all") -> dic
         link_base=settings.api_url,
     )
     made, failed = [], []
-    for tenant in store.list_tenants() if tenant_id == "all" else [tenant_id]:
+    for tenant in store.groups.list_tenants() if tenant_id == "all" else [tenant_id]:
         rule, zone = calendar_of(tenant)
         month = report_due(now.astimezone(zone).date(), rule)
         if month is None:

@@ -15,11 +15,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from groupaudit import netguard
 from groupaudit.adapters.secrets import secret_missing
 from groupaudit.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from groupaudit.adapters.storage import Storage
+    from groupaudit.adapters.storage.limits import Limits
 
 _network: list[netguard.Network] = [netguard.PUBLIC]  # the innermost local_peers_allowed() last
 
@@ -58,10 +62,11 @@ def local_peers_allowed() -> Iterator[None]:
         entered.pop()
 
 
-def store(settings: Settings) -> Any:
-    from groupaudit.adapters.store import Store
+def store(settings: Settings) -> Storage:
+    """The table (TABLE_NAME) and its aggregates, through one retrying client."""
+    from groupaudit.adapters.storage import Storage
 
-    return Store(settings.table_name, client("dynamodb"))
+    return Storage(settings.table_name, client("dynamodb"))
 
 
 def worker_deps() -> Any:
@@ -86,13 +91,16 @@ def notifier_deps() -> Any:
     settings = load_settings()
     table = store(settings)
     return NotifierDeps(
-        store=table, channel_for=lambda message: channel_for(message, settings, table), clock=now
+        notices=table.notices,
+        findings=table.findings,
+        channel_for=lambda message: channel_for(message, settings, table.limits),
+        clock=now,
     )
 
 
-def channel_for(message: Any, settings: Settings, table: Any = None) -> Any:
-    """The notice's channel; a platform robot is paced through ``table`` (shared by every
-    notifier) when one is given."""
+def channel_for(message: Any, settings: Settings, limits: Limits | None = None) -> Any:
+    """The notice's channel; a platform robot is paced through ``limits`` (the send rates shared
+    by every notifier) when given."""
     from groupaudit.notifiers.channels import ConsoleChannel, WebhookChannel
 
     if message.channel.type == "console":
@@ -103,7 +111,7 @@ def channel_for(message: Any, settings: Settings, table: Any = None) -> Any:
 
         name = message.channel.secret_name
         url = str(message.channel.url)
-        pacer = Pacer(table, message.channel.type, url) if table is not None else None
+        pacer = Pacer(limits, message.channel.type, url) if limits is not None else None
         key = secret(settings, name) if name else None
         return robot_for(
             message.channel.type, url, key, pacer=pacer, network=network(), attempts=POST_ATTEMPTS

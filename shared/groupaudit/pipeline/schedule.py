@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from groupaudit.pipeline.fanout import fan_out, is_working_day
 
 if TYPE_CHECKING:
+    from groupaudit.adapters.storage import Storage
     from groupaudit.wire import ScheduleEvent
 
 
@@ -46,7 +47,7 @@ def scheduled_run(event: ScheduleEvent) -> dict[str, Any]:
     return answer
 
 
-def flag_overdue_appeals(store: Any, tenant_id: str, now: datetime) -> int:
+def flag_overdue_appeals(store: Storage, tenant_id: str, now: datetime) -> int:
     """Each tenant's ("all": every tenant's) appeals unanswered past their answer deadline at
     ``now``, told to its supervision contact and flagged, once each; how many. A tenant whose
     policy file is invalid is logged and skipped (its audits record the error); the others go on."""
@@ -59,7 +60,7 @@ def flag_overdue_appeals(store: Any, tenant_id: str, now: datetime) -> int:
     settings = load_settings()
     sqs, s3 = runtime.client("sqs"), runtime.client("s3")
     flagged = 0
-    for tenant in store.list_tenants() if tenant_id == "all" else [tenant_id]:
+    for tenant in store.groups.list_tenants() if tenant_id == "all" else [tenant_id]:
         try:
             appeals = overdue_appeals_to_contact(
                 store, sqs, settings.notice_queue_url, s3, settings.snapshot_bucket, tenant, now

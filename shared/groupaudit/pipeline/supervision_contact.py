@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
 from groupaudit import netguard
-from groupaudit.adapters.store import Store
+from groupaudit.adapters.storage.dynamo import Table
 from groupaudit.contracts import Finding, Snapshot
 from groupaudit.render import render_supervision
 from groupaudit.wire import _ID as ID_PATTERN
@@ -78,14 +78,14 @@ def _key(tenant: str) -> dict[str, Any]:
     return {"PK": {"S": f"TENANT#{tenant}"}, "SK": {"S": SETTING_SK}}
 
 
-def get_contact(store: Store, tenant: str) -> SupervisionContact | None:
+def get_contact(store: Table, tenant: str) -> SupervisionContact | None:
     item = store.client.get_item(TableName=store.table, Key=_key(tenant), ConsistentRead=True).get("Item")
     if item is None:
         return None
     return SupervisionContact.model_validate_json(item["contact_json"]["S"])
 
 
-def put_contact(store: Store, contact: SupervisionContact) -> bool:
+def put_contact(store: Table, contact: SupervisionContact) -> bool:
     """Store the tenant's contact; True when it had none before."""
     answer = store.client.put_item(
         TableName=store.table,
@@ -99,7 +99,7 @@ def put_contact(store: Store, contact: SupervisionContact) -> bool:
     return "Attributes" not in answer
 
 
-def delete_contact(store: Store, tenant: str) -> bool:
+def delete_contact(store: Table, tenant: str) -> bool:
     answer = store.client.delete_item(TableName=store.table, Key=_key(tenant), ReturnValues="ALL_OLD")
     return "Attributes" in answer
 
@@ -164,13 +164,13 @@ def remove_contact(deps: Any, tenant: str) -> None:
 class SupervisionDeps:
     """What sending to the contact needs: the table, how a notice message is queued, a clock."""
 
-    store: Store
+    store: Table
     send: Callable[[NoticeMessage], None]
     clock: Callable[[], datetime]
 
     @classmethod
     def on_queue(
-        cls, store: Store, sqs: Any, queue_url: str, clock: Callable[[], datetime]
+        cls, store: Table, sqs: Any, queue_url: str, clock: Callable[[], datetime]
     ) -> SupervisionDeps:
         """Sending through the notice queue at ``queue_url`` (the functions' NOTICE_QUEUE_URL)."""
 
@@ -253,7 +253,7 @@ def _finding_key(tenant: str, group: str, finding: Finding) -> dict[str, Any]:
     }
 
 
-def _reported(store: Store, tenant: str, group: str, finding: Finding) -> bool:
+def _reported(store: Table, tenant: str, group: str, finding: Finding) -> bool:
     item = store.client.get_item(
         TableName=store.table,
         Key=_finding_key(tenant, group, finding),
@@ -264,7 +264,7 @@ def _reported(store: Store, tenant: str, group: str, finding: Finding) -> bool:
 
 
 def overdue_appeals_to_contact(
-    store: Any,
+    store: Table,
     sqs: Any,
     notice_queue_url: str,
     s3_client: Any,

@@ -36,7 +36,9 @@ from typing import Any
 
 import msgspec
 
-from groupaudit.adapters.store import RUN_TTL, StaleAudit, Store
+from groupaudit.adapters.storage import Storage
+from groupaudit.adapters.storage.dynamo import RUN_TTL, StaleAudit, Table
+from groupaudit.adapters.storage.findings import StoredFinding
 from groupaudit.audittime import CLOCK_SKEW
 from groupaudit.contracts import Directory, Finding, Group, Snapshot
 from groupaudit.errors import InputError
@@ -54,7 +56,7 @@ def _pk(tenant: str) -> str:
     return f"TENANT#{tenant}#MEMBERSHIP"
 
 
-def record_membership(store: Store, snapshot: Snapshot, audit_id: str) -> int:
+def record_membership(store: Table, snapshot: Snapshot, audit_id: str) -> int:
     """Write the group's entry of the membership index (after its audit); the items written."""
     view = GroupView.of(snapshot)
     ids = sorted(view.member_ids)
@@ -86,7 +88,7 @@ def record_membership(store: Store, snapshot: Snapshot, audit_id: str) -> int:
     return len(requests)
 
 
-def memberships(store: Store, tenant: str, page_size: int = 100) -> Iterator[GroupView]:
+def memberships(store: Table, tenant: str, page_size: int = 100) -> Iterator[GroupView]:
     """The tenant's groups from the membership index, one at a time, in group-id order."""
     pages = store.client.get_paginator("query").paginate(
         TableName=store.table,
@@ -130,7 +132,7 @@ def _view(tenant: str, items: list[dict[str, Any]]) -> GroupView | None:
 
 
 def run_tenant_pass(
-    store: Store,
+    store: Table,
     tenant: str,
     *,
     policies: PolicySet,
@@ -154,14 +156,14 @@ def tenant_wide_keys() -> tuple[str, ...]:
     return tuple(f"FINDING#{spec.id}#" for spec in tenant_wide_rules())
 
 
-def group_owned(stored: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def group_owned(stored: dict[str, StoredFinding]) -> dict[str, StoredFinding]:
     """A group's stored findings less the tenant pass's: a group audit neither sees nor
     resolves those (the tenant pass does)."""
     prefixes = tenant_wide_keys()
-    return {fid: item for fid, item in stored.items() if not str(item.get("SK", "")).startswith(prefixes)}
+    return {fid: item for fid, item in stored.items() if not item.sk.startswith(prefixes)}
 
 
-def _run_done(store: Store, tenant: str, audit_id: str) -> bool:
+def _run_done(store: Table, tenant: str, audit_id: str) -> bool:
     """Is this a scheduled run whose every group has finished (succeeded, failed or skipped)?
     An on-demand audit of a few groups (API, manual) starts no pass over the whole tenant."""
     item = store.client.get_item(
@@ -176,7 +178,7 @@ def _run_done(store: Store, tenant: str, audit_id: str) -> bool:
     return int(item["groups_done"]["N"]) >= int(item["groups_total"]["N"])
 
 
-def _claim(store: Store, tenant: str, audit_id: str, now: datetime) -> bool:
+def _claim(store: Table, tenant: str, audit_id: str, now: datetime) -> bool:
     """Take the audit's tenant pass: True for exactly one caller (or one after a dead one)."""
     client = store.client
     try:
@@ -233,7 +235,7 @@ class PassNotices:
 
 
 def after_run(
-    store: Store,
+    store: Storage,
     tenant: str,
     audit_id: str,
     inputs: Callable[[], PassInputs],
@@ -261,7 +263,7 @@ def after_run(
         counts["groups"] += 1
         registration = None
         if view.group.effective_kind in JUDGED_KINDS:
-            registration = store.get_group(tenant, view.group.id)
+            registration = store.groups.get_group(tenant, view.group.id)
             if registration is None or not registration.enabled:
                 counts["unregistered"] += 1
                 continue
@@ -273,17 +275,17 @@ def after_run(
         lang = registration.notice.lang if registration is not None else "zh"
         result = run_tenant_rules(view, policies=policies, directory=given.directory, lang=lang)
         counts["findings"] += len(result.findings)
-        stored = {}
+        stored: dict[str, StoredFinding] = {}
         if result.findings or registration is not None:
             stored = {
                 fid: item
-                for fid, item in store.group_findings(tenant, view.group.id).items()
-                if str(item.get("SK", "")).startswith(prefixes)
+                for fid, item in store.findings.stored_findings(tenant, view.group.id).items()
+                if item.sk.startswith(prefixes)
             }
-        if not result.findings and not any(item.get("status") == "open" for item in stored.values()):
+        if not result.findings and not any(item.status == "open" for item in stored.values()):
             continue  # nothing to open or resolve
         try:
-            sync = store.sync_findings(
+            sync = store.findings.sync_findings(
                 tenant, view.group.id, audit_id, view.taken_at, result.findings, stored, latest_valid
             )
         except StaleAudit:
@@ -306,16 +308,16 @@ def after_run(
     return counts
 
 
-def _due(finding: Finding, stored: dict[str, dict[str, Any]], now: datetime, renotify_days: float) -> bool:
+def _due(finding: Finding, stored: dict[str, StoredFinding], now: datetime, renotify_days: float) -> bool:
     """New, reopened, never told, or told more than ``renotify_days`` ago (as the worker's)."""
     previous = stored.get(finding.id)
-    if previous is None or not previous.get("notified_at") or previous.get("status") == "resolved":
+    if previous is None or not previous.notified_at or previous.status == "resolved":
         return True
-    return now - datetime.fromisoformat(previous["notified_at"]) >= timedelta(days=renotify_days)
+    return now - datetime.fromisoformat(previous.notified_at) >= timedelta(days=renotify_days)
 
 
 def _tell(
-    store: Store,
+    store: Storage,
     audit_id: str,
     view: GroupView,
     registration: GroupRegistration,
@@ -330,8 +332,8 @@ def _tell(
     or it was told by an earlier attempt of this pass."""
     tenant, group = registration.tenant_id, registration.group_id
     see_more = f"GET /groups/{group}/findings?status=open"
-    run = store.get_run(tenant, group, audit_id) or {}
-    own_digest = str(run.get("notice", "")).startswith("queued")
+    run = store.runs.run(tenant, group, audit_id)
+    own_digest = run is not None and (run.notice or "").startswith("queued")
     notice = render_tenant_notice(
         view.group,
         due,
@@ -347,7 +349,7 @@ def _tell(
     mention_ids = [given.platform_id(registration.platform, m) for m in notice.mention_ids]
     if own_digest:
         outcome = notice_addenda.add_to_notice(
-            store,
+            store.notices,
             tenant,
             group,
             audit_id,

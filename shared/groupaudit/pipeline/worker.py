@@ -30,7 +30,9 @@ import yaml
 
 from groupaudit import audittime, netguard
 from groupaudit.adapters import s3
-from groupaudit.adapters.store import StaleAudit, Store, StoreConflict
+from groupaudit.adapters.storage import Storage
+from groupaudit.adapters.storage.dynamo import StaleAudit, StoreConflict, Table
+from groupaudit.adapters.storage.findings import StoredFinding
 from groupaudit.connectors.base import IdMap
 from groupaudit.connectors.http import PlatformError
 from groupaudit.contracts import Directory, Finding, Report, Snapshot
@@ -51,7 +53,7 @@ from groupaudit.wire import AuditMessage, GroupRegistration, NoticeMessage
 @dataclass
 class WorkerDeps:
     settings: Settings
-    store: Store
+    store: Storage
     s3: Any
     sqs: Any
     clock: Callable[[], datetime]
@@ -139,7 +141,7 @@ class _Remaining:
         return max(0, int((self.ends - time.monotonic()) * 1000))
 
 
-def _idempotency_records(store: Store) -> Any:
+def _idempotency_records(store: Table) -> Any:
     """Powertools' DynamoDB persistence on the audit table (PK/SK, the table's TTL attribute
     ``expires_at``), through the store's retrying client. A claim released after a failure is
     expired in place rather than deleted (the worker deletes nothing)."""
@@ -169,7 +171,7 @@ def _audit_group(message: AuditMessage, deps: WorkerDeps, receive_count: int) ->
     started = time.monotonic()
     tenant, group, audit_id = message.tenant_id, message.group_id, message.audit_id
     store = deps.store
-    if store.get_run(tenant, group, audit_id) is not None:
+    if store.runs.run(tenant, group, audit_id) is not None:
         _tenant_pass(tenant, audit_id, deps)  # takes over a pass that died after the last group
         return RunOutcome("duplicate")  # SQS delivered it again after the run was recorded
 
@@ -181,11 +183,11 @@ def _audit_group(message: AuditMessage, deps: WorkerDeps, receive_count: int) ->
             "error": error,
             **fields,
         }
-        store.finish_run(tenant, group, audit_id, run)
+        store.runs.finish_run(tenant, group, audit_id, run)
         _tenant_pass(tenant, audit_id, deps)  # when this was the run's last group
         return RunOutcome(status, fields.get("findings", 0), fields.get("notice", "none"), error)
 
-    registration = store.get_group(tenant, group)
+    registration = store.groups.get_group(tenant, group)
     if registration is None or not registration.enabled:
         return finish("failed", error=f"group {group} is not registered (or disabled) for tenant {tenant}")
     try:
@@ -204,14 +206,14 @@ def _audit_group(message: AuditMessage, deps: WorkerDeps, receive_count: int) ->
     # stored audit times after this came from snapshots "taken" in the future: never newer
     latest_valid = deps.clock() + audittime.CLOCK_SKEW
     try:
-        store.begin_group_audit(tenant, group, audited_at, latest_valid)
+        store.guard.begin_group_audit(tenant, group, audited_at, latest_valid)
     except StaleAudit as exc:
         return finish("skipped", error=str(exc), snapshot_taken_at=audited_at.isoformat())
-    stored = store.group_findings(tenant, group)
+    stored = store.findings.stored_findings(tenant, group)
     first_notified = {
-        fid: datetime.fromisoformat(item["first_notified_at"])
+        fid: datetime.fromisoformat(item.first_notified_at)
         for fid, item in stored.items()
-        if item.get("first_notified_at")
+        if item.first_notified_at
     }
     backups = None
     if deps.settings.backup_bucket:
@@ -232,7 +234,9 @@ def _audit_group(message: AuditMessage, deps: WorkerDeps, receive_count: int) ->
         s3.put_json(deps.settings.report_bucket, key, render_json(report), deps.s3)
     try:
         own = tenantpass.group_owned(stored)  # the tenant pass's findings are its own to resolve
-        sync = store.sync_findings(tenant, group, audit_id, audited_at, report.findings, own, latest_valid)
+        sync = store.findings.sync_findings(
+            tenant, group, audit_id, audited_at, report.findings, own, latest_valid
+        )
     except StaleAudit as exc:
         return finish("skipped", error=str(exc), snapshot_taken_at=audited_at.isoformat())
     except StoreConflict as exc:
@@ -466,21 +470,21 @@ def _backup_candidates(snapshot: Snapshot, policies: PolicySet) -> set[str]:
 
 
 def _due_for_notice(
-    finding: Finding, stored: dict[str, dict[str, Any]], now: datetime, renotify: float
+    finding: Finding, stored: dict[str, StoredFinding], now: datetime, renotify: float
 ) -> bool:
     previous = stored.get(finding.id)
-    if previous is not None and previous.get("overturned_at"):
+    if previous is not None and previous.overturned_at:
         return False  # an appeal overturned it: the supervision team found it false
-    if previous is None or not previous.get("notified_at") or previous.get("status") == "resolved":
+    if previous is None or not previous.notified_at or previous.status == "resolved":
         return True
-    return now - datetime.fromisoformat(previous["notified_at"]) >= timedelta(days=renotify)
+    return now - datetime.fromisoformat(previous.notified_at) >= timedelta(days=renotify)
 
 
 def _queue_notice(
     report: Report,
     snapshot: Snapshot,
     registration: GroupRegistration,
-    stored: dict[str, dict[str, Any]],
+    stored: dict[str, StoredFinding],
     deps: WorkerDeps,
     ids: IdMap,
 ) -> str:

@@ -182,14 +182,18 @@ def cancellation_codes(exc: Any) -> list[str]:
 
 class Table:
     """The table, through a client whose calls are retried on DynamoDB's transient errors
-    (:class:`RetryingClient`). Each aggregate's class extends it."""
+    (:class:`RetryingClient`; one given already retrying is used as it is). Each aggregate's
+    class extends it."""
 
     def __init__(
         self, table_name: str, client: Any = None, *, sleep: Callable[[float], None] = time.sleep
     ) -> None:
         self.table = table_name
         self._sleep = sleep
-        self._client = RetryingClient(client, sleep=sleep) if client is not None else None
+        # a RetryingClient given is shared as it is (the aggregates of one Storage share one)
+        self._client = client if client is None or isinstance(client, RetryingClient) else None
+        if client is not None and self._client is None:
+            self._client = RetryingClient(client, sleep=sleep)
 
     @property
     def client(self) -> Any:

@@ -70,9 +70,9 @@ class StoredFinding(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class FindingRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """A stored finding as the API and the command line show it."""
+    """A stored finding as the API and the command line show it (every item has its id)."""
 
-    finding_id: str | None = None
+    finding_id: str
     rule: str | None = None
     kind: str | None = None
     severity: str | None = None
@@ -109,12 +109,6 @@ def _finding_record(item: dict[str, Any]) -> FindingRecord:
     return record(public_finding(item), FindingRecord, f"finding {item.get('SK', {}).get('S')}")
 
 
-def _stored(previous: StoredFinding | Mapping[str, Any]) -> StoredFinding:
-    if isinstance(previous, StoredFinding):
-        return previous
-    return record(dict(previous), StoredFinding, f"finding {previous.get('finding_id')}")
-
-
 class Findings(Table):
     def _stored_items(self, tenant: str, group: str) -> Iterable[dict[str, Any]]:
         return self._query(
@@ -144,14 +138,13 @@ class Findings(Table):
         audit_id: str,
         audited_at: datetime,
         findings: Iterable[Finding],
-        stored: Mapping[str, StoredFinding | Mapping[str, Any]],
+        stored: Mapping[str, StoredFinding],
         latest_valid: datetime | None = None,
     ) -> SyncResult:
         """Open or refresh every current finding; resolve the open ones no longer seen.
 
         StaleAudit when a newer audit of the group claimed it (``begin_group_audit``) first;
         StoreConflict when DynamoDB cancelled a batch for any other reason (retry the run)."""
-        known = {finding_id: _stored(previous) for finding_id, previous in stored.items()}
         result = SyncResult()
         pk = s(group_pk(tenant, group))
         future = n((latest_valid or FAR_FUTURE).timestamp())
@@ -165,7 +158,7 @@ class Findings(Table):
         current: set[str] = set()
         for finding in findings:
             current.add(finding.id)
-            previous = known.get(finding.id)
+            previous = stored.get(finding.id)
             if previous is None:
                 result.new.append(finding.id)
             elif previous.status == "resolved":
@@ -187,7 +180,7 @@ class Findings(Table):
             key = {"PK": pk, "SK": s(f"FINDING#{finding.rule}#{finding.id}")}
             updates.append(self._update(key, _OPEN_FINDING, _NEWER_ONLY, values))
         expiry = n(int((audited_at + RESOLVED_TTL).timestamp()))
-        for finding_id, previous in known.items():
+        for finding_id, previous in stored.items():
             if finding_id in current or previous.status != "open":
                 continue
             result.resolved.append(finding_id)
