@@ -11,13 +11,20 @@ audit. Every write is idempotent, so a redelivered or retried audit counts once:
 
 - ``A`` (string set): the ids of the audits counted; ``ADD`` of an id already there is nothing.
 - ``F`` (string set): the month's distinct findings, ``rule<TAB>severity<TAB>subject<TAB>id``.
-- ``dDD`` (map, one per local day ``DD``): the day's last audit: ``a`` its id, ``m`` members,
-  ``i`` the inactive members' ids. ``SET``: the same audit sets the same values again.
-- ``qDD`` (map, one per local day asked): the settled questions of the day by the person owing
-  them, ``[owed, on_time, bucket, count, …]`` (``supervision/report_figures.py``); ``SET`` by
-  each audit whose messages cover the day whole, the newest knowledge of the day.
+- ``dDD`` (one per local day ``DD``): the day's last audit, a string holding the JSON object
+  ``{"a": its id, "m": members, "i": [the inactive members' ids]}``. ``SET``: the same audit
+  sets the same value again.
+- ``qDD`` (one per local day asked): the settled questions of the day, a string holding the
+  JSON object ``{person owing them: [owed, on_time, bucket, count, …]}``
+  (``supervision/report_figures.py``); ``SET`` by each audit whose messages cover the day
+  whole, the newest knowledge of the day.
 - ``group_name``, ``department``, ``platform``, ``P`` (names of the people the figures name):
   the latest audit's.
+
+``dDD`` and ``qDD`` are JSON text rather than DynamoDB maps and lists: a month of a group holds
+about a thousand numbers, and reading each as its own typed value cost the report most of its
+time (docs/BENCHMARKS.md, "Monthly report"). Rollups written as maps (before 2026-12) read the
+same.
 
 A report item keeps the month's summary for the trends of later reports (findings, red lines,
 on-time rate, the groups' findings), where its documents are, when it was made and when it was
@@ -26,12 +33,13 @@ announced (set once, conditionally: making a month again replaces the documents,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from groupaudit.adapters.storage.dynamo import Table, n, s
+from groupaudit.adapters.storage.dynamo import StoreError, Table, n, s
 from groupaudit.supervision.report_buckets import AuditFigures, Owed
 
 SEP = "\t"
@@ -113,30 +121,91 @@ def _attr(value: Any) -> dict[str, Any]:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+def day_value(audit_id: str, members: int, inactive: Iterable[str]) -> dict[str, Any]:
+    """The ``dDD`` attribute of a day's last audit: its id, members and inactive members."""
+    return s(_json({"a": audit_id, "m": members, "i": list(inactive)}))
+
+
+def questions_value(people: Mapping[str, Owed]) -> dict[str, Any]:
+    """The ``qDD`` attribute of a day's settled questions, by the person owing them."""
+    return s(_json({person: owed.encode() for person, owed in sorted(people.items())}))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _day_number(key: str, prefix: str) -> int | None:
+    """``DD`` of an attribute named ``<prefix>DD``, else None."""
+    if len(key) == 3 and key[0] == prefix and key[1:].isdigit():
+        return int(key[1:])
+    return None
+
+
+def _read_json(group_id: str, key: str, value: dict[str, Any]) -> Any:
+    try:
+        return json.loads(value["S"])
+    except ValueError as exc:
+        raise StoreError(f"the rollup of group {group_id} holds a {key} that is not JSON: {exc}") from None
+
+
+def _day_or_questions(group_id: str, key: str, value: dict[str, Any]) -> dict[str, Any]:
+    """The plain JSON object of a ``dDD`` or ``qDD``, whichever way it was written; a StoreError
+    names the group and the attribute when it does not read as one."""
+    plain = _read_json(group_id, key, value) if "S" in value else _plain(value)  # maps: before 2026-12
+    if not isinstance(plain, dict):
+        raise StoreError(f"the rollup of group {group_id} holds a {key} that is not an object: {plain!r}")
+    return plain
+
+
 def decode_group_month(item: dict[str, Any]) -> GroupMonth:
     """A rollup item as a :class:`GroupMonth`: the month's questions summed per person, the
-    last audited day's members."""
-    plain = {key: _plain(value) for key, value in item.items()}
-    month = GroupMonth(group_id=plain["SK"].removeprefix("GROUP#"))
-    month.name = plain.get("group_name", "") or month.group_id
-    month.department = plain.get("department", "") or ""
-    month.platform = plain.get("platform", "") or ""
-    month.audits = len(plain.get("A", ()))
-    for token in sorted(plain.get("F", ())):
-        rule, severity, subject, finding_id = token.split(SEP)
-        month.findings.append(FindingRef(rule, severity, subject, finding_id))
-    days = sorted(int(key[1:]) for key in plain if len(key) == 3 and key[0] == "d" and key[1:].isdigit())
-    if days:
-        last = plain[f"d{days[-1]:02d}"]
-        month.last_day = days[-1]
+    last audited day's members. Only the last day's ``dDD`` is read; every ``qDD`` is. A rollup
+    read without its ``dDD`` and names (``ReportStore.month_findings``) gives 0 members."""
+    group_id = item["SK"]["S"].removeprefix("GROUP#")
+    month = GroupMonth(group_id=group_id)
+    month.name = _text(item, "group_name") or group_id
+    month.department = _text(item, "department")
+    month.platform = _text(item, "platform")
+    month.audits = len(item["A"]["SS"]) if "A" in item else 0
+    if "F" in item:
+        for token in sorted(item["F"]["SS"]):
+            rule, severity, subject, finding_id = token.split(SEP)
+            month.findings.append(FindingRef(rule, severity, subject, finding_id))
+    last_day = 0
+    summed: dict[str, Owed] = {}
+    for key, value in item.items():
+        number = _day_number(key, "d")
+        if number is not None:
+            last_day = max(last_day, number)
+            continue
+        if _day_number(key, "q") is None:
+            continue
+        for person, flat in _day_or_questions(group_id, key, value).items():
+            owed = summed.get(person)
+            if owed is None:
+                owed = summed[person] = Owed()
+            try:
+                owed.add_flat(flat)
+            except (TypeError, ValueError) as exc:
+                raise StoreError(
+                    f"the rollup of group {group_id} holds a bad {key} of {person}: {exc}"
+                ) from None
+    if last_day:
+        key = f"d{last_day:02d}"
+        last = _day_or_questions(group_id, key, item[key])
+        month.last_day = last_day
         month.members = int(last.get("m", 0))
         month.inactive = tuple(last.get("i", ()))
-    for key, value in plain.items():
-        if len(key) == 3 and key[0] == "q" and key[1:].isdigit():
-            for person, flat in value.items():
-                month.questions.setdefault(person, Owed()).add(Owed.decode(flat))
-    month.names = dict(plain.get("P", {}) or {})
+    month.questions = summed
+    if "P" in item:
+        month.names = {person: value.get("S", "") for person, value in item["P"]["M"].items()}
     return month
+
+
+def _text(item: dict[str, Any], key: str) -> str:
+    value = item.get(key)
+    return str(value.get("S", "")) if value else ""
 
 
 class ReportStore(Table):
@@ -176,16 +245,14 @@ class ReportStore(Table):
             attr_names: dict[str, str] = {}
             for number, (day_of_month, people) in enumerate(sorted(question_days.items())):
                 attr_names[f"#q{number}"] = f"q{day_of_month:02d}"
-                values[f":q{number}"] = _attr({p: o.encode() for p, o in sorted(people.items())})
+                values[f":q{number}"] = questions_value(people)
                 sets.append(f"#q{number} = :q{number}")
                 names |= {p: figures.names[p] for p in people if p in figures.names}
             sets += ["group_name = :name", "department = :dept", "platform = :platform"]
             values |= {":name": s(name), ":dept": s(department), ":platform": s(platform)}
             if month == own:
                 attr_names["#d"] = f"d{figures.day.day:02d}"
-                values[":d"] = _attr(
-                    {"a": figures.audit_id, "m": figures.members, "i": list(figures.inactive)}
-                )
+                values[":d"] = day_value(figures.audit_id, figures.members, figures.inactive)
                 sets.append("#d = :d")
                 values[":audit"] = {"SS": [figures.audit_id]}
                 adds.append("A :audit")
@@ -214,6 +281,19 @@ class ReportStore(Table):
         for item in self._query(
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues={":pk": s(rollup_pk(tenant, month))},
+        ):
+            yield decode_group_month(item)
+
+    def month_findings(self, tenant: str, month: str) -> Iterator[GroupMonth]:
+        """Every group's rollup of the month with only what a trend needs (audits, findings,
+        questions): the same Query, projected, so the days' members and the names are not
+        read. Their :class:`GroupMonth` have no members, names nor department."""
+        names = {"#sk": "SK", "#a": "A", "#f": "F"} | {f"#q{day:02d}": f"q{day:02d}" for day in range(1, 32)}
+        for item in self._query(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": s(rollup_pk(tenant, month))},
+            ProjectionExpression=", ".join(names),
+            ExpressionAttributeNames=names,
         ):
             yield decode_group_month(item)
 

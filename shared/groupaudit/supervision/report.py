@@ -31,6 +31,7 @@ from typing import Any
 from groupaudit.adapters.ledger_store import LedgerStore
 from groupaudit.adapters.report_store import GroupMonth, ReportStore
 from groupaudit.contracts import Directory, Finding, Snapshot
+from groupaudit.discipline.appeals import Appeal
 from groupaudit.errors import InputError, Problem
 from groupaudit.supervision import report_model as m
 from groupaudit.supervision.report_buckets import Owed, quantile
@@ -209,7 +210,8 @@ def build_report(tenant: str, month: str, lang: str, sources: Sources, now: date
     last_day = calendars.monthrange(year, number)[1]
     workdays = sum(1 for d in range(1, last_day + 1) if is_workday(date(year, number, d)))
 
-    overturned = _overturned(sources.book, tenant, month)
+    month_appeals = sources.book.month_appeals(tenant, month)  # read once: overturned and listed
+    overturned = _overturned(month_appeals, sources.book.month_appeals(tenant, shift_month(month, 1)))
     people = {p.id: p for p in (sources.directory.people if sources.directory else ())}
     members: dict[str, _Person] = {}
     departments: dict[str, _Acc] = {}
@@ -247,7 +249,7 @@ def build_report(tenant: str, month: str, lang: str, sources: Sources, now: date
     clean = sorted((g for g in groups if g.clean), key=lambda g: (g.department, g.name, g.group_id))
 
     ledger = _ledger(sources.book, tenant, month, people)
-    appeals = _appeals(sources.book, tenant, month, now)
+    appeals = _appeals(month_appeals, now)
     total = totals.measures()
     summary_now = {
         "findings": total["findings"],
@@ -357,14 +359,9 @@ def _members(members: dict[str, _Person], people: dict[str, Any]) -> list[m.Memb
     return sorted(out, key=lambda p: (-p.red_lines, -p.findings, p.department, p.member_id))
 
 
-def _overturned(book: LedgerStore, tenant: str, month: str) -> set[str]:
-    """Finding ids an appeal filed in the month or the next overturned."""
-    ids: set[str] = set()
-    for when in (month, shift_month(month, 1)):
-        for appeal in book.month_appeals(tenant, when):
-            if appeal.status == "overturned":
-                ids.add(appeal.finding_id)
-    return ids
+def _overturned(*filed: Iterable[Appeal]) -> set[str]:
+    """Finding ids an appeal of ``filed`` (the month's appeals, the next month's) overturned."""
+    return {appeal.finding_id for appeals in filed for appeal in appeals if appeal.status == "overturned"}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -399,9 +396,10 @@ def _ledger(book: LedgerStore, tenant: str, month: str, people: dict[str, Any]) 
     return m.Ledger(**counts, entries=rows)
 
 
-def _appeals(book: LedgerStore, tenant: str, month: str, now: datetime) -> m.Appeals:
+def _appeals(month_appeals: Iterable[Appeal], now: datetime) -> m.Appeals:
+    """The appeals filed in the month (``month_appeals``), as the report lists them."""
     items = []
-    for appeal in sorted(book.month_appeals(tenant, month), key=lambda a: (a.filed_at, a.appeal_id)):
+    for appeal in sorted(month_appeals, key=lambda a: (a.filed_at, a.appeal_id)):
         deadline = appeal.answer_due or appeal.window_deadline
         unanswered = appeal.status == "filed"
         late = (
@@ -469,7 +467,7 @@ def _rollup_summary(
 ) -> dict[str, Any] | None:
     acc = _Acc()
     groups: dict[str, int] = {}
-    for rollup in reports.month_groups(tenant, month):
+    for rollup in reports.month_findings(tenant, month):
         if not rollup.audits:
             continue
         count = 0

@@ -65,6 +65,18 @@ class Owed:
         for index, count in other.histogram.items():
             self.histogram[index] = self.histogram.get(index, 0) + count
 
+    def add_flat(self, flat: list[int]) -> None:
+        """Adds an encoded figure (:meth:`encode`) without making an :class:`Owed` of it; a
+        ValueError names a figure that is not ``[owed, on_time, bucket, count, …]``."""
+        if not isinstance(flat, list) or len(flat) < 2 or len(flat) % 2:
+            raise ValueError(f"a question figure is [owed, on_time, bucket, count, …], not {flat!r}")
+        self.owed += int(flat[0])
+        self.on_time += int(flat[1])
+        histogram = self.histogram
+        for i in range(2, len(flat), 2):
+            index = int(flat[i])
+            histogram[index] = histogram.get(index, 0) + int(flat[i + 1])
+
     def encode(self) -> list[int]:
         """Compact: ``[owed, on_time, bucket, count, bucket, count, …]``."""
         flat = [self.owed, self.on_time]
