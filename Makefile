@@ -34,7 +34,7 @@ help:
 	@echo "make mutate   mutation testing of the rules and the engine against make unit's tests (MUTANTS=glob)"
 	@echo "make chaos    the local pipeline under injected faults, 3 seeds a scenario (SEEDS=n), against a fault-free run"
 	@echo "make probes   the probe battery (forged requests, bad inputs, SSRF, log scans) and its totals"
-	@echo "make bench    benchmarks: engine (10k/100k/1M messages), pipeline, platform pulls, layer size"
+	@echo "make bench    benchmarks: engine (10k/100k/1M messages), pipeline, platform pulls, layer size, monthly report (10k groups)"
 	@echo "make eval     score the auditor against hand-labelled real conversations (eval/corpora)"
 	@echo "make schemas  regenerate docs/schemas/*.json from the models"
 	@echo "make lock     re-resolve requirements.lock and the layer's shared/requirements.txt"
@@ -134,6 +134,7 @@ bench: setup
 	$(PY) bench/pipeline.py
 	$(PY) bench/sources.py
 	$(PY) bench/layer.py
+	$(PY) bench/report.py
 
 eval: setup
 	$(PY) eval/run.py
