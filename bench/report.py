@@ -63,7 +63,7 @@ def rollup(group: int, days: int, *, month: str = MONTH, legacy: bool = False) -
     """The rollup item of ``group`` after ``days`` daily audits, as ``record_audit`` writes it
     (``legacy``: as it wrote it before 2026-12, days and questions as DynamoDB maps)."""
     from groupaudit.adapters import report_store as rs
-    from groupaudit.supervision.report_buckets import Owed
+    from groupaudit.report_rollup import Owed
 
     people = _people(group)
     item: dict[str, Any] = {

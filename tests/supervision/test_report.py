@@ -13,8 +13,8 @@ from groupaudit.adapters.ledger_store import LedgerStore
 from groupaudit.adapters.report_store import ReportStore
 from groupaudit.engine import AuditContext, run_audit
 from groupaudit.loading import decode_directory, decode_snapshot
+from groupaudit.report_rollup import EDGES, Owed, bucket, quantile
 from groupaudit.supervision.report import Sources, build_report, record_audit
-from groupaudit.supervision.report_buckets import EDGES, Owed, bucket, quantile
 from groupaudit.wire import GroupRegistration
 
 TENANT = "acme"

@@ -22,8 +22,8 @@ from test_report import (
 
 from groupaudit.adapters.report_store import ReportStore, rollup_pk
 from groupaudit.adapters.storage.dynamo import StoreError
+from groupaudit.report_rollup import Owed
 from groupaudit.supervision.report import build_report
-from groupaudit.supervision.report_buckets import Owed
 
 NOVEMBER = [{"id": "m0", "sender_id": "u2", "sent_at": "2026-11-18T09:00:00+08:00", "text": "早"}]
 

@@ -40,7 +40,7 @@ from datetime import date, datetime
 from typing import Any
 
 from groupaudit.adapters.storage.dynamo import StoreError, Table, n, s
-from groupaudit.supervision.report_buckets import AuditFigures, Owed
+from groupaudit.report_rollup import AuditFigures, Owed
 
 SEP = "\t"
 

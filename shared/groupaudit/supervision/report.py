@@ -8,7 +8,7 @@ What is counted:
   happened in it. Findings an appeal **overturned** (filed in the month or the next) are left
   out everywhere: the supervision team found them false.
 - **Questions** count once per person owing the answer, on the day asked, once settled
-  (``report_figures``). Median and p90 come from the histogram (``report_buckets``).
+  (``report_figures``). Median and p90 come from the histogram (``groupaudit.report_rollup``).
 - **Members, inactive members** are those of the month's last audit of the group; **stale,
   unbacked, badly named files** the month's distinct findings of ``stale_file``,
   ``unbacked_document`` and ``file_naming``.
@@ -33,8 +33,8 @@ from groupaudit.adapters.report_store import GroupMonth, ReportStore
 from groupaudit.contracts import Directory, Finding, Snapshot
 from groupaudit.discipline.appeals import Appeal
 from groupaudit.errors import InputError, Problem
+from groupaudit.report_rollup import Owed, quantile
 from groupaudit.supervision import report_model as m
-from groupaudit.supervision.report_buckets import Owed, quantile
 from groupaudit.supervision.report_figures import audit_figures
 
 SEVERITY_ORDER = {"red_line": 0, "violation": 1, "warning": 2, "info": 3}

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from groupaudit.contracts import Directory, Finding, Snapshot
-from groupaudit.supervision.report_buckets import AuditFigures, Owed, bucket
+from groupaudit.report_rollup import AuditFigures, Owed, bucket
 
 
 def audit_figures(

@@ -1,6 +1,7 @@
-"""The monthly report's measures of answer times, pure: the histogram of business minutes to
-an answer with fixed bucket edges, the median and p90 read from it, and one audit's figures as
-the rollup stores them (``adapters/report_store.py``).
+"""The monthly report's rollup records and measures of answer times, pure: the histogram of
+business minutes to an answer with fixed bucket edges, the median and p90 read from it, and one
+audit's figures as the rollup stores them (``adapters/report_store.py``). Below the adapters and
+supervision, which both use them: the report store keeps them, the report reads them back.
 
 Answer minutes go into a histogram with fixed bucket edges (``EDGES``); the median and p90 are
 read from it by linear interpolation inside the bucket holding the rank, so each is exact to
