@@ -8,6 +8,7 @@ with their Luhn digit.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -87,3 +88,66 @@ def test_the_evidence_and_the_english_summary_of_two_kinds():
         "销售部+张三's message of 11-20 10:00 contains a resident ID number, mobile number; "
         "please recall it and keep personal data out of the group"
     )
+
+
+@pytest.fixture
+def machine_in_utc(monkeypatch):
+    """The machine's own zone set to UTC, as on Lambda, whatever this machine's is."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_audit_s_day_is_the_tenant_s_day(machine_in_utc):
+    # GIVEN a resident ID of a child born on 11-20, audited at 07:00 Beijing time on 11-20
+    # (still 11-19 in UTC)
+    snap = snapshot(MEMBERS, [message("m-1", "u1", "2026-11-20T06:50:00+08:00", "新生儿 110105202611200019")])
+    # WHEN audited at that moment
+    found = of_rule(audit(snap, now="2026-11-20T07:00:00+08:00"), "pii_exposure")
+    # THEN it is a resident ID (in the machine's day the birth would be "after the audit": lost)
+    assert [f.evidence["types"] for f in found] == [["resident_id"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 13812345678 shipped",  # an English label (lower case in the message)
+        "Tracking: 13812345678",  # a label longer than 6 characters, in another case
+        "invoice 13812345678",  # the same, of 7 characters
+        "订单 13812345678 已发货",  # a label at the very start of the message
+    ],
+)
+def test_a_labelled_number_is_that_kind_of_number(text):
+    # GIVEN a number right after an order or tracking label
+    # WHEN audited
+    # THEN it is no personal data (a false finding on an order number otherwise)
+    assert _pii(text) == []
+
+
+def test_a_label_seven_characters_before_a_number_does_not_label_it():
+    # GIVEN a customer's mobile number seven characters after the word 订单
+    # WHEN audited
+    found = _pii("订单，联系电话13812345678")
+    # THEN it is a mobile number: a label counts within 6 characters only (lost finding otherwise)
+    assert [f.evidence["masked"] for f in found] == [["138****5678"]]
+
+
+def test_a_labelled_number_does_not_hide_the_numbers_after_it():
+    # GIVEN an order number and then a mobile number in one message
+    # WHEN audited
+    found = _pii("单号 13812345678，电话 13912345678")
+    # THEN the mobile number after the order number is found
+    assert [f.evidence["masked"] for f in found] == [["139****5678"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "labelled"), [("tracking: 13812345678", True), ("tracking - 13812345678", False)]
+)
+def test_a_long_label_counts_up_to_two_characters_before_the_number(text, labelled):
+    # GIVEN a mobile-shaped number two, or three, characters after the 8-character label tracking
+    # WHEN audited
+    found = _pii(text)
+    # THEN only the nearer one is a tracking number; the other is a mobile number
+    assert [f.evidence["types"] for f in found] == ([] if labelled else [["mobile"]])

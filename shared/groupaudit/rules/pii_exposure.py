@@ -105,15 +105,18 @@ def classify(run: str, today: date, detect: tuple[str, ...] = KINDS) -> tuple[st
 def check(ctx: AuditContext, config: PiiExposureConfig) -> Iterator[Finding]:
     scan = message_scan(ctx)
     today = ctx.now.astimezone(ctx.tz).date()
-    labels = tuple(label.lower() for label in config.non_pii_labels)
+    # A label counts within the 6 characters before a number, or ending at most 2 characters
+    # before it when longer (a window of 6 alone would never hold "tracking" or "invoice").
+    labels = tuple((label.lower(), max(6, len(label) + 2)) for label in config.non_pii_labels)
+    reach = max((width for _, width in labels), default=0)
     digit_runs = scan.digit_runs
     for index in sorted(digit_runs):
         runs = digit_runs[index]
         text = scan.text(index)
         found: list[dict[str, str]] = []
         for start, end in runs:
-            before = text[max(0, start - 6) : start].lower()
-            if any(label in before for label in labels):
+            before = text[max(0, start - reach) : start].lower()
+            if any(label in before[-width:] for label, width in labels):
                 continue
             kind = classify(text[start:end], today, config.detect)
             if kind is not None:
