@@ -3,7 +3,7 @@
 The limits (ARCHITECTURE.md, "Platform facts"): DingTalk and WeCom robots 20 messages a
 minute (DingTalk then stops the robot for 10 minutes), Feishu 5 a second and 100 a minute,
 Slack about one a second per channel. Each robot (one webhook URL) has a sliding send log in
-the DynamoDB table (:meth:`Store.take_send_slot`): a notifier takes a slot before every part
+the DynamoDB table (:meth:`Limits.take_send_slot`): a notifier takes a slot before every part
 it posts, waits when the log is full (up to ``max_wait_s``), and otherwise gives the notice
 back to SQS with the time to wait. When the platform still says "too fast", the robot is
 blocked for everyone until the platform's penalty is over.
