@@ -166,16 +166,16 @@ def test_an_audit_through_the_local_api_then_its_findings():
         body = json.dumps({"tenant_id": "acme", "group_id": "grp-sales"})
         status, accepted = _api("POST", "/audits", "--data", body, *base, secret=served.secret)
         assert status == EXIT_OK
-        # THEN it is accepted, runs to completion, and its eight open findings are read back
+        # THEN it is accepted, runs to completion, and its nine open findings are read back
         for _ in range(60):
             status, audit = _api("GET", f"/audits/{accepted['audit_id']}", *base, secret=served.secret)
             assert status == EXIT_OK
             if audit["status"] not in ("queued", "running"):
                 break
             time.sleep(0.2)
-        assert (audit["status"], audit["findings_total"]) == ("succeeded", 8)
+        assert (audit["status"], audit["findings_total"]) == ("succeeded", 9)
         status, page = _api("GET", "/groups/grp-sales/findings?status=open", *base, secret=served.secret)
-        assert status == EXIT_OK and len(page["findings"]) == 8
+        assert status == EXIT_OK and len(page["findings"]) == 9
         # AND a wrong secret is refused by the API
         status, refused = _api("GET", "/groups", *base, secret="not-the-secret")
         assert status == EXIT_INVALID

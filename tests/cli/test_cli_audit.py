@@ -110,12 +110,22 @@ def test_now_moves_the_audit_time(capsys):
     assert report["audited_at"] == "2026-11-20T10:30:00+08:00"
 
 
-@pytest.mark.parametrize(("threshold", "status"), [("info", 1), ("violation", 1), ("red_line", 0)])
-def test_fail_on_sets_the_exit_status(capsys, threshold, status):
-    # GIVEN the sales group, whose worst finding is a violation
+@pytest.mark.parametrize(
+    ("snapshot", "threshold", "status"),
+    [
+        ("sales.json", "info", 1),
+        ("sales.json", "violation", 1),
+        ("sales.json", "red_line", 1),
+        ("project-xinghe.json", "violation", 1),
+        ("project-xinghe.json", "red_line", 0),
+    ],
+)
+def test_fail_on_sets_the_exit_status(capsys, snapshot, threshold, status):
+    # GIVEN the sales group, whose worst finding is a red line, and the project group, whose worst
+    # is a violation
     # WHEN audited with --fail-on
     # THEN the exit status is 1 when a finding reaches the threshold
-    assert main(["audit", str(SALES), *ARGS, "--fail-on", threshold]) == status
+    assert main(["audit", str(TENANT / "snapshots" / snapshot), *ARGS, "--fail-on", threshold]) == status
 
 
 def test_table_groups_findings_by_rule_with_counts(capsys):
@@ -126,7 +136,7 @@ def test_table_groups_findings_by_rule_with_counts(capsys):
     # THEN each rule is a section with its count, and the total is given
     assert "-- overdue_reply · Work questions and requests not answered in time · 1 finding(s)" in out
     assert "-- unbacked_document · Important documents without a verified backup · 2 finding(s)" in out
-    assert "total: 8 finding(s) (violation 2, warning 3, info 3)" in out
+    assert "total: 9 finding(s) (red_line 1, violation 2, warning 3, info 3)" in out
     assert "overdue_minutes=25" in out
 
 
@@ -183,8 +193,8 @@ def test_demo_command_prints_findings_and_notices(capsys):
     # THEN it prints each group's findings and the notice that would be posted, and a total
     assert out.count("== ") == 7
     assert "[群通知 → grp-sales]" in out
-    assert "请以下成员及时处理：@销售部+刘强" in out
-    assert "7 group(s) audited, 29 finding(s)." in out
+    assert "请以下成员及时处理：@销售部+李四 @销售部+刘强" in out
+    assert "7 group(s) audited, 30 finding(s)." in out
     # AND the tenant-wide rule ran in every group, and told the company group's owner of the new hire
     assert out.count("onboarding_gap · ") == 2
     assert "新员工 林小雨（销售部，2026-11-12 入职，今天第 9 天）尚未加入公司总群，请群主将其拉入" in out
@@ -244,7 +254,8 @@ def test_a_single_snapshot_audit_names_every_rule_as_run_or_skipped(capsys):
 def test_sample_tenant_message_and_tenant_wide_findings_are_exactly_these():
     # GIVEN the sample tenant, with a sign-up call posted three times in the company group, an
     # advert from a customer, a mobile number in the project group, a post at 21:30 and an urgent
-    # one at 22:40 in R&D, and a 销售部 hire of 11-12 in neither the company nor the sales group
+    # one at 22:40 in R&D, an insult in the sales group, and a 销售部 hire of 11-12 in neither the
+    # company nor the sales group
     results = _tenant_results()
     # WHEN the message rules' and the tenant-wide rule's findings are listed
     facts = sorted(
@@ -261,6 +272,7 @@ def test_sample_tenant_message_and_tenant_wide_findings_are_exactly_these():
         ("grp-proj-xinghe", "pii_exposure", "", "u-li", "grp-proj-xinghe-m008", "violation"),
         ("grp-rd", "off_hours_post", "outside_hours", "u-wu", "grp-rd-m009", "info"),
         ("grp-sales", "onboarding_gap", "department_group", "u-lin", "", "warning"),
+        ("grp-sales", "prohibited_content", "red_line", "u-li", "grp-sales-m012", "red_line"),
     ]
     # AND the mobile number is kept masked only
     (pii,) = [f for _, r in results for f in r.findings if f.rule == "pii_exposure"]

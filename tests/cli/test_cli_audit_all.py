@@ -19,7 +19,7 @@ def test_json_is_one_document_an_array_of_the_groups_reports(capsys):
     # THEN the whole of stdout is one JSON document: the seven reports, in file-name order
     reports = json.loads(out)
     assert [report["group_id"] for report in reports] == GROUPS
-    assert sum(len(report["findings"]) for report in reports) == 29
+    assert sum(len(report["findings"]) for report in reports) == 30
     # AND each report is what `audit --format json` prints: the contract's fields
     assert all(
         set(report) >= {"audit_id", "tenant_id", "group_id", "audited_at", "rules_run", "findings"}
@@ -42,10 +42,10 @@ def test_ndjson_prints_one_report_per_line(capsys):
 
 @pytest.mark.parametrize(
     ("threshold", "status"),
-    [("info", EXIT_FINDINGS), ("violation", EXIT_FINDINGS), ("red_line", EXIT_OK)],
+    [("info", EXIT_FINDINGS), ("violation", EXIT_FINDINGS), ("red_line", EXIT_FINDINGS)],
 )
 def test_fail_on_exits_1_when_any_group_has_a_finding_at_or_above_it(threshold, status, capsys):
-    # GIVEN the sample tenant: info, warning and violation findings, no red_line
+    # GIVEN the sample tenant: info, warning and violation findings, and one red_line in sales
     # WHEN audited with --fail-on
     # THEN the exit status says whether any finding reached the threshold, the output is whole
     assert main(["audit-all", str(TENANT), "--format", "json", "--fail-on", threshold]) == status

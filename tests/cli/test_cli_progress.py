@@ -60,7 +60,7 @@ def test_audit_all_shows_progress_on_a_terminal_and_none_on_a_pipe():
     assert "audit-all: auditing 7 snapshot(s) of" in text
     assert "\x1b[K" in text  # the line is redrawn in place
     last = text.rstrip().split("\x1b[K")[-1]  # (a pty ends lines with \r\n)
-    assert last.startswith("audit-all: 7 group(s) audited, 29 finding(s) in ")
+    assert last.startswith("audit-all: 7 group(s) audited, 30 finding(s) in ")
     # AND on a pipe stderr is empty; stdout is the same JSON either way
     assert on_pipe[0] == 0 and on_pipe[2] == b""
     assert out.count(b'"group_id"') == on_pipe[1].count(b'"group_id"') == 7

@@ -19,10 +19,11 @@ def test_scheduled_audit_of_the_sample_tenant_end_to_end():
     out = io.StringIO()
     # WHEN the local main job runs (server, resources from the template, seed, schedule, drain)
     result = run_demo(out=out)
-    # THEN every group was audited, findings stored, and one notice per group with findings
-    # posted to its platform's robot, which checked the signature and took it
+    # THEN every group was audited, findings stored, one notice per group with findings posted to
+    # its platform's robot, which checked the signature and took it, and the sales group's red line
+    # reported to the supervision contact
     text = out.getvalue()
-    assert result == {"groups": 7, "findings": 29, "notices": 6, "delivered": 6, "refused": 0}
+    assert result == {"groups": 7, "findings": 30, "notices": 7, "delivered": 7, "refused": 0}
     assert "scheduler: 7 audit(s) queued" in text
     assert "audit worker: 7 handled, 0 failed" in text
     robots = [
@@ -34,14 +35,15 @@ def test_scheduled_audit_of_the_sample_tenant_end_to_end():
         "[dingtalk robot of grp-company]",
         "[dingtalk robot of grp-mgmt]",
         "[dingtalk robot of grp-sales]",
+        "[dingtalk robot of supervision]",
         "[feishu robot of grp-rd]",
         "[wecom robot of grp-ops-vip]",
         "[wecom robot of grp-proj-xinghe]",
     ]  # the clean group (grp-weekly, on Slack) gets no notice
-    assert "[dingtalk robot of grp-sales] @u-head-sales @u-wang @u-zhang" in text
+    assert "[dingtalk robot of grp-sales] @u-li @u-head-sales @u-wang @u-zhang" in text
     assert "【群规审计】销售部工作群 · 2026-11-20 18:00" in text
     assert "-- acme/grp-weekly: succeeded, 0 open finding(s)" in text
-    assert "-- acme/grp-sales: succeeded, 9 open finding(s)" in text
+    assert "-- acme/grp-sales: succeeded, 10 open finding(s)" in text
     # AND the tenant pass after the last group stored the new hire's gap in both groups missing her
     assert text.count("onboarding_gap/") == 2
     assert "onboarding_gap/company_group 新员工 林小雨（销售部，2026-11-12 入职，今天第 9 天）" in text

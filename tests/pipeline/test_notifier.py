@@ -75,7 +75,7 @@ def test_open_findings_are_not_renotified_within_renotify_days(seeded, sqs, sett
     monkeypatch.setattr(runtime, "now", lambda: later)
     _audit(sqs, settings, "2026-11-28T10:00:00Z")
     (again,) = receive_all(sqs, settings.notice_queue_url)
-    assert len(json.loads(again["Body"])["findings"]) == 6
+    assert len(json.loads(again["Body"])["findings"]) == 7  # the red line among them
 
 
 def test_dry_run_renders_without_sending(seeded, sqs, settings, store, capsys):
@@ -148,7 +148,7 @@ def test_webhook_notice_is_signed_and_recorded(seeded, sqs, settings, store, pee
     (request,) = _Peer.received
     assert request["valid"] is True
     assert request["body"]["group_id"] == SALES and request["body"]["audit_id"] == audit_id
-    assert request["body"]["mention_ids"] == ["u-head-sales", "u-wang", "u-zhang"]
+    assert request["body"]["mention_ids"] == ["u-li", "u-head-sales", "u-wang", "u-zhang"]
     assert request["key"] == f"{audit_id}:{SALES}"
     assert store.notices.notice("acme", SALES, audit_id).status == "sent"
 

@@ -60,8 +60,8 @@ def test_on_demand_audit_over_http_then_read_the_findings(caplog):
             if audit["status"] not in ("queued", "running"):
                 break
             time.sleep(0.1)
-        assert (status, audit["status"], audit["findings_total"]) == (200, "succeeded", 8)
-        # AND the findings read back are the eight open ones
+        assert (status, audit["status"], audit["findings_total"]) == (200, "succeeded", 9)
+        # AND the findings read back are the nine open ones, the red line among them
         status, page = _call(served, "GET", "/groups/grp-sales/findings?status=open")
         assert status == 200
         assert sorted(item["rule"] for item in page["findings"]) == [
@@ -70,6 +70,7 @@ def test_on_demand_audit_over_http_then_read_the_findings(caplog):
             "file_naming",
             "inactive_member",
             "overdue_reply",
+            "prohibited_content",
             "stale_file",
             "unbacked_document",
             "unbacked_document",

@@ -1,13 +1,13 @@
 """The tenant's supervision contact: set through the signed API (its URL under the rule of every
 tenant URL), and sent each new red-line finding once, masked, through the real functions to a
-robot on the local peer; nothing when there is no red line."""
+robot on the local peer; nothing when there is no red line. The sample tenant's sales group holds
+one red line: 李四's insult of a customer (grp-sales-m012)."""
 
 from __future__ import annotations
 
 import copy
 import io
 import json
-import shutil
 import time
 from datetime import UTC, datetime
 
@@ -23,6 +23,12 @@ from kit import ROOT, TENANT, invoke, receive_all, schedule
 
 SAMPLE = json.loads((ROOT / "events" / "api_post_audits.json").read_text(encoding="utf-8"))
 SECRETS = {"acme": b"acme-api-secret", "globex": b"globex-api-secret"}
+SAMPLE_INSULT = "真是个脑残"  # in the sample's grp-sales-m012 of 2026-11-19 14:30
+SAMPLE_REPORT = [
+    "【红线上报】销售部工作群（grp-sales）· 2026-11-20 18:00",
+    "新发现 1 项触及高压红线的消息（原文不予转述）：",
+    "1. 销售部+李四（u-li）于 2026-11-19 14:30，003 第四章 2.5；摘录：…压回来了，真是个**，懒得再跟他谈。",
+]
 INSULT = "这个客户就是个脑残"
 RED_LINE = {
     "id": "grp-sales-m900",
@@ -170,9 +176,22 @@ def robots(seeded, store):
 
 
 def _with_red_line(s3, settings) -> None:
-    """The sales group's snapshot with one more message: 李四 insulting a customer."""
+    """The sales group's snapshot with one more message: 李四 insulting a customer again."""
     snapshot = json.loads((TENANT / "snapshots" / "sales.json").read_text(encoding="utf-8"))
     snapshot["messages"].append(RED_LINE)
+    _put_sales(s3, settings, snapshot)
+
+
+def _without_red_line(s3, settings) -> None:
+    """The sales group's snapshot without the sample's red-line message."""
+    snapshot = json.loads((TENANT / "snapshots" / "sales.json").read_text(encoding="utf-8"))
+    kept = [m for m in snapshot["messages"] if m["id"] != "grp-sales-m012"]
+    assert len(kept) == len(snapshot["messages"]) - 1
+    snapshot["messages"] = kept
+    _put_sales(s3, settings, snapshot)
+
+
+def _put_sales(s3, settings, snapshot: dict) -> None:
     s3.put_object(
         Bucket=settings.snapshot_bucket,
         Key="snapshots/acme/grp-sales.json",
@@ -195,29 +214,33 @@ def _supervision(robots: RobotPeer) -> list[str]:
 
 
 def test_a_new_red_line_goes_to_the_supervision_contact_once_masked(robots, s3, sqs, settings, store):
-    # GIVEN the sales group with a red-line message
-    _with_red_line(s3, settings)
+    # GIVEN the sample tenant, whose sales group holds one red-line message
     # WHEN the scheduled run is audited, its records delivered twice, and the notices sent
     _run(sqs, settings, again=True)
     # THEN the contact got exactly one message: the group, the person, the clause and the masked
     # excerpt, never the words
     (text,) = _supervision(robots)
-    assert text.splitlines() == [
-        "【红线上报】销售部工作群（grp-sales）· 2026-11-20 18:00",
-        "新发现 1 项触及高压红线的消息（原文不予转述）：",
-        "1. 销售部+李四（u-li）于 2026-11-20 11:00，003 第四章 2.5；摘录：…，这个客户就是个**，烦死了",
-    ]
+    assert text.splitlines() == SAMPLE_REPORT
     assert "脑残" not in text
     # AND the group's own digest does not repeat the words either
     (sales,) = [m.text for m in robots.delivered if m.robot == "grp-sales"]
     assert "触及群规高压红线" in sales and "脑残" not in sales
-    # AND the next day's run, which finds the same red line again, reports nothing more
+    # AND the next day's run, which finds the same red line again and one more, reports the new one only
+    _with_red_line(s3, settings)
     _run(sqs, settings, "2026-11-23T10:00:00Z")
-    assert len(_supervision(robots)) == 1
+    assert [text.splitlines() for text in _supervision(robots)] == [
+        SAMPLE_REPORT,
+        [
+            "【红线上报】销售部工作群（grp-sales）· 2026-11-20 18:00",
+            "新发现 1 项触及高压红线的消息（原文不予转述）：",
+            "1. 销售部+李四（u-li）于 2026-11-20 11:00，003 第四章 2.5；摘录：…，这个客户就是个**，烦死了",
+        ],
+    ]
 
 
-def test_without_a_red_line_the_supervision_contact_gets_nothing(robots, sqs, settings):
-    # GIVEN the sample tenant as it is (no red line anywhere)
+def test_without_a_red_line_the_supervision_contact_gets_nothing(robots, s3, sqs, settings):
+    # GIVEN the sample tenant without its one red-line message
+    _without_red_line(s3, settings)
     # WHEN its scheduled run is audited and notified
     _run(sqs, settings)
     # THEN the groups got their digests and the contact nothing
@@ -248,26 +271,16 @@ def test_send_to_supervision_delivers_once_per_key_and_says_when_there_is_no_con
         supervision_contact.send_to_supervision("acme", "x", deps, key="no spaces allowed")
 
 
-def test_the_demo_shows_the_red_line_report_its_supervision_contact_received(tmp_path):
-    # GIVEN the sample tenant (a copy) whose sales group holds a red-line message
-    tenant = tmp_path / "tenant"
-    shutil.copytree(TENANT, tenant)
-    sales = tenant / "snapshots" / "sales.json"
-    snapshot = json.loads(sales.read_text(encoding="utf-8"))
-    snapshot["messages"].append(RED_LINE)
-    sales.write_text(json.dumps(snapshot, ensure_ascii=False), encoding="utf-8")
+def test_the_demo_shows_the_red_line_report_its_supervision_contact_received():
+    # GIVEN the sample tenant, whose sales group holds a red-line message
     out = io.StringIO()
-    # WHEN the demo runs on it
-    run_demo(tenant, out=out)
+    # WHEN the demo runs on it (what `make demo` runs)
+    run_demo(TENANT, out=out)
     # THEN it names the contact of supervision.json and prints the one report its signed
     # DingTalk robot received, masked
     text = out.getvalue()
     assert "supervision contact 监察部: the dingtalk robot supervision" in text
     report = text.split("[dingtalk robot of supervision] \n", 1)[1].split("\n\n", 1)[0]
-    assert report.splitlines() == [
-        "【红线上报】销售部工作群（grp-sales）· 2026-11-20 18:00",
-        "新发现 1 项触及高压红线的消息（原文不予转述）：",
-        "1. 销售部+李四（u-li）于 2026-11-20 11:00，003 第四章 2.5；摘录：…，这个客户就是个**，烦死了",
-    ]
+    assert report.splitlines() == SAMPLE_REPORT
     assert "supervision contact: 1 red-line report(s)" in text
-    assert INSULT not in text
+    assert SAMPLE_INSULT not in text

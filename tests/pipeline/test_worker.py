@@ -67,8 +67,8 @@ def test_worker_stores_findings_with_lifecycle_and_queues_one_notice(seeded, sqs
     sales = [m for m in _audit_messages(sqs, settings) if json.loads(m["Body"])["group_id"] == SALES]
     # WHEN the worker handles it
     response = _run_worker(sqs, settings, sales)
-    # THEN its eight findings are open, the run is recorded, and one notice is queued with the six
-    # that are not info-only (file_naming stays in the report)
+    # THEN its nine findings are open (the red line among them), the run is recorded, and one
+    # notice is queued with the seven that are not info-only (file_naming stays in the report)
     assert response == {"batchItemFailures": []}
     findings, cursor = store.findings.findings_page("acme", SALES, "open", 50, None)
     assert cursor is None
@@ -78,6 +78,7 @@ def test_worker_stores_findings_with_lifecycle_and_queues_one_notice(seeded, sqs
         "file_naming",
         "inactive_member",
         "overdue_reply",
+        "prohibited_content",
         "stale_file",
         "unbacked_document",
         "unbacked_document",
@@ -90,14 +91,16 @@ def test_worker_stores_findings_with_lifecycle_and_queues_one_notice(seeded, sqs
         "file_naming": 2,
         "inactive_member": 1,
         "overdue_reply": 1,
+        "prohibited_content": 1,
         "stale_file": 1,
         "unbacked_document": 2,
     }
     notices = receive_all(sqs, settings.notice_queue_url)
     assert len(notices) == 1
     notice = json.loads(notices[0]["Body"])
-    assert notice["group_id"] == SALES and notice["mention_ids"] == ["u-head-sales", "u-wang", "u-zhang"]
-    assert len(notice["findings"]) == 6
+    assert notice["group_id"] == SALES
+    assert notice["mention_ids"] == ["u-li", "u-head-sales", "u-wang", "u-zhang"]
+    assert len(notice["findings"]) == 7
     assert not any(rule == "file_naming" for rule, _ in notice["findings"])
 
 
@@ -112,7 +115,7 @@ def test_the_same_message_delivered_twice_gives_one_set_of_findings_and_one_noti
     _run_worker(sqs, settings, sales)
     # THEN the findings are stored once and one notice is queued
     findings, _ = store.findings.findings_page("acme", SALES, None, 50, None)
-    assert len(findings) == 8
+    assert len(findings) == 9
     assert len(receive_all(sqs, settings.notice_queue_url)) == 1
 
 
@@ -195,7 +198,7 @@ def test_a_finding_no_longer_seen_is_resolved(seeded, sqs, settings, store, s3):
     (saturday,) = [f for f in opened if f.rule == "off_hours_post"]
     assert (saturday.subject_id, saturday.first_seen) == ("u-wang", "2026-11-21T18:00:00+08:00")
     still_open = [f for f in opened if f.rule != "off_hours_post"]
-    assert len(still_open) == 7
+    assert len(still_open) == 8
     assert {f.first_seen for f in still_open} == {"2026-11-20T18:00:00+08:00"}
     assert {f.last_seen for f in still_open} == {"2026-11-21T18:00:00+08:00"}
     history = store.findings.member_findings("acme", "u-wang")

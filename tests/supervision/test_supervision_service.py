@@ -432,7 +432,8 @@ def test_the_worker_makes_one_entry_per_sanctioned_finding_of_the_sample_tenant(
     assert invoke("audit_worker", sqs_event(messages, arn)) == {"batchItemFailures": []}
     invoke("audit_worker", sqs_event(messages, arn))
     # THEN November's ledger holds one proposed entry per sanctioned finding of an employee: a
-    # personal-data post, three managers' missed deadlines; the customer's advert has none
+    # personal-data post, three managers' missed deadlines, a red-line insult; the customer's
+    # advert has none
     entries = [
         (e.group_id, e.rule, e.subject_id, e.sanction_kind, e.status)
         for e in book.month_entries("acme", "2026-11")
@@ -442,6 +443,7 @@ def test_the_worker_makes_one_entry_per_sanctioned_finding_of_the_sample_tenant(
         ("grp-mgmt", "overdue_reply", "u-head-rd", "manager_reply", "proposed"),
         ("grp-proj-xinghe", "pii_exposure", "u-li", "content_violation", "proposed"),
         ("grp-sales", "overdue_reply", "u-head-sales", "manager_reply", "proposed"),
+        ("grp-sales", "prohibited_content", "u-li", "red_line", "proposed"),
     ]
     assert json.dumps(entries, ensure_ascii=False).count("ext-cust") == 0
 
@@ -543,7 +545,9 @@ def test_an_overturned_finding_is_no_longer_in_its_groups_digest(seeded, sqs, se
         return notice
 
     first = audit("2026-11-20T10:00:00Z")
-    (entry,) = [e for e in book.month_entries(TENANT, "2026-11") if e.group_id == GROUP]
+    (entry,) = [
+        e for e in book.month_entries(TENANT, "2026-11") if e.group_id == GROUP and e.rule == "overdue_reply"
+    ]
     assert ["overdue_reply", entry.finding_id] in first["findings"]
     # WHEN the head's appeal is overturned by the supervision team
     directory, policies = service.tenant_inputs(runtime.client("s3"), settings.snapshot_bucket, TENANT)
