@@ -140,7 +140,7 @@ class _Clock:
                 clock.wall += time.perf_counter() - wall
                 clock.cpu += time.process_time() - cpu
 
-        BotocoreStubber.__call__ = timed  # type: ignore[method-assign]
+        BotocoreStubber.__call__ = timed  # type: ignore[method-assign,assignment]
 
 
 def _free_port() -> int:
