@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from factories import audit, member, message, of_rule, snapshot
+from factories import audit, member, message, of_rule, policy, snapshot
 from groupaudit.loading import decode_snapshot
 from groupaudit.render import render_notice
 
@@ -140,3 +140,64 @@ def test_a_new_silence_after_speaking_again_is_a_new_finding_with_a_new_warning(
     # removal of someone who spoke since
     assert finding.id != old.id
     assert (finding.kind, finding.evidence["stage"]) == ("inactive", "warning")
+
+
+def test_a_member_who_rejoined_without_ever_posting_gets_a_new_finding():
+    # GIVEN 张三, who never posted, warned 40 days ago for a silence since a join, then rejoined
+    # 35 days ago
+    before = _group(None)
+    before["members"][0]["joined_at"] = _at(75)
+    (old,) = [f for f in of_rule(audit(before, now=_at(40)), "inactive_member") if f.subject_id == "u1"]
+    after = _group(None)
+    after["members"][0]["joined_at"] = _at(35)
+    warned = {old.id: datetime.fromisoformat(NOW) - timedelta(days=40)}
+    # WHEN audited now, with that first warning remembered
+    (finding,) = of_rule(audit(after, first_notified=warned), "inactive_member")
+    # THEN the new join starts a new finding, warned afresh (the join is activity too)
+    assert finding.id != old.id
+    assert (finding.kind, finding.evidence["last_activity"]) == ("inactive", "joined")
+
+
+def test_a_message_at_the_start_of_the_snapshot_is_the_last_activity():
+    # GIVEN 张三's last message sent at the very moment the snapshot's messages start, 40 days ago
+    snap = _group(40)
+    snap["messages_since"] = _at(40)
+    # WHEN audited
+    (finding,) = of_rule(audit(snap), "inactive_member")
+    # THEN the tie goes to the message: the summary says how long since 张三 posted, naming it
+    assert (finding.evidence["last_activity"], finding.evidence["last_message_id"]) == ("message", "m1")
+    assert finding.summary == "销售部+张三 已 40 天未发言，超过上限 30 天，请及时参与群内交流"
+
+
+def test_members_passed_over_do_not_stop_the_check_of_the_members_after_them():
+    # GIVEN an exempt-department member and a member who joins after the audit moment, listed
+    # before two silent members (one of them absent from the directory)
+    directory = {
+        "schema_version": 1,
+        "people": [
+            {"id": "h-admin", "name": "余敏", "department": "行政中心"},
+            {"id": "u1", "name": "张三", "department": "销售部"},
+        ],
+    }
+    members = [
+        member("h-admin", joined_at=LONG_AGO),
+        member("later", joined_at="2026-11-21T09:00:00+08:00"),
+        member("u1", joined_at=LONG_AGO),
+        member("ext-1", joined_at=LONG_AGO),
+    ]
+    policies = policy({"inactive_member": {"exempt_departments": ["行政中心"]}})
+    # WHEN audited
+    found = of_rule(audit(snapshot(members), directory_doc=directory, policies=policies), "inactive_member")
+    # THEN both silent members are flagged (a member passed over must not end the check: lost findings)
+    assert [f.subject_id for f in found] == ["ext-1", "u1"]
+
+
+def test_members_of_no_role_have_the_member_role():
+    # GIVEN a policy exempting the plain member role, and a silent member whose role is not given
+    policies = policy({"inactive_member": {"exempt_roles": ["member"]}})
+    # WHEN audited
+    # THEN the member is exempt (a role left out is "member": a false finding otherwise)
+    assert (
+        of_rule(audit(snapshot([member("u1", joined_at=LONG_AGO)]), policies=policies), "inactive_member")
+        == []
+    )
