@@ -88,3 +88,33 @@ def test_the_summary_of_a_name_without_a_topic(lang, summary):
     (finding,) = _findings("2026-11-20 张三.docx", lang=lang)
     # THEN the summary says the topic is missing
     assert (finding.kind, finding.summary) == ("missing_topic", summary)
+
+
+def test_a_document_uploaded_at_the_audit_moment_is_checked():
+    # GIVEN a report with no author uploaded at the very moment of the audit
+    files = [file("f0", "销售周报 2026-11-20.xlsx", "2026-11-20T18:00:00+08:00")]
+    # WHEN audited
+    found = of_rule(audit(snapshot(MEMBERS, files=files)), "file_naming")
+    # THEN it is checked (only files uploaded after the audit moment are not)
+    assert [f.kind for f in found] == ["missing_author"]
+
+
+def test_files_passed_over_do_not_stop_the_check_of_the_files_after_them():
+    # GIVEN a photo and a document uploaded after the audit, listed before a report with no author
+    files = [
+        file("f-photo", "IMG_2031.jpg", UPLOADED),
+        file("f-later", "周报.docx", "2026-11-21T09:00:00+08:00"),
+        file("f-report", "销售周报 2026-11-20.xlsx", UPLOADED),
+    ]
+    # WHEN audited
+    found = of_rule(audit(snapshot(MEMBERS, files=files)), "file_naming")
+    # THEN the report is flagged (a file passed over must not end the check: a lost finding)
+    assert [f.file_id for f in found] == ["f-report"]
+
+
+def test_an_author_named_twice_leaves_the_second_as_topic():
+    # GIVEN a document named by the author's name twice and no date
+    # WHEN audited
+    (finding,) = _findings("张三 张三.docx")
+    # THEN one occurrence is the author and the other the topic: only the date is missing
+    assert (finding.evidence["missing"], finding.evidence["topic_found"]) == (["date"], "张三")
