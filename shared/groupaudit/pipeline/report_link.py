@@ -41,6 +41,8 @@ MAX_TOKEN_CHARS = 400
 _CONTEXT = b"groupaudit report link v1\n"
 _TOKEN = re.compile(r"^([A-Za-z0-9_-]{8,340})\.([A-Za-z0-9_-]{43})$")  # 43: a 32-byte HMAC
 _MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+# The one answer to a well-formed token that is not a valid link (forged, altered, expired).
+_UNKNOWN = "unknown or expired report link: ask for the report again for a new link"
 
 
 class LinkError(GroupAuditError):
@@ -121,9 +123,6 @@ def verify_token(key: bytes, token: str, now: float) -> ReportLink:
     if link.fmt not in FORMATS or link.expires <= int(now):
         raise UnknownLink(_UNKNOWN)
     return link
-
-
-_UNKNOWN = "unknown or expired report link: ask for the report again for a new link"
 
 
 def secret_name(settings: Settings) -> str:
