@@ -118,3 +118,19 @@ def test_an_author_named_twice_leaves_the_second_as_topic():
     (finding,) = _findings("张三 张三.docx")
     # THEN one occurrence is the author and the other the topic: only the date is missing
     assert (finding.evidence["missing"], finding.evidence["topic_found"]) == (["date"], "张三")
+
+
+def test_the_longest_author_name_is_the_author():
+    # GIVEN a directory that knows both 欧阳 and 欧阳娜娜, and a file named by 欧阳娜娜 and a date
+    people = [
+        {"id": "u-oy", "name": "欧阳", "department": "销售部"},
+        {"id": "u-oynn", "name": "欧阳娜娜", "department": "销售部"},
+    ]
+    files = [file("f0", "欧阳娜娜 2026-11-20.docx", UPLOADED)]
+    # WHEN audited
+    report = audit(snapshot([], files=files), directory_doc={"schema_version": 1, "people": people})
+    # THEN the author is 欧阳娜娜 and the topic is missing (taking 欧阳 would leave "娜娜" as a
+    # topic: a lost finding)
+    assert [(f.kind, f.evidence["author_found"]) for f in of_rule(report, "file_naming")] == [
+        ("missing_topic", "欧阳娜娜")
+    ]

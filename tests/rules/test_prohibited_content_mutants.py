@@ -60,3 +60,10 @@ def test_the_evidence_of_a_keyword_finding_is_complete():
         "matched": ["刷*"],
         "excerpt": "兼职**日结，有意私聊",
     }
+
+
+def test_allowed_domains_are_read_without_their_dots():
+    # GIVEN an allowed domain written with leading and trailing dots
+    # WHEN a link to one of its subdomains is audited
+    # THEN it is allowed (a false finding on the company's own domain otherwise)
+    assert _content(["见 https://www.dingtalk.com/doc"], {"allowed_link_domains": [".dingtalk.com."]}) == []
