@@ -553,22 +553,22 @@ def test_no_allow_statement_grants_a_wildcard_action(monkeypatch, template):
 # and the template's grants follow it.
 CODE_CALLS: dict[str, set[tuple[str, str]]] = {
     "SchedulerFunction": {
-        ("dynamodb", "query"),  # Store.list_tenants, Store.list_groups
-        ("dynamodb", "put_item"),  # Store.create_audit, conditional
-        ("dynamodb", "get_item"),  # Store.create_audit: a retried schedule reads the request
-        ("dynamodb", "update_item"),  # Store.mark_audit_queued
+        ("dynamodb", "query"),  # groups.list_tenants, groups.list_groups
+        ("dynamodb", "put_item"),  # runs.create_audit, conditional
+        ("dynamodb", "get_item"),  # runs.create_audit: a retried schedule reads the request
+        ("dynamodb", "update_item"),  # runs.mark_audit_queued
         ("sqs", "send_message_batch"),  # fanout.send_batches to the audit queue
         ("s3", "get_object"),  # runtime.tenant_calendars, service.tenant_inputs: tenants/{tenant}/
         ("dynamodb", "transact_write_items"),  # LedgerStore: an overdue appeal flagged, and its event
         ("sqs", "send_message"),  # supervision_contact: overdue appeals to the supervision contact
     },
     "AuditWorkerFunction": {
-        ("dynamodb", "get_item"),  # Store.get_run, get_group; tenantpass._run_done
-        ("dynamodb", "put_item"),  # Store.finish_run; tenantpass._claim
-        ("dynamodb", "update_item"),  # Store.begin_group_audit, finish_run; tenantpass.after_run
-        ("dynamodb", "query"),  # Store.group_findings; tenantpass.memberships
-        ("dynamodb", "batch_write_item"),  # tenantpass.record_membership (Store._batch_write)
-        ("dynamodb", "transact_write_items"),  # Store.sync_findings
+        ("dynamodb", "get_item"),  # runs.run, groups.get_group; tenantpass._run_done
+        ("dynamodb", "put_item"),  # runs.finish_run; tenantpass._claim
+        ("dynamodb", "update_item"),  # guard.begin_group_audit, runs.finish_run; tenantpass.after_run
+        ("dynamodb", "query"),  # findings.stored_findings; tenantpass.memberships
+        ("dynamodb", "batch_write_item"),  # tenantpass.record_membership (Table._batch_write)
+        ("dynamodb", "transact_write_items"),  # findings.sync_findings
         ("s3", "get_object"),  # snapshots, tenant inputs, pull states, drops; unchecksummed backups
         ("s3", "head_object"),  # s3.s3_backup_index: a backup's SHA-256 checksum
         ("s3", "list_objects_v2"),  # connectors.base.S3Drops: a group's dropped records
@@ -578,18 +578,18 @@ CODE_CALLS: dict[str, set[tuple[str, str]]] = {
         ("secretsmanager", "get_secret_value"),  # platform app credentials (runtime.secret)
     },
     "NotifierFunction": {
-        ("dynamodb", "get_item"),  # Store.claim_notice, get_notice, take_send_slot
-        ("dynamodb", "put_item"),  # Store.take_send_slot, conditional on the log's version
+        ("dynamodb", "get_item"),  # notices.claim_notice, notices.notice, limits.take_send_slot
+        ("dynamodb", "put_item"),  # limits.take_send_slot, conditional on the log's version
         ("dynamodb", "update_item"),  # claim, parts, finish_notice, mark_notified, block_sends
         ("secretsmanager", "get_secret_value"),  # robot and webhook keys (runtime.channel_for)
     },
     "ApiFunction": {
-        ("dynamodb", "get_item"),  # Store.get_group, get_audit, get_run, create_audit
-        ("dynamodb", "put_item"),  # Store.remember_signature, create_audit
-        ("dynamodb", "update_item"),  # Store.mark_audit_queued
-        ("dynamodb", "delete_item"),  # Store.delete_group (DELETE /groups/{id})
-        ("dynamodb", "query"),  # Store.list_groups, list_findings
-        ("dynamodb", "batch_write_item"),  # Store.put_groups (POST /groups)
+        ("dynamodb", "get_item"),  # groups.get_group, runs.audit, runs.run, runs.create_audit
+        ("dynamodb", "put_item"),  # limits.remember_signature, runs.create_audit
+        ("dynamodb", "update_item"),  # runs.mark_audit_queued
+        ("dynamodb", "delete_item"),  # groups.delete_group (DELETE /groups/{id})
+        ("dynamodb", "query"),  # groups.list_groups, findings.findings_page
+        ("dynamodb", "batch_write_item"),  # groups.put_groups (POST /groups)
         ("sqs", "send_message_batch"),  # fanout.send_batches of an on-demand audit
         ("secretsmanager", "get_secret_value"),  # the tenant's signing secret (runtime.tenant_secret)
         ("dynamodb", "transact_write_items"),  # LedgerStore: an entry's or appeal's change and event
@@ -598,7 +598,7 @@ CODE_CALLS: dict[str, set[tuple[str, str]]] = {
         ("sqs", "send_message"),  # report_run: the report announced to the supervision contact
     },
     "ReporterFunction": {
-        ("dynamodb", "query"),  # Store.list_tenants; ReportStore: rollups, reports; the ledger
+        ("dynamodb", "query"),  # groups.list_tenants; ReportStore: rollups, reports; the ledger
         ("dynamodb", "get_item"),  # supervision_contact.get_contact
         ("dynamodb", "update_item"),  # ReportStore.put_report, claim/release_announcement
         ("s3", "get_object"),  # runtime.tenant_calendars, service.tenant_inputs: tenants/{tenant}/

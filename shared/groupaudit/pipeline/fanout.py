@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from groupaudit.adapters.storage import Storage
+from groupaudit.adapters.storage.groups import Groups
+from groupaudit.adapters.storage.runs import Runs
 from groupaudit.errors import GroupAuditError
 from groupaudit.wire import AuditMessage, Trigger
 
@@ -24,7 +25,8 @@ class FanOutError(GroupAuditError):
 
 @dataclass
 class FanOutDeps:
-    store: Storage  # its groups and runs; the scheduler's run reaches the ledger through it
+    groups: Groups  # the tenants and their registered groups
+    runs: Runs  # the audit requests
     sqs: Any
     queue_url: str
     clock: Callable[[], datetime]
@@ -72,25 +74,25 @@ def fan_out(
     """Queue every enabled group of ``tenant_id`` ("all": every tenant) or the given groups;
     with ``working_day``, only of the tenants for which it is true (each tenant's calendar)."""
     now = deps.clock()
-    listed = deps.store.groups.list_tenants() if tenant_id == "all" else [tenant_id]
+    listed = deps.groups.list_tenants() if tenant_id == "all" else [tenant_id]
     tenants = [t for t in listed if working_day is None or working_day(t)]
     not_working = tuple(t for t in listed if t not in tenants)
     audits: dict[str, str] = {}
     queued = 0
     for tenant in tenants:
-        groups = [g.group_id for g in deps.store.groups.list_groups(tenant) if g.enabled]
+        groups = [g.group_id for g in deps.groups.list_groups(tenant) if g.enabled]
         if group_ids is not None:
             groups = [g for g in groups if g in set(group_ids)]
         audit_id = audit_id_for(tenant, trigger, key)
         audits[tenant] = audit_id
-        if deps.store.runs.create_audit(tenant, audit_id, groups, trigger, now) == "queued":
+        if deps.runs.create_audit(tenant, audit_id, groups, trigger, now) == "queued":
             continue  # a retried request: its groups are queued already
         messages = [
             AuditMessage(tenant_id=tenant, group_id=g, audit_id=audit_id, trigger=trigger, requested_at=now)
             for g in groups
         ]
         send_batches(deps.sqs, deps.queue_url, messages)
-        deps.store.runs.mark_audit_queued(tenant, audit_id)
+        deps.runs.mark_audit_queued(tenant, audit_id)
         queued += len(messages)
     return FanOutResult(tenants=len(tenants), groups=queued, audits=audits, not_working=not_working)
 

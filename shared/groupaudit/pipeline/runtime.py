@@ -131,7 +131,10 @@ def fanout_deps() -> Any:
     from groupaudit.pipeline.fanout import FanOutDeps
 
     settings = load_settings()
-    return FanOutDeps(store=store(settings), sqs=client("sqs"), queue_url=settings.audit_queue_url, clock=now)
+    table = store(settings)
+    return FanOutDeps(
+        groups=table.groups, runs=table.runs, sqs=client("sqs"), queue_url=settings.audit_queue_url, clock=now
+    )
 
 
 def tenant_calendars() -> Callable[[str], Any]:
@@ -171,7 +174,13 @@ def api_deps() -> Any:
     table = store(settings)
     return ApiDeps(
         store=table,
-        fanout=FanOutDeps(store=table, sqs=client("sqs"), queue_url=settings.audit_queue_url, clock=now),
+        fanout=FanOutDeps(
+            groups=table.groups,
+            runs=table.runs,
+            sqs=client("sqs"),
+            queue_url=settings.audit_queue_url,
+            clock=now,
+        ),
         settings=settings,
         clock=now,
         secret_for=lambda tenant: tenant_secret(settings, tenant),

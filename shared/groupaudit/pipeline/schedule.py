@@ -22,6 +22,7 @@ def scheduled_run(event: ScheduleEvent) -> dict[str, Any]:
 
     from groupaudit.pipeline import runtime
     from groupaudit.pipeline.telemetry import logger, metrics
+    from groupaudit.settings import load_settings
 
     deps = runtime.fanout_deps()
     now = deps.clock()
@@ -43,7 +44,7 @@ def scheduled_run(event: ScheduleEvent) -> dict[str, Any]:
         answer["skipped"] = "not a working day"
     # every scheduled run, working day or not: a deadline that has passed has passed
     at = datetime.fromisoformat(event.scheduled_time) if event.scheduled_time else now
-    answer["appeals_flagged"] = flag_overdue_appeals(deps.store, event.tenant_id, at)
+    answer["appeals_flagged"] = flag_overdue_appeals(runtime.store(load_settings()), event.tenant_id, at)
     return answer
 
 
