@@ -67,3 +67,20 @@ def test_allowed_domains_are_read_without_their_dots():
     # WHEN a link to one of its subdomains is audited
     # THEN it is allowed (a false finding on the company's own domain otherwise)
     assert _content(["见 https://www.dingtalk.com/doc"], {"allowed_link_domains": [".dingtalk.com."]}) == []
+
+
+def test_an_allowed_phrase_or_an_urgent_marker_does_not_hide_the_words_after_it():
+    # GIVEN 暴力 listed as a red line, and a message holding the allowed 暴力测试, then an advert;
+    # and a message marked 紧急 (urgent) holding an advert
+    rules = {"extra_red_line_keywords": ["暴力"]}
+    # WHEN audited
+    found = _content(["今晚暴力测试，完了扫码领取红包", "紧急：扫码领取红包"], rules)
+    # THEN each advert is found and 暴力 inside 暴力测试 is not (lost findings otherwise)
+    assert sorted((f.message_id, f.kind) for f in found) == [("m-1", "advertising"), ("m-2", "advertising")]
+
+
+def test_a_word_ending_where_an_allowed_phrase_ends_is_part_of_it():
+    # GIVEN 破解 as a company keyword and 暴力破解 (brute-force testing) an allowed phrase
+    # WHEN a message about brute-force testing is audited
+    # THEN nothing: 破解 is inside the allowed phrase (a false finding otherwise)
+    assert _content(["周五做登录接口的暴力破解演练"], {"keywords": ["破解"]}) == []
