@@ -121,3 +121,13 @@ def test_the_evidence_lists_the_first_twenty_messages_of_a_long_burst():
     assert finding.summary == (
         "销售部+张三 posted 25 messages within 120 s from 11-20 10:00; please do not flood the group"
     )
+
+
+def test_the_evidence_lists_the_burst_s_messages_and_no_later_one():
+    # GIVEN the same text three times within a minute, and the sender's next message an hour later
+    messages = _posts([(0, "有人吗"), (10, "有人吗"), (20, "有人吗"), (3600, "好的")])
+    # WHEN audited
+    (finding,) = _flooding(messages)
+    # THEN the evidence lists the three, not the later message (a record naming a message that is
+    # no part of the flooding)
+    assert finding.evidence["message_ids"] == ["m-1", "m-2", "m-3"]
