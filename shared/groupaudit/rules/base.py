@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from hashlib import sha256
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -167,7 +167,8 @@ class RuleSpec:
 
 def finding_id(tenant: str, group: str, rule: str, *parts: str | None) -> str:
     """Stable id: the same fact audited twice gives the same id (storage, notices rely on it)."""
-    texts = tuple(p or "" for p in parts)
+    # A missing part hashes as an empty one (most keys have none: no tuple is made for them).
+    texts = tuple(p or "" for p in parts) if None in parts else cast("tuple[str, ...]", parts)
     return sha256("\x1f".join((tenant, group, rule, *texts)).encode()).hexdigest()[:32]
 
 

@@ -571,6 +571,7 @@ class QuestionWalk:
                 continue
             if (
                 position
+                and ordered[position - 1][2].sender_id == message.sender_id  # (_same_turn's first test)
                 and _is_broadcast(ordered[position - 1][2])
                 and _same_turn(ordered, position - 1, position)
             ):

@@ -76,6 +76,13 @@ def _alternation(words: Iterable[str]) -> str:
 
 
 def compile_words(words: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
+    """A search for any of ``words``. Case-sensitive: the bare alternation, longest first, which
+    ``re`` searches skipping, in C, the positions that hold none of the first characters (the
+    lookahead makes it try each position: twice as slow over the bench texts); ignoring case,
+    ``re`` has no such skip and the lookahead is the faster (3x)."""
+    if not flags & re.IGNORECASE:
+        body = "|".join(_literal_words(words))
+        return re.compile(body, flags) if body else None
     body = _alternation(words)
     return re.compile(body, flags) if body else None
 
@@ -224,23 +231,27 @@ def question_marker(text: str, lexicon: Lexicon, *, searched: bool = False) -> s
         return None
     if "\n" in text and len(_SPEAKER.findall(text)) >= 2:
         return None  # a reported dialogue ("甲：你的梦想是什么？\n乙：…"), not the sender asking
-    parts = sentences(strip_mentions(text))
+    body = strip_mentions(text)
+    # Every sentence is a part of the body: a social word in none of them is in none of them.
+    social = pats.social if pats.social is not None and pats.social.search(body) else None
+    parts = sentences(body)
     for index, (core, asks) in enumerate(parts):
-        marker = _sentence_marker(core, asks, pats)
+        marker = _sentence_marker(core, asks, pats, social)
         if marker is not None:
             after = parts[index + 1][0] if index + 1 < len(parts) else ""
-            if after and pats.social is not None and pats.social.search(after):
+            if after and social is not None and social.search(after):
                 return None  # "…where all the Pokemons are? Asking for a friend"
             return marker
     return None
 
 
-def _sentence_marker(core: str, asks: bool, pats: Patterns) -> str | None:
+def _sentence_marker(core: str, asks: bool, pats: Patterns, social: re.Pattern[str] | None) -> str | None:
+    """``social``: the social topics' pattern, None where the text holds none of them."""
     if len(core) <= _ECHO_LENGTH:
         content = _content(core)
         if len(content) < 2 or content in pats.phatic:
             return None  # "？", "啊？", "怎么了", "在吗", "是吗"
-    if pats.social is not None and pats.social.search(core):
+    if social is not None and social.search(core):
         return None
     if _CJK.search(core) is None:  # English
         if len(_LATIN_WORD.findall(core)) < 3:
