@@ -101,6 +101,14 @@ def machine_info() -> list[str]:
     ]
 
 
+def load_average() -> float | None:
+    """The machine's load average over the last minute (None where the system gives none)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
 def paths(size: int) -> tuple[Path, Path, Path]:
     return (
         BENCH_DIR / f"snapshot-{size}.json",
@@ -192,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.machine:
         return 0
     print(f"bench: sizes={','.join(map(str, sizes))} repeat={args.repeat} dir={BENCH_DIR}", flush=True)
+    load_before = load_average()
 
     try:
         if not args.skip_audit:
@@ -282,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"  cpu: audit_cpu_s={audit['cpu']:.3f} json_cpu_s={floor['cpu']:.3f} "
                 f"cpu_ratio={audit['cpu'] / floor['cpu']:.3f}"
             )
+
+    # Other work on the machine inflates the wall times (and the ratio) far more than the CPU times.
+    print(f"load: average over 1 min {fmt(load_before, '.1f')} before, {fmt(load_average(), '.1f')} after")
 
     by_size = {row["size"]: row for row in rows}
     growth = None
