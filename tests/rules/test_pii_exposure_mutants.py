@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from factories import audit, member, message, of_rule, snapshot
+from factories import audit, member, message, of_rule, policy, snapshot
 from groupaudit.rules.pii_exposure import classify
 
 MEMBERS = [member("u1", "销售部+张三")]
@@ -151,3 +151,13 @@ def test_a_long_label_counts_up_to_two_characters_before_the_number(text, labell
     found = _pii(text)
     # THEN only the nearer one is a tracking number; the other is a mobile number
     assert [f.evidence["types"] for f in found] == ([] if labelled else [["mobile"]])
+
+
+def test_a_tenant_without_labels_has_every_number_checked():
+    # GIVEN a policy that lists no labels, and a mobile number after the word 订单
+    snap = snapshot(MEMBERS, [message("m-1", "u1", "2026-11-20T10:00:00+08:00", "订单 13812345678")])
+    policies = policy({"pii_exposure": {"non_pii_labels": []}})
+    # WHEN audited
+    found = of_rule(audit(snap, policies=policies), "pii_exposure")
+    # THEN the number is personal data like any other (no label can make it an order number)
+    assert [f.evidence["masked"] for f in found] == [["138****5678"]]
