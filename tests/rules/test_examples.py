@@ -50,3 +50,18 @@ def test_every_rule_has_an_example_that_fires_and_one_that_does_not(spec):
     # THEN its spec shows both sides of it
     assert any(example.fires for example in spec.examples)
     assert any(not example.fires for example in spec.examples)
+
+
+@pytest.mark.parametrize(("spec", "example"), [p for p in EXAMPLES if p.values[1].fires])
+def test_a_rule_s_subject_kind_is_what_its_findings_name(spec, example):
+    # GIVEN an example that fires, and what the rule's spec says its subject is
+    # WHEN audited
+    report = run_example(spec, example)
+    # THEN a file rule's findings name the file as their subject (POLICY_RULES.md, "Finding
+    # subjects"), and a person's rule's findings name no file as theirs: the report's member view
+    # relies on it to leave files out of its people
+    for finding in report.findings:
+        if spec.subject == "file":
+            assert finding.subject_id == finding.file_id is not None
+        else:
+            assert finding.subject_id != finding.file_id

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from factories import directory, member, message, policy, snapshot
+from factories import directory, file, member, message, policy, snapshot
 from groupaudit.adapters.ledger_store import LedgerStore
 from groupaudit.adapters.report_store import ReportStore
 from groupaudit.engine import AuditContext, run_audit
@@ -34,9 +34,9 @@ def _registration(group: str, department: str) -> GroupRegistration:
     )
 
 
-def _audit(store, group, department, members, messages, taken_at, audit_id):
+def _audit(store, group, department, members, messages, taken_at, audit_id, files=None):
     snap = decode_snapshot(
-        json.dumps(snapshot(members, messages, group_id=group, taken_at=taken_at)).encode()
+        json.dumps(snapshot(members, messages, files, group_id=group, taken_at=taken_at)).encode()
     )
     found = decode_directory(json.dumps(DIRECTORY).encode())
     ctx = AuditContext(
@@ -121,6 +121,23 @@ def test_monthly_figures_equal_the_hand_computed_ones(two_months):
     assert (head.questions_owed, head.answered_on_time, head.findings, head.department) == (2, 1, 1, "销售部")
     assert report.violations[0].model_dump() == {"rule": "overdue_reply", "severity": "violation", "count": 1}
     assert [d.department for d in report.departments] == ["销售部", "研发部"]
+
+
+def test_a_file_finding_counts_for_its_group_and_never_as_a_member(store):
+    # GIVEN November's R&D group holds a file named without a date or author (file_naming: its
+    # finding's subject is the file, not a person)
+    badly_named = file("f-plan", "方案.docx", "2026-11-19T10:00:00+08:00", uploader_id="r1")
+    messages = [message("m1", "r1", "2026-11-19T10:00:00+08:00", "好的")]
+    taken_at = "2026-11-20T18:00:00+08:00"
+    report = _audit(store, "g-rd", "研发部", RD, messages, taken_at, "e" * 32, [badly_named])
+    assert [(f.rule, f.subject_id) for f in report.findings] == [("file_naming", "f-plan")]
+    # WHEN November's report is built
+    built = build_report(TENANT, "2026-11", "zh", _sources(store), NOW)
+    # THEN the group counts the file's finding, and the member view lists the group's people
+    # only: no "member" named after the file, and the uploader is charged nothing
+    (rd,) = built.groups
+    assert (rd.findings, rd.violations) == (1, {"file_naming": 1})
+    assert [p.member_id for p in built.members] == []  # nobody of the group owed or did anything
 
 
 def test_trends_and_improvements_compare_with_the_previous_month(two_months):

@@ -151,6 +151,9 @@ class RuleSpec:
     tenant_wide: bool = False
     # Built-in settings per group kind, under the tenant's policy ({"company": {"enabled": False}}).
     profiles: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # What a finding's subject_id names (POLICY_RULES.md, "Finding subjects"): a person, or the
+    # file itself; a report's member view counts only findings about a person.
+    subject: Literal["person", "file"] = "person"
 
     @property
     def severity(self) -> str:

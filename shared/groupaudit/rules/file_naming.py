@@ -162,6 +162,7 @@ _UPLOADED = "2026-11-18T10:00:00+08:00"
 
 RULE = RuleSpec(
     id="file_naming",
+    subject="file",
     title_zh="文件命名不规范（缺日期、作者或主题）",
     title_en="Documents named without a date, an author or a topic",
     policy_ref="000 三(二)3; 001 六 文件命名规范",

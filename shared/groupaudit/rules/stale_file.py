@@ -136,6 +136,7 @@ def _summary(ctx: AuditContext, file: File, reason: dict[str, Any], back_up_firs
 
 RULE = RuleSpec(
     id="stale_file",
+    subject="file",
     title_zh="过期、过时或已被取代的群文件",
     title_en="Expired, outdated or superseded group files",
     policy_ref="000 五(三)1; 001 六 文件版本控制, 存储规范3; 001 四",

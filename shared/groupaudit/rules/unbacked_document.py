@@ -83,6 +83,7 @@ _CONTRACT = {"id": "f-contract", "name": "销售合同 2026-11-02 张三.pdf", "
 
 RULE = RuleSpec(
     id="unbacked_document",
+    subject="file",
     title_zh="重要文件未备份",
     title_en="Important documents without a verified backup",
     policy_ref="000 五(三)2; 001 六 存储规范2, 八.4; 002 三(四)2",

@@ -34,6 +34,7 @@ from groupaudit.contracts import Directory, Finding, Snapshot
 from groupaudit.discipline.appeals import Appeal
 from groupaudit.errors import InputError, Problem
 from groupaudit.report_rollup import Owed, quantile
+from groupaudit.rules import REGISTRY
 from groupaudit.supervision import report_model as m
 from groupaudit.supervision.report_figures import audit_figures
 
@@ -313,14 +314,19 @@ def _group_acc(
             continue
         acc.finding(ref.rule, ref.severity)
         by_violation[(ref.rule, ref.severity)] = by_violation.get((ref.rule, ref.severity), 0) + 1
-        person = _person(members, ref.subject_id, rollup, people)
-        person.acc.finding(ref.rule, ref.severity)
+        if _about_a_person(ref.rule):  # a file rule's subject is the file, not a member
+            _person(members, ref.subject_id, rollup, people).acc.finding(ref.rule, ref.severity)
     for person_id, owed in rollup.questions.items():
         acc.questions.add(owed)
         _person(members, person_id, rollup, people).acc.questions.add(owed)
     for person_id in rollup.inactive:
         _person(members, person_id, rollup, people).inactive = True
     return acc
+
+
+def _about_a_person(rule: str) -> bool:
+    spec = REGISTRY.get(rule)
+    return spec is None or spec.subject == "person"  # a rule no longer registered: as stored
 
 
 def _person(
