@@ -215,6 +215,25 @@ def test_just_over_the_limit_reads_as_over():
     assert "已 30.8 天未发言，超过上限 30 天" in finding.summary
 
 
+def test_a_silence_a_moment_over_the_limit_never_reads_as_at_it():
+    # GIVEN a member silent for 30 days and 30 minutes (30.02 days), and one for 30 days and 4
+    # hours (30.17 days)
+    snap = snapshot(
+        [member("u1", joined_at=LONG_AGO), member("u2", joined_at=LONG_AGO)],
+        [
+            message("m1", "u1", _at(timedelta(days=30, minutes=30)), "好"),
+            message("m2", "u2", _at(timedelta(days=30, hours=4)), "好"),
+        ],
+    )
+    # WHEN audited
+    just, later = of_rule(audit(snap), "inactive_member")
+    # THEN neither reads "30 天" against a 30-day limit: the first shows one tenth over it, the
+    # second its own tenth
+    assert "已 30.1 天未发言，超过上限 30 天" in just.summary
+    assert "已 30.2 天未发言，超过上限 30 天" in later.summary
+    assert just.evidence["inactive_days"] == later.evidence["inactive_days"] == 30
+
+
 def test_the_finding_id_does_not_move_with_a_sliding_window():
     # GIVEN the same silent member audited on two days with windows starting a day apart
     def run(day):

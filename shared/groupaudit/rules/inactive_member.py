@@ -94,9 +94,11 @@ def check(ctx: AuditContext, config: InactiveMemberConfig) -> Iterator[Finding]:
 
 def _days(days: float, limit: int) -> str:
     """Days as shown: whole days, with a decimal where rounding down would read as within the
-    limit (30.8 days against a 30-day limit)."""
-    whole = int(days)
-    return f"{days:.1f}".rstrip("0").rstrip(".") if whole <= limit else str(whole)
+    limit (30.8 days against a 30-day limit). A finding's silence is always over the limit, so
+    a decimal that would still round to the limit (30.02 days) shows one tenth over it."""
+    if int(days) > limit:
+        return str(int(days))
+    return f"{max(round(days, 1), limit + 0.1):.1f}"
 
 
 def _finding(
