@@ -293,8 +293,8 @@ def _word_asks(core: str, hit: re.Match[str], pats: Patterns) -> bool:
     before, after = core[max(0, start - 1) : start], core[end : end + 1]
     if _embedded(core, start, pats):
         return False
-    if before in ("不", "没", "或", "哪") and word in ("怎么", "什么", "多少", "怎样"):
-        return False  # 不怎么, 没什么, 或多或少
+    if before in ("不", "没", "或", "哪") and word in ("怎么", "怎么样", "什么", "多少", "怎样"):
+        return False  # 不怎么, 不怎么样 (not great), 没什么, 没多少
     if after in ("都", "也") or core[end : end + 2] in ("的话",):
         return False  # 什么都行, 怎么也 (universal), 什么的话
     if word == "什么" and after == "的":
