@@ -95,9 +95,11 @@ def test_statements_are_no_questions(text):
 def test_a_tenant_s_offer_list_without_de_hua_still_reads_shenme_de_hua_as_no_question():
     # GIVEN a tenant whose offer list leaves out 的话
     lexicon = _lexicon(offers=("随时",))
-    # WHEN "需要什么的话" (if anything is needed) is read
+    # WHEN "需要什么的话" / "需要多少的话" (if anything / any amount is needed) is read
     # THEN it asks nothing (a false finding otherwise)
     assert q.question_marker("需要什么的话", lexicon) is None
+    assert q.question_marker("需要多少的话", lexicon) is None
+    assert q.question_marker("需要多少的话告诉我", lexicon) is None
     assert q.question_marker("需要准备什么", lexicon) == "什么"
 
 
@@ -171,6 +173,8 @@ def _index(titles=("老师", "总", "经理", "哥"), generic=("大家", "Team")
         ("u-long", ["爱新觉罗启"], "爱新觉罗启"),
         ("u-zhang", ["张一"], "张一"),
         ("u-edge", ["周\u9fff"], "周\u9fff"),
+        ("u-yi", ["一凡"], "一凡"),
+        ("u-last", ["\u9fff凡"], "\u9fff凡"),
         ("u-nobody", ["路人"], None),
     ]
     return q.build_name_index(members, titles, generic)
@@ -189,6 +193,8 @@ def test_the_name_index_holds_lower_cased_names_and_single_character_surnames():
         "欧": frozenset({"u-ouyang"}),
         "张": frozenset({"u-zhang"}),
         "周": frozenset({"u-edge"}),
+        "一": frozenset({"u-yi"}),
+        "\u9fff": frozenset({"u-last"}),
     }
     assert index.generic == frozenset({"大家", "team"})
     assert [len(t) for t in index.titles] == [2, 2, 1, 1]
@@ -206,6 +212,10 @@ def test_openings_resolve_to_one_member_to_somebody_unnamed_or_to_nobody():
     # a stem of two characters or a Latin one before the title: nobody we index
     assert q.resolve_address("欧阳总", index) is None
     assert q.resolve_address("A总", index) is None
+    assert q.resolve_address("a总", index) is None
+    # the first and the last character of the CJK block are surnames too
+    assert q.resolve_address("一总", index) == q.Address("一总", frozenset({"u-yi"}))
+    assert q.resolve_address("\u9fff总", index) == q.Address("\u9fff总", frozenset({"u-last"}))
     assert q.resolve_address("大帅哥", index) is None
     # 小/老 + surname: one member, or somebody unnamed when the surname is shared
     assert q.resolve_address("小王", index) == q.Address("小王", frozenset({"u-wang"}))
