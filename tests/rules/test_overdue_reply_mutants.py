@@ -512,3 +512,91 @@ def test_each_answer_of_the_walk_holds_its_place_deadline_and_times(strict):
         False,
     )
     assert first.asked < first.due < second.asked
+
+
+def test_members_listed_after_a_bot_can_be_addressed_by_name_and_by_their_directory_name():
+    # GIVEN the bot listed first, and 周杰's request to s2 by their directory name 李娜 (their
+    # display name is the nickname 影子)
+    members = [MEMBERS[-1], *MEMBERS[:-1]]
+    request = message("q", "h-jw", AT.format("10:00:00"), "李娜，麻烦把报名表交一下")
+    report = audit(snapshot(members, [request]), directory_doc=DIRECTORY, now=AT.format("18:00:00"))
+    # WHEN audited
+    findings = of_rule(report, "overdue_reply")
+    # THEN s2 owes it: names after a bot, or the directory's names, not indexed lose the finding
+    assert [(f.subject_id, f.evidence["addressed_as"]) for f in findings] == [("s2", "李娜")]
+
+
+@pytest.mark.parametrize(("echoes", "answered"), [(4, True), (5, False)])
+def test_a_question_owed_by_policy_is_answered_only_within_the_next_five_messages(echoes, answered):
+    # GIVEN `echoes` bare echoes by s2 right after s1's question, then 周杰's colleague's answer
+    said = [message(f"e{i}", "s2", AT.format(f"10:0{i + 1}:00"), "顶") for i in range(echoes)]
+    answer = message("m", "ceo", AT.format("10:08:00"), "报价单模板在群文件里")
+    # WHEN audited (the answer window holds 5 messages of others)
+    findings = _overdue([QUESTION, *said, answer])
+    # THEN the fifth message may answer (a false finding otherwise); the sixth may not (a
+    # finding lost to a message far down the conversation otherwise)
+    assert _of_question(findings) == ([] if answered else [("h-jw", "direct_question", None)])
+
+
+@pytest.mark.parametrize("sender", ["s1", "bot"])
+def test_the_asker_s_own_or_a_bot_s_next_message_is_no_answer(sender):
+    # GIVEN s1's question and, two minutes later, a text by the asker or by a bot
+    follow = message("m", sender, AT.format("10:02:00"), "报价单模板急用")
+    # WHEN audited
+    findings = _overdue([QUESTION, follow])
+    # THEN 周杰 still owes the answer: either taken for it loses the finding
+    assert _of_question(findings) == [("h-jw", "direct_question", None)]
+
+
+def test_a_bot_s_mention_of_the_asker_does_not_answer_a_question_owed_by_policy():
+    # GIVEN only a bot @-ing s1 after the question (strict matching)
+    mention = message("m", "bot", AT.format("10:05:00"), "@张伟 已收到", mentions=["s1"])
+    # WHEN audited
+    findings = _overdue([QUESTION, mention], policies=STRICT)
+    # THEN 周杰 still owes it: a bot's @ taken for the answer loses the finding
+    assert _of_question(findings) == [("h-jw", "direct_question", None)]
+
+
+ASKED_S2 = message("q", "s1", AT.format("10:00:00"), "@影子 报名表在哪里？", mentions=["s2"])
+
+
+def test_an_addressees_plain_next_message_answers_the_question():
+    # GIVEN s1's question @-ing s2 and s2's plain message five minutes later
+    reply = message("m", "s2", AT.format("10:05:00"), "在教务处")
+    # WHEN audited
+    findings = _overdue([ASKED_S2, reply])
+    # THEN answered (lenient matching): a false finding against s2 otherwise
+    assert findings == []
+
+
+def test_an_addressees_plain_message_answers_a_question_that_opens_its_own_thread():
+    # GIVEN s1's question heading its own thread (thread_id = its id) and s2's plain message
+    question = message(
+        "q", "s1", AT.format("10:00:00"), "@影子 报名表在哪里？", mentions=["s2"], thread_id="q"
+    )
+    reply = message("m", "s2", AT.format("10:05:00"), "在教务处")
+    # WHEN audited
+    findings = _overdue([question, reply])
+    # THEN answered: the question is not inside another thread (a false finding otherwise)
+    assert findings == []
+
+
+def test_an_addressees_quote_of_the_asker_s_follow_up_answers_the_question():
+    # GIVEN s1's question to s2, s1's follow-up a minute later, and s2 quoting the follow-up
+    follow = message("f", "s1", AT.format("10:01:00"), "急用")
+    reply = message("m", "s2", AT.format("10:05:00"), "在教务处", reply_to_id="f")
+    # WHEN audited
+    findings = _overdue([ASKED_S2, follow, reply])
+    # THEN answered: a quote of the asker's own message is not "elsewhere" (a false finding
+    # against s2 otherwise)
+    assert _of_question(findings) == []
+
+
+def test_the_summary_of_the_owers_own_late_reply_says_they_replied_late():
+    # GIVEN 周杰 quoting s1's question 30 minutes after it (10 minutes late)
+    late = message("m", "h-jw", AT.format("10:30:00"), "在群文件里", reply_to_id="q")
+    # WHEN audited in English
+    (finding,) = _overdue([QUESTION, late], lang="en")
+    # THEN the summary says he replied late, not that somebody else answered first
+    assert "(replied 10 min late; by policy the asker's department head answers)" in finding.summary
+    assert finding.evidence["answered_by"] == "h-jw"
