@@ -600,3 +600,14 @@ def test_the_summary_of_the_owers_own_late_reply_says_they_replied_late():
     # THEN the summary says he replied late, not that somebody else answered first
     assert "(replied 10 min late; by policy the asker's department head answers)" in finding.summary
     assert finding.evidence["answered_by"] == "h-jw"
+
+
+def test_a_request_by_name_after_a_text_opening_like_a_name_is_still_read():
+    # GIVEN s2's "周末愉快" (it opens with 周杰's surname but asks nothing), then 周杰's request
+    # to s2 by nickname, unanswered
+    chat = message("c", "s2", AT.format("09:00:00"), "周末愉快")
+    request = message("q", "h-jw", AT.format("10:00:00"), "影子 麻烦把报名表交一下")
+    # WHEN audited
+    findings = _overdue([chat, request])
+    # THEN s2 owes the request: the scan stopping at the first text that asks nothing loses it
+    assert [(f.message_id, f.subject_id) for f in findings] == [("q", "s2")]
