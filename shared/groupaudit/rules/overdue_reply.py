@@ -1042,7 +1042,6 @@ class _Judge:
                 if candidate[1] != taken and self._plausible(question, candidate):
                     best = candidate
                     break
-                    break
                 seen += 1
                 if seen >= self.config.answer_window_messages:
                     break
