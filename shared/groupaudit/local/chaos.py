@@ -61,7 +61,14 @@ from typing import IO, Any
 from groupaudit.local.invoke import FUNCTIONS, LambdaContext, sqs_event
 from groupaudit.local.peers.base import Answer, Peer, Request, json_answer
 from groupaudit.local.peers.robots import RobotPeer
-from groupaudit.local.stack import LOCAL_ENV, ROOT, TEMPLATE, one_request_at_a_time, patched_environ
+from groupaudit.local.stack import (
+    LOCAL_ENV,
+    ROOT,
+    TEMPLATE,
+    one_request_at_a_time,
+    patched_environ,
+    reset_moto,
+)
 
 SAMPLE = ROOT / "events" / "sample-tenant"
 SCHEDULED_EVENT = ROOT / "events" / "scheduled.json"
@@ -760,11 +767,7 @@ def _aws(server_endpoint: str | None) -> Iterator[dict[str, str]]:
                     os.environ["AWS_ENDPOINT_URL"] = saved_endpoint
                 runtime.reset()
         return
-    import urllib.request
-
-    urllib.request.urlopen(
-        urllib.request.Request(f"{server_endpoint}/moto-api/reset", method="POST"), timeout=30
-    )
+    reset_moto(server_endpoint)
     runtime.reset()
     resources = create_resources(boto3.Session(region_name="us-east-1"), TEMPLATE)
     with patched_environ(resources):

@@ -88,7 +88,7 @@ def one_request_at_a_time() -> Iterator[None]:
             cls.__call__ = call  # type: ignore[method-assign]
 
 
-def _reset(endpoint: str) -> None:
+def reset_moto(endpoint: str) -> None:
     """Forget every resource of an earlier stack: moto keeps its state per process, not per
     server, so a second stack in one process (the demo's month after its single audit) would
     find the first one's table items, secrets and objects (moto's own reset endpoint)."""
@@ -117,7 +117,7 @@ def local_stack(template: Path = TEMPLATE, log_level: str = "WARNING") -> Iterat
         try:
             host, port = server.get_host_and_port()
             endpoint = f"http://{host}:{port}"
-            _reset(endpoint)
+            reset_moto(endpoint)
             base = {**LOCAL_ENV, "AWS_ENDPOINT_URL": endpoint, "POWERTOOLS_LOG_LEVEL": log_level}
             with patched_environ(base):
                 runtime.reset()
