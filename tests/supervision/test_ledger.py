@@ -236,6 +236,7 @@ def test_confirming_keeps_who_when_why_and_the_sanction_of_that_moment():
     step = recommend(proposed, [proposed])
     confirmed, event = ledger.decide(proposed, "confirmed", "u-super", at(3), "seen the message", step)
     assert (confirmed.status, confirmed.decided_by, confirmed.decided_at) == ("confirmed", "u-super", at(3))
+    assert confirmed.confirmed_sanction is not None, "a confirmation keeps the sanction"
     assert confirmed.confirmed_sanction["action"] == "public_criticism"
     assert (event.seq, event.type, event.actor, event.reason) == (
         2,
@@ -253,9 +254,13 @@ def test_only_a_proposed_entry_is_decided():
 
 def test_a_resolved_finding_lapses_a_proposed_entry_and_a_found_again_one_proposes_it_again():
     proposed = entry(1, at(2), status="proposed")
-    lapsed, event = ledger.lapse(proposed, at(4))
+    lapsing = ledger.lapse(proposed, at(4))
+    assert lapsing is not None, "a proposed entry lapses"
+    lapsed, event = lapsing
     assert (lapsed.status, event.type) == ("lapsed", "lapsed")
-    again, event = ledger.reopen(lapsed, at(5))
+    reopening = ledger.reopen(lapsed, at(5))
+    assert reopening is not None, "a lapsed entry is proposed again"
+    again, event = reopening
     assert (again.status, event.type, event.seq) == ("proposed", "reopened", 3)
     # AND a decided entry does not lapse: the violation happened
     assert ledger.lapse(entry(2, at(2)), at(4)) is None

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_report import SALES, _audit, _sales_messages
-from test_supervision_api import (
+
+from groupaudit.cli import main
+from supervision.test_report import SALES, _audit, _sales_messages
+from supervision.test_supervision_api import (
     acme_ledger,  # noqa: F401  (a fixture, used by pytestmark)
     call,
 )
-
-from groupaudit.cli import main
 
 # acme's and globex's API secrets, acme's directory and two proposed ledger entries
 pytestmark = pytest.mark.usefixtures("acme_ledger")

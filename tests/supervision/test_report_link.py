@@ -190,6 +190,7 @@ def test_expired_altered_and_other_tenant_links_get_one_404(stored):
 
 def test_no_token_is_a_400_and_the_signed_routes_stay_signed(stored):
     status, _, body = follow("/reports/link/not-a-token")
+    assert body is not None, "a refused link is answered with an error body"
     assert (status, body["error"]) == (400, "malformed report link: the token is not one this service makes")
     # AND the other report routes still refuse an unsigned request
     status, _, body = follow("/reports/2026-11")

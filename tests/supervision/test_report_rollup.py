@@ -10,7 +10,12 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
-from test_report import (
+
+from groupaudit.adapters.report_store import ReportStore, rollup_pk
+from groupaudit.adapters.storage.dynamo import StoreError
+from groupaudit.report_rollup import Owed
+from groupaudit.supervision.report import build_report
+from supervision.test_report import (
     NOW,
     SALES,
     TENANT,
@@ -19,11 +24,6 @@ from test_report import (
     _sources,
     two_months,  # noqa: F401  (a fixture)
 )
-
-from groupaudit.adapters.report_store import ReportStore, rollup_pk
-from groupaudit.adapters.storage.dynamo import StoreError
-from groupaudit.report_rollup import Owed
-from groupaudit.supervision.report import build_report
 
 NOVEMBER = [{"id": "m0", "sender_id": "u2", "sent_at": "2026-11-18T09:00:00+08:00", "text": "早"}]
 

@@ -5,6 +5,7 @@ supervision contact with a link to the HTML page that lasts 7 days (docs/SUPERVI
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -190,11 +191,14 @@ def test_the_report_is_due_on_the_first_working_day_of_the_month():
 
 def test_the_due_reports_are_made_per_tenant_on_its_own_first_working_day(november, deps, contact):
     workday = chinese_workday_rule()
-    calendars = {TENANT: workday, "other": lambda day: day != date(2026, 12, 1) and workday(day)}
+    calendars: dict[str, Callable[[date], bool]] = {
+        TENANT: workday,
+        "other": lambda day: day != date(2026, 12, 1) and workday(day),
+    }
     made = []
     for day in (1, 2):
-        today = date(2026, 12, day)
-        due = make_due_reports([TENANT, "other"], lambda t, d=today: d, calendars.__getitem__, NOW, deps)
+        today = dict.fromkeys(calendars, date(2026, 12, day))  # both tenants' date that day
+        due = make_due_reports([TENANT, "other"], today.__getitem__, calendars.__getitem__, NOW, deps)
         made += [(r.tenant, r.month, day) for r in due]
     # THEN acme's November on the 1st, the other tenant's on the 2nd, nothing else
     assert made == [(TENANT, "2026-11", 1), ("other", "2026-11", 2)]

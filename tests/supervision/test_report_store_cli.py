@@ -74,10 +74,6 @@ def server(monkeypatch):
         moto.stop()
 
 
-def _client(service: str, endpoint: str):
-    return boto3.client(service, endpoint_url=endpoint, region_name=REGION)
-
-
 def test_store_makes_the_month_and_prints_its_lasting_link(server, capsys):
     endpoint, env = server
     flags = ["--endpoint-url", endpoint, "--region", REGION]
@@ -93,14 +89,13 @@ def test_store_makes_the_month_and_prints_its_lasting_link(server, capsys):
     # stack's link key, valid 7 days
     (url,) = out.splitlines()
     assert url.startswith(f"{API_URL}reports/link/")
-    key = _client("secretsmanager", endpoint).get_secret_value(SecretId="groupaudit/report-links")[
-        "SecretString"
-    ]
+    secrets = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION)
+    key = secrets.get_secret_value(SecretId="groupaudit/report-links")["SecretString"]
     link = report_link.verify_token(key.encode(), url.rpartition("/")[2], time.time())
     assert (link.tenant, link.month, link.fmt) == (TENANT, "2026-11", "html")
     assert abs(link.expires - time.time() - 7 * 24 * 3600) < 60
     # AND the three documents are in the report bucket, the JSON the month's report
-    s3 = _client("s3", endpoint)
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
     listed = s3.list_objects_v2(Bucket=env["REPORT_BUCKET"], Prefix="reports/")["Contents"]
     assert sorted(o["Key"] for o in listed) == sorted(KEYS.values())
     document = json.loads(s3.get_object(Bucket=env["REPORT_BUCKET"], Key=KEYS["json"])["Body"].read())
@@ -110,7 +105,7 @@ def test_store_makes_the_month_and_prints_its_lasting_link(server, capsys):
         2,
     )
     # AND it is recorded and announced once, with the same link
-    sqs = _client("sqs", endpoint)
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
     (notice,) = receive_all(sqs, env["NOTICE_QUEUE_URL"])
     assert json.loads(notice["Body"])["text"] == (
         f"The monthly assessment report of 2026-11 is ready: {url} (the link works for 7 days)"
@@ -120,7 +115,8 @@ def test_store_makes_the_month_and_prints_its_lasting_link(server, capsys):
     )
     from groupaudit.adapters.storage import Storage
 
-    records = ReportStore.over(Storage(env["TABLE_NAME"], _client("dynamodb", endpoint)))
+    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
+    records = ReportStore.over(Storage(env["TABLE_NAME"], dynamodb))
     (record,) = records.reports(TENANT, "2026-11", "2026-11").values()
     assert record["keys"] == KEYS
     # WHEN stored again THEN a new link, and nobody told twice
@@ -144,7 +140,7 @@ def test_store_without_the_apis_url_says_where_it_is(server, capsys):
 
 def test_store_without_the_link_key_names_the_secret(server, capsys):
     endpoint, _ = server
-    _client("secretsmanager", endpoint).delete_secret(
+    boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION).delete_secret(
         SecretId="groupaudit/report-links", ForceDeleteWithoutRecovery=True
     )
     flags = ["--endpoint-url", endpoint, "--region", REGION, "--api-url", API_URL]

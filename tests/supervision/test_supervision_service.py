@@ -407,10 +407,14 @@ def test_another_tenant_sees_nothing(store, book):
 def test_a_change_computed_from_an_old_version_is_refused(store, book):
     stored(store, [advert(1, cst(11, 2))], cst(11, 2, 18))
     entry = book.get_entry(TENANT, ledger.entry_id(TENANT, GROUP, "f1"))
-    lapsed, event = ledger.lapse(entry, cst(11, 3))
+    lapsing = ledger.lapse(entry, cst(11, 3))
+    assert lapsing is not None, "the stored entry is proposed, so it lapses"
+    lapsed, event = lapsing
     book.change_entry(lapsed, event, "2026-11", entry.version)
     # WHEN a second change is computed from the same (old) version
-    other, other_event = ledger.lapse(replace(entry), cst(11, 3, 1))
+    other_lapsing = ledger.lapse(replace(entry), cst(11, 3, 1))
+    assert other_lapsing is not None
+    other, other_event = other_lapsing
     with pytest.raises(StateConflict, match="changed meanwhile"):
         book.change_entry(other, other_event, "2026-11", entry.version)
     assert [e.type for e in book.entry_events(TENANT, entry.entry_id)] == ["proposed", "lapsed"]
