@@ -189,5 +189,6 @@ def test_the_notice_asks_the_admins_and_leaves_other_departments_in_the_report()
     # WHEN the notice of its departed_member findings is rendered
     notice = render_notice(report, decode_snapshot(json.dumps(snap).encode()))
     # THEN it tells the admin about the departure only, and not the departed member
+    assert notice is not None
     assert [rule for rule, _ in notice.findings] == ["departed_member"]
     assert notice.mention_ids == ("u-head-sales",)

@@ -15,7 +15,9 @@ def _at(second: int) -> str:
     return f"2026-11-20T{10 + hours:02d}:{minutes:02d}:{seconds:02d}+08:00"
 
 
-def _posts(sender: str, seconds: list[int], texts: list[str] | str, first: int = 1, **fields) -> list[dict]:
+def _posts(
+    sender: str, seconds: list[int], texts: list[str | None] | str, first: int = 1, **fields
+) -> list[dict]:
     texts = [texts] * len(seconds) if isinstance(texts, str) else texts
     return [
         message(f"m-{sender}-{first + i}", sender, _at(second), text, **fields)

@@ -127,9 +127,7 @@ def test_the_notice_asks_the_creator_for_authorisation_and_the_admins_for_a_new_
     findings = of_rule(report, "group_governance")
     parsed = decode_snapshot(json.dumps(snap).encode())
     # WHEN each finding's notice is rendered
-    mentions = {
-        f.kind: render_notice(msgspec.structs.replace(report, findings=[f]), parsed).mention_ids
-        for f in findings
-    }
+    notices = {f.kind: render_notice(msgspec.structs.replace(report, findings=[f]), parsed) for f in findings}
+    mentions = {kind: notice.mention_ids for kind, notice in notices.items() if notice is not None}
     # THEN the creator is asked for the first, the group's admins for the second
     assert mentions == {"unauthorised_creator": ("u-head-rd",), "owner_inactive": ("u-zheng",)}

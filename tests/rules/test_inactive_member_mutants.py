@@ -43,7 +43,9 @@ def _warned(snap: dict, days_ago: float, **kwargs):
 def _mentions(snap: dict, finding) -> tuple[str, ...]:
     report = audit(snap)
     parsed = decode_snapshot(json.dumps(snap).encode())
-    return render_notice(msgspec.structs.replace(report, findings=[finding]), parsed).mention_ids
+    notice = render_notice(msgspec.structs.replace(report, findings=[finding]), parsed)
+    assert notice is not None, "a finding to tell about gives a notice"
+    return notice.mention_ids
 
 
 def test_a_removal_recommendation_has_its_whole_evidence_and_asks_the_admins():

@@ -18,7 +18,7 @@ from groupaudit.tenantwide import GroupView, run_tenant_rules, with_tenant_rules
 AUDIT_DAY = "2026-11-20T18:00:00+08:00"
 
 
-def _directory(*people: tuple[str, str, str | None, str]) -> dict:
+def _directory(*people: tuple[str, str | None, str | None, str]) -> dict:
     """people: (id, department, hired_at, status)."""
     return {
         "schema_version": 1,

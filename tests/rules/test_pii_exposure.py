@@ -97,10 +97,12 @@ def test_the_numbers_appear_in_no_report_table_notice_or_stored_finding(capsys):
         json.dumps(snap).encode(), type=__import__("groupaudit.contracts").contracts.Snapshot
     )
     # WHEN rendered as JSON (what DynamoDB and S3 keep), as a table and as the group notice
+    notice = render_notice(report, parsed)
+    assert notice is not None
     outputs = [
         render_json(report).decode(),
         render_table(report, "测试群"),
-        render_notice(report, parsed).text,
+        notice.text,
         msgspec.json.encode(of_rule(report, "pii_exposure")[0]).decode(),
     ]
     # THEN none of them holds the numbers, each holds their masked form or none

@@ -116,6 +116,7 @@ def test_the_evidence_is_masked_and_the_red_line_notice_does_not_repeat_the_word
     snap = snapshot(MEMBERS, [message("m-1", "u1", "2026-11-20T10:01:00+08:00", texts[0])])
     report = audit(snap)
     notice = render_notice(report, msgspec.json.decode(json.dumps(snap).encode(), type=Snapshot))
+    assert notice is not None
     # THEN the evidence holds the word masked and a masked excerpt, and the notice names the clause only
     assert finding.evidence["matched"] == ["傻*"]
     assert finding.evidence["excerpt"] == "王五你这个**，有种打我电话1…"  # of 13*******78
