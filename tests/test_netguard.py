@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -107,7 +108,8 @@ def test_the_command_line_allowance_is_only_for_loopback():
     # WHEN registered from the command line
     # THEN both are still refused
     assert netguard.registration_problem("http://10.0.0.1:8080/x", local_peers=True) == "must be an https URL"
-    assert "user:password@" in netguard.registration_problem("http://u:p@127.0.0.1/x", local_peers=True)
+    problem = netguard.registration_problem("http://u:p@127.0.0.1/x", local_peers=True)
+    assert problem is not None and "user:password@" in problem
 
 
 @pytest.mark.parametrize(
@@ -126,7 +128,7 @@ def test_embedded_ipv4_addresses_are_judged_by_what_they_embed(address, kind):
     # WHEN judged
     found = netguard.non_public(ipaddress.ip_address(address))
     # THEN the embedded address decides
-    assert found == kind if kind is None else found.startswith(kind)
+    assert found == kind if kind is None else found is not None and found.startswith(kind)
 
 
 # --- connections ------------------------------------------------------------------------------
@@ -136,7 +138,7 @@ class _Peer(BaseHTTPRequestHandler):
     """Answers ``answer`` (status, headers, body) and records what it was asked."""
 
     answer: tuple[int, dict[str, str], bytes] = (200, {}, b'{"ok": true}')
-    seen: list[tuple[str, str | None]]
+    seen: ClassVar[list[tuple[str, str | None]]]
 
     def _serve(self) -> None:
         self.seen.append((self.path, self.headers.get("Host")))
@@ -158,12 +160,15 @@ class _Peer(BaseHTTPRequestHandler):
 
 @contextmanager
 def peer(status: int = 200, headers: dict[str, str] | None = None, body: bytes = b'{"ok": true}') -> Iterator:
-    handler = type("Peer", (_Peer,), {"answer": (status, headers or {}, body), "seen": []})
-    server = HTTPServer(("127.0.0.1", 0), handler)
+    class Handler(_Peer):
+        answer = (status, headers or {}, body)
+        seen: ClassVar[list[tuple[str, str | None]]] = []
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield server.server_port, handler.seen
+        yield server.server_port, Handler.seen
     finally:
         server.shutdown()
         server.server_close()

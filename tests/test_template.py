@@ -160,7 +160,7 @@ def test_the_worker_has_the_most_memory_and_five_minutes(template):
     # THEN the audit worker has 3008 MB and 300 s, more memory than any other function
     assert memory["AuditWorkerFunction"] == 3008
     assert function_setting(template, "AuditWorkerFunction", "Timeout") == 300
-    assert max(memory, key=memory.get) == "AuditWorkerFunction"
+    assert max(memory, key=memory.__getitem__) == "AuditWorkerFunction"
     # AND the API answers within the HTTP API's 30 s integration limit
     assert function_setting(template, "ApiFunction", "Timeout") < 30
 
