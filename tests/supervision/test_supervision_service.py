@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from groupaudit.adapters.ledger_store import LedgerStore
+from groupaudit.adapters.storage.dynamo import StoreError
 from groupaudit.contracts import Department, Directory, Finding, Person
 from groupaudit.discipline import ledger
 from groupaudit.discipline.errors import AppealRefused, NotAllowed, StateConflict, UnknownItem
@@ -233,7 +234,8 @@ def test_an_overturned_appeal_marks_the_finding_and_the_later_entries_count_agai
         ["proposed", "confirmed", "appeal_filed", "overturned"],
     )
     item = book.find_finding(TENANT, GROUP, "f1")
-    assert (item["overturned_by_appeal"], item["status"]) == (appeal["appeal_id"], "open")
+    assert item is not None
+    assert (item.overturned_by_appeal, item.status) == (appeal["appeal_id"], "open")
     # AND the second entry is now the first time: the ladder recommends criticism, not 50 yuan
     second = service.get_entry(book, TENANT, ledger.entry_id(TENANT, GROUP, "f2"), POLICIES)
     assert (second["recommended"]["time"], second["recommended"]["action"]) == (1, "public_criticism")
@@ -241,8 +243,47 @@ def test_an_overturned_appeal_marks_the_finding_and_the_later_entries_count_agai
     assert second["needs_review"] is True
     # AND a later audit keeps the overturned mark, and makes no new entry
     stored(store, [advert(1, cst(11, 2)), advert(2, cst(11, 3))], cst(11, 7, 18))
-    assert book.find_finding(TENANT, GROUP, "f1")["overturned_by_appeal"] == appeal["appeal_id"]
+    kept = book.find_finding(TENANT, GROUP, "f1")
+    assert kept is not None and kept.overturned_by_appeal == appeal["appeal_id"]
     assert service.get_entry(book, TENANT, entry_id, POLICIES)["status"] == "overturned"
+
+
+def test_a_stored_finding_reads_as_a_typed_record_with_its_finding_decoded(store, book):
+    # GIVEN a finding the worker stored and told the group of
+    stored(store, [advert(1, cst(11, 2))], cst(11, 2, 18))
+    store.findings.mark_notified(TENANT, GROUP, [("prohibited_content", "f1")], cst(11, 2, 19))
+    # WHEN the ledger looks it up, and one that was never stored
+    item = book.find_finding(TENANT, GROUP, "f1")
+    missing = book.find_finding(TENANT, GROUP, "f9")
+    # THEN it has its key, subject, lifecycle and the finding itself; the other is None
+    assert item is not None and missing is None
+    assert (item.sk, item.finding_id, item.subject_id, item.status) == (
+        "FINDING#prohibited_content#f1",
+        "f1",
+        "u-zhang",
+        "open",
+    )
+    assert (item.first_notified_at, item.overturned_at, item.overturned_by_appeal) == (
+        cst(11, 2, 19).isoformat(),
+        None,
+        None,
+    )
+    assert item.finding is not None
+    assert (item.finding["id"], item.finding["summary"]) == ("f1", "advert 1")
+
+
+def test_a_stored_finding_without_its_subject_is_a_store_error_naming_it(store, book):
+    # GIVEN a stored finding item that lost its subject (corrupt or foreign)
+    stored(store, [advert(1, cst(11, 2))], cst(11, 2, 18))
+    store.client.update_item(
+        TableName=store.table,
+        Key={"PK": {"S": f"TENANT#{TENANT}#GROUP#{GROUP}"}, "SK": {"S": "FINDING#prohibited_content#f1"}},
+        UpdateExpression="REMOVE subject_id",
+    )
+    # WHEN the ledger looks it up
+    # THEN a StoreError names the finding, its group and the missing field, not a half-read one
+    with pytest.raises(StoreError, match=r"finding f1 of group grp-sales .*subject_id"):
+        book.find_finding(TENANT, GROUP, "f1")
 
 
 def test_an_upheld_appeal_leaves_the_entry_confirmed(store, book):
@@ -572,4 +613,5 @@ def test_an_overturned_finding_is_no_longer_in_its_groups_digest(seeded, sqs, se
     second = audit("2026-11-25T10:00:00Z")
     assert ["overdue_reply", entry.finding_id] not in second["findings"]
     assert len(second["findings"]) == len(first["findings"]) - 1
-    assert book.find_finding(TENANT, GROUP, entry.finding_id)["status"] == "open"
+    still = book.find_finding(TENANT, GROUP, entry.finding_id)
+    assert still is not None and still.status == "open"

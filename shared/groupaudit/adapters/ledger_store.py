@@ -34,7 +34,9 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from groupaudit.adapters.storage.dynamo import Table, plain, s
+import msgspec
+
+from groupaudit.adapters.storage.dynamo import Table, plain, record, s
 from groupaudit.discipline.appeals import Appeal
 from groupaudit.discipline.errors import StateConflict
 from groupaudit.discipline.ledger import Entry, Event
@@ -42,6 +44,20 @@ from groupaudit.discipline.ledger import Entry, Event
 
 class ChangedMeanwhile(StateConflict):
     """Another change to the same entry or appeal was stored first: read it again and retry."""
+
+
+class AppealedFinding(msgspec.Struct, frozen=True, kw_only=True):
+    """A stored finding as an appeal reads it: the findings store's item (``SK``, its subject,
+    lifecycle and whether an appeal overturned it) with the finding itself decoded."""
+
+    sk: str = msgspec.field(name="SK")
+    finding_id: str
+    subject_id: str
+    status: str | None = None  # open | resolved
+    first_notified_at: str | None = None
+    overturned_at: str | None = None
+    overturned_by_appeal: str | None = None
+    finding: dict[str, Any] | None = None
 
 
 def _utc(moment: datetime) -> str:
@@ -187,8 +203,9 @@ class LedgerStore:
         appeals = [self.get_appeal(tenant, appeal_id) for appeal_id in ids]
         return [appeal for appeal in appeals if appeal is not None]
 
-    def find_finding(self, tenant: str, group: str, finding_id: str) -> dict[str, Any] | None:
-        """The stored finding (the findings store's item, plain), or None."""
+    def find_finding(self, tenant: str, group: str, finding_id: str) -> AppealedFinding | None:
+        """The stored finding (the findings store's item, its ``finding`` decoded), or None; a
+        StoreError when the item does not read as one."""
         items = self._query(
             KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
             FilterExpression="finding_id = :id",
@@ -202,7 +219,7 @@ class LedgerStore:
         for item in items:
             found = plain(item)
             found["finding"] = json.loads(found["finding"]) if "finding" in found else None
-            return found
+            return record(found, AppealedFinding, f"finding {finding_id} of group {group}")
         return None
 
     # --- writing ---------------------------------------------------------------------------

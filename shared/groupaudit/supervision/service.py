@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from groupaudit.adapters.ledger_store import LedgerStore
+from groupaudit.adapters.ledger_store import AppealedFinding, LedgerStore
 from groupaudit.contracts import Directory, Finding
 from groupaudit.discipline import appeals, ledger
 from groupaudit.discipline.appeals import Appeal
@@ -214,9 +214,9 @@ def _appeal_view(book: LedgerStore, appeal: Appeal, *, history: bool = False) ->
     return view
 
 
-def _notified_at(finding: dict[str, Any]) -> datetime | None:
-    value = finding.get("first_notified_at")
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
+def _notified_at(finding: AppealedFinding) -> datetime | None:
+    value = finding.first_notified_at
+    return datetime.fromisoformat(value) if value is not None else None
 
 
 def file_appeal(
@@ -255,7 +255,7 @@ def file_appeal(
         stored = book.find_finding(tenant, group_id, finding_id)
         if stored is None:
             raise UnknownItem(f"unknown finding {finding_id} of group {group_id}")
-        group, finding_key, subject = group_id, finding_id, str(stored["subject_id"])
+        group, finding_key, subject = group_id, finding_id, stored.subject_id
         notified = _notified_at(stored)
         entry = book.get_entry(tenant, ledger.entry_id(tenant, group, finding_key))
     existing = book.get_appeal(tenant, appeals.appeal_id(tenant, group, finding_key, target))
@@ -335,7 +335,7 @@ def decide_appeal(
     if outcome == "overturned":
         stored = book.find_finding(tenant, appeal.group_id, appeal.finding_id)
         if stored is not None:
-            extra.append(book.mark_finding_overturned(tenant, appeal.group_id, stored["SK"], appeal_id, now))
+            extra.append(book.mark_finding_overturned(tenant, appeal.group_id, stored.sk, appeal_id, now))
     book.store_appeal(decided, event, _month(policy, appeal.filed_at), appeal.version, extra)
     return _appeal_view(book, decided, history=True)
 
