@@ -179,3 +179,22 @@ def test_an_audit_time_stored_from_the_future_never_blocks_a_later_audit(store):
     assert (item.last_seen, item.last_audit_id) == (AT.isoformat(), "a" * 32)
     with pytest.raises(StaleAudit):
         store.guard.begin_group_audit("acme", "g", AT - timedelta(days=1))
+
+
+def test_put_items_writes_every_item_over_several_requests_replacing_those_of_the_same_key(store):
+    # GIVEN an item already stored under the first key
+    def item(number: int, value: str) -> dict[str, dict[str, str]]:
+        return {"PK": {"S": "TEST#put"}, "SK": {"S": f"ITEM#{number:02d}"}, "value": {"S": value}}
+
+    store.put_items([item(0, "old")])
+    # WHEN 30 items are put: more than the 25 of one request, the first of the same key
+    written = store.put_items([item(number, f"v{number}") for number in range(30)])
+    # THEN all 30 are stored, each as given, the old one replaced
+    items = store.client.query(
+        TableName=store.table,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "TEST#put"}},
+        ConsistentRead=True,
+    )["Items"]
+    assert written == 30
+    assert [(i["SK"]["S"], i["value"]["S"]) for i in items] == [(f"ITEM#{n:02d}", f"v{n}") for n in range(30)]

@@ -63,29 +63,24 @@ def record_membership(store: Table, snapshot: Snapshot, audit_id: str) -> int:
     chunks = [ids[start : start + CHUNK_IDS] for start in range(0, len(ids), CHUNK_IDS)] or [[]]
     group = msgspec.json.encode(view.group).decode()
     expires = int((view.taken_at + MEMBERSHIP_TTL).timestamp())
-    requests = [
+    items = [
         {
-            "PutRequest": {
-                "Item": {
-                    "PK": {"S": _pk(view.tenant_id)},
-                    "SK": {"S": f"GROUP#{view.group.id}#{number:04d}"},
-                    "type": {"S": "membership"},
-                    "group_id": {"S": view.group.id},
-                    "group": {"S": group},
-                    "member_ids": {"L": [{"S": member_id} for member_id in chunk]},
-                    "chunk": {"N": str(number)},
-                    "chunks": {"N": str(len(chunks))},
-                    "audit_id": {"S": audit_id},
-                    "taken_at": {"S": view.taken_at.isoformat()},
-                    "platform": {"S": view.platform},
-                    "expires_at": {"N": str(expires)},
-                }
-            }
+            "PK": {"S": _pk(view.tenant_id)},
+            "SK": {"S": f"GROUP#{view.group.id}#{number:04d}"},
+            "type": {"S": "membership"},
+            "group_id": {"S": view.group.id},
+            "group": {"S": group},
+            "member_ids": {"L": [{"S": member_id} for member_id in chunk]},
+            "chunk": {"N": str(number)},
+            "chunks": {"N": str(len(chunks))},
+            "audit_id": {"S": audit_id},
+            "taken_at": {"S": view.taken_at.isoformat()},
+            "platform": {"S": view.platform},
+            "expires_at": {"N": str(expires)},
         }
         for number, chunk in enumerate(chunks)
     ]
-    store._batch_write(requests)
-    return len(requests)
+    return store.put_items(items)
 
 
 def memberships(store: Table, tenant: str, page_size: int = 100) -> Iterator[GroupView]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -213,6 +213,13 @@ class Table:
             start = page.get("LastEvaluatedKey")
             if not start:
                 return
+
+    def put_items(self, items: Sequence[Mapping[str, Any]]) -> int:
+        """Put these items (each a whole item: attribute name to DynamoDB-typed value, with its
+        ``PK`` and ``SK``), replacing any of the same key, 25 a request with the unprocessed
+        retried (a StoreError when some stay unprocessed); the number of items written."""
+        self._batch_write([{"PutRequest": {"Item": dict(item)}} for item in items])
+        return len(items)
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         """BatchWriteItem, 25 requests a call; what DynamoDB leaves unprocessed is sent again
