@@ -3,21 +3,29 @@ tests/pipeline), and the sample tenant seeded."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import boto3
 import pytest
 from moto import mock_aws
 
+from groupaudit.adapters.storage import Storage
 from groupaudit.local.api_server import logging_at
 from groupaudit.local.resources import create_resources
 from groupaudit.local.seed import seed_tenant
 from groupaudit.local.stack import TEMPLATE
 from groupaudit.pipeline import runtime
-from groupaudit.settings import load_settings
+from groupaudit.settings import Settings, load_settings
+from groupaudit.wire import GroupRegistration
 from kit import TENANT, function_environment
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 
 @pytest.fixture
-def aws(monkeypatch):
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     # the functions' environment and log level: the template's, as in tests/pipeline
     environment = function_environment()
     for key, value in environment.items():
@@ -33,22 +41,22 @@ def aws(monkeypatch):
 
 
 @pytest.fixture
-def settings(aws):
+def settings(aws: dict[str, str]) -> Settings:
     return load_settings()
 
 
 @pytest.fixture
-def store(settings):
+def store(settings: Settings) -> Storage:
     return runtime.store(settings)
 
 
 @pytest.fixture
-def sqs(aws):
+def sqs(aws: dict[str, str]) -> SQSClient:
     return runtime.client("sqs")
 
 
 @pytest.fixture
-def seeded(settings, store):
+def seeded(settings: Settings, store: Storage) -> list[GroupRegistration]:
     return seed_tenant(
         TENANT,
         s3_client=runtime.client("s3"),

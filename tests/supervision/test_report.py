@@ -4,15 +4,20 @@ the rollups, the ledger and the appeals (docs/SUPERVISION.md "Monthly report")."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pytest
 
 from factories import directory, file, member, message, policy, snapshot
 from groupaudit.adapters.ledger_store import LedgerStore
 from groupaudit.adapters.report_store import ReportStore
+from groupaudit.adapters.storage import Storage
+from groupaudit.contracts import Report
 from groupaudit.engine import AuditContext, run_audit
 from groupaudit.loading import decode_directory, decode_snapshot
+from groupaudit.policy import PolicySet
 from groupaudit.report_rollup import EDGES, Owed, bucket, quantile
 from groupaudit.supervision.report import Sources, build_report, record_audit
 from groupaudit.wire import GroupRegistration
@@ -34,7 +39,16 @@ def _registration(group: str, department: str) -> GroupRegistration:
     )
 
 
-def _audit(store, group, department, members, messages, taken_at, audit_id, files=None):
+def _audit(
+    store: Storage,
+    group: str,
+    department: str,
+    members: list[dict[str, Any]],
+    messages: list[dict[str, Any]],
+    taken_at: str,
+    audit_id: str,
+    files: list[dict[str, Any]] | None = None,
+) -> Report:
     snap = decode_snapshot(
         json.dumps(snapshot(members, messages, files, group_id=group, taken_at=taken_at)).encode()
     )
@@ -50,7 +64,7 @@ def _audit(store, group, department, members, messages, taken_at, audit_id, file
     return report
 
 
-def _sales_messages(day: str) -> list[dict]:
+def _sales_messages(day: str) -> list[dict[str, Any]]:
     """u1 asks at 10:00, the head answers at 10:45 (late: 20 minutes); u2 asks at 11:00, the head
     answers at 11:05 (in time)."""
     return [
@@ -62,7 +76,7 @@ def _sales_messages(day: str) -> list[dict]:
     ]
 
 
-def _sources(store, policies=POLICIES) -> Sources:
+def _sources(store: Storage, policies: PolicySet = POLICIES) -> Sources:
     return Sources(
         reports=ReportStore.over(store),
         book=LedgerStore.over(store),
@@ -72,7 +86,7 @@ def _sources(store, policies=POLICIES) -> Sources:
 
 
 @pytest.fixture
-def two_months(store):
+def two_months(store: Storage) -> Storage:
     """October: the sales group's two days of questions, each answered late once (2 findings);
     November: one day of the same (1 finding), audited twice on the day, the second delivery
     a redelivery of the same audit; the R&D group clean in both months."""
@@ -189,7 +203,9 @@ def test_the_report_reads_by_key_only(two_months, monkeypatch):
     for name in ("scan", "query", "get_item"):
         original = getattr(client, name)
 
-        def record(*args, _name=name, _original=original, **kwargs):
+        def record(
+            *args: Any, _name: str = name, _original: Callable[..., Any] = original, **kwargs: Any
+        ) -> Any:
             calls.append(_name)
             return _original(*args, **kwargs)
 

@@ -26,7 +26,7 @@ import calendar as calendars
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from groupaudit.adapters.ledger_store import LedgerStore
 from groupaudit.adapters.report_store import GroupMonth, ReportStore
@@ -37,6 +37,11 @@ from groupaudit.report_rollup import Owed, quantile
 from groupaudit.rules import REGISTRY
 from groupaudit.supervision import report_model as m
 from groupaudit.supervision.report_figures import audit_figures
+
+if TYPE_CHECKING:
+    from groupaudit.adapters.storage.dynamo import Table
+    from groupaudit.policy import Policy, PolicySet
+    from groupaudit.wire import GroupRegistration
 
 SEVERITY_ORDER = {"red_line": 0, "violation": 1, "warning": 2, "info": 3}
 UNCLEAN = ("red_line", "violation")
@@ -53,13 +58,13 @@ TOP_CHANGES = 10
 
 
 def record_audit(
-    store: Any,
+    store: Table,
     snapshot: Snapshot,
-    policies: Any,
+    policies: PolicySet,
     directory: Directory | None,
     findings: Iterable[Finding],
     audit_id: str,
-    registration: Any,
+    registration: GroupRegistration,
 ) -> int:
     """Adds one stored audit to its group's monthly rollup in ``store``'s table (idempotent: a
     redelivered audit counts once), under the group's effective policy of ``policies`` and its
@@ -185,12 +190,12 @@ class Sources:
     reports: ReportStore
     book: LedgerStore
     directory: Directory | None
-    policy: Any  # groupaudit.policy.Policy, the tenant's
+    policy: Policy  # the tenant's
     tenant_name: str | None = None
     reads: int = 0  # rollup items read, for the benchmark
 
 
-def sources(store: Any, directory: Directory | None, policies: Any) -> Sources:
+def sources(store: Table, directory: Directory | None, policies: PolicySet) -> Sources:
     """The report's sources in ``store``'s table, for the tenant's directory and policies."""
     return Sources(
         reports=ReportStore.over(store),
