@@ -244,8 +244,10 @@ def test_sample_snapshots_round_trip_through_the_api_and_dropped_records(name, v
     original = load_snapshot(TENANT / "snapshots" / f"{name}.json")
     # WHEN it is pulled
     pulled = _round_trip(original, tmp_path, variant)
+    assert pulled.members is not None and pulled.messages is not None and pulled.files is not None
     # THEN members, messages and files are the original's, modulo what DingTalk cannot carry
     expected = _without_platform_gaps(original, scene=variant == "scene")
+    assert expected.members is not None and expected.messages is not None and expected.files is not None
     assert pulled.group.admin_ids == expected.group.admin_ids
     assert (pulled.group.id, pulled.group.name) == (original.group.id, original.group.name)
     assert pulled.group.owner_id == original.group.owner_id
@@ -259,6 +261,7 @@ def test_sample_snapshots_round_trip_through_the_api_and_dropped_records(name, v
 def test_the_sales_round_trip_keeps_what_the_audit_needs(tmp_path):
     original = load_snapshot(SALES)
     pulled = _round_trip(original, tmp_path)
+    assert pulled.members is not None and pulled.files is not None
     assert [m.id for m in pulled.members] == [
         "u-head-sales",
         "u-zhang",
@@ -277,6 +280,7 @@ def test_the_sales_round_trip_keeps_what_the_audit_needs(tmp_path):
 def test_threads_mentions_and_bot_posts_round_trip(tmp_path):
     # GIVEN the sales group with a quote reply thread, mentions, @all and a bot's post
     original = load_snapshot(SALES)
+    assert original.messages is not None
     at = original.taken_at - timedelta(hours=2)
     extra = [
         Message(
@@ -319,8 +323,10 @@ def test_threads_mentions_and_bot_posts_round_trip(tmp_path):
     snapshot = msgspec.structs.replace(original, messages=[*original.messages, *extra])
     # WHEN it is pulled
     pulled = _round_trip(snapshot, tmp_path)
+    assert pulled.members is not None and pulled.messages is not None
     # THEN the thread, the mentions and the bot come back
     expected = _without_platform_gaps(snapshot)
+    assert expected.members is not None and expected.messages is not None
     assert _normal(pulled.messages) == _normal(expected.messages)
     assert _normal(pulled.members) == _normal(expected.members)
     bot = next(m for m in pulled.members if m.id == "u-bot-ding")
@@ -339,13 +345,14 @@ def test_file_space_pages_and_folders_are_followed(tmp_path):
     ]
     with peer:
         snapshot = pull_snapshot(_request(peer, "chatTEAM42"), _http(peer))
+        assert snapshot.files is not None
         pages = peer.requests(DENTRIES)
 
     # THEN every page and folder was read
     assert len(snapshot.files) == 7
     root_tokens = [r.arg("nextToken") for r in pages if r.arg("parentId") == "0"]
     assert root_tokens == [None, "t2", "t4", "t6"]  # 1 folder + 6 files at the root, 2 to a page
-    assert sorted({r.arg("parentId") for r in pages}) == ["0", "folder-1", "folder-2"]
+    assert {r.arg("parentId") for r in pages} == {"0", "folder-1", "folder-2"}
     assert all(r.arg("unionId") == union_id("u-head") and r.arg("maxResults") == "50" for r in pages)
     deep = next(f for f in snapshot.files if f.id == "d-deep")
     assert deep.folder == "会议/十一月"
@@ -360,6 +367,7 @@ def test_scene_group_members_are_read_page_by_page():
     peer = _team_peer(member_page_size=3, unreadable={"u-wang"})
     with peer:
         snapshot = pull_snapshot(_request(peer, CID, variant="scene"), _http(peer))
+        assert snapshot.members is not None
         cursors = [r.json()["cursor"] for r in peer.requests("/topapi/im/chat/scenegroup/member/get")]
 
     assert cursors == ["0", "c3"]
@@ -378,6 +386,7 @@ def test_a_member_without_readable_contact_keeps_the_user_id_as_name():
     peer = _team_peer(unreadable={"u-zhang"})
     with peer:
         snapshot = pull_snapshot(_request(peer, "chatTEAM42"), _http(peer))
+        assert snapshot.members is not None
     names = {m.id: m.display_name for m in snapshot.members}
     assert names["u-zhang"] == "u-zhang"
     assert names["u-wang"] == "王五"  # chat/get has no nicknames: the name from user/get
@@ -394,6 +403,7 @@ def test_oapi_rate_limit_code_is_waited_out():
         peer.script("/chat/get", DingTalkPeer.oapi_rate_limited())
         peer.script("/topapi/v2/user/get", DingTalkPeer.topapi_rate_limited())
         snapshot = pull_snapshot(_request(peer, "chatTEAM42"), _http(peer, sleeps))
+        assert snapshot.members is not None
     assert sleeps == [1.0, 1.0]
     assert len(peer.requests("/chat/get")) == 2
     assert len(snapshot.members) == 4
@@ -405,6 +415,7 @@ def test_api_qps_limit_and_http_429_are_waited_out():
     with peer:
         peer.script(DENTRIES, DingTalkPeer.api_rate_limited(), json_answer({}, 429, {"Retry-After": "3"}))
         snapshot = pull_snapshot(_request(peer, "chatTEAM42"), _http(peer, sleeps))
+        assert snapshot.files is not None
     assert sleeps == [1.0, 3.0]
     assert len(snapshot.files) == 2
 
@@ -493,6 +504,7 @@ def test_without_an_operator_the_file_space_cannot_be_read():
             "operator_union_id": union_id("u-li"),
         }
         snapshot = pull_snapshot(_request(peer, "chatTEAM42", credentials=credentials), _http(peer))
+        assert snapshot.members is not None and snapshot.files is not None
     assert {m.display_name for m in snapshot.members} == {"u-head", "u-li", "u-zhang", "u-wang"}
     assert {f.uploader_id for f in snapshot.files} == {union_id("u-li"), union_id("u-zhang")}
     assert len(snapshot.files) == 2
@@ -577,6 +589,7 @@ def test_records_map_to_messages_with_edits_recalls_replies_and_mentions(tmp_pat
         _record("m-late", TAKEN_AT + timedelta(seconds=1), text="太晚了"),
     ]
     snapshot = _pull_records(tmp_path, records)
+    assert snapshot.members is not None and snapshot.messages is not None
     messages = {m.id: m for m in snapshot.messages}
 
     assert list(messages) == [
@@ -617,6 +630,7 @@ def test_timestamps_are_epoch_milliseconds_in_utc(tmp_path):
     records = [_record("m-1", datetime(2026, 11, 19, 1, 2, 3, 456000, tzinfo=UTC))]
     records[0]["createAt"] = "1795050123456"  # the callback documents createAt as a String
     snapshot = _pull_records(tmp_path, records, since=datetime(2026, 1, 1, tzinfo=UTC))
+    assert snapshot.messages is not None
     assert snapshot.messages[0].sent_at == datetime.fromtimestamp(1795050123.456, UTC)
     assert snapshot.messages[0].sent_at.tzinfo is not None
 
@@ -646,6 +660,7 @@ def test_file_messages_link_the_group_file_and_carry_its_hash(tmp_path):
         ),
     ]
     snapshot = _pull_records(tmp_path, records)
+    assert snapshot.messages is not None and snapshot.files is not None
     files = {f.id: f for f in snapshot.files}
     messages = {m.id: m for m in snapshot.messages}
     assert [messages[i].file_id for i in ("m-f1", "m-f2", "m-f3")] == ["d-plan", "d-deep", "m-f3"]
@@ -667,6 +682,7 @@ def test_platform_ids_are_mapped_to_directory_ids(tmp_path):
     records = [_record("m-1", t, sender="u-li", atUsers=mention)]
     ids = IdMap({"u-head": "E001", "u-li": "E002", "u-zhang": "E003"})
     snapshot = _pull_records(tmp_path, records, ids=ids)
+    assert snapshot.members is not None and snapshot.messages is not None and snapshot.files is not None
     assert [m.id for m in snapshot.members] == ["E001", "E002", "E003", "u-wang"]
     assert snapshot.group.owner_id == "E001"
     assert (snapshot.messages[0].sender_id, snapshot.messages[0].mentions) == ("E002", ("E003",))
@@ -686,6 +702,7 @@ def test_a_bad_record_names_the_object_and_line(tmp_path):
 def test_records_of_other_groups_are_not_validated(tmp_path):
     other = {"conversationId": "cidOTHER==", "msgId": "x"}  # no time, no type: not ours anyway
     snapshot = _pull_records(tmp_path, [other, _record("m-1", datetime(2026, 11, 19, tzinfo=UTC))])
+    assert snapshot.messages is not None
     assert [m.id for m in snapshot.messages] == ["m-1"]
 
 
@@ -703,6 +720,7 @@ def test_records_dropped_in_s3_are_read(tmp_path):
         with peer:
             drops = S3Drops("drops", "dingtalk/grp-team/", s3)
             snapshot = pull_snapshot(_request(peer, "chatTEAM42", drops=drops), _http(peer))
+            assert snapshot.messages is not None
     assert [m.id for m in snapshot.messages] == ["m-1", "m-2"]
 
 
@@ -710,6 +728,7 @@ def test_a_pull_without_drops_has_members_and_files_but_no_messages():
     peer = _team_peer()
     with peer:
         snapshot = pull_snapshot(_request(peer, "chatTEAM42", drops=NoDrops()), _http(peer))
+        assert snapshot.members is not None and snapshot.files is not None
     assert snapshot.messages == []
     assert (len(snapshot.members), len(snapshot.files)) == (4, 2)
     assert snapshot.tenant_id == "acme" and snapshot.group.kind == "project" and snapshot.taken_at == TAKEN_AT
@@ -729,6 +748,7 @@ def test_the_cli_pulls_a_group_with_its_folder_of_drops(tmp_path, capsys):
         argv += ["--drops", str(tmp_path / "drops"), "--base-url", peer.url, "--now", "2026-11-20T10:00:00Z"]
         assert main([*argv, "--group", "grp-team", "--kind", "project"]) == 0
     snapshot = load_snapshot(out)
+    assert snapshot.members is not None and snapshot.messages is not None
     assert (snapshot.group.id, snapshot.group.name, len(snapshot.members)) == ("grp-team", "项目群", 4)
     assert [m.id for m in snapshot.messages] == ["m-1"]
     assert capsys.readouterr().out.startswith("项目群\t4 members\t1 messages\t2 files\t")
@@ -789,6 +809,7 @@ def test_the_documented_robot_callback_is_a_message_of_its_conversation():
             taken_at=datetime(2021, 3, 1, tzinfo=UTC),
         )
         snapshot = pull_snapshot(request, _http(peer))
+        assert snapshot.messages is not None
     # THEN it is one text message: the staff id as sender, createAt in ms, the text trimmed, the
     # @-ed staff id a mention (the robot is not one)
     (message,) = snapshot.messages
@@ -823,6 +844,7 @@ def test_a_file_message_of_the_group_space_is_that_one_file(tmp_path):
     records = [_file_record("m-f1", t, "d-plan", "方案 v1.docx")]
     # WHEN pulled
     snapshot = _pull_records(tmp_path, records)
+    assert snapshot.messages is not None and snapshot.files is not None
     # THEN the message shares the space's file, and no second file is made of the message
     assert [(m.id, m.type, m.file_id) for m in snapshot.messages] == [("m-f1", "file", "d-plan")]
     assert sorted(f.id for f in snapshot.files) == ["d-deep", "d-plan"]
@@ -844,6 +866,7 @@ def test_a_file_the_group_space_no_longer_holds_is_no_file_and_one_elsewhere_is_
     ]
     # WHEN pulled
     snapshot = _pull_records(tmp_path, records)
+    assert snapshot.messages is not None and snapshot.files is not None
     # THEN the messages keep the file they shared; only the other space's is a file of its own
     assert {m.id: m.file_id for m in snapshot.messages} == {
         "m-gone": "d-gone",
@@ -889,6 +912,7 @@ def test_quote_replies_link_to_the_replied_message_in_every_reported_shape(tmp_p
     records[4]["text"]["isReplyMsg"] = True
     # WHEN pulled
     snapshot = _pull_records(tmp_path, records)
+    assert snapshot.messages is not None
     # THEN each links to the message it quotes, in the thread of the first message of the chain
     by_id = {m.id: m for m in snapshot.messages}
     assert {i: (m.type, m.text, m.reply_to_id, m.thread_id) for i, m in by_id.items()} == {

@@ -115,11 +115,13 @@ def text(peer: FeishuPeer, who: str | FeishuUser, words: str, at: datetime, **kw
 def test_rd_group_round_trips_through_feishu_and_audits_the_same():
     # GIVEN the sample R&D group held by Feishu, the server plan's bytes being the backed-up ones
     original = load_snapshot(TENANT / "snapshots" / "rd.json")
+    assert original.members is not None and original.messages is not None and original.files is not None
     backup = (TENANT / "backups" / "服务器扩容方案 2026-11-13 赵敏.docx").read_bytes()
     peer = FeishuPeer.from_snapshot(original, contents={"f-rd-scale": backup}, chat_id="oc_rd")
     with peer:
         # WHEN the group is pulled back since it was created
         pulled = pull(peer, since=original.group.created_at, taken_at=original.taken_at)
+        assert pulled.members is not None and pulled.files is not None
 
     # THEN the group, members, messages and files are the original's
     assert (pulled.group.id, pulled.group.name, pulled.group.kind) == ("grp-rd", "研发部工作群", "department")
@@ -170,6 +172,7 @@ def test_every_page_of_members_and_messages_is_followed(peer):
         text(peer, "u-sun", f"第{minute}条", T0 + timedelta(minutes=minute), message_id=f"om_{minute:02d}")
 
     snapshot = pull(peer)
+    assert snapshot.members is not None and snapshot.messages is not None
 
     # THEN everything is there, read page after page with the token of the page before
     assert len(snapshot.members) == 7 + 1  # seven people and the bot admin
@@ -200,6 +203,7 @@ def test_messages_are_read_in_the_window_in_seconds():
         peer.post(sun, "text", {"text": name}, at=moment, message_id=f"om_{name}")
     with peer:
         snapshot = pull(peer, since=since, taken_at=taken_at)
+        assert snapshot.messages is not None
         listing = peer.requests(PATH_MESSAGES)[0]
 
     # THEN Feishu is asked in whole seconds around the window, and the milliseconds decide
@@ -268,6 +272,7 @@ def test_threads_quotes_recalls_edits_bots_and_system_events(peer):
     peer.post(qian, "video_chat", {"topic": "视频通话", "start_time": "1"}, at=T0 + timedelta(minutes=8))
 
     snapshot = pull(peer)
+    assert snapshot.members is not None and snapshot.messages is not None
     messages = by_id(snapshot)
 
     assert [
@@ -361,6 +366,7 @@ def test_senders_and_mentions_are_mapped_from_open_ids_to_employee_ids_then_the_
     peer.post(gone, "text", {"text": "再见"}, at=T0 + timedelta(minutes=1), message_id="om_2")
 
     snapshot = pull(peer, ids=IdMap({"u-sun": "E-SUN", "u-zhou": "E-ZHOU", "cli_robot_ops": "BOT-OPS"}))
+    assert snapshot.members is not None
 
     message = by_id(snapshot)["om_1"]
     assert (message.sender_id, message.mentions) == ("E-SUN", ("E-ZHOU",))
@@ -401,6 +407,7 @@ def test_files_are_hashed_through_ranged_downloads(peer):
     peer.post(sun, "file", {"file_key": "file_lost", "file_name": "丢失.doc"}, at=T0 + timedelta(minutes=3))
 
     snapshot = pull(peer)
+    assert snapshot.files is not None
 
     files = {f.id: f for f in snapshot.files}
     assert set(files) == {"file_big", "file_empty", "file_lost"}
@@ -427,6 +434,7 @@ def test_files_above_the_download_limit_get_their_size_but_no_hash(peer):
     )
 
     snapshot = pull(peer, max_download_bytes=4096)
+    assert snapshot.files is not None
 
     assert (snapshot.files[0].size_bytes, snapshot.files[0].sha256) == (5000, None)
     assert [
@@ -437,12 +445,14 @@ def test_files_above_the_download_limit_get_their_size_but_no_hash(peer):
 def test_a_server_that_ignores_ranges_still_gets_the_file_hashed(peer):
     peer.honour_range = False
     peer.add_file(user(peer, "u-sun"), "a.txt", b"hello", at=T0, file_key="file_a")
-    assert pull(peer).files[0].sha256 == hashlib.sha256(b"hello").hexdigest()
+    files = pull(peer).files
+    assert files is not None and files[0].sha256 == hashlib.sha256(b"hello").hexdigest()
 
 
 def test_no_download_at_all_when_the_limit_is_zero(peer):
     peer.add_file(user(peer, "u-sun"), "a.txt", b"hello", at=T0, file_key="file_a", message_id="om_a")
     snapshot = pull(peer, max_download_bytes=0)
+    assert snapshot.files is not None
     assert (snapshot.files[0].sha256, peer.requests("/open-apis/im/v1/messages/om_a/resources/file_a")) == (
         None,
         [],
@@ -458,6 +468,7 @@ def test_the_rate_limit_code_is_waited_out_as_feishu_says(peer):
     text(peer, "u-sun", "hi", T0, message_id="om_1")
 
     snapshot = pull(peer, sleeps)
+    assert snapshot.messages is not None
 
     assert sleeps == [3.0, 1.5]
     assert [m.id for m in snapshot.messages] == ["om_1"]
@@ -466,7 +477,8 @@ def test_the_rate_limit_code_is_waited_out_as_feishu_says(peer):
 def test_http_429_is_retried(peer):
     sleeps: list[float] = []
     peer.script(MEMBERS, rate_limited(status=429, reset_s=2))
-    assert len(pull(peer, sleeps).members) == 5
+    members = pull(peer, sleeps).members
+    assert members is not None and len(members) == 5
     assert len(sleeps) == 1 and sleeps[0] > 0
 
 
@@ -486,6 +498,7 @@ def test_an_expired_token_is_replaced_in_the_middle_of_the_pull(peer):
         text(peer, "u-sun", "hi", T0 + timedelta(minutes=minute))
 
     snapshot = pull(peer)
+    assert snapshot.messages is not None
 
     assert len(snapshot.messages) == 4
     assert len(peer.requests(PATH_TOKEN)) == len(peer.tokens_issued) >= 3
@@ -534,10 +547,11 @@ def test_documented_refusals_are_final_errors_with_feishus_words(peer, setup, ex
 def test_wrong_credentials_never_show_the_secret(peer):
     request = pull_request(peer)
     wrong = {"app_id": peer.app_id, "app_secret": "Wr0ng-" + peer.app_secret}
+    waits: list[float] = []
     with pytest.raises(PlatformError) as caught:
         pull_snapshot(
             dataclasses.replace(request, credentials=wrong),
-            Http("feishu", peer.url, secrets=wrong.values(), sleep=[].append),
+            Http("feishu", peer.url, secrets=wrong.values(), sleep=waits.append),
         )
     assert "code 10014: app secret invalid" in str(caught.value)
     assert wrong["app_secret"] not in str(caught.value) and peer.app_secret not in str(caught.value)
@@ -610,6 +624,7 @@ def test_the_chat_and_message_apis_own_rate_limits_are_waited_out(peer, path, li
     text(peer, "u-sun", "hi", T0, message_id="om_1")
     # WHEN pulled
     snapshot = pull(peer, sleeps)
+    assert snapshot.members is not None and snapshot.messages is not None
     # THEN it waited once (backoff: Feishu gives no reset time) and the pull completed
     assert len(sleeps) == 1 and 0.5 <= sleeps[0] <= 0.625
     assert [m.id for m in snapshot.messages] == ["om_1"] and len(snapshot.members) == 5
@@ -633,6 +648,7 @@ def test_the_documented_chat_answer_gives_name_owner_admins_and_no_creation_time
     # WHEN pulled (open_ids kept)
     since = T0 - timedelta(days=14)
     snapshot = pull(peer, [], variant="open_id", since=since)
+    assert snapshot.members is not None
     # THEN the group is the example's: name, owner, the user manager and the bot manager as admins
     group = snapshot.group
     assert (group.name, group.owner_id) == ("测试群名称", "4d7a3c6g")
@@ -654,6 +670,7 @@ def test_the_documented_member_page_is_followed_by_its_page_token(peer):
     peer.script(CHAT_PATH, json_answer(documented("im_v1_chat_get.doc_example.json")))
     # WHEN pulled (open_ids kept)
     snapshot = pull(peer, [], variant="open_id")
+    assert snapshot.members is not None
     # THEN the example's member is in, named and an admin; the second page was asked by its token
     humans = [(m.id, m.display_name, m.role) for m in snapshot.members if not m.is_bot]
     assert humans == [("ou_9204a37300b3700d61effaa439f34295", "张三", "admin")]

@@ -62,6 +62,7 @@ def test_merge_keeps_older_messages_and_takes_the_reread_part_as_the_platform_sa
         taken_at=now,
     )
     merged = merge(previous, fetched, window_since=now - timedelta(days=180), reread_from=reread_from)
+    assert merged.members is not None and merged.messages is not None and merged.files is not None
     # messages: the kept older ones, then the re-read part as it is now (recall and edit seen)
     assert [(m.id, m.text) for m in merged.messages] == [
         ("old", None),
@@ -152,6 +153,7 @@ def test_the_cli_pull_builds_on_and_updates_a_state_file(tmp_path, capsys):
     assert f"pull: full; state written to {state}" in first_err
     assert f"pull: incremental; state written to {state}" in second_err
     written = decode_state(state.read_bytes())
+    assert written is not None
     assert written.covered_until == datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
     assert load_snapshot(tmp_path / "2.json").messages == written.snapshot.messages
     # ... and each snapshot holds the messages from its own window's start (180 days back)
@@ -184,6 +186,7 @@ def test_merge_keeps_replies_to_old_threads_and_first_uploads():
         taken_at=now,
     )
     merged = merge(previous, fetched, window_since=now - timedelta(days=180), reread_from=reread_from)
+    assert merged.messages is not None and merged.files is not None
     # THEN the old thread's reply is kept, the re-read thread is as Feishu shows it now
     assert [m.id for m in merged.messages] == [
         "root",

@@ -4,6 +4,7 @@ the epoch reader, each on its own (the connectors' tests drive them against the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +18,8 @@ from groupaudit.connectors.wecom import WECOM
 
 
 def _http(*secrets: str) -> Http:
-    return Http("demo", "http://127.0.0.1:9", secrets=secrets, sleep=[].append)
+    waits: list[float] = []
+    return Http("demo", "http://127.0.0.1:9", secrets=secrets, sleep=waits.append)
 
 
 def _answer(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
@@ -136,7 +138,8 @@ class _Clock:
 
 
 def _session(lifetime: float | None = 7200.0) -> tuple[TokenSession, Http, _Clock, list[str]]:
-    http, clock, issued = _http(), _Clock(), []
+    http, clock = _http(), _Clock()
+    issued: list[str] = []
 
     def fetch() -> tuple[str, float | None]:
         issued.append(f"tok-{len(issued) + 1}")
@@ -201,7 +204,7 @@ def test_an_expired_token_is_renewed_once_per_call_then_the_call_fails():
 # --- the pager -----------------------------------------------------------------------------------
 
 
-def _pages(*pages: dict) -> tuple[list[object], object]:
+def _pages(*pages: dict) -> tuple[list[object], Callable[[object], dict]]:
     asked: list[object] = []
 
     def fetch(cursor: object) -> dict:

@@ -18,7 +18,7 @@ from groupaudit.connectors import slack_api
 from groupaudit.connectors.base import IdMap, PullRequest, pull_snapshot
 from groupaudit.connectors.http import Http, PlatformError
 from groupaudit.connectors.slack_export import import_slack_export
-from groupaudit.contracts import Snapshot
+from groupaudit.contracts import Message, Snapshot
 from groupaudit.loading import load_snapshot
 from groupaudit.local.peers.slack import (
     BOT_USER_ID,
@@ -135,8 +135,10 @@ def _findings(snapshot: Snapshot, inputs) -> list[tuple[str, str]]:
 def test_the_weekly_meeting_group_comes_back_through_the_api_as_it_went_in(tenant_inputs):
     # GIVEN the sample tenant's Slack group (its minutes file holding the backed-up bytes)
     original = load_snapshot(TENANT / "snapshots" / "meeting-weekly.json")
+    assert original.members is not None and original.messages is not None and original.files is not None
     # WHEN it is served by the Slack peer and pulled back
     pulled, _ = _round_trip(original)
+    assert pulled.members is not None and pulled.messages is not None and pulled.files is not None
     # THEN the group is the same (Slack has no channel admins) ...
     assert (pulled.group.id, pulled.group.name, pulled.group.kind) == ("grp-weekly", "周例会群", "meeting")
     assert pulled.group.owner_id == pulled.group.created_by == "u-admin-head"
@@ -183,9 +185,11 @@ def test_the_weekly_meeting_group_comes_back_through_the_api_as_it_went_in(tenan
 def test_every_sample_group_gives_the_same_findings_with_slack_ids_mapped_back(name, tenant_inputs):
     # GIVEN a sample group as Slack would hold it, its people under Slack-style user ids
     original = _sample(name)
+    assert original.messages is not None
     ids = IdMap({f"U{n:06d}": person for n, person in enumerate(_people(original))})
     # WHEN served by the peer and pulled back through the tenant's id map
     pulled, peer = _round_trip(original, ids)
+    assert pulled.messages is not None
     # THEN the peer held only Slack ids ...
     assert peer.users and all(re.fullmatch(r"U\d{6}", user_id) for user_id in peer.users)
     # ... every message came back, under directory ids again
@@ -231,6 +235,7 @@ def test_the_api_gives_the_snapshot_the_export_gives(channel_name, users_info_ma
     # GIVEN the real 2016 export, and the peer holding the same users, channel and messages
     (exported,) = import_slack_export(SAMPLE_EXPORT, channel=channel_name).channels
     expected = exported.snapshot
+    assert expected.files is not None
     peer, channel_id = _peer_from_export(channel_name, page_size=20)
     monkeypatch.setattr(slack_api, "USERS_INFO_MAX", users_info_max)
     # WHEN the channel is pulled over the API up to the export's last message
@@ -245,6 +250,7 @@ def test_the_api_gives_the_snapshot_the_export_gives(channel_name, users_info_ma
             kind="other",
         )
         pulled = pull_snapshot(request)
+        assert pulled.files is not None
         file_urls = f"{peer.url}/files-pri/{TEAM_ID}-"
     # THEN it is the export's snapshot, except where the files are fetched from (the peer has
     # no bytes for them: 404, so no hash either)
@@ -254,7 +260,7 @@ def test_the_api_gives_the_snapshot_the_export_gives(channel_name, users_info_ma
     assert {f.id: REPLACE(f, download_url=None) for f in pulled.files} == {
         f.id: REPLACE(f, download_url=None) for f in expected.files
     }
-    assert all(f.download_url.startswith(file_urls) for f in pulled.files)
+    assert all(f.download_url is not None and f.download_url.startswith(file_urls) for f in pulled.files)
     # ... having asked for the users one by one, or listed them all once
     info_calls, list_calls = len(peer.requests("/api/users.info")), len(peer.requests("/api/users.list"))
     assert (info_calls > 0, list_calls > 0) == ((True, False) if users_info_max else (False, True))
@@ -380,7 +386,8 @@ def scenario():
         yield snapshot, peer, elsewhere
 
 
-def _messages(snapshot: Snapshot) -> dict[str, object]:
+def _messages(snapshot: Snapshot) -> dict[str, Message]:
+    assert snapshot.messages is not None, "a pulled snapshot lists its messages"
     return {m.id: m for m in snapshot.messages}
 
 
@@ -543,6 +550,7 @@ def test_every_page_of_every_list_is_followed_by_its_cursor(monkeypatch):
     monkeypatch.setattr(slack_api, "USERS_INFO_MAX", 0)  # users.list, paginated too
     with _busy_channel(page_size=2) as peer:
         snapshot = pull_snapshot(_request(peer))
+        assert snapshot.members is not None and snapshot.messages is not None and snapshot.files is not None
     # THEN every message, member and file is in the snapshot
     assert len(snapshot.messages) == 7 and len(snapshot.members) == 5 and len(snapshot.files) == 5
     # ... history was read newest first in 4 pages, each asking for the cursor the last gave
@@ -565,6 +573,7 @@ def test_a_thread_longer_than_a_page_is_read_whole():
         for n in range(5):
             peer.post("C0PROJ", {"ts": _at(4, minute=n), "user": "U0001", "text": f"r{n}", "thread_ts": root})
         snapshot = pull_snapshot(_request(peer))
+        assert snapshot.messages is not None
     replies = [m for m in snapshot.messages if m.thread_id == root]
     assert [m.text for m in replies] == [f"r{n}" for n in range(5)]
     assert [r.arg("cursor") for r in peer.requests("/api/conversations.replies")] == [
@@ -584,6 +593,7 @@ def test_a_429_is_waited_out_for_as_long_as_retry_after_says():
         peer.rate_limit("conversations.history", times=2, retry_after_s=7)
         # WHEN pulled
         snapshot = pull_snapshot(_request(peer), _http(peer, waits))
+        assert snapshot.messages is not None
     # THEN the pull waited 7 s twice and then got everything
     assert waits == [7.0, 7.0]
     assert len(snapshot.messages) == 7
@@ -595,6 +605,7 @@ def test_ratelimited_in_a_200_body_is_retried_too():
     with _busy_channel(page_size=50) as peer:
         peer.script("/api/users.info", slack_error("ratelimited"))
         snapshot = pull_snapshot(_request(peer), _http(peer, waits))
+        assert snapshot.members is not None
     assert len(waits) == 1 and 0 < waits[0] <= 1  # no Retry-After: a short backoff
     assert len(snapshot.members) == 5
 

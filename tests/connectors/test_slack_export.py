@@ -444,7 +444,7 @@ def test_a_files_array_shares_every_file(tmp_path):
 def test_bot_messages_with_a_bot_id_or_only_a_username_are_bots(tmp_path):
     # GIVEN an app's bot_message (bot_id + bot_profile), a legacy webhook (username only) and a
     # bot user's message (bot_id of a bot user in users.json)
-    messages = [
+    messages: list[dict] = [
         {
             "type": "message",
             "subtype": "bot_message",

@@ -4,8 +4,10 @@ from archive records dropped in a folder (and once in moto's S3), as the archive
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypedDict
 
 import boto3
 import msgspec
@@ -113,11 +115,19 @@ def _pull(peer: WeComPeer, tmp_path: Path, *records: dict, **overrides) -> Snaps
 
 # --- round trip: the sample tenant's WeCom groups ---------------------------------------------
 
+
 # What WeCom cannot carry, per sample: threads, quotes of anything but a text, mentions not
 # spelled @name in the text, texts of file messages, expiry dates, bot names and join times;
 # files no message shares come back as file messages of their own; a shared file's id becomes
 # its message's id. A quote of a text (xinghe's m003) comes back linked.
-ROUND_TRIPS = {
+class _Losses(TypedDict):
+    quotes_lost: set[str]  # message ids whose quote is lost
+    mentions_lost: set[str]  # message ids whose mentions are lost
+    file_ids: dict[str, str]  # the snapshot's file id: the id of the pulled file
+    findings_lost: set[tuple[str, str]]  # (rule, subject id)
+
+
+ROUND_TRIPS: dict[str, _Losses] = {
     "project-xinghe": {
         "quotes_lost": set(),
         "mentions_lost": set(),
@@ -146,7 +156,9 @@ def test_a_sample_group_survives_the_round_trip(tmp_path, name):
     # GIVEN a sample WeCom snapshot, seeded into the peer (names from the tenant's directory)
     # and written as archive records in several drop objects
     original = load_snapshot(TENANT / "snapshots" / f"{name}.json")
+    assert original.members is not None and original.messages is not None and original.files is not None
     inputs = load_local_inputs(TENANT / "policy.yaml", TENANT / "directory.json", TENANT / "backups")
+    assert inputs.directory is not None, "the sample tenant has a directory"
     names = {person.id: person.name for person in inputs.directory.people}
     known = ROUND_TRIPS[name]
     ids = platform_ids(original)
@@ -163,6 +175,7 @@ def test_a_sample_group_survives_the_round_trip(tmp_path, name):
             ids=IdMap({wecom_id: member_id for member_id, wecom_id in ids.items() if wecom_id != member_id}),
         )
         pulled = pull_snapshot(request, _http(peer))
+        assert pulled.members is not None and pulled.messages is not None and pulled.files is not None
         assert [r.path for r in peer.received] == [TOKEN_PATH, CUSTOMER_GROUP_PATH]
 
     # THEN the group and members are the same (a bot's name and join time are not WeCom's to give)
@@ -183,7 +196,8 @@ def test_a_sample_group_survives_the_round_trip(tmp_path, name):
     by_id = {m.id: m for m in pulled.messages}
     for message in original.messages:
         got = by_id.pop(message.id)
-        expected_file = known["file_ids"].get(message.file_id, message.file_id)
+        file_id = message.file_id
+        expected_file = None if file_id is None else known["file_ids"].get(file_id, file_id)
         assert (got.sender_id, got.sent_at, got.type, got.file_id) == (
             message.sender_id,
             message.sent_at,
@@ -242,6 +256,7 @@ def test_records_from_s3_are_read_across_listing_pages(monkeypatch):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
     snapshot = load_snapshot(TENANT / "snapshots" / "project-xinghe.json")
+    assert snapshot.messages is not None and snapshot.files is not None
     records = archive_records(snapshot, chat_id=CHAT)
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
@@ -259,6 +274,7 @@ def test_records_from_s3_are_read_across_listing_pages(monkeypatch):
             # WHEN pulled
             request = _request(peer, drops, group_id=snapshot.group.id, taken_at=snapshot.taken_at)
             pulled = pull_snapshot(request, _http(peer))
+            assert pulled.messages is not None and pulled.files is not None
     # THEN every listing page was followed by its continuation token, and every record read
     assert len(records) == len(snapshot.messages) + sum(
         1 for f in snapshot.files or () if f.id not in {m.file_id for m in snapshot.messages}
@@ -302,7 +318,7 @@ def _documented(name: str) -> dict:
     return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
 
 
-def _documented_records() -> list[tuple[str, dict]]:
+def _documented_records() -> list[tuple[str, Mapping[str, Any]]]:
     """The 27 decrypted records of document 91774 (as WxJava keeps them), read by the drop parser."""
     return list(parse_records(WXJAVA_RECORDS.read_bytes(), str(WXJAVA_RECORDS)))
 
@@ -319,6 +335,7 @@ def test_the_documented_group_chat_answer_maps_to_members_owner_and_admins(peer,
     )
     # WHEN pulled
     snapshot = _pull(peer, tmp_path)
+    assert snapshot.members is not None
     # THEN both members are in, named by their group nicknames, joined at join_time (seconds)
     assert [(m.id, m.display_name, m.role, m.joined_at) for m in snapshot.members] == [
         ("abel", "客服小张", "member", datetime(2019, 10, 31, 7, 4, 51, tzinfo=UTC)),
@@ -357,6 +374,7 @@ def test_the_documented_mixed_record_becomes_a_text_message_at_its_millisecond(p
         since=datetime(2019, 12, 1, tzinfo=UTC),
     )
     snapshot = pull_snapshot(request, _http(peer))
+    assert snapshot.messages is not None
     # THEN it is one text message with the text part, at msgtime read as milliseconds (UTC)
     (message,) = snapshot.messages
     assert (message.id, message.sender_id, message.type, message.text) == (
@@ -401,6 +419,7 @@ def test_the_documented_archive_room_answer_maps_to_the_room_and_its_creation(tm
         peer.script(INTERNAL_GROUP_PATH, json_answer(_documented("msgaudit_groupchat_get.doc_example.json")))
         # WHEN pulled with the archive's secret
         snapshot = _pull(peer, tmp_path, variant="internal", chat_id=ROOM)
+        assert snapshot.members is not None
     # THEN the room, its creator as owner, created at room_create_time, members at their jointime
     group = snapshot.group
     assert (group.name, group.owner_id, group.created_by) == ("蓦然回首", "ZhangWenChao", "ZhangWenChao")
@@ -424,7 +443,7 @@ def test_a_quote_reply_is_its_reply_and_links_to_the_message_it_quotes(peer, tmp
         _text("m-3", "wangwu", T0 + timedelta(minutes=2), quote_text("李四", question, "收到 @李四")),
     ]
     # WHEN pulled
-    by_id = {m.id: m for m in _pull(peer, tmp_path, *records).messages}
+    by_id = {m.id: m for m in _pull(peer, tmp_path, *records).messages or ()}
     # THEN each quote reply's text is its reply alone, linked to the question it quotes
     assert {i: (m.text, m.reply_to_id) for i, m in by_id.items()} == {
         "m-1": (question, None),
@@ -451,7 +470,7 @@ def test_a_quote_links_to_the_latest_earlier_match_or_to_nothing(peer, tmp_path)
         _text("q-5", "zhangsan", T0 + timedelta(minutes=11), quote_text("李四", "[图片]", "清楚")),
     ]
     # WHEN pulled
-    by_id = {m.id: m for m in _pull(peer, tmp_path, *records).messages}
+    by_id = {m.id: m for m in _pull(peer, tmp_path, *records).messages or ()}
     # THEN the quote of the repeated question links to its latest copy; the others to nothing,
     # and none of them keeps the quoted text as its own
     assert {i: (m.text, m.reply_to_id) for i, m in by_id.items() if i.startswith("q-")} == {
@@ -475,6 +494,7 @@ def test_the_quoted_part_of_a_quote_reply_makes_no_overdue_finding(peer, tmp_pat
     inputs = load_local_inputs(TENANT / "policy.yaml", TENANT / "directory.json", TENANT / "backups")
     # WHEN pulled and audited a day later
     snapshot = _pull(peer, tmp_path, *records)
+    assert snapshot.messages is not None
     report = audit_snapshot(
         snapshot, policies=inputs.policies, directory=inputs.directory, backups=inputs.backups
     )
@@ -508,6 +528,7 @@ def test_a_recalled_message_and_its_file_are_left_out(peer, tmp_path):
     ]
     # WHEN pulled
     snapshot = _pull(peer, tmp_path, *records)
+    assert snapshot.messages is not None
     # THEN only the message nobody recalled remains, and the recalled file is not a group file
     assert [m.id for m in snapshot.messages] == ["m-2"]
     assert snapshot.files == []
@@ -518,6 +539,7 @@ def test_a_record_dropped_twice_is_one_message(peer, tmp_path):
     records = [_text("m-1", "zhangsan", T0, "早"), _text("m-2", "lisi", T0 + timedelta(seconds=5), "早上好")]
     # WHEN pulled
     snapshot = _pull(peer, tmp_path, *records, *records)
+    assert snapshot.messages is not None
     # THEN each msgid is one message
     assert [m.id for m in snapshot.messages] == ["m-1", "m-2"]
 
@@ -539,6 +561,7 @@ def test_other_rooms_and_switch_records_are_not_this_groups(peer, tmp_path):
     ]
     # WHEN pulled
     snapshot = _pull(peer, tmp_path, *records)
+    assert snapshot.messages is not None
     # THEN only this room's message is in
     assert [m.id for m in snapshot.messages] == ["m-1"]
 
@@ -570,6 +593,7 @@ def test_message_types_and_texts_follow_the_table(peer, tmp_path):
     ]
     # WHEN pulled
     snapshot = _pull(peer, tmp_path, *records)
+    assert snapshot.messages is not None
     # THEN each has its contract type and the text a reader sees first
     assert {m.id: (m.type, m.text) for m in snapshot.messages} == {
         "text": ("text", "纯文本"),
@@ -600,6 +624,7 @@ def test_file_messages_become_files_with_the_archive_jobs_hash(peer, tmp_path):
     ]
     # WHEN pulled
     snapshot = _pull(peer, tmp_path, *records)
+    assert snapshot.messages is not None and snapshot.files is not None
     # THEN every file is a group file: id = its message, uploader = sender, uploaded at msgtime;
     # sha256 only where the job added it (md5sum is not one)
     assert {f.id: (f.name, f.size_bytes, f.sha256, f.uploader_id, f.uploaded_at) for f in snapshot.files} == {
@@ -627,6 +652,7 @@ def test_mentions_are_read_from_at_names(peer, tmp_path):
     ]
     # WHEN pulled with 张三 mapped to a directory id
     snapshot = _pull(peer, tmp_path, *records, ids=IdMap({"zhangsan": "u-zhang"}))
+    assert snapshot.messages is not None
     # THEN the longest name wins, nicknames and names both count, the sender is not mentioned,
     # ambiguous names mention nobody and @所有人 mentions everyone
     by_id = {m.id: m for m in snapshot.messages}
@@ -640,6 +666,7 @@ def test_robots_are_bot_members_and_keep_their_messages(peer, tmp_path):
     records = [_text("m-1", "wbRobot01", T0, "【提醒】周报今天截止"), _text("m-2", "lisi", T0, "收到")]
     # WHEN pulled
     snapshot = _pull(peer, tmp_path, *records)
+    assert snapshot.members is not None and snapshot.messages is not None
     # THEN the robot is a bot member named by its id, and the sender of its message
     (bot,) = [m for m in snapshot.members if m.is_bot]
     assert (bot.id, bot.display_name, bot.role) == ("wbRobot01", "wbRobot01", "member")
@@ -655,6 +682,7 @@ def test_members_are_mapped_and_a_poster_who_left_is_not_one(peer, tmp_path):
     ]
     # WHEN pulled
     snapshot = _pull(peer, tmp_path, *records, ids=ids)
+    assert snapshot.members is not None and snapshot.messages is not None
     # THEN members, owner, admins, senders and mentions carry directory ids; external contacts
     # are members like staff; the leaver's message stays but they are not a member
     assert {m.id: (m.display_name, m.role) for m in snapshot.members} == {
@@ -681,6 +709,7 @@ def test_the_window_is_inclusive_and_later_records_are_ignored(peer, tmp_path):
     ]
     # WHEN pulled
     snapshot = _pull(peer, tmp_path, *records)
+    assert snapshot.messages is not None
     # THEN only since <= sent_at <= taken_at are messages; files from after taken_at are not in
     assert [m.id for m in snapshot.messages] == ["at-since", "at-taken"]
     assert snapshot.files == []
@@ -739,6 +768,7 @@ def test_internal_groups_come_from_the_archive_with_names_from_user_get(tmp_path
         # WHEN pulled with the archive's secret
         records = [_text("m-1", "xujinsheng", T0, "@张文超 请审批", roomid=ROOM)]
         snapshot = _pull(peer, tmp_path, *records, variant="internal", chat_id=ROOM)
+        assert snapshot.members is not None and snapshot.messages is not None
         paths = [(r.path, r.arg("userid")) for r in peer.received]
     # THEN the room, its creator as owner, members named by user/get (a gone userid keeps its id)
     assert (snapshot.group.name, snapshot.group.owner_id, snapshot.group.created_by) == (
@@ -766,12 +796,14 @@ def test_internal_groups_come_from_the_archive_with_names_from_user_get(tmp_path
 
 def test_the_internal_variant_from_a_snapshot_round_trips_members(tmp_path):
     original = load_snapshot(TENANT / "snapshots" / "project-xinghe.json")
+    assert original.members is not None
     with WeComPeer.from_snapshot(original, variant="internal", chat_id=ROOM) as peer:
         records = archive_records(original, chat_id=ROOM)
         request = _request(
             peer, _drops(tmp_path, *records), variant="internal", chat_id=ROOM, taken_at=original.taken_at
         )
         pulled = pull_snapshot(request, _http(peer))
+        assert pulled.members is not None
     assert {m.id: (m.display_name, m.joined_at) for m in pulled.members} == {
         m.id: (m.display_name, m.joined_at) for m in original.members
     }
@@ -788,6 +820,7 @@ def test_a_frequency_limit_is_waited_out(peer, tmp_path):
     # WHEN pulled
     http = _http(peer, waits)
     snapshot = pull_snapshot(_request(peer, _drops(tmp_path, _text("m-1", "lisi", T0, "hi"))), http)
+    assert snapshot.members is not None
     # THEN it waited twice (WeCom gives no Retry-After: backoff) and then got the group
     assert len(waits) == 2 and all(0.5 <= w <= 1.25 for w in waits)
     assert len(peer.requests(CUSTOMER_GROUP_PATH)) == 3
@@ -855,6 +888,7 @@ def test_an_expired_token_is_renewed_once(peer, tmp_path):
     peer.script(CUSTOMER_GROUP_PATH, error_answer(42001))
     # WHEN pulled
     snapshot = _pull(peer, tmp_path)
+    assert snapshot.members is not None
     # THEN a new token was fetched and used
     tokens = [r.arg("access_token") for r in peer.requests(CUSTOMER_GROUP_PATH)]
     assert len(peer.requests(TOKEN_PATH)) == 2
