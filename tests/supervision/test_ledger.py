@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,7 +47,7 @@ def finding(
     )
 
 
-def entry(number: int, when: datetime, status: str = "confirmed", **fields) -> ledger.Entry:
+def entry(number: int, when: datetime, status: str = "confirmed", **fields: Any) -> ledger.Entry:
     kind = fields.pop("sanction_kind", "content_violation")
     managers = frozenset({fields.get("subject", "u-zhang")})
     made = ledger.entries_for(
@@ -55,7 +56,9 @@ def entry(number: int, when: datetime, status: str = "confirmed", **fields) -> l
     return replace(made, status=status, sanction_kind=kind)
 
 
-def recommend(target: ledger.Entry, history: list[ledger.Entry], config: SanctionsConfig = CONFIG):
+def recommend(
+    target: ledger.Entry, history: list[ledger.Entry], config: SanctionsConfig = CONFIG
+) -> ledger.Recommendation:
     return ledger.recommend(target, history, config, CST)
 
 

@@ -24,22 +24,24 @@ class _Figures(HTMLParser):
         self._open: list[list[str]] = []
         self.tags: list[str] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         attributes = dict(attrs)
         for name in ("src", "href", "action", "poster", "srcset"):
             if name in attributes:
                 self.urls.append(attributes[name] or "")
         if "data-figure" in attributes:
-            self._open.append([attributes["data-figure"], attributes["data-value"], ""])
+            figure, value = attributes["data-figure"], attributes.get("data-value")
+            assert figure is not None and value is not None, f"<{tag}> names a figure and its value"
+            self._open.append([figure, value, ""])
         elif self._open:
             self._open.append([])
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._open and self._open[-1]:
             self._open[-1][2] += data
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if self._open:
             item = self._open.pop()
             if item:

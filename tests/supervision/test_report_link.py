@@ -8,6 +8,7 @@ import base64
 import copy
 import hmac
 import time
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -15,6 +16,7 @@ import requests
 
 from groupaudit.pipeline import report_link, runtime
 from groupaudit.pipeline.report_link import MalformedLink, ReportLink, UnknownLink, make_token, verify_token
+from groupaudit.settings import Settings
 from kit import invoke
 from supervision.test_supervision_api import SAMPLE
 
@@ -24,7 +26,7 @@ WEEK = 7 * 24 * 3600
 UNKNOWN = "unknown or expired report link: ask for the report again for a new link"
 
 
-def follow(path: str) -> tuple[int, dict[str, str], dict | None]:
+def follow(path: str) -> tuple[int, dict[str, str], dict[str, Any] | None]:
     """The API function's answer to an unsigned GET of ``path`` (no X-GroupAudit-* header)."""
     import json
 
@@ -127,7 +129,7 @@ def test_a_token_is_made_only_of_what_it_may_name():
 
 
 @pytest.fixture
-def stored(settings):
+def stored(settings: Settings) -> bytes:
     """acme's and globex's November pages in the report bucket; the stack's link key."""
     s3 = runtime.client("s3")
     for tenant in ("acme", "globex"):

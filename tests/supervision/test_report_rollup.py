@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 import pytest
+from botocore.model import OperationModel
 
 from groupaudit.adapters.report_store import ReportStore, rollup_pk
+from groupaudit.adapters.storage import Storage
 from groupaudit.adapters.storage.dynamo import StoreError
 from groupaudit.report_rollup import Owed
 from groupaudit.supervision.report import build_report
@@ -28,12 +31,12 @@ from supervision.test_report import (
 NOVEMBER = [{"id": "m0", "sender_id": "u2", "sent_at": "2026-11-18T09:00:00+08:00", "text": "早"}]
 
 
-def _rollup_item(store, group="g-sales", month="2026-11"):
+def _rollup_item(store: Storage, group: str = "g-sales", month: str = "2026-11") -> dict[str, Any]:
     key = {"PK": {"S": rollup_pk(TENANT, month)}, "SK": {"S": f"GROUP#{group}"}}
     return store.client.get_item(TableName=store.table, Key=key, ConsistentRead=True)["Item"]
 
 
-def _as_maps(value):
+def _as_maps(value: Any) -> dict[str, Any]:
     """A plain JSON value as DynamoDB's typed maps and lists, as rollups were written before."""
     if isinstance(value, dict):
         return {"M": {k: _as_maps(v) for k, v in value.items()}}
@@ -44,12 +47,12 @@ def _as_maps(value):
     return {"S": value}
 
 
-def _put(store, item):
+def _put(store: Storage, item: dict[str, Any]) -> None:
     store.client.put_item(TableName=store.table, Item=item)
 
 
 @pytest.fixture
-def audited(store):
+def audited(store: Storage) -> Storage:
     """One audit of the sales group on 2026-11-19: u1's question answered by the head after 45
     minutes (late), u2's after 5 (in time)."""
     messages = NOVEMBER + _sales_messages("11-19")
@@ -116,7 +119,7 @@ def test_the_report_queries_each_partition_once_and_projects_the_trend_months(tw
     # GIVEN the table's client, recording each call's operation, partition and projection
     calls = []
 
-    def record(model, params, **_):
+    def record(model: OperationModel, params: dict[str, Any], **_: Any) -> None:
         pk = (params.get("ExpressionAttributeValues") or {}).get(":pk", {}).get("S")
         projected = set((params.get("ExpressionAttributeNames") or {}).values())
         calls.append((model.name, pk, params.get("ProjectionExpression") and frozenset(projected)))

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 import requests
 
 from factories import message
 from groupaudit.adapters.report_store import ReportStore
+from groupaudit.adapters.storage import Storage
 from groupaudit.businesstime import chinese_workday_rule
 from groupaudit.errors import InputError
 from groupaudit.pipeline import report_link, runtime
@@ -23,9 +25,14 @@ from groupaudit.pipeline.report_run import (
     report_due,
 )
 from groupaudit.pipeline.supervision_contact import SupervisionContact, SupervisionDeps, put_contact
+from groupaudit.settings import Settings
 from groupaudit.supervision.report import build_report
+from groupaudit.wire import NoticeMessage
 from kit import receive_all
 from supervision.test_report import RD, SALES, TENANT, _audit, _sales_messages, _sources
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 NOW = datetime.fromisoformat("2026-12-01T09:00:00+08:00")
 KEYS = {fmt: f"reports/{TENANT}/2026-11/report.{fmt}" for fmt in ("json", "html", "xlsx")}
@@ -33,7 +40,7 @@ API_URL = "https://abcdef1234.execute-api.ap-east-1.amazonaws.com/"
 
 
 @pytest.fixture
-def november(store):
+def november(store: Storage) -> Storage:
     """November: the sales group's day of questions, one answered late (one finding); R&D clean."""
     msgs = [message("m0", "u2", "2026-11-18T09:00:00+08:00", "早"), *_sales_messages("11-19")]
     _audit(store, "g-sales", "销售部", SALES, msgs, "2026-11-19T18:00:00+08:00", "c" * 32)
@@ -43,7 +50,7 @@ def november(store):
 
 
 @pytest.fixture
-def deps(store, settings, sqs):
+def deps(store: Storage, settings: Settings, sqs: SQSClient) -> ReportRunDeps:
     return ReportRunDeps(
         store=store,
         s3=runtime.client("s3"),
@@ -71,7 +78,7 @@ def _followed(url: str, when: datetime) -> tuple[int, bytes]:
 
 
 @pytest.fixture
-def contact(store):
+def contact(store: Storage) -> None:
     put_contact(
         store,
         SupervisionContact(
@@ -80,12 +87,12 @@ def contact(store):
     )
 
 
-def _objects(deps) -> dict[str, bytes]:
+def _objects(deps: ReportRunDeps) -> dict[str, bytes]:
     listed = deps.s3.list_objects_v2(Bucket=deps.bucket, Prefix="reports/").get("Contents", [])
     return {o["Key"]: deps.s3.get_object(Bucket=deps.bucket, Key=o["Key"])["Body"].read() for o in listed}
 
 
-def _texts(sqs, settings) -> list[str]:
+def _texts(sqs: SQSClient, settings: Settings) -> list[str]:
     return [json.loads(m["Body"])["text"] for m in receive_all(sqs, settings.notice_queue_url)]
 
 
@@ -158,7 +165,7 @@ def test_a_failed_send_releases_the_announcement(november, deps, contact, sqs, s
     # GIVEN a queue that fails once
     real = deps.supervision.send
 
-    def broken(message):
+    def broken(message: NoticeMessage) -> NoReturn:
         raise RuntimeError("queue down")
 
     deps.supervision.send = broken

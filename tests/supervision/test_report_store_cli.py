@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -31,7 +32,7 @@ FAKE_AWS = {
 
 
 @pytest.fixture
-def server(monkeypatch):
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, dict[str, str]]]:
     """moto's server on a free loopback port with the template's resources in eu-west-1; acme's
     November audit, directory and supervision contact stored there; no endpoint or region left
     in the environment (the flags must say them)."""

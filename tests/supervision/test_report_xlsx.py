@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from typing import Any
 
 import openpyxl
 import pytest
@@ -13,11 +14,11 @@ from groupaudit.supervision.report_xlsx import render_xlsx
 from supervision.report_fixture import report_json
 
 
-def _book(document):
+def _book(document: dict[str, Any]) -> Any:  # an openpyxl Workbook (openpyxl has no types)
     return openpyxl.load_workbook(io.BytesIO(render_xlsx(document)))
 
 
-def _rows(sheet):
+def _rows(sheet: Any) -> list[list[Any]]:
     return [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
 
 

@@ -7,15 +7,18 @@ import copy
 import json
 import time
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from groupaudit import signing
+from groupaudit.adapters.storage import Storage
 from groupaudit.contracts import Finding
 from groupaudit.discipline import appeals, ledger
 from groupaudit.pipeline import api, runtime
 from groupaudit.policy import Policy, parse_policy
+from groupaudit.settings import Settings
 from groupaudit.supervision import service
 from kit import ROOT, invoke
 
@@ -34,7 +37,9 @@ DIRECTORY = {
 }
 
 
-def call(method: str, path: str, body: dict | None = None, tenant: str = "acme", signed: bool = True):
+def call(
+    method: str, path: str, body: dict[str, Any] | None = None, tenant: str = "acme", signed: bool = True
+) -> tuple[int, Any]:
     """The API function's answer to a request signed now by ``tenant`` (a fresh timestamp each
     call, so repeated requests are never replays)."""
     raw = json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
@@ -75,7 +80,7 @@ def advert(number: int, sent: datetime) -> Finding:
 
 
 @pytest.fixture
-def acme_ledger(aws, settings, store):
+def acme_ledger(aws: dict[str, str], settings: Settings, store: Storage) -> list[str]:
     """Both tenants' API secrets; acme's directory; two proposed entries of u-zhang in November."""
     secrets = runtime.client("secretsmanager")
     for tenant, secret in SECRETS.items():

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from groupaudit.adapters.ledger_store import LedgerStore
+from groupaudit.adapters.storage import Storage
 from groupaudit.cli import main
 from groupaudit.contracts import Finding
 from groupaudit.discipline import ledger
 from groupaudit.pipeline import runtime
 from groupaudit.policy import parse_policy
+from groupaudit.settings import Settings
 from groupaudit.supervision import service
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -29,7 +31,7 @@ DIRECTORY = {
 
 
 @pytest.fixture
-def entries(settings, store):
+def entries(settings: Settings, store: Storage) -> list[str]:
     """acme's directory in the snapshot bucket and two proposed content violations of u-zhang."""
     runtime.client("s3").put_object(
         Bucket=settings.snapshot_bucket,
@@ -58,7 +60,7 @@ def entries(settings, store):
     return [ledger.entry_id("acme", GROUP, f.id) for f in findings]
 
 
-def output(capsys) -> str:
+def output(capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().out
 
 
