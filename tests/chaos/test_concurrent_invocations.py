@@ -82,4 +82,5 @@ def test_a_twin_invocation_between_taking_and_processing_a_batch_loses_no_record
     runs = {gid: getattr(store.runs.run("acme", gid, AUDIT), "status", None) for gid in group_ids}
     assert runs == dict.fromkeys(group_ids, "succeeded")
     audit = store.runs.audit("acme", AUDIT)
+    assert audit is not None
     assert (audit.groups_done, audit.groups_total, len(audit.runs)) == (3, 3, 3)

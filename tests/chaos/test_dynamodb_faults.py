@@ -182,20 +182,23 @@ def test_a_run_recorded_again_moves_the_audit_counters_once(settings):
     again = store.runs.finish_run("acme", "g1", "a" * 32, _run(findings=9))
     # THEN the second is refused and the counters moved once, with the first run's findings
     audit = store.runs.audit("acme", "a" * 32)
+    assert audit is not None
     assert (first, again) == (True, False)
     assert (audit.groups_done, audit.groups_failed, audit.findings_total) == (1, 0, 3)
     assert [run.findings for run in audit.runs] == [3]
 
 
-def test_a_run_is_counted_after_its_cancelled_write_is_tried_again(settings):
+def test_a_run_is_counted_after_its_cancelled_write_is_tried_again(settings, monkeypatch):
     # GIVEN an audit request, and DynamoDB cancelling the first write of the run for a conflict
     store = runtime.store(settings)
     store.runs.create_audit("acme", "a" * 32, ["g1"], "schedule", AT)
     faults = Faults(Scenario("t", "t", dynamodb_errors=True), 1, rate=1.0)
-    faults.choice = lambda options: (
-        options[-1] if options[-1][1] == "TransactionCanceledException" else options[0]
+    monkeypatch.setattr(
+        faults,
+        "choice",
+        lambda options: options[-1] if options[-1][1] == "TransactionCanceledException" else options[0],
     )
-    calls = []
+    calls: list[str] = []
 
     def once(model, params, **kwargs):
         if model.name != "TransactWriteItems" or calls:
@@ -212,6 +215,7 @@ def test_a_run_is_counted_after_its_cancelled_write_is_tried_again(settings):
     recorded = store.runs.finish_run("acme", "g1", "a" * 32, _run("failed", 0))
     # THEN it was tried again and counted exactly once, as failed
     audit = store.runs.audit("acme", "a" * 32)
+    assert audit is not None
     assert recorded is True and calls == ["TransactWriteItems"]
     assert faults.injected == {"TransactionCanceledException": 1}
     assert (audit.groups_done, audit.groups_failed) == (1, 1)
@@ -224,7 +228,8 @@ def test_a_manual_run_without_a_request_is_recorded_alone(settings):
     # THEN it is stored once, and nothing is counted anywhere
     assert store.runs.finish_run("acme", "g1", "b" * 32, _run()) is True
     assert store.runs.finish_run("acme", "g1", "b" * 32, _run()) is False
-    assert store.runs.run("acme", "g1", "b" * 32).status == "succeeded"
+    run = store.runs.run("acme", "g1", "b" * 32)
+    assert run is not None and run.status == "succeeded"
     assert store.runs.audit("acme", "b" * 32) is None
 
 

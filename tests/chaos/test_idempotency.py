@@ -69,6 +69,7 @@ def test_two_concurrent_deliveries_of_one_message_cannot_both_audit(seeded, sett
     assert first["outcome"].status == "succeeded" and first["outcome"].findings > 0
     assert later == first["outcome"]
     audit = store.runs.audit("acme", AUDIT)
+    assert audit is not None
     assert (audit.groups_done, len(audit.runs)) == (1, 1)
     assert _notices(settings) == 1
 
@@ -91,4 +92,5 @@ def test_an_audit_that_raised_releases_its_claim_for_the_retry(seeded, settings)
     outcome = worker.audit_group(message, _deps())
     # THEN the retry audits (the claim was released, not left in progress)
     assert outcome.status == "succeeded" and outcome.findings > 0
-    assert runtime.store(settings).runs.run("acme", "grp-sales", AUDIT).status == "succeeded"
+    run = runtime.store(settings).runs.run("acme", "grp-sales", AUDIT)
+    assert run is not None and run.status == "succeeded"

@@ -11,6 +11,7 @@ from groupaudit.local.chaos import ChaosRobots, Faults, Scenario
 from groupaudit.local.peers.base import json_answer
 from groupaudit.notifiers import robots
 from groupaudit.notifiers.channels import DeliveryError
+from groupaudit.notifiers.pacing import Pacer
 from groupaudit.notifiers.robots import POST_ATTEMPTS, WeComRobot
 from groupaudit.wire import NoticeChannel, NoticeMessage
 
@@ -39,8 +40,10 @@ def peer():
         yield robots_peer
 
 
-class FakePacer:
-    def __init__(self) -> None:
+class FakePacer(Pacer):
+    """A pacer that counts the slots it gives and records the blocks it is told, with no store."""
+
+    def __init__(self) -> None:  # no store, platform or URL: nothing is paced for real
         self.slots = 0
         self.blocks: list[float | None] = []
 
