@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from groupaudit.adapters.ledger_store import LedgerStore
+from groupaudit.adapters.storage import Storage
 from groupaudit.adapters.storage.dynamo import StoreError
 from groupaudit.contracts import Department, Directory, Finding, Person
 from groupaudit.discipline import ledger
@@ -57,23 +59,23 @@ def advert(number: int, sent: datetime, subject: str = "u-zhang") -> Finding:
 
 
 @pytest.fixture
-def book(store) -> LedgerStore:
+def book(store: Storage) -> LedgerStore:
     return LedgerStore.over(store)
 
 
-def stored(store, findings: list[Finding], audited_at: datetime) -> None:
+def stored(store: Storage, findings: list[Finding], audited_at: datetime) -> None:
     """The findings as the worker stores them (sync_findings), and their ledger step."""
     existing = store.findings.stored_findings(TENANT, GROUP)
     sync = store.findings.sync_findings(TENANT, GROUP, "audit-1", audited_at, findings, existing)
     service.record_findings(store, TENANT, GROUP, findings, sync.resolved, POLICIES, DIRECTORY, audited_at)
 
 
-def confirm(book, finding_id: str, at: datetime) -> dict:
+def confirm(book: LedgerStore, finding_id: str, at: datetime) -> dict[str, Any]:
     entry_id = ledger.entry_id(TENANT, GROUP, finding_id)
     return service.decide_entry(book, TENANT, entry_id, "confirmed", "u-super", "checked", at, POLICIES)
 
 
-def types(view: dict) -> list[str]:
+def types(view: dict[str, Any]) -> list[str]:
     return [event["type"] for event in view["history"]]
 
 
@@ -319,7 +321,7 @@ def test_a_late_appeal_is_refused_with_its_deadline_and_kept_on_record(store, bo
     confirm(book, "f1", cst(11, 19, 15))
     entry_id = ledger.entry_id(TENANT, GROUP, "f1")
 
-    def appeal_at(moment: datetime):
+    def appeal_at(moment: datetime) -> tuple[dict[str, Any], bool]:
         return service.file_appeal(
             book,
             TENANT,

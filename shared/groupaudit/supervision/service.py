@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from groupaudit.adapters.ledger_store import AppealedFinding, LedgerStore
 from groupaudit.contracts import Directory, Finding
@@ -19,6 +19,9 @@ from groupaudit.discipline.appeals import Appeal
 from groupaudit.discipline.errors import StateConflict, UnknownItem
 from groupaudit.discipline.ledger import Entry, Event
 from groupaudit.policy import Policy, PolicySet
+
+if TYPE_CHECKING:
+    from groupaudit.adapters.storage.dynamo import Table
 
 MAX_REASON = 2000
 
@@ -60,7 +63,7 @@ def _month(policy: Policy, moment: datetime) -> str:
 
 
 def record_findings(
-    store: Any,
+    store: Table,
     tenant: str,
     group: str,
     findings: Iterable[Finding],
