@@ -1,8 +1,10 @@
-"""Shared test helpers: repository paths; invoking handlers, scheduling runs, reading queues."""
+"""Shared test helpers: repository paths; invoking handlers, scheduling runs, reading queues;
+keeping log records."""
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from groupaudit.local.invoke import LambdaContext, load_handler
@@ -45,3 +47,14 @@ def receive_all(sqs, queue_url: str) -> list[dict]:
         if not batch:
             return out
         out.extend(batch)
+
+
+class LogTap(logging.Handler):
+    """A log handler that keeps every record it is handed, in ``records``."""
+
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__()
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)

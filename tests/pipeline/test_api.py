@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -76,7 +77,8 @@ def http_event(
     return event
 
 
-def call(method: str, path: str, body: bytes | str | dict = b"", **kwargs) -> tuple[int, dict | None]:
+def call(method: str, path: str, body: bytes | str | dict = b"", **kwargs) -> tuple[int, Any]:
+    """(status, the answer's JSON body as decoded, or None when it has none)."""
     raw = json.dumps(body, separators=(",", ":")) if isinstance(body, dict) else body
     answer = invoke("api", http_event(method, path, raw, **kwargs))
     return answer["statusCode"], json.loads(answer["body"]) if answer.get("body") else None

@@ -74,7 +74,9 @@ def test_demo_stops_the_server_when_the_run_fails(tmp_path, capsys):
     captured = capsys.readouterr()
     assert status == 2
     assert "bad.json is invalid" in captured.err
-    port = int(re.search(r"127\.0\.0\.1:(\d+)", captured.out).group(1))
+    listening = re.search(r"127\.0\.0\.1:(\d+)", captured.out)
+    assert listening is not None, captured.out
+    port = int(listening.group(1))
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
         pass
     assert os.environ.get("AWS_ENDPOINT_URL") == endpoint_before

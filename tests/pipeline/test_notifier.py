@@ -15,7 +15,7 @@ from groupaudit.local.invoke import drain, load_handler, sqs_event
 from groupaudit.pipeline import runtime
 from groupaudit.signing import sign_webhook
 from groupaudit.wire import NoticeChannel, NoticeMessage
-from kit import invoke, receive_all, schedule
+from kit import LogTap, invoke, receive_all, schedule
 
 SALES = "grp-sales"
 SECRET = b"webhook-secret-for-tests"
@@ -184,8 +184,7 @@ def test_poison_message_reaches_the_dlq_with_its_reason_logged(aws, sqs, setting
     # through the standard logger named after the service)
     sqs.send_message(QueueUrl=settings.notice_queue_url, MessageBody="not json")
     records: list[logging.LogRecord] = []
-    tap = logging.Handler()
-    tap.emit = records.append
+    tap = LogTap(records)
     logging.getLogger("groupaudit").addHandler(tap)
     # WHEN the queue is drained (each attempt fails)
     try:
@@ -200,7 +199,10 @@ def test_poison_message_reaches_the_dlq_with_its_reason_logged(aws, sqs, setting
     # AND each failure was logged with why (the body is not valid JSON)
     failures = [r for r in records if r.getMessage() == "Record processing exception; skipping this record"]
     assert len(failures) == 3
-    assert all(r.levelname == "WARNING" and "Invalid JSON" in str(r.exc_info[1]) for r in failures)
+    assert all(
+        r.levelname == "WARNING" and r.exc_info is not None and "Invalid JSON" in str(r.exc_info[1])
+        for r in failures
+    )
 
 
 @pytest.mark.parametrize(

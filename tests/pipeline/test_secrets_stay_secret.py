@@ -16,7 +16,7 @@ from groupaudit.local.peers.feishu import FeishuPeer, feishu_error
 from groupaudit.local.peers.robots import RobotPeer
 from groupaudit.pipeline import runtime
 from groupaudit.wire import GroupRegistration, NoticeChannel, NoticeMessage
-from kit import TENANT, invoke
+from kit import TENANT, LogTap, invoke
 
 APP_SECRET = "feishu-app-secret-0123456789"
 ROBOT_TOKEN = "9f2c1e7a5b3d4c6e8f0a1b2c3d4e5f60"
@@ -29,8 +29,7 @@ def log_records():
     for function in ("audit_worker", "notifier"):
         load_handler(function)  # their Logger sets the level when first imported
     records: list[logging.LogRecord] = []
-    tap = logging.Handler()
-    tap.emit = records.append
+    tap = LogTap(records)
     logger = logging.getLogger("groupaudit")
     level = logger.level
     logger.setLevel(logging.INFO)

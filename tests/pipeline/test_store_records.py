@@ -155,7 +155,8 @@ def test_every_aggregate_of_a_storage_goes_through_its_one_retrying_client(store
         (store.table, store.client)
     ] * 6
     store.runs.create_audit("acme", AUDIT, ["g1"], "api", AT)
-    assert Storage(store.table, store.client).runs.audit("acme", AUDIT).groups == ("g1",)
+    audit = Storage(store.table, store.client).runs.audit("acme", AUDIT)
+    assert audit is not None and audit.groups == ("g1",)
 
 
 def test_a_retrying_client_given_to_an_aggregate_is_not_wrapped_again(store):

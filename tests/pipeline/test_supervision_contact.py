@@ -10,6 +10,7 @@ import io
 import json
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -39,9 +40,10 @@ RED_LINE = {
 }
 
 
-def call(method: str, path: str, body: dict | None = None, tenant: str = "acme") -> tuple[int, dict | None]:
-    """The API function's answer to a request signed now by ``tenant`` (a fresh timestamp each
-    call, so a repeated request is no replay)."""
+def call(method: str, path: str, body: dict | None = None, tenant: str = "acme") -> tuple[int, Any]:
+    """The API function's answer (status, its JSON body as decoded, or None when it has none) to
+    a request signed now by ``tenant`` (a fresh timestamp each call, so a repeated request is no
+    replay)."""
     raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode() if body is not None else b""
     call.stamp = max(getattr(call, "stamp", 0) + 1, int(time.time()))  # type: ignore[attr-defined]
     stamp = str(call.stamp)  # type: ignore[attr-defined]

@@ -27,6 +27,12 @@ RD = load_snapshot(TENANT / "snapshots" / "rd.json")
 VIP = load_snapshot(TENANT / "snapshots" / "operations-vip.json")
 
 
+def _rd_open_ids() -> dict[str, str]:
+    """grp-rd's people (not its bots): Feishu open id -> directory id."""
+    assert RD.members is not None
+    return {open_id_of(m.id): m.id for m in RD.members if not m.is_bot}
+
+
 def _deps(settings, store, s3, sqs, waits: list[float], now: datetime = NOW) -> WorkerDeps:
     return WorkerDeps(
         settings=settings,
@@ -61,7 +67,7 @@ def feishu(seeded, store, s3, settings):
             Name="groupaudit/tenants/acme/feishu-app",
             SecretString=json.dumps({"app_id": peer.app_id, "app_secret": peer.app_secret}),
         )
-        idmap = {"feishu": {open_id_of(m.id): m.id for m in RD.members if not m.is_bot}}
+        idmap = {"feishu": _rd_open_ids()}
         s3.put_object(
             Bucket=settings.snapshot_bucket, Key="tenants/acme/idmap.json", Body=json.dumps(idmap).encode()
         )
@@ -125,10 +131,10 @@ def test_a_pull_failing_half_way_fails_the_run_and_keeps_the_stored_findings(
     message = _message("grp-rd")
     outcome = audit_group(message, _deps(settings, store, s3, sqs, waits, NOW + timedelta(days=1)))
     # THEN the run failed with Feishu's code and message, naming no secret...
-    assert outcome.status == "failed"
+    assert outcome.status == "failed" and outcome.error is not None
     assert "99991672" in outcome.error and "im:message" in outcome.error
     run = store.runs.run("acme", "grp-rd", message.audit_id)
-    assert run.status == "failed" and run.error == outcome.error
+    assert run is not None and run.status == "failed" and run.error == outcome.error
     for secret in (feishu.app_secret, *feishu.tokens_issued):
         assert secret not in outcome.error
     # ... and nothing was audited from half a group: the stored findings are as they were
@@ -152,7 +158,7 @@ def test_a_rate_limiting_platform_is_retried_by_sqs_then_recorded_on_the_last_re
     # AND on the last receive the run is recorded as failed, with the platform's answer
     last = settings.max_receive_count
     outcome = audit_group(message, _deps(settings, store, s3, sqs, waits), receive_count=last)
-    assert outcome.status == "failed"
+    assert outcome.status == "failed" and outcome.error is not None
     assert outcome.error.startswith("feishu: GET /open-apis/im/v1/chats/")
     assert "rate limited" in outcome.error
 
@@ -167,7 +173,7 @@ def test_wrong_credentials_fail_the_run_with_the_platforms_message_only(feishu, 
     # WHEN the worker audits grp-rd
     outcome = audit_group(_message("grp-rd"), _deps(settings, store, s3, sqs, []))
     # THEN the run failed, saying so, without the secret
-    assert outcome.status == "failed"
+    assert outcome.status == "failed" and outcome.error is not None
     assert outcome.error.startswith("feishu: ") and "an-old-secret-value" not in outcome.error
 
 
@@ -177,7 +183,7 @@ def test_a_malformed_credentials_secret_is_named_not_shown(feishu, settings, sto
     )
     runtime.reset()
     outcome = audit_group(_message("grp-rd"), _deps(settings, store, s3, sqs, []))
-    assert outcome.status == "failed"
+    assert outcome.status == "failed" and outcome.error is not None
     assert json.loads(outcome.error) == {
         "source": "secret groupaudit/tenants/acme/feishu-app",
         "problems": ["(document): expected a JSON object of strings with app_id, app_secret"],
@@ -244,7 +250,7 @@ def test_a_registration_naming_a_missing_secret_fails_the_run_saying_so(feishu, 
     )
     runtime.reset()
     outcome = audit_group(_message("grp-rd"), _deps(settings, store, s3, sqs, []))
-    assert outcome.status == "failed"
+    assert outcome.status == "failed" and outcome.error is not None
     assert json.loads(outcome.error) == {
         "source": "secret groupaudit/tenants/acme/feishu-app",
         "problems": ["(document): no such secret"],
@@ -292,9 +298,11 @@ def test_a_feishu_group_is_pulled_whole_once_then_only_what_is_new(feishu, setti
         kind="department",
         name=RD.group.name,
         variant="open_id",
-        ids=IdMap({open_id_of(m.id): m.id for m in RD.members if not m.is_bot}),
+        ids=IdMap(_rd_open_ids()),
     )
     whole_now = pull_snapshot(request, request.http(sleep=lambda _: None))
+    assert state is not None and whole_now.messages is not None
+    assert state.snapshot.files is not None and whole_now.files is not None
     assert state.snapshot.messages == whole_now.messages
     assert sum("天前的进展" in (m.text or "") for m in whole_now.messages) == 60
     assert state.snapshot.members == whole_now.members

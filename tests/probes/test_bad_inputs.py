@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from groupaudit.adapters.storage.findings import FindingRecord
+from groupaudit.adapters.storage.runs import RunRecord
 from groupaudit.cli import EXIT_INVALID, EXIT_OK, main
 from groupaudit.local.invoke import sqs_event
 from groupaudit.local.seed import seed_tenant
@@ -79,7 +80,7 @@ def unchanged_findings() -> set[str]:
     with contextlib.redirect_stdout(out):
         assert main(["audit", str(SALES), "--format", "json"]) == EXIT_OK
     out.flush()
-    return _finding_ids(out.buffer.getvalue().decode())  # type: ignore[attr-defined]
+    return _finding_ids(out.buffer.getvalue().decode())
 
 
 @pytest.mark.parametrize("case", TOLERATED, ids=[case.id for case in TOLERATED])
@@ -132,7 +133,7 @@ class Pipeline:
     def write(self, key: str, data: bytes) -> None:
         self.s3.put_object(Bucket=self.settings.snapshot_bucket, Key=key, Body=data)
 
-    def audit(self) -> tuple[str, dict, dict]:
+    def audit(self) -> tuple[str, dict, RunRecord | None]:
         """(audit id, the worker's answer, the recorded run) of one manual audit of the group."""
         audit_id = uuid.uuid4().hex
         body = {

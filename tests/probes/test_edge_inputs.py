@@ -315,6 +315,7 @@ def test_a_self_reply_is_an_input_error():
 
 def test_a_reply_to_a_message_outside_the_snapshot_is_tolerated():
     snapshot = decode_snapshot(_with_messages({"reply_to_id": "m-before-messages-since"}), "s.json")
+    assert snapshot.messages is not None
     assert snapshot.messages[0].reply_to_id == "m-before-messages-since"
 
 

@@ -25,7 +25,7 @@ from groupaudit.local.seed import seed_tenant
 from groupaudit.pipeline import api, runtime
 from groupaudit.settings import load_settings
 from groupaudit.wire import NoticeChannel
-from kit import TENANT, invoke, receive_all
+from kit import TENANT, LogTap, invoke, receive_all
 from probes.signed import ACME, SECRETS, call
 from probes.tally import record
 from probes.world import moto_world
@@ -64,8 +64,7 @@ def _audit(world: dict, group: str) -> str | None:
 def logged() -> str:
     """Everything logged over the run, as one text."""
     records: list[logging.LogRecord] = []
-    tap = logging.Handler()
-    tap.emit = records.append  # type: ignore[method-assign]
+    tap = LogTap(records)
     stdout = io.StringIO()
     with (
         moto_world(),

@@ -78,7 +78,9 @@ class _Registry:
 
 
 def _deps(registry: _Registry) -> api.ApiDeps:
-    settings = Settings.model_construct(signature_tolerance_s=300, secrets_prefix="groupaudit/")
+    settings = Settings.model_construct(
+        table_name="groupaudit", signature_tolerance_s=300, secrets_prefix="groupaudit/"
+    )  # the table is never reached: the store is the stand-in registry
     return api.ApiDeps(
         store=SimpleNamespace(groups=registry),  # type: ignore[arg-type]  # its group registry only
         fanout=None,  # type: ignore[arg-type]
