@@ -55,14 +55,14 @@ def filed(now: datetime, notified_at: datetime | None) -> tuple[appeals.Appeal, 
 # --- deadlines -----------------------------------------------------------------------------------
 
 
-def test_three_working_days_from_a_thursday_skip_the_weekend():
+def test_three_working_days_from_a_thursday_skip_the_weekend() -> None:
     # GIVEN a notice on Thursday Nov 19, 2026
     deadline = appeals.workday_deadline(cst(11, 19, 15), 3, CALENDAR)
     # THEN the window is Friday, Monday, Tuesday: it closes on Tuesday Nov 24 at 18:00
     assert deadline == cst(11, 24, 18)
 
 
-def test_a_make_up_workday_counts_and_the_holiday_does_not():
+def test_a_make_up_workday_counts_and_the_holiday_does_not() -> None:
     # GIVEN a notice on Friday Sep 18, 2026: Sat 19 is off, Sun 20 is a 调休 make-up workday
     deadline = appeals.workday_deadline(cst(9, 18, 11), 3, CALENDAR)
     # THEN Sunday 20, Monday 21, Tuesday 22 are the three working days
@@ -72,7 +72,7 @@ def test_a_make_up_workday_counts_and_the_holiday_does_not():
     assert appeals.workday_deadline(cst(9, 30, 11), 3, CALENDAR) == cst(10, 10, 18)
 
 
-def test_an_appeal_at_the_deadline_is_in_time_and_a_minute_after_is_refused():
+def test_an_appeal_at_the_deadline_is_in_time_and_a_minute_after_is_refused() -> None:
     notified = cst(11, 19, 15)
     deadline = cst(11, 24, 18)
     on_time, event = filed(deadline, notified)
@@ -88,12 +88,12 @@ def test_an_appeal_at_the_deadline_is_in_time_and_a_minute_after_is_refused():
     assert refused.value.deadline == deadline
 
 
-def test_an_appeal_before_any_notice_is_in_time():
+def test_an_appeal_before_any_notice_is_in_time() -> None:
     appeal, _ = filed(cst(12, 30), None)
     assert (appeal.status, appeal.window_deadline) == ("filed", None)
 
 
-def test_the_answer_is_due_three_working_days_after_the_filing_across_the_make_up_day():
+def test_the_answer_is_due_three_working_days_after_the_filing_across_the_make_up_day() -> None:
     # GIVEN an appeal filed on Friday Sep 18 (Sun 20 is a make-up workday)
     appeal, event = filed(cst(9, 18, 16), cst(9, 17, 9))
     # THEN the answer is due on Tuesday Sep 22 at 18:00
@@ -101,7 +101,7 @@ def test_the_answer_is_due_three_working_days_after_the_filing_across_the_make_u
     assert event.data["answer_due"] == "2026-09-22T18:00:00+08:00"
 
 
-def test_an_appeal_is_overdue_one_minute_after_its_answer_deadline_and_flagged_once():
+def test_an_appeal_is_overdue_one_minute_after_its_answer_deadline_and_flagged_once() -> None:
     appeal, _ = filed(cst(9, 18, 16), None)
     assert not appeals.is_overdue(appeal, cst(9, 22, 18))
     assert appeals.is_overdue(appeal, cst(9, 22, 18) + MINUTE)
@@ -118,7 +118,7 @@ def test_an_appeal_is_overdue_one_minute_after_its_answer_deadline_and_flagged_o
 # --- who ---------------------------------------------------------------------------------------
 
 
-def test_the_person_and_the_head_of_their_department_may_appeal_nobody_else():
+def test_the_person_and_the_head_of_their_department_may_appeal_nobody_else() -> None:
     assert appeals.appellant_role("u-zhang", "u-zhang", DIRECTORY) == "subject"
     assert appeals.appellant_role("u-head", "u-zhang", DIRECTORY) == "head"
     with pytest.raises(NotAllowed, match="only the person or the head of their department"):
@@ -127,7 +127,7 @@ def test_the_person_and_the_head_of_their_department_may_appeal_nobody_else():
         appeals.appellant_role("u-head", "u-zhang", None)  # without a directory, nobody is a head
 
 
-def test_a_decision_is_taken_by_the_supervision_team_never_by_the_parties():
+def test_a_decision_is_taken_by_the_supervision_team_never_by_the_parties() -> None:
     appeals.check_decider("u-super", "u-zhang", ("u-head",), ("u-super",))
     with pytest.raises(NotAllowed, match="not in the supervision team"):
         appeals.check_decider("u-boss", "u-zhang", ("u-head",), ("u-super",))
@@ -135,7 +135,7 @@ def test_a_decision_is_taken_by_the_supervision_team_never_by_the_parties():
         appeals.check_decider("u-head", "u-zhang", ("u-head",), ())
 
 
-def test_a_filed_appeal_is_decided_once_and_a_late_answer_is_marked():
+def test_a_filed_appeal_is_decided_once_and_a_late_answer_is_marked() -> None:
     appeal, _ = filed(cst(11, 19, 15), None)
     upheld, event = appeals.decide(appeal, "upheld", "u-super", cst(11, 25, 9), "the message was an advert")
     assert (upheld.status, upheld.decided_by, event.seq, event.data) == (

@@ -65,7 +65,7 @@ def recommend(
 # --- which findings are sanctioned ---------------------------------------------------------------
 
 
-def test_findings_map_to_sanctioned_kinds_by_rule_and_severity():
+def test_findings_map_to_sanctioned_kinds_by_rule_and_severity() -> None:
     # GIVEN findings of several rules and severities, and a directory where u-head heads sales
     people = Directory(
         schema_version=1,
@@ -97,20 +97,20 @@ def test_findings_map_to_sanctioned_kinds_by_rule_and_severity():
     }
 
 
-def test_an_entry_id_is_the_same_for_the_same_finding_and_differs_across_groups():
+def test_an_entry_id_is_the_same_for_the_same_finding_and_differs_across_groups() -> None:
     assert ledger.entry_id("acme", "g1", "f1") == ledger.entry_id("acme", "g1", "f1")
     assert ledger.entry_id("acme", "g1", "f1") != ledger.entry_id("acme", "g2", "f1")
     assert ledger.entry_id("acme", "g1", "f1") != ledger.entry_id("globex", "g1", "f1")
 
 
-def test_an_entry_happens_when_its_message_was_sent():
+def test_an_entry_happens_when_its_message_was_sent() -> None:
     # GIVEN a finding whose message was sent on Nov 3, found by the audit of Nov 30
     (made,) = ledger.entries_for("acme", "g", [finding(1, sent_at=at(3))], CONFIG, frozenset(), at(30))
     # THEN the entry happened on Nov 3 and was proposed on Nov 30
     assert (made.occurred_at, made.proposed_at, made.status) == (at(3), at(30), "proposed")
 
 
-def test_a_disabled_ledger_makes_no_entry():
+def test_a_disabled_ledger_makes_no_entry() -> None:
     config = SanctionsConfig(enabled=False)
     assert ledger.entries_for("acme", "g", [finding(1)], config, frozenset(), at(30)) == []
 
@@ -118,7 +118,7 @@ def test_a_disabled_ledger_makes_no_entry():
 # --- the ladder ----------------------------------------------------------------------------------
 
 
-def test_content_violations_first_criticism_then_fifty_yuan_each():
+def test_content_violations_first_criticism_then_fifty_yuan_each() -> None:
     # GIVEN three content violations of one person in November
     first, second, third = entry(1, at(2)), entry(2, at(9)), entry(3, at(16), status="proposed")
     history = [first, second, third]
@@ -132,7 +132,7 @@ def test_content_violations_first_criticism_then_fifty_yuan_each():
     assert steps[2].counted == (first.entry_id, second.entry_id)
 
 
-def test_red_line_twice_first_severe_warning_with_pay_withheld_then_termination_proposed():
+def test_red_line_twice_first_severe_warning_with_pay_withheld_then_termination_proposed() -> None:
     first = entry(1, at(2), severity="red_line", kind="red_line", sanction_kind="red_line")
     second = entry(
         2, at(20), status="proposed", severity="red_line", kind="red_line", sanction_kind="red_line"
@@ -142,7 +142,7 @@ def test_red_line_twice_first_severe_warning_with_pay_withheld_then_termination_
     assert (two.time, two.step.action) == (2, "termination_proposed")
 
 
-def test_a_managers_missed_deadline_costs_three_points_each_time():
+def test_a_managers_missed_deadline_costs_three_points_each_time() -> None:
     made = [
         entry(n, at(n + 1), rule="overdue_reply", kind="direct_question", sanction_kind="manager_reply")
         for n in range(1, 4)
@@ -156,21 +156,21 @@ def test_a_managers_missed_deadline_costs_three_points_each_time():
 
 
 @pytest.mark.parametrize("status", ["proposed", "waived", "lapsed", "overturned"])
-def test_only_confirmed_entries_count(status):
+def test_only_confirmed_entries_count(status: str) -> None:
     # GIVEN an earlier content violation that is not confirmed
     earlier, later = entry(1, at(2), status=status), entry(2, at(9), status="proposed")
     # THEN the later one is still the first time
     assert recommend(later, [earlier, later]).time == 1
 
 
-def test_other_kinds_and_other_people_do_not_count():
+def test_other_kinds_and_other_people_do_not_count() -> None:
     red = entry(1, at(2), severity="red_line", kind="red_line", sanction_kind="red_line")
     someone_else = entry(2, at(3), subject="u-li")
     mine = entry(3, at(9), status="proposed")
     assert recommend(mine, [red, someone_else, mine]).time == 1
 
 
-def test_the_calendar_month_is_the_period_in_the_calendars_zone():
+def test_the_calendar_month_is_the_period_in_the_calendars_zone() -> None:
     # GIVEN a violation on Oct 31 at 23:30 Beijing time (15:30 UTC) and one on Nov 1 at 00:30
     utc = ZoneInfo("UTC")
     october = entry(1, datetime(2026, 10, 31, 15, 30, tzinfo=utc))
@@ -187,7 +187,7 @@ def test_the_calendar_month_is_the_period_in_the_calendars_zone():
     )
 
 
-def test_a_rolling_period_counts_the_days_before():
+def test_a_rolling_period_counts_the_days_before() -> None:
     config = (
         parse_policy({"defaults": {"sanctions": {"period": {"kind": "rolling_days", "days": 30}}}}, "test")
         .tenant_policy()
@@ -200,13 +200,13 @@ def test_a_rolling_period_counts_the_days_before():
     assert recommend(outside, [base, outside], config).time == 1
 
 
-def test_a_later_violation_does_not_count_for_an_earlier_one():
+def test_a_later_violation_does_not_count_for_an_earlier_one() -> None:
     # GIVEN a confirmed violation on Nov 20 and a proposed one on Nov 5
     later, earlier = entry(1, at(20)), entry(2, at(5), status="proposed")
     assert recommend(earlier, [later, earlier]).time == 1
 
 
-def test_the_ladder_is_policy_data():
+def test_the_ladder_is_policy_data() -> None:
     config = (
         parse_policy(
             {
@@ -234,7 +234,7 @@ def test_the_ladder_is_policy_data():
 # --- the state machine ---------------------------------------------------------------------------
 
 
-def test_confirming_keeps_who_when_why_and_the_sanction_of_that_moment():
+def test_confirming_keeps_who_when_why_and_the_sanction_of_that_moment() -> None:
     proposed = entry(1, at(2), status="proposed")
     step = recommend(proposed, [proposed])
     confirmed, event = ledger.decide(proposed, "confirmed", "u-super", at(3), "seen the message", step)
@@ -249,13 +249,13 @@ def test_confirming_keeps_who_when_why_and_the_sanction_of_that_moment():
     )
 
 
-def test_only_a_proposed_entry_is_decided():
+def test_only_a_proposed_entry_is_decided() -> None:
     waived = entry(1, at(2), status="waived")
     with pytest.raises(StateConflict, match="waived: only a proposed entry"):
         ledger.decide(waived, "confirmed", "u-super", at(3), "x", recommend(waived, []))
 
 
-def test_a_resolved_finding_lapses_a_proposed_entry_and_a_found_again_one_proposes_it_again():
+def test_a_resolved_finding_lapses_a_proposed_entry_and_a_found_again_one_proposes_it_again() -> None:
     proposed = entry(1, at(2), status="proposed")
     lapsing = ledger.lapse(proposed, at(4))
     assert lapsing is not None, "a proposed entry lapses"
@@ -269,7 +269,7 @@ def test_a_resolved_finding_lapses_a_proposed_entry_and_a_found_again_one_propos
     assert ledger.lapse(entry(2, at(2)), at(4)) is None
 
 
-def test_with_a_directory_only_its_people_get_entries():
+def test_with_a_directory_only_its_people_get_entries() -> None:
     # GIVEN an advert by an employee and one by a customer outside the directory
     findings = [finding(1, subject="u-zhang"), finding(2, subject="ext-cust")]
     made = ledger.entries_for("acme", "g", findings, CONFIG, frozenset(), at(30), frozenset({"u-zhang"}))

@@ -104,7 +104,7 @@ def two_months(store: Storage) -> Storage:
     return store
 
 
-def test_monthly_figures_equal_the_hand_computed_ones(two_months):
+def test_monthly_figures_equal_the_hand_computed_ones(two_months: Storage) -> None:
     # GIVEN the two months of audits
     # WHEN November's report is built
     report = build_report(TENANT, "2026-11", "zh", _sources(two_months), NOW)
@@ -137,7 +137,7 @@ def test_monthly_figures_equal_the_hand_computed_ones(two_months):
     assert [d.department for d in report.departments] == ["销售部", "研发部"]
 
 
-def test_a_file_finding_counts_for_its_group_and_never_as_a_member(store):
+def test_a_file_finding_counts_for_its_group_and_never_as_a_member(store: Storage) -> None:
     # GIVEN November's R&D group holds a file named without a date or author (file_naming: its
     # finding's subject is the file, not a person)
     badly_named = file("f-plan", "方案.docx", "2026-11-19T10:00:00+08:00", uploader_id="r1")
@@ -154,7 +154,7 @@ def test_a_file_finding_counts_for_its_group_and_never_as_a_member(store):
     assert [p.member_id for p in built.members] == []  # nobody of the group owed or did anything
 
 
-def test_trends_and_improvements_compare_with_the_previous_month(two_months):
+def test_trends_and_improvements_compare_with_the_previous_month(two_months: Storage) -> None:
     # GIVEN October had two findings in the sales group, November one
     report = build_report(TENANT, "2026-11", "en", _sources(two_months), NOW)
     # THEN the trend runs oldest first, and the sales group improved by one
@@ -171,7 +171,7 @@ def test_trends_and_improvements_compare_with_the_previous_month(two_months):
     assert report.lang == "en"
 
 
-def test_a_redelivered_audit_counts_once(two_months):
+def test_a_redelivered_audit_counts_once(two_months: Storage) -> None:
     # GIVEN the 11-19 audit delivered twice
     (rollup,) = [
         g for g in ReportStore.over(two_months).month_groups(TENANT, "2026-11") if g.group_id == "g-sales"
@@ -181,7 +181,7 @@ def test_a_redelivered_audit_counts_once(two_months):
     assert rollup.questions["h-sales"].owed == 2
 
 
-def test_red_lines_come_first_in_the_violations(store):
+def test_red_lines_come_first_in_the_violations(store: Storage) -> None:
     # GIVEN a group with a red line and two overdue replies in November
     msgs = [
         message("m0", "u2", "2026-11-18T09:00:00+08:00", "早"),
@@ -196,7 +196,7 @@ def test_red_lines_come_first_in_the_violations(store):
     assert severities == sorted(severities, key=["red_line", "violation", "warning", "info"].index)
 
 
-def test_the_report_reads_by_key_only(two_months, monkeypatch):
+def test_the_report_reads_by_key_only(two_months: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN the table's client, recording its calls
     calls = []
     client = two_months.client
@@ -227,11 +227,11 @@ def test_the_report_reads_by_key_only(two_months, monkeypatch):
         ({0: 1, 9: 1}, 0.9, 84.0),
     ],
 )
-def test_quantiles_come_from_the_buckets(histogram, q, expected):
+def test_quantiles_come_from_the_buckets(histogram: dict[int, int], q: float, expected: float | None) -> None:
     assert quantile(histogram, q) == expected
 
 
-def test_buckets_and_their_encoding():
+def test_buckets_and_their_encoding() -> None:
     assert [bucket(v) for v in (0, 0.5, 1, 4.9, 5, 59.9, 60, 5000)] == [0, 0, 1, 2, 3, 8, 9, len(EDGES) - 1]
     owed = Owed(3, 2, {1: 2, 9: 1})
     assert Owed.decode(owed.encode()) == owed
@@ -239,14 +239,14 @@ def test_buckets_and_their_encoding():
         Owed.decode([1])
 
 
-def test_a_bad_month_is_refused_with_its_value(store):
+def test_a_bad_month_is_refused_with_its_value(store: Storage) -> None:
     from groupaudit.errors import InputError
 
     with pytest.raises(InputError, match="2026-13"):
         build_report(TENANT, "2026-13", "zh", _sources(store), NOW)
 
 
-def test_an_overturned_finding_counts_nowhere_and_the_ledger_and_appeals_are_counted(store):
+def test_an_overturned_finding_counts_nowhere_and_the_ledger_and_appeals_are_counted(store: Storage) -> None:
     from groupaudit.supervision import service
 
     # GIVEN November's late answer of the head, stored, its ledger entry confirmed, appealed by

@@ -4,9 +4,11 @@ same document (docs/SUPERVISION.md "Monthly report")."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from groupaudit.adapters.storage import Storage
 from groupaudit.cli import main
 from supervision.test_report import SALES, _audit, _sales_messages
 from supervision.test_supervision_api import (
@@ -22,7 +24,9 @@ def _without_time(document: dict) -> dict:
     return {key: value for key, value in document.items() if key != "generated_at"}
 
 
-def test_the_cli_and_the_api_answer_the_same_report(store, capsys, tmp_path):
+def test_the_cli_and_the_api_answer_the_same_report(
+    store: Storage, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     # GIVEN acme's two proposed ledger entries and a November audit of its sales group
     november = [{"id": "m0", "sender_id": "u2", "sent_at": "2026-11-18T09:00:00+08:00", "text": "早"}]
     _audit(
@@ -53,7 +57,7 @@ def test_the_cli_and_the_api_answer_the_same_report(store, capsys, tmp_path):
     assert from_api["period"]["audits"] == 1
 
 
-def test_a_bad_month_is_not_found_and_another_tenant_sees_its_own(store):
+def test_a_bad_month_is_not_found_and_another_tenant_sees_its_own(store: Storage) -> None:
     _audit(store, "g-sales", "销售部", SALES, _sales_messages("11-19"), "2026-11-19T18:00:00+08:00", "c" * 32)
     assert call("GET", "/reports/2026-13")[0] == 404
     status, globex = call("GET", "/reports/2026-11", tenant="globex")
@@ -61,7 +65,9 @@ def test_a_bad_month_is_not_found_and_another_tenant_sees_its_own(store):
     assert (globex["tenant_id"], globex["totals"]["groups"], globex["ledger"]["entries"]) == ("globex", 0, [])
 
 
-def test_the_cli_writes_the_stored_month_as_a_page_and_a_workbook(store, capsys, tmp_path):
+def test_the_cli_writes_the_stored_month_as_a_page_and_a_workbook(
+    store: Storage, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     # GIVEN a November audit of acme's sales group, stored as the worker stores it
     _audit(store, "g-sales", "销售部", SALES, _sales_messages("11-19"), "2026-11-19T18:00:00+08:00", "c" * 32)
     assert main(["report", "acme", "--month", "2026-11"]) == 0

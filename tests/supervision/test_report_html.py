@@ -54,7 +54,7 @@ def _parse(page: str) -> _Figures:
     return parser
 
 
-def test_every_figure_shown_is_the_reports_value():
+def test_every_figure_shown_is_the_reports_value() -> None:
     # GIVEN the fixture report
     document = report_json()
     # WHEN it is rendered
@@ -79,7 +79,7 @@ def test_every_figure_shown_is_the_reports_value():
     assert len(figures) == len(paths)
 
 
-def test_figures_show_the_fixtures_numbers():
+def test_figures_show_the_fixtures_numbers() -> None:
     figures = {p: s for p, _, s in _parse(render_html(report_json())).figures}
     assert figures["totals.findings"] == "15"
     assert figures["totals.on_time_rate"] == "91.7%"
@@ -87,7 +87,7 @@ def test_figures_show_the_fixtures_numbers():
     assert figures["departments.3.on_time_rate"] == "—"  # 财务部 had no questions
 
 
-def test_page_needs_no_external_url():
+def test_page_needs_no_external_url() -> None:
     # GIVEN the rendered page
     page = render_html(report_json())
     parser = _parse(page)
@@ -103,7 +103,7 @@ def test_page_needs_no_external_url():
     assert chart_library().startswith("/*!\n * Chart.js v4.6.1")
 
 
-def test_a_hostile_group_name_is_text_not_markup():
+def test_a_hostile_group_name_is_text_not_markup() -> None:
     # GIVEN a group and a member whose names are markup
     document = report_json()
     hostile = "</script><script>window.owned=1</script><img src=x onerror=alert(1)>"
@@ -126,7 +126,7 @@ def test_a_hostile_group_name_is_text_not_markup():
     assert _parse(page).tags.count("script") == 3
 
 
-def test_red_lines_come_first_and_are_highlighted():
+def test_red_lines_come_first_and_are_highlighted() -> None:
     page = render_html(report_json())
     rows = re.findall(
         r'<tr( class="red-line")?><td>([^<]*)</td><td>([^<]*)</td><td class="n" data-figure="violations', page
@@ -135,13 +135,13 @@ def test_red_lines_come_first_and_are_highlighted():
     assert [r[0] for r in rows[1:]] == [""] * 4
 
 
-def test_clean_groups_are_marked_and_commended():
+def test_clean_groups_are_marked_and_commended() -> None:
     page = render_html(report_json())
     assert page.count("★ 零违规</span>") == 3
     assert '<li><span class="clean">★</span> 财务结算群 (财务部)</li>' in page
 
 
-def test_chinese_by_default_and_english_with_lang_en():
+def test_chinese_by_default_and_english_with_lang_en() -> None:
     document = report_json()
     zh = render_html(document)
     document["lang"] = "en"
@@ -153,12 +153,12 @@ def test_chinese_by_default_and_english_with_lang_en():
     assert "艾克美科技有限公司" in en and "华东市场推广群" in en
 
 
-def test_the_model_and_its_json_render_the_same():
+def test_the_model_and_its_json_render_the_same() -> None:
     document = report_json()
     assert render_html(MonthlyReport.model_validate(document)) == render_html(document)
 
 
-def test_empty_views_say_so():
+def test_empty_views_say_so() -> None:
     document = report_json()
     document["ledger"]["entries"] = []
     document["regressions"] = []
@@ -166,7 +166,7 @@ def test_empty_views_say_so():
     assert page.count("本月无记录") == 2
 
 
-def test_a_document_that_is_not_a_report_is_refused_naming_the_field():
+def test_a_document_that_is_not_a_report_is_refused_naming_the_field() -> None:
     document = report_json()
     document["totals"]["findings"] = "many"
     with pytest.raises(ReportInvalid, match=r"totals\.findings"):
@@ -175,7 +175,7 @@ def test_a_document_that_is_not_a_report_is_refused_naming_the_field():
         render_html([])  # type: ignore[arg-type]
 
 
-def test_a_month_with_nothing_in_it_renders_without_charts():
+def test_a_month_with_nothing_in_it_renders_without_charts() -> None:
     # GIVEN a report with only its required fields (a tenant with no groups yet)
     document = {
         "tenant_id": "acme",

@@ -51,7 +51,7 @@ def _swap_payload(token: str, payload: bytes) -> str:
 # --- the token ---------------------------------------------------------------------------------
 
 
-def test_a_token_names_its_document_until_it_expires():
+def test_a_token_names_its_document_until_it_expires() -> None:
     # GIVEN a token of acme's November HTML page, valid a week
     token = make_token(KEY, "acme", "2026-11", "html", NOW + WEEK)
     # THEN until its last second it names that page
@@ -64,7 +64,7 @@ def test_a_token_names_its_document_until_it_expires():
     assert str(expired.value) == UNKNOWN
 
 
-def test_an_altered_token_another_tenants_or_another_keys_is_refused_alike():
+def test_an_altered_token_another_tenants_or_another_keys_is_refused_alike() -> None:
     token = make_token(KEY, "acme", "2026-11", "html", NOW + WEEK)
     payload = base64.urlsafe_b64decode(token.partition(".")[0] + "==")
     assert payload == f"acme\n2026-11\nhtml\n{NOW + WEEK}".encode()
@@ -92,12 +92,12 @@ def test_an_altered_token_another_tenants_or_another_keys_is_refused_alike():
     "token",
     ["", "abc", "not-a-token", "a" * 20 + "." + "b" * 42, "a" * 20 + "." + "b" * 44, "a+b/c=d.e", "a" * 500],
 )
-def test_what_is_no_token_is_told_so(token):
+def test_what_is_no_token_is_told_so(token: str) -> None:
     with pytest.raises(MalformedLink, match="malformed report link"):
         verify_token(KEY, token, NOW)
 
 
-def test_the_signature_is_compared_in_constant_time(monkeypatch):
+def test_the_signature_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN the module's compare watched
     compared = []
     real_compare = hmac.compare_digest
@@ -113,7 +113,7 @@ def test_the_signature_is_compared_in_constant_time(monkeypatch):
     assert len(compared) == 1 and compared[0][0] == compared[0][1] and len(compared[0][0]) == 32
 
 
-def test_a_token_is_made_only_of_what_it_may_name():
+def test_a_token_is_made_only_of_what_it_may_name() -> None:
     for tenant, month, fmt in (
         ("a/b", "2026-11", "html"),
         ("acme", "2026-13", "html"),
@@ -147,7 +147,9 @@ def _valid_for(location: str) -> float:
     return int(query["Expires"][0]) - time.time()
 
 
-def test_a_valid_link_redirects_unsigned_to_a_short_presigned_get_of_its_document(stored, settings):
+def test_a_valid_link_redirects_unsigned_to_a_short_presigned_get_of_its_document(
+    stored: bytes, settings: Settings
+) -> None:
     # GIVEN a link to acme's November page made with the stack's key, valid a week
     token = make_token(stored, "acme", "2026-11", "html", int(time.time()) + WEEK)
     # WHEN it is followed, unsigned
@@ -163,14 +165,14 @@ def test_a_valid_link_redirects_unsigned_to_a_short_presigned_get_of_its_documen
     assert requests.get(headers["Location"], timeout=5).content == b"acme html"
 
 
-def test_a_link_in_its_last_minute_redirects_for_what_is_left_of_it(stored):
+def test_a_link_in_its_last_minute_redirects_for_what_is_left_of_it(stored: bytes) -> None:
     token = make_token(stored, "acme", "2026-11", "json", int(time.time()) + 42)
     status, headers, _ = follow(f"/reports/link/{token}")
     assert status == 302 and 32 <= _valid_for(headers["Location"]) <= 42
     assert requests.get(headers["Location"], timeout=5).content == b"acme json"
 
 
-def test_expired_altered_and_other_tenant_links_get_one_404(stored):
+def test_expired_altered_and_other_tenant_links_get_one_404(stored: bytes) -> None:
     # GIVEN acme's link, and what an attacker might make of it
     now = int(time.time())
     token = make_token(stored, "acme", "2026-11", "html", now + WEEK)
@@ -190,7 +192,7 @@ def test_expired_altered_and_other_tenant_links_get_one_404(stored):
         assert "Location" not in headers, why
 
 
-def test_no_token_is_a_400_and_the_signed_routes_stay_signed(stored):
+def test_no_token_is_a_400_and_the_signed_routes_stay_signed(stored: bytes) -> None:
     status, _, body = follow("/reports/link/not-a-token")
     assert body is not None, "a refused link is answered with an error body"
     assert (status, body["error"]) == (400, "malformed report link: the token is not one this service makes")

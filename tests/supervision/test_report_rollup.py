@@ -60,7 +60,7 @@ def audited(store: Storage) -> Storage:
     return store
 
 
-def test_an_audit_stores_its_day_and_its_questions_as_json_text(audited):
+def test_an_audit_stores_its_day_and_its_questions_as_json_text(audited: Storage) -> None:
     # WHEN the audit of 2026-11-19 has been recorded
     item = _rollup_item(audited)
     # THEN its day holds the audit, the 3 members and no inactive one; its questions the head's
@@ -70,7 +70,7 @@ def test_an_audit_stores_its_day_and_its_questions_as_json_text(audited):
     assert item["A"] == {"SS": ["c" * 32]}
 
 
-def test_a_rollup_written_as_maps_reads_as_the_same_month(audited):
+def test_a_rollup_written_as_maps_reads_as_the_same_month(audited: Storage) -> None:
     # GIVEN the same rollup once more, its days and questions as DynamoDB maps (before 2026-12)
     item = _rollup_item(audited)
     old = dict(item, SK={"S": "GROUP#g-old"})
@@ -86,7 +86,7 @@ def test_a_rollup_written_as_maps_reads_as_the_same_month(audited):
     assert replace(months["g-old"], group_id="g-sales") == new
 
 
-def test_only_the_last_audited_day_gives_the_members(audited):
+def test_only_the_last_audited_day_gives_the_members(audited: Storage) -> None:
     # GIVEN an earlier day (the 5th) and a later one (the 20th: 5 members, 1 inactive) stored
     # with the 19th's, the 20th neither first nor last
     item = _rollup_item(audited)
@@ -107,7 +107,9 @@ def test_only_the_last_audited_day_gives_the_members(audited):
         ("d25", {"S": "[40]"}, "holds a d25 that is not an object"),
     ],
 )
-def test_a_corrupt_rollup_is_refused_naming_the_group_and_the_attribute(audited, key, value, names):
+def test_a_corrupt_rollup_is_refused_naming_the_group_and_the_attribute(
+    audited: Storage, key: str, value: dict[str, str], names: str
+) -> None:
     # GIVEN the sales group's rollup with one unreadable question figure or last day
     _put(audited, _rollup_item(audited) | {key: value})
     # WHEN read THEN a StoreError names the group and the attribute
@@ -115,7 +117,7 @@ def test_a_corrupt_rollup_is_refused_naming_the_group_and_the_attribute(audited,
         list(ReportStore.over(audited).month_groups(TENANT, "2026-11"))
 
 
-def test_the_report_queries_each_partition_once_and_projects_the_trend_months(two_months):  # noqa: F811
+def test_the_report_queries_each_partition_once_and_projects_the_trend_months(two_months: Storage) -> None:  # noqa: F811
     # GIVEN the table's client, recording each call's operation, partition and projection
     calls = []
 
@@ -149,7 +151,7 @@ def test_the_report_queries_each_partition_once_and_projects_the_trend_months(tw
         assert projections[pk] == {"SK", "A", "F"} | {f"q{day:02d}" for day in range(1, 32)}
 
 
-def test_a_figure_adds_without_being_decoded_first():
+def test_a_figure_adds_without_being_decoded_first() -> None:
     owed = Owed(1, 1, {3: 1})
     owed.add_flat([3, 2, 1, 2, 3, 1])
     owed.add_flat([1, 0])

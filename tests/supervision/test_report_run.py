@@ -96,7 +96,9 @@ def _texts(sqs: SQSClient, settings: Settings) -> list[str]:
     return [json.loads(m["Body"])["text"] for m in receive_all(sqs, settings.notice_queue_url)]
 
 
-def test_a_made_report_is_stored_recorded_and_announced_once(november, deps, contact, sqs, settings):
+def test_a_made_report_is_stored_recorded_and_announced_once(
+    november: Storage, deps: ReportRunDeps, contact: None, sqs: SQSClient, settings: Settings
+) -> None:
     # GIVEN a stored month of audits and a supervision contact
     # WHEN November's report is made
     made = make_monthly_report(TENANT, "2026-11", "zh", NOW, deps)
@@ -139,7 +141,9 @@ def test_a_made_report_is_stored_recorded_and_announced_once(november, deps, con
     assert record["generated_at"] == later.isoformat() and record["announced_at"] == NOW.isoformat()
 
 
-def test_without_a_contact_nothing_is_told_until_one_is_set(november, deps, sqs, settings):
+def test_without_a_contact_nothing_is_told_until_one_is_set(
+    november: Storage, deps: ReportRunDeps, sqs: SQSClient, settings: Settings
+) -> None:
     # GIVEN no supervision contact: the report is stored, the announcement left for later
     first = make_monthly_report(TENANT, "2026-11", "en", NOW, deps)
     assert not first.announced and _texts(sqs, settings) == []
@@ -161,7 +165,9 @@ def test_without_a_contact_nothing_is_told_until_one_is_set(november, deps, sqs,
     )
 
 
-def test_a_failed_send_releases_the_announcement(november, deps, contact, sqs, settings):
+def test_a_failed_send_releases_the_announcement(
+    november: Storage, deps: ReportRunDeps, contact: None, sqs: SQSClient, settings: Settings
+) -> None:
     # GIVEN a queue that fails once
     real = deps.supervision.send
 
@@ -177,13 +183,13 @@ def test_a_failed_send_releases_the_announcement(november, deps, contact, sqs, s
     assert len(_texts(sqs, settings)) == 1
 
 
-def test_a_bad_month_is_refused_naming_it(deps):
+def test_a_bad_month_is_refused_naming_it(deps: ReportRunDeps) -> None:
     with pytest.raises(InputError) as caught:
         make_monthly_report(TENANT, "2026-13", "zh", NOW, deps)
     assert "'2026-13'" in str(caught.value.problems[0])
 
 
-def test_the_report_is_due_on_the_first_working_day_of_the_month():
+def test_the_report_is_due_on_the_first_working_day_of_the_month() -> None:
     workday = chinese_workday_rule()
     # GIVEN 2026-12-01, a Tuesday and a working day: November's is due, and not the next day
     assert report_due(date(2026, 12, 1), workday) == "2026-11"
@@ -196,7 +202,9 @@ def test_the_report_is_due_on_the_first_working_day_of_the_month():
     assert [d for d in range(1, 6) if report_due(date(2027, 1, d), workday)] == [4]
 
 
-def test_the_due_reports_are_made_per_tenant_on_its_own_first_working_day(november, deps, contact):
+def test_the_due_reports_are_made_per_tenant_on_its_own_first_working_day(
+    november: Storage, deps: ReportRunDeps, contact: None
+) -> None:
     workday = chinese_workday_rule()
     calendars: dict[str, Callable[[date], bool]] = {
         TENANT: workday,
@@ -211,7 +219,9 @@ def test_the_due_reports_are_made_per_tenant_on_its_own_first_working_day(novemb
     assert made == [(TENANT, "2026-11", 1), ("other", "2026-11", 2)]
 
 
-def test_post_reports_makes_the_month_for_the_signed_tenant(november, contact, sqs, settings):
+def test_post_reports_makes_the_month_for_the_signed_tenant(
+    november: Storage, contact: None, sqs: SQSClient, settings: Settings
+) -> None:
     from groupaudit.pipeline import api
     from supervision.test_supervision_api import SECRETS, call
 
@@ -235,8 +245,8 @@ def test_post_reports_makes_the_month_for_the_signed_tenant(november, contact, s
 
 
 def test_the_reporter_makes_last_months_report_on_each_tenants_first_working_day(
-    november, settings, monkeypatch
-):
+    november: Storage, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import yaml
 
     from groupaudit.wire import GroupRegistration

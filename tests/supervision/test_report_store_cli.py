@@ -75,7 +75,9 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, dict[str, str
         moto.stop()
 
 
-def test_store_makes_the_month_and_prints_its_lasting_link(server, capsys):
+def test_store_makes_the_month_and_prints_its_lasting_link(
+    server: tuple[str, dict[str, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
     endpoint, env = server
     flags = ["--endpoint-url", endpoint, "--region", REGION]
     # WHEN November is stored through the flags, under the stack's API
@@ -129,7 +131,9 @@ def test_store_makes_the_month_and_prints_its_lasting_link(server, capsys):
     assert receive_all(sqs, env["NOTICE_QUEUE_URL"]) == []
 
 
-def test_store_without_the_apis_url_says_where_it_is(server, capsys):
+def test_store_without_the_apis_url_says_where_it_is(
+    server: tuple[str, dict[str, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
     endpoint, _ = server
     flags = ["--endpoint-url", endpoint, "--region", REGION]
     assert main(["report", TENANT, "--month", "2026-11", "--store", *flags]) == EXIT_INVALID
@@ -139,7 +143,9 @@ def test_store_without_the_apis_url_says_where_it_is(server, capsys):
     )
 
 
-def test_store_without_the_link_key_names_the_secret(server, capsys):
+def test_store_without_the_link_key_names_the_secret(
+    server: tuple[str, dict[str, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
     endpoint, _ = server
     boto3.client("secretsmanager", endpoint_url=endpoint, region_name=REGION).delete_secret(
         SecretId="groupaudit/report-links", ForceDeleteWithoutRecovery=True
@@ -158,12 +164,16 @@ def test_store_without_the_link_key_names_the_secret(server, capsys):
         (["--api-url", API_URL], "--api-url is for --store"),
     ],
 )
-def test_flags_that_do_not_go_with_store_are_refused(extra, error, capsys):
+def test_flags_that_do_not_go_with_store_are_refused(
+    extra: list[str], error: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["report", TENANT, "--month", "2026-11", *extra]) == EXIT_INVALID
     assert capsys.readouterr().err.startswith(f"error: {error}")
 
 
-def test_store_under_a_url_that_is_no_url_is_refused(server, capsys):
+def test_store_under_a_url_that_is_no_url_is_refused(
+    server: tuple[str, dict[str, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
     endpoint, _ = server
     flags = ["--endpoint-url", endpoint, "--region", REGION, "--api-url", "abcdef1234.execute-api"]
     assert main(["report", TENANT, "--month", "2026-11", "--store", *flags]) == EXIT_INVALID

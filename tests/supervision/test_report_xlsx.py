@@ -22,7 +22,7 @@ def _rows(sheet: Any) -> list[list[Any]]:
     return [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
 
 
-def test_one_sheet_a_view_in_chinese_and_in_english():
+def test_one_sheet_a_view_in_chinese_and_in_english() -> None:
     document = report_json()
     assert _book(document).sheetnames == ["汇总", "违规", "部门", "群组", "成员", "趋势", "台账", "申诉"]
     document["lang"] = "en"
@@ -46,14 +46,14 @@ def test_one_sheet_a_view_in_chinese_and_in_english():
     ]
 
 
-def test_every_sheet_has_a_frozen_bold_header():
+def test_every_sheet_has_a_frozen_bold_header() -> None:
     for sheet in _book(report_json()):
         assert sheet.freeze_panes == "A2", sheet.title
         assert sheet["A1"].font.b, sheet.title
         assert all(isinstance(c.value, str) and c.value for c in sheet[1]), sheet.title
 
 
-def test_totals_are_typed_values_of_the_report():
+def test_totals_are_typed_values_of_the_report() -> None:
     document = report_json()
     rows = dict(_rows(_book(document)["汇总"]))
     assert rows["企业"] == "艾克美科技有限公司"
@@ -65,7 +65,7 @@ def test_totals_are_typed_values_of_the_report():
     assert len(rows) == 6 + len(TOTALS)
 
 
-def test_groups_departments_and_members_match_the_json_cell_by_cell():
+def test_groups_departments_and_members_match_the_json_cell_by_cell() -> None:
     document = report_json()
     book = _book(document)
     groups = _rows(book["群组"])
@@ -85,7 +85,7 @@ def test_groups_departments_and_members_match_the_json_cell_by_cell():
     assert departments[3][0] == "财务部" and departments[3][7] is None
 
 
-def test_numbers_are_numbers_and_rates_show_as_percentages():
+def test_numbers_are_numbers_and_rates_show_as_percentages() -> None:
     sheet = _book(report_json())["群组"]
     rate_column = [c.value for c in sheet[1]].index("按时率") + 1
     cell = sheet.cell(row=2, column=rate_column)
@@ -93,7 +93,7 @@ def test_numbers_are_numbers_and_rates_show_as_percentages():
     assert sheet.cell(row=2, column=5).data_type == "n"
 
 
-def test_violations_trends_ledger_and_appeals():
+def test_violations_trends_ledger_and_appeals() -> None:
     document = report_json()
     book = _book(document)
     assert _rows(book["违规"])[0] == ["prohibited_content", "违禁内容", "红线", 1]
@@ -127,7 +127,7 @@ def test_violations_trends_ledger_and_appeals():
     ]
 
 
-def test_text_that_looks_like_a_formula_or_number_stays_text():
+def test_text_that_looks_like_a_formula_or_number_stays_text() -> None:
     document = report_json()
     document["groups"][0]["name"] = '=HYPERLINK("http://x","y")'
     document["members"][0]["name"] = "007"
@@ -137,14 +137,14 @@ def test_text_that_looks_like_a_formula_or_number_stays_text():
     assert book["成员"].cell(row=2, column=2).value == "007"
 
 
-def test_a_bad_timestamp_is_refused_naming_the_field():
+def test_a_bad_timestamp_is_refused_naming_the_field() -> None:
     document = report_json()
     document["appeals"]["items"][1]["deadline"] = "next friday"
     with pytest.raises(ReportInvalid, match=r"appeals\.items\.1\.deadline: 'next friday' is not an ISO 8601"):
         render_xlsx(document)
 
 
-def test_trend_series_of_another_length_than_the_months_are_refused():
+def test_trend_series_of_another_length_than_the_months_are_refused() -> None:
     document = report_json()
     document["trends"]["red_lines"] = document["trends"]["red_lines"][:-1]
     with pytest.raises(ReportInvalid, match=r"trends\.red_lines: 5 values for 6 months"):

@@ -100,7 +100,7 @@ def acme_ledger(aws: dict[str, str], settings: Settings, store: Storage) -> list
     return [ledger.entry_id("acme", GROUP, f.id) for f in findings]
 
 
-def test_a_months_entries_are_listed_with_what_the_ladder_recommends(acme_ledger):
+def test_a_months_entries_are_listed_with_what_the_ladder_recommends(acme_ledger: list[str]) -> None:
     status, body = call("GET", "/ledger?month=2026-11")
     assert status == 200
     assert [(e["entry_id"], e["status"], e["recommended"]["action"]) for e in body["entries"]] == [
@@ -111,7 +111,7 @@ def test_a_months_entries_are_listed_with_what_the_ladder_recommends(acme_ledger
     assert call("GET", "/ledger?month=2026-10")[1]["entries"] == []
 
 
-def test_a_confirmation_is_recorded_and_the_next_entry_counts_it(acme_ledger):
+def test_a_confirmation_is_recorded_and_the_next_entry_counts_it(acme_ledger: list[str]) -> None:
     first, second = acme_ledger
     status, body = call("POST", f"/ledger/{first}/confirm", {"actor_id": "u-super", "reason": "seen it"})
     assert status == 200
@@ -132,7 +132,7 @@ def test_a_confirmation_is_recorded_and_the_next_entry_counts_it(acme_ledger):
     assert refused["details"][0]["msg"].endswith("confirmed: only a proposed entry is waived")
 
 
-def test_another_tenant_neither_sees_nor_changes_acmes_entries(acme_ledger):
+def test_another_tenant_neither_sees_nor_changes_acmes_entries(acme_ledger: list[str]) -> None:
     first, _ = acme_ledger
     assert call("GET", f"/ledger/{first}", tenant="globex")[0] == 404
     assert call("GET", "/ledger?month=2026-11", tenant="globex") == (
@@ -146,7 +146,7 @@ def test_another_tenant_neither_sees_nor_changes_acmes_entries(acme_ledger):
     assert call("GET", f"/ledger/{first}")[1]["status"] == "proposed"
 
 
-def test_unsigned_requests_are_refused(acme_ledger):
+def test_unsigned_requests_are_refused(acme_ledger: list[str]) -> None:
     assert call("GET", "/ledger?month=2026-11", signed=False)[0] == 401
     assert (
         call(
@@ -157,7 +157,7 @@ def test_unsigned_requests_are_refused(acme_ledger):
     assert call("GET", f"/ledger/{acme_ledger[0]}")[1]["status"] == "proposed"
 
 
-def test_an_appeal_by_the_head_overturned_by_the_team_is_read_back_in_full(acme_ledger):
+def test_an_appeal_by_the_head_overturned_by_the_team_is_read_back_in_full(acme_ledger: list[str]) -> None:
     first, second = acme_ledger
     call("POST", f"/ledger/{first}/confirm", {"actor_id": "u-super", "reason": "seen it"})
     call("POST", f"/ledger/{second}/confirm", {"actor_id": "u-super", "reason": "again"})
@@ -190,7 +190,7 @@ def test_an_appeal_by_the_head_overturned_by_the_team_is_read_back_in_full(acme_
     assert call("GET", f"/appeals/{appeal['appeal_id']}", tenant="globex")[0] == 404
 
 
-def test_bad_appeals_and_decisions_are_refused_with_what_is_wrong(acme_ledger):
+def test_bad_appeals_and_decisions_are_refused_with_what_is_wrong(acme_ledger: list[str]) -> None:
     first, _ = acme_ledger
     both = {
         "appellant_id": "u-zhang",
@@ -211,8 +211,8 @@ def test_bad_appeals_and_decisions_are_refused_with_what_is_wrong(acme_ledger):
 
 
 def test_an_appeal_of_a_finding_is_due_an_answer_three_working_days_after_it_by_the_tenants_calendar(
-    acme_ledger,
-):
+    acme_ledger: list[str],
+) -> None:
     request = {"appellant_id": "u-zhang", "reason": "x", "group_id": GROUP, "finding_id": "f1"}
     status, appeal = call("POST", "/appeals", request)
     filed = datetime.fromisoformat(appeal["filed_at"])

@@ -64,7 +64,7 @@ def output(capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().out
 
 
-def test_list_confirm_and_show_entries(entries, capsys):
+def test_list_confirm_and_show_entries(entries: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     first, second = entries
     assert main(["ledger", "list", "acme", "--month", "2026-11"]) == 0
     lines = output(capsys).splitlines()
@@ -88,7 +88,9 @@ def test_list_confirm_and_show_entries(entries, capsys):
     assert [e["status"] for e in json.loads(output(capsys))] == ["confirmed", "proposed"]
 
 
-def test_a_refused_decision_exits_2_with_the_reason(entries, capsys):
+def test_a_refused_decision_exits_2_with_the_reason(
+    entries: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     first, _ = entries
     main(["ledger", "waive", "acme", first, "--actor", "u-super", "--reason", "first time"])
     capsys.readouterr()
@@ -98,7 +100,9 @@ def test_a_refused_decision_exits_2_with_the_reason(entries, capsys):
     assert "unknown ledger entry" in capsys.readouterr().err
 
 
-def test_file_and_decide_an_appeal_with_its_history(entries, capsys):
+def test_file_and_decide_an_appeal_with_its_history(
+    entries: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     first, _ = entries
     status = main(
         [
@@ -157,7 +161,9 @@ def test_file_and_decide_an_appeal_with_its_history(entries, capsys):
     assert "give --entry, or --group and --finding" in capsys.readouterr().err
 
 
-def test_overdue_prints_the_message_to_the_supervision_contact_once(entries, store, capsys):
+def test_overdue_prints_the_message_to_the_supervision_contact_once(
+    entries: list[str], store: Storage, capsys: pytest.CaptureFixture[str]
+) -> None:
     # GIVEN an appeal filed on Friday Sep 18, 2026, never answered (due Tuesday Sep 22, 18:00)
     service.file_appeal(
         LedgerStore.over(store),

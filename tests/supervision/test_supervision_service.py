@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,8 +19,13 @@ from groupaudit.discipline import ledger
 from groupaudit.discipline.errors import AppealRefused, NotAllowed, StateConflict, UnknownItem
 from groupaudit.local.invoke import sqs_event
 from groupaudit.policy import parse_policy
+from groupaudit.settings import Settings
 from groupaudit.supervision import service
+from groupaudit.wire import GroupRegistration
 from kit import invoke, receive_all, schedule
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 CST = ZoneInfo("Asia/Shanghai")
 TENANT, GROUP = "acme", "grp-sales"
@@ -82,7 +87,7 @@ def types(view: dict[str, Any]) -> list[str]:
 # --- entries from findings -----------------------------------------------------------------------
 
 
-def test_a_finding_audited_again_never_makes_a_second_entry(store, book):
+def test_a_finding_audited_again_never_makes_a_second_entry(store: Storage, book: LedgerStore) -> None:
     # GIVEN an advert found by an audit
     stored(store, [advert(1, cst(11, 2))], cst(11, 2, 18))
     # WHEN the next audits find it again
@@ -102,7 +107,9 @@ def test_a_finding_audited_again_never_makes_a_second_entry(store, book):
     assert types(service.get_entry(book, TENANT, entry["entry_id"], POLICIES)) == ["proposed"]
 
 
-def test_a_finding_resolved_before_a_decision_lapses_and_comes_back_proposed(store, book):
+def test_a_finding_resolved_before_a_decision_lapses_and_comes_back_proposed(
+    store: Storage, book: LedgerStore
+) -> None:
     stored(store, [advert(1, cst(11, 2))], cst(11, 2, 18))
     # WHEN the next audit no longer sees it
     stored(store, [], cst(11, 3, 18))
@@ -117,7 +124,7 @@ def test_a_finding_resolved_before_a_decision_lapses_and_comes_back_proposed(sto
     assert (view["status"], types(view)) == ("proposed", ["proposed", "lapsed", "reopened"])
 
 
-def test_the_ladder_counts_confirmed_entries_in_the_month(store, book):
+def test_the_ladder_counts_confirmed_entries_in_the_month(store: Storage, book: LedgerStore) -> None:
     # GIVEN three adverts by one person in November
     stored(store, [advert(n, cst(11, n + 1)) for n in (1, 2, 3)], cst(11, 5, 18))
     # WHEN the first two are confirmed
@@ -141,7 +148,7 @@ def test_the_ladder_counts_confirmed_entries_in_the_month(store, book):
     }
 
 
-def test_a_waived_entry_is_recorded_and_does_not_count(store, book):
+def test_a_waived_entry_is_recorded_and_does_not_count(store: Storage, book: LedgerStore) -> None:
     stored(store, [advert(1, cst(11, 2)), advert(2, cst(11, 3))], cst(11, 3, 18))
     entry_id = ledger.entry_id(TENANT, GROUP, "f1")
     waived = service.decide_entry(
@@ -156,7 +163,9 @@ def test_a_waived_entry_is_recorded_and_does_not_count(store, book):
     assert later["recommended"]["time"] == 1
 
 
-def test_only_the_supervision_team_decides_and_never_on_their_own_entry(store, book):
+def test_only_the_supervision_team_decides_and_never_on_their_own_entry(
+    store: Storage, book: LedgerStore
+) -> None:
     stored(store, [advert(1, cst(11, 2)), advert(2, cst(11, 2), subject="u-super")], cst(11, 2, 18))
     with pytest.raises(NotAllowed, match="not in the supervision team"):
         service.decide_entry(
@@ -196,7 +205,9 @@ def test_only_the_supervision_team_decides_and_never_on_their_own_entry(store, b
 # --- appeals -------------------------------------------------------------------------------------
 
 
-def test_an_overturned_appeal_marks_the_finding_and_the_later_entries_count_again(store, book):
+def test_an_overturned_appeal_marks_the_finding_and_the_later_entries_count_again(
+    store: Storage, book: LedgerStore
+) -> None:
     # GIVEN two confirmed adverts of Nov 2 and Nov 3 (the second cost 50 yuan)
     stored(store, [advert(1, cst(11, 2)), advert(2, cst(11, 3))], cst(11, 3, 18))
     confirm(book, "f1", cst(11, 4, 9))
@@ -250,7 +261,9 @@ def test_an_overturned_appeal_marks_the_finding_and_the_later_entries_count_agai
     assert service.get_entry(book, TENANT, entry_id, POLICIES)["status"] == "overturned"
 
 
-def test_a_stored_finding_reads_as_a_typed_record_with_its_finding_decoded(store, book):
+def test_a_stored_finding_reads_as_a_typed_record_with_its_finding_decoded(
+    store: Storage, book: LedgerStore
+) -> None:
     # GIVEN a finding the worker stored and told the group of
     stored(store, [advert(1, cst(11, 2))], cst(11, 2, 18))
     store.findings.mark_notified(TENANT, GROUP, [("prohibited_content", "f1")], cst(11, 2, 19))
@@ -274,7 +287,9 @@ def test_a_stored_finding_reads_as_a_typed_record_with_its_finding_decoded(store
     assert (item.finding["id"], item.finding["summary"]) == ("f1", "advert 1")
 
 
-def test_a_stored_finding_without_its_subject_is_a_store_error_naming_it(store, book):
+def test_a_stored_finding_without_its_subject_is_a_store_error_naming_it(
+    store: Storage, book: LedgerStore
+) -> None:
     # GIVEN a stored finding item that lost its subject (corrupt or foreign)
     stored(store, [advert(1, cst(11, 2))], cst(11, 2, 18))
     store.client.update_item(
@@ -288,7 +303,7 @@ def test_a_stored_finding_without_its_subject_is_a_store_error_naming_it(store, 
         book.find_finding(TENANT, GROUP, "f1")
 
 
-def test_an_upheld_appeal_leaves_the_entry_confirmed(store, book):
+def test_an_upheld_appeal_leaves_the_entry_confirmed(store: Storage, book: LedgerStore) -> None:
     stored(store, [advert(1, cst(11, 2))], cst(11, 2, 18))
     confirm(book, "f1", cst(11, 3))
     appeal, _ = service.file_appeal(
@@ -315,7 +330,9 @@ def test_an_upheld_appeal_leaves_the_entry_confirmed(store, book):
         )
 
 
-def test_a_late_appeal_is_refused_with_its_deadline_and_kept_on_record(store, book):
+def test_a_late_appeal_is_refused_with_its_deadline_and_kept_on_record(
+    store: Storage, book: LedgerStore
+) -> None:
     # GIVEN an entry confirmed on Thursday Nov 19 (its window: Fri, Mon, Tue until 18:00)
     stored(store, [advert(1, cst(11, 18))], cst(11, 18, 18))
     confirm(book, "f1", cst(11, 19, 15))
@@ -347,8 +364,8 @@ def test_a_late_appeal_is_refused_with_its_deadline_and_kept_on_record(store, bo
 
 
 def test_an_appeal_of_a_finding_counts_from_its_first_notice_and_only_the_person_or_head_may_file(
-    store, book
-):
+    store: Storage, book: LedgerStore
+) -> None:
     stored(store, [advert(1, cst(11, 18))], cst(11, 18, 18))
     store.findings.mark_notified(TENANT, GROUP, [("prohibited_content", "f1")], cst(11, 19, 15))
     with pytest.raises(NotAllowed, match="only the person or the head"):
@@ -406,7 +423,9 @@ def test_an_appeal_of_a_finding_counts_from_its_first_notice_and_only_the_person
         )
 
 
-def test_unanswered_appeals_past_their_deadline_are_flagged_once_to_the_supervision_contact(store, book):
+def test_unanswered_appeals_past_their_deadline_are_flagged_once_to_the_supervision_contact(
+    store: Storage, book: LedgerStore
+) -> None:
     stored(store, [advert(1, cst(9, 17)), advert(2, cst(9, 17))], cst(9, 17, 18))
     for finding_id in ("f1", "f2"):
         service.file_appeal(
@@ -439,7 +458,7 @@ def test_unanswered_appeals_past_their_deadline_are_flagged_once_to_the_supervis
     assert [(e["type"], e["data"]) for e in history][-1] == ("flagged", {"contact": "u-super"})
 
 
-def test_another_tenant_sees_nothing(store, book):
+def test_another_tenant_sees_nothing(store: Storage, book: LedgerStore) -> None:
     stored(store, [advert(1, cst(11, 2))], cst(11, 2, 18))
     entry_id = ledger.entry_id(TENANT, GROUP, "f1")
     with pytest.raises(UnknownItem):
@@ -447,9 +466,10 @@ def test_another_tenant_sees_nothing(store, book):
     assert service.list_entries(book, "globex", POLICIES, month="2026-11") == []
 
 
-def test_a_change_computed_from_an_old_version_is_refused(store, book):
+def test_a_change_computed_from_an_old_version_is_refused(store: Storage, book: LedgerStore) -> None:
     stored(store, [advert(1, cst(11, 2))], cst(11, 2, 18))
     entry = book.get_entry(TENANT, ledger.entry_id(TENANT, GROUP, "f1"))
+    assert entry is not None, "the audit stored f1's entry"
     lapsing = ledger.lapse(entry, cst(11, 3))
     assert lapsing is not None, "the stored entry is proposed, so it lapses"
     lapsed, event = lapsing
@@ -467,8 +487,8 @@ def test_a_change_computed_from_an_old_version_is_refused(store, book):
 
 
 def test_the_worker_makes_one_entry_per_sanctioned_finding_of_the_sample_tenant(
-    seeded, sqs, settings, store, book
-):
+    seeded: list[GroupRegistration], sqs: SQSClient, settings: Settings, store: Storage, book: LedgerStore
+) -> None:
     # GIVEN the sample tenant's scheduled audit
     schedule()
     messages = receive_all(sqs, settings.audit_queue_url)
@@ -496,8 +516,8 @@ def test_the_worker_makes_one_entry_per_sanctioned_finding_of_the_sample_tenant(
 
 
 def test_overdue_appeals_go_to_the_tenants_supervision_contact_through_the_notice_queue(
-    store, sqs, settings, book
-):
+    store: Storage, sqs: SQSClient, settings: Settings, book: LedgerStore
+) -> None:
     from groupaudit.pipeline import runtime, supervision_contact
 
     # GIVEN an appeal filed Friday Sep 18 and never answered, and no supervision contact yet
@@ -538,7 +558,9 @@ def test_overdue_appeals_go_to_the_tenants_supervision_contact_through_the_notic
     assert flagged.appeal_id in message["text"] and "due 2026-09-22T18:00:00+08:00" in message["text"]
 
 
-def test_the_scheduled_run_flags_an_appeal_unanswered_past_its_deadline_once(store, sqs, settings, book):
+def test_the_scheduled_run_flags_an_appeal_unanswered_past_its_deadline_once(
+    store: Storage, sqs: SQSClient, settings: Settings, book: LedgerStore
+) -> None:
     from groupaudit.pipeline import supervision_contact
 
     # GIVEN acme's supervision contact, and an appeal of an entry filed Friday Sep 18 16:00: its
@@ -572,12 +594,15 @@ def test_the_scheduled_run_flags_an_appeal_unanswered_past_its_deadline_once(sto
     assert f"appeal {appeal['appeal_id']}" in text
     assert f"entry {entry_id}" in text
     assert "due 2026-09-22T18:00:00+08:00" in text
-    assert book.get_appeal(TENANT, appeal["appeal_id"]).flagged_at is not None
+    flagged = book.get_appeal(TENANT, appeal["appeal_id"])
+    assert flagged is not None and flagged.flagged_at is not None
     # AND the run of the day after tells nothing again
     assert scheduled("2026-09-24T10:00:00Z") == []
 
 
-def test_an_overturned_finding_is_no_longer_in_its_groups_digest(seeded, sqs, settings, store, book):
+def test_an_overturned_finding_is_no_longer_in_its_groups_digest(
+    seeded: list[GroupRegistration], sqs: SQSClient, settings: Settings, store: Storage, book: LedgerStore
+) -> None:
     from groupaudit.pipeline import runtime
 
     # GIVEN the sample tenant audited: the sales head's missed reply is in the sales digest
