@@ -40,7 +40,7 @@ help:
 	@echo "make lock     re-resolve requirements.lock and the layer's shared/requirements.txt"
 	@echo "make build    sam validate --lint, then sam build (the layer and the functions, into .aws-sam)"
 	@echo "make lint     ruff, the import contract (lint-imports, docs/LAYOUT.md), then cfn-lint on template.yaml"
-	@echo "make typecheck  mypy with the pydantic plugin over the package and the functions (pyproject.toml)"
+	@echo "make typecheck  mypy with the pydantic plugin over the package, the functions and the tests (pyproject.toml)"
 	@echo "make clean    remove .venv, caches and .aws-sam (sam build output)"
 
 $(STAMP): pyproject.toml $(LOCK)
