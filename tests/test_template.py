@@ -567,7 +567,7 @@ CODE_CALLS: dict[str, set[tuple[str, str]]] = {
         ("dynamodb", "put_item"),  # runs.finish_run; tenantpass._claim
         ("dynamodb", "update_item"),  # guard.begin_group_audit, runs.finish_run; tenantpass.after_run
         ("dynamodb", "query"),  # findings.stored_findings; tenantpass.memberships
-        ("dynamodb", "batch_write_item"),  # tenantpass.record_membership (Table._batch_write)
+        ("dynamodb", "batch_write_item"),  # tenantpass.record_membership (Table.put_items)
         ("dynamodb", "transact_write_items"),  # findings.sync_findings
         ("s3", "get_object"),  # snapshots, tenant inputs, pull states, drops; unchecksummed backups
         ("s3", "head_object"),  # s3.s3_backup_index: a backup's SHA-256 checksum
