@@ -888,16 +888,38 @@ class _Judge:
         self.deadlines = {kind: minutes * 60 for kind, minutes in config.deadlines_minutes}  # seconds
         self.horizon = config.reply_horizon_minutes * 60
         self._iso: dict[float, str] = {}
+        # A finding's parts, each made once (see the methods of the same names).
+        self._subjects: dict[tuple[str, Kind], tuple[str, dict[str, Any] | None]] = {}
+        self._names: dict[str, str] = {}
+        self._whys: dict[tuple[str, str | None], str] = {}
+        self._spans: dict[int, str] = {}
+        self._excerpts: dict[str | None, str | None] = {}
         self._buckets: dict[str, list[Entry]] = {}  # each person's messages in time order
         self._answer_kinds: dict[str, Literal["unread", "never", "text"]] = {}  # by message id
         self._terms: dict[str, frozenset[str]] = {}
         # The minutes of a working day on the business clock (None: the wall clock's days).
         periods = getattr(clock, "periods", None) if config.sla_clock == "business" else None
         self.day_minutes = _working_day_minutes(periods) if periods else None
-        self._asked: tuple[str, float] | None = None  # (message id, position), the last one
-        self._settled: tuple[str, Entry | None] | None = None  # (message id, anyone's answer)
+        self._positions: dict[float, float] = {}  # see ``position``
+        self._instants: dict[float, float] = {}  # see ``instant``
         # The last question owed by policy: (asker, position, its answer's id).
         self._last: tuple[str, int, str | None] | None = None
+
+    def position(self, ts: float) -> float:
+        """``clock.position(ts)``, once per distinct instant: a question's time is looked up for
+        every person who owes its answer, an answer's for every question it may answer."""
+        found = self._positions.get(ts)
+        if found is None:
+            found = self._positions[ts] = self.clock.position(ts)
+        return found
+
+    def instant(self, position: float) -> float:
+        """``clock.instant(position)``, once per distinct position (a question's due time is the
+        same for every person who owes it the same kind of answer)."""
+        found = self._instants.get(position)
+        if found is None:
+            found = self._instants[position] = self.clock.instant(position)
+        return found
 
     def settle(
         self, position: int, entry: Entry, person: str, owed: _Owed, not_due: bool = False
@@ -907,37 +929,36 @@ class _Judge:
         or, for a question owed by policy, anyone's earlier one where the person's own did not
         come in time. None while the question is not due yet (unless ``not_due``: then None only
         while it is neither due nor answered)."""
-        clock = self.clock
-        asked_ts, question_id, _ = entry
-        if self._asked is None or self._asked[0] != question_id:
-            self._asked = (question_id, clock.position(asked_ts))
-        asked = self._asked[1]
+        asked_ts = entry[0]
+        asked = self.position(asked_ts)
         deadline = self.deadlines[owed.kind]
         due_position = asked + deadline
         due = self.now_position > due_position  # (no working time has passed since it fell due)
         if not due and not not_due:
             return None
+        # In time: within the deadline on the wall clock (business time never runs faster), or
+        # on the rule's clock.
         next_own = None if self.strict else self.next_own(entry, person)
         if next_own is not None and (
-            next_own[0] - asked_ts <= deadline or clock.position(next_own[0]) <= due_position
+            next_own[0] - asked_ts <= deadline or self.position(next_own[0]) <= due_position
         ):  # the person's next message answers it, in time: nothing else can matter
             return Answer(position, entry, person, owed, deadline, asked, due_position, next_own, True)
         horizon = self.horizon
         reply = self.own_answer(entry, person, due_position + horizon, deadline + horizon, next_own)
-        if reply is not None and (
-            reply[0] - asked_ts <= deadline or clock.position(reply[0]) <= due_position
-        ):  # answered in time (business time never runs faster than the wall clock)
+        if (
+            reply is not None
+            and reply is not next_own  # (next_own was late: judged just above)
+            and (reply[0] - asked_ts <= deadline or self.position(reply[0]) <= due_position)
+        ):
             return Answer(position, entry, person, owed, deadline, asked, due_position, reply, True)
+        on_time = False  # the person's own answer, if any, came late
         if owed.because in BY_POLICY:
             anyone = self.anyones_answer(position, entry)
             if anyone is not None and (reply is None or anyone < reply):
                 reply = anyone
-        if reply is None:
-            on_time = False
-            if not due:
-                return None  # neither due nor answered: pending
-        else:
-            on_time = reply[0] - asked_ts <= deadline or clock.position(reply[0]) <= due_position
+                on_time = anyone[0] - asked_ts <= deadline or self.position(anyone[0]) <= due_position
+        if reply is None and not due:
+            return None  # neither due nor answered: pending
         return Answer(position, entry, person, owed, deadline, asked, due_position, reply, on_time)
 
     def next_own(self, question: Entry, person: str) -> Entry | None:
@@ -994,7 +1015,7 @@ class _Judge:
         if self.strict or next_own is None or (best is not None and next_own >= best):
             return best
         sure = question[0] + within  # business time never runs faster than the wall clock
-        if next_own[0] > sure and self.clock.position(next_own[0]) > horizon:
+        if next_own[0] > sure and self.position(next_own[0]) > horizon:
             return best  # too late to be taken for an answer without quoting or @-ing
         return next_own
 
@@ -1002,8 +1023,6 @@ class _Judge:
         """For a question owed by policy: the first answer of anyone but the asker — a quote,
         a thread reply or an @ of the asker, or (lenient) one of the next few messages of others
         that is not itself a question, an echo or an acknowledgement, nor directed elsewhere."""
-        if self._settled is not None and self._settled[0] == question[1]:
-            return self._settled[1]
         conversation = self.conversation
         asker = question[2].sender_id
         bots = self.ctx.bots
@@ -1045,7 +1064,6 @@ class _Judge:
                 seen += 1
                 if seen >= self.config.answer_window_messages:
                     break
-        self._settled = (question[1], best)
         self._last = (asker, position, best[1] if best else None)
         return best
 
@@ -1063,7 +1081,7 @@ class _Judge:
             return False
         gap = candidate[0] - question[0]
         prompt = gap <= self.config.answer_gap_minutes * 60 or (
-            gap <= _OFF_HOURS_GAP and self.clock.position(candidate[0]) <= self.clock.position(question[0])
+            gap <= _OFF_HOURS_GAP and self.position(candidate[0]) <= self.position(question[0])
         )  # soon, or in the same evening before the clock has even started
         if kind == "unread":
             # A shared file often is the answer; a picture or a voice note we cannot read.
@@ -1103,24 +1121,66 @@ class _Judge:
             iso = self._iso[ts] = datetime.fromtimestamp(ts, self.ctx.tz).isoformat(timespec="seconds")
         return iso
 
+    def _subject(self, person: str, kind: Kind) -> tuple[str, dict[str, Any] | None]:
+        """The person's name and the sanction their finding of ``kind`` recommends, once per
+        (person, kind): a late head owes many findings."""
+        key = (person, kind)
+        found = self._subjects.get(key)
+        if found is None:
+            ctx = self.ctx
+            manager = kind != "mention" and (person in ctx.heads or person in ctx.leaders)
+            found = self._subjects[key] = (ctx.name(person), MANAGER_SANCTION if manager else None)
+        return found
+
+    def _name(self, member_id: str) -> str:
+        """``ctx.name(member_id)``, once per member (the askers and answerers repeat)."""
+        found = self._names.get(member_id)
+        if found is None:
+            found = self._names[member_id] = self.ctx.name(member_id)
+        return found
+
+    def _why(self, owed: _Owed) -> str:
+        """Why the person owed the answer, in the audit's language, once per reason and detail."""
+        key = (owed.because, owed.detail)
+        found = self._whys.get(key)
+        if found is None:
+            table = _WHY_EN if self.ctx.lang == "en" else _WHY_ZH
+            found = self._whys[key] = table[owed.because].format(detail=owed.detail)
+        return found
+
+    def _lateness(self, minutes: int) -> str:
+        """``_lateness(minutes, …)``, once per distinct number of minutes."""
+        found = self._spans.get(minutes)
+        if found is None:
+            found = self._spans[minutes] = _lateness(minutes, self.day_minutes, self.ctx.lang)
+        return found
+
+    def _excerpt(self, text: str | None) -> str | None:
+        """``_excerpt(text)``, once per distinct question text (one per person who owes it)."""
+        if text in self._excerpts:
+            return self._excerpts[text]
+        found = self._excerpts[text] = _excerpt(text)
+        return found
+
     def finding(self, answer: Answer) -> Finding:
         """The finding of an answer that did not come on time (or has not come)."""
         entry, person, owed, reply = answer.entry, answer.person, answer.owed, answer.reply
         deadline, due_position = answer.deadline // 60, answer.due
-        overdue_seconds = (self.clock.position(reply[0]) if reply else self.now_position) - due_position
+        overdue_seconds = (self.position(reply[0]) if reply else self.now_position) - due_position
         overdue = math.ceil(overdue_seconds / 60)
         ctx, config = self.ctx, self.config
         asked_ts, question_id, question = entry
         asker = question.sender_id
         answered_by = reply[2].sender_id if reply else None
+        because = owed.because
         evidence: dict[str, Any] = {
             "asker_id": asker,
             "responsible_id": person,
-            "owed_because": owed.because,
-            "addressed_as": owed.detail if owed.because == "addressed_by_name" else None,
-            "topic": owed.detail if owed.because == "admin_topic" else None,
+            "owed_because": because,
+            "addressed_as": owed.detail if because == "addressed_by_name" else None,
+            "topic": owed.detail if because == "admin_topic" else None,
             "asked_at": (asked_at := self.local_iso(asked_ts)),
-            "due_at": self.local_iso(self.clock.instant(due_position)),
+            "due_at": self.local_iso(self.instant(due_position)),
             "replied_at": self.local_iso(reply[0]) if reply else None,
             "reply_message_id": reply[1] if reply else None,
             "answered_by": answered_by,
@@ -1129,24 +1189,24 @@ class _Judge:
             "sla_clock": config.sla_clock,
             "reply_match": config.reply_match,
             "marker": owed.marker,
-            "question": _excerpt(question.text),
+            "question": self._excerpt(question.text),
         }
-        if owed.kind != "mention" and (person in ctx.heads or person in ctx.leaders):
-            evidence["recommended_sanction"] = MANAGER_SANCTION
-        who, by, when = ctx.name(person), ctx.name(asker), f"{asked_at[5:10]} {asked_at[11:16]}"
+        who, sanction = self._subject(person, owed.kind)
+        if sanction is not None:
+            evidence["recommended_sanction"] = sanction
+        by, when = self._name(asker), f"{asked_at[5:10]} {asked_at[11:16]}"
         other = answered_by if answered_by is not None and answered_by != person else None
-        span = _lateness(overdue, self.day_minutes, ctx.lang)
+        span = self._lateness(overdue)
+        why = self._why(owed)
         if ctx.lang == "en":
             late = f"replied {span} late" if reply else f"{span} overdue, no reply yet"
             if other:
-                late = f"first answered by {ctx.name(other)}, {span} late"
-            why = _WHY_EN[owed.because].format(detail=owed.detail)
+                late = f"first answered by {self._name(other)}, {span} late"
             summary = f"{who} did not answer {by}'s question of {when} within {deadline} min ({late}; {why})"
         else:
             state = f"回复晚了 {span}" if reply else f"已逾期 {span}未回复"
             if other:
-                state = f"{ctx.name(other)} 晚 {span}才答复"
-            why = _WHY_ZH[owed.because].format(detail=owed.detail)
+                state = f"{self._name(other)} 晚 {span}才答复"
             summary = f"{who} 未在 {deadline} 分钟内回复 {by} {when} 的提问（{state}；{why}）"
         return make_finding(
             ctx,
