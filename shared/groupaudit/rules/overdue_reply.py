@@ -607,7 +607,7 @@ def _same_turn(ordered: list[Entry], first: int, last: int) -> bool:
 
 
 _ID, _MESSAGE = itemgetter(1), itemgetter(2)
-_SENDER, _TEXT, _MENTIONS = attrgetter("sender_id"), attrgetter("text"), attrgetter("mentions")
+_TEXT, _MENTIONS = attrgetter("text"), attrgetter("mentions")
 _REPLY_FIELDS = attrgetter("reply_to_id", "thread_id")
 _NO_TEXT = {None: ""}
 
@@ -840,11 +840,17 @@ class _Conversation:
         return out
 
     @cached_property
-    def sender_of(self) -> dict[str, str]:
-        """The sender of each message that another one quotes, by id (to tell a quote of the
-        asker's own message); only those, picked out in C."""
-        quoted = list(compress(self.ordered, map(self.replies.__contains__, map(_ID, self.ordered))))
-        return dict(zip(map(_ID, quoted), map(_SENDER, map(_MESSAGE, quoted)), strict=True))
+    def _ids_of(self) -> dict[str, frozenset[str]]:
+        return {}
+
+    def ids_of(self, sender: str) -> frozenset[str]:
+        """The ids of the sender's messages, made for a sender when first asked: to tell a quote
+        of the asker's own message from a quote of someone else's, the askers' few messages are
+        enough (an index of the sender of every quoted message costs a probe per message)."""
+        found = self._ids_of.get(sender)
+        if found is None:
+            found = self._ids_of[sender] = frozenset(map(_ID, self.ctx.messages_of(sender)))
+        return found
 
     @staticmethod
     def answers(question: Entry, message: Message) -> bool:
@@ -862,7 +868,7 @@ class _Conversation:
         asked = question[2]
         asker = asked.sender_id
         target = message.reply_to_id
-        if target and target != question[1] and self.sender_of.get(target) != asker:
+        if target and target != question[1] and target not in self.ids_of(asker):
             return True
         thread = message.thread_id
         if thread and thread != message.id and thread not in (question[1], asked.thread_id):
@@ -973,12 +979,12 @@ class _Judge:
         # _Conversation.elsewhere, inlined: the question's side is the same for every candidate.
         question_id, asker, asked_thread = question[1], question[2].sender_id, question[2].thread_id
         in_thread = bool(asked_thread) and asked_thread != question_id
-        sender_of = self.conversation.sender_of
+        ids_of = self.conversation.ids_of
         for index in range(start, min(start + _SCAN, len(bucket))):
             candidate = bucket[index]
             message = candidate[2]
             target, thread, mentions = message.reply_to_id, message.thread_id, message.mentions
-            if target and target != question_id and sender_of.get(target) != asker:
+            if target and target != question_id and target not in ids_of(asker):
                 continue  # a quote of someone else's message
             if thread and thread not in (message.id, question_id, asked_thread):
                 continue  # a reply in another thread
