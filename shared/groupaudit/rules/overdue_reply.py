@@ -558,9 +558,7 @@ class QuestionWalk:
         bots = self.ctx.bots
         owed_by = self.reader.owed
         ordered = self.conversation.ordered
-        found = _candidates(
-            ordered, self.config.lexicon.patterns, self.reader.names, self.conversation.messages
-        )
+        found = _candidates(self.conversation, self.config.lexicon.patterns, self.reader.names)
         for position, cued, address in found:
             entry = ordered[position]
             message = entry[2]
@@ -613,19 +611,19 @@ _NO_TEXT = {None: ""}
 
 
 def _candidates(
-    ordered: list[Entry], pats: q.Patterns, names: q.NameIndex, messages: list[Message]
+    conversation: _Conversation, pats: q.Patterns, names: q.NameIndex
 ) -> list[tuple[int, bool, q.Address | None]]:
     """The positions of the messages that may ask something, whether each has a question cue,
     and the opening name of those that have neither a cue nor an @: those with a cue, those
     with an @, and requests opening with a name. The cue and request words are searched over
     all texts joined (C speed), not message by message."""
     # no text: "" (in C); every None is mapped, so each item is a str
-    texts = cast("list[str]", list(map(_NO_TEXT.get, *tee(map(_TEXT, messages)))))
+    texts = cast("list[str]", list(map(_NO_TEXT.get, *tee(map(_TEXT, conversation.messages)))))
     blob = "\x00".join(texts)  # no cue or request word contains NUL: no match spans two texts
     starts = list(accumulate(map((1).__add__, map(len, texts)), initial=0))
     cued = _hits(pats.cue, blob, starts)
     found: dict[int, tuple[int, bool, q.Address | None]] = {p: (p, True, None) for p in cued}
-    for position in compress(range(len(ordered)), map(_MENTIONS, messages)):
+    for position in conversation.mentioned:
         if position not in found:
             found[position] = (position, False, None)
     if pats.request is not None and names.first_chars:
@@ -822,22 +820,35 @@ class _Conversation:
         return out
 
     @cached_property
-    def mentioning(self) -> dict[str, list[Entry]]:
-        """Messages by the member they @-mention, in time order."""
-        out: dict[str, list[Entry]] = {}
-        for entry in compress(self.ordered, map(_MENTIONS, self.messages)):
-            for person in entry[2].mentions or ():
-                out.setdefault(person, []).append(entry)
-        return out
+    def mentioned(self) -> list[int]:
+        """The positions of the messages that @-mention somebody, picked out in C once for the
+        question candidates and the indexes of mentions."""
+        return list(compress(range(len(self.ordered)), map(_MENTIONS, self.messages)))
 
     @cached_property
+    def _mention_indexes(self) -> tuple[dict[str, list[Entry]], dict[tuple[str, str], list[Entry]]]:
+        """``mentioning`` and ``mentioning_by``, made in one pass over the messages that mention."""
+        by_person: dict[str, list[Entry]] = {}
+        by_pair: dict[tuple[str, str], list[Entry]] = {}
+        ordered = self.ordered
+        for position in self.mentioned:
+            entry = ordered[position]
+            message = entry[2]
+            sender = message.sender_id
+            for person in message.mentions or ():
+                by_person.setdefault(person, []).append(entry)
+                by_pair.setdefault((sender, person), []).append(entry)
+        return by_person, by_pair
+
+    @property
+    def mentioning(self) -> dict[str, list[Entry]]:
+        """Messages by the member they @-mention, in time order."""
+        return self._mention_indexes[0]
+
+    @property
     def mentioning_by(self) -> dict[tuple[str, str], list[Entry]]:
         """Messages by (sender, member they @-mention), in time order."""
-        out: dict[tuple[str, str], list[Entry]] = {}
-        for person, entries in self.mentioning.items():
-            for entry in entries:
-                out.setdefault((entry[2].sender_id, person), []).append(entry)
-        return out
+        return self._mention_indexes[1]
 
     @cached_property
     def _ids_of(self) -> dict[str, frozenset[str]]:
