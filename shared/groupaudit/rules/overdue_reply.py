@@ -558,9 +558,7 @@ class QuestionWalk:
         bots = self.ctx.bots
         owed_by = self.reader.owed
         ordered = self.conversation.ordered
-        found = _candidates(
-            ordered, self.config.lexicon.patterns, self.reader.names, self.conversation.messages
-        )
+        found = _candidates(self.conversation, self.config.lexicon.patterns, self.reader.names)
         for position, cued, address in found:
             entry = ordered[position]
             message = entry[2]
@@ -607,25 +605,25 @@ def _same_turn(ordered: list[Entry], first: int, last: int) -> bool:
 
 
 _ID, _MESSAGE = itemgetter(1), itemgetter(2)
-_SENDER, _TEXT, _MENTIONS = attrgetter("sender_id"), attrgetter("text"), attrgetter("mentions")
+_TEXT, _MENTIONS = attrgetter("text"), attrgetter("mentions")
 _REPLY_FIELDS = attrgetter("reply_to_id", "thread_id")
 _NO_TEXT = {None: ""}
 
 
 def _candidates(
-    ordered: list[Entry], pats: q.Patterns, names: q.NameIndex, messages: list[Message]
+    conversation: _Conversation, pats: q.Patterns, names: q.NameIndex
 ) -> list[tuple[int, bool, q.Address | None]]:
     """The positions of the messages that may ask something, whether each has a question cue,
     and the opening name of those that have neither a cue nor an @: those with a cue, those
     with an @, and requests opening with a name. The cue and request words are searched over
     all texts joined (C speed), not message by message."""
     # no text: "" (in C); every None is mapped, so each item is a str
-    texts = cast("list[str]", list(map(_NO_TEXT.get, *tee(map(_TEXT, messages)))))
+    texts = cast("list[str]", list(map(_NO_TEXT.get, *tee(map(_TEXT, conversation.messages)))))
     blob = "\x00".join(texts)  # no cue or request word contains NUL: no match spans two texts
     starts = list(accumulate(map((1).__add__, map(len, texts)), initial=0))
     cued = _hits(pats.cue, blob, starts)
     found: dict[int, tuple[int, bool, q.Address | None]] = {p: (p, True, None) for p in cued}
-    for position in compress(range(len(ordered)), map(_MENTIONS, messages)):
+    for position in conversation.mentioned:
         if position not in found:
             found[position] = (position, False, None)
     if pats.request is not None and names.first_chars:
@@ -822,29 +820,48 @@ class _Conversation:
         return out
 
     @cached_property
+    def mentioned(self) -> list[int]:
+        """The positions of the messages that @-mention somebody, picked out in C once for the
+        question candidates and the indexes of mentions."""
+        return list(compress(range(len(self.ordered)), map(_MENTIONS, self.messages)))
+
+    @cached_property
+    def _mention_indexes(self) -> tuple[dict[str, list[Entry]], dict[tuple[str, str], list[Entry]]]:
+        """``mentioning`` and ``mentioning_by``, made in one pass over the messages that mention."""
+        by_person: dict[str, list[Entry]] = {}
+        by_pair: dict[tuple[str, str], list[Entry]] = {}
+        ordered = self.ordered
+        for position in self.mentioned:
+            entry = ordered[position]
+            message = entry[2]
+            sender = message.sender_id
+            for person in message.mentions or ():
+                by_person.setdefault(person, []).append(entry)
+                by_pair.setdefault((sender, person), []).append(entry)
+        return by_person, by_pair
+
+    @property
     def mentioning(self) -> dict[str, list[Entry]]:
         """Messages by the member they @-mention, in time order."""
-        out: dict[str, list[Entry]] = {}
-        for entry in compress(self.ordered, map(_MENTIONS, self.messages)):
-            for person in entry[2].mentions or ():
-                out.setdefault(person, []).append(entry)
-        return out
+        return self._mention_indexes[0]
 
-    @cached_property
+    @property
     def mentioning_by(self) -> dict[tuple[str, str], list[Entry]]:
         """Messages by (sender, member they @-mention), in time order."""
-        out: dict[tuple[str, str], list[Entry]] = {}
-        for person, entries in self.mentioning.items():
-            for entry in entries:
-                out.setdefault((entry[2].sender_id, person), []).append(entry)
-        return out
+        return self._mention_indexes[1]
 
     @cached_property
-    def sender_of(self) -> dict[str, str]:
-        """The sender of each message that another one quotes, by id (to tell a quote of the
-        asker's own message); only those, picked out in C."""
-        quoted = list(compress(self.ordered, map(self.replies.__contains__, map(_ID, self.ordered))))
-        return dict(zip(map(_ID, quoted), map(_SENDER, map(_MESSAGE, quoted)), strict=True))
+    def _ids_of(self) -> dict[str, frozenset[str]]:
+        return {}
+
+    def ids_of(self, sender: str) -> frozenset[str]:
+        """The ids of the sender's messages, made for a sender when first asked: to tell a quote
+        of the asker's own message from a quote of someone else's, the askers' few messages are
+        enough (an index of the sender of every quoted message costs a probe per message)."""
+        found = self._ids_of.get(sender)
+        if found is None:
+            found = self._ids_of[sender] = frozenset(map(_ID, self.ctx.messages_of(sender)))
+        return found
 
     @staticmethod
     def answers(question: Entry, message: Message) -> bool:
@@ -862,7 +879,7 @@ class _Conversation:
         asked = question[2]
         asker = asked.sender_id
         target = message.reply_to_id
-        if target and target != question[1] and self.sender_of.get(target) != asker:
+        if target and target != question[1] and target not in self.ids_of(asker):
             return True
         thread = message.thread_id
         if thread and thread != message.id and thread not in (question[1], asked.thread_id):
@@ -888,16 +905,38 @@ class _Judge:
         self.deadlines = {kind: minutes * 60 for kind, minutes in config.deadlines_minutes}  # seconds
         self.horizon = config.reply_horizon_minutes * 60
         self._iso: dict[float, str] = {}
+        # A finding's parts, each made once (see the methods of the same names).
+        self._subjects: dict[tuple[str, Kind], tuple[str, dict[str, Any] | None]] = {}
+        self._names: dict[str, str] = {}
+        self._whys: dict[tuple[str, str | None], str] = {}
+        self._spans: dict[int, str] = {}
+        self._excerpts: dict[str | None, str | None] = {}
         self._buckets: dict[str, list[Entry]] = {}  # each person's messages in time order
         self._answer_kinds: dict[str, Literal["unread", "never", "text"]] = {}  # by message id
         self._terms: dict[str, frozenset[str]] = {}
         # The minutes of a working day on the business clock (None: the wall clock's days).
         periods = getattr(clock, "periods", None) if config.sla_clock == "business" else None
         self.day_minutes = _working_day_minutes(periods) if periods else None
-        self._asked: tuple[str, float] | None = None  # (message id, position), the last one
-        self._settled: tuple[str, Entry | None] | None = None  # (message id, anyone's answer)
+        self._positions: dict[float, float] = {}  # see ``position``
+        self._instants: dict[float, float] = {}  # see ``instant``
         # The last question owed by policy: (asker, position, its answer's id).
         self._last: tuple[str, int, str | None] | None = None
+
+    def position(self, ts: float) -> float:
+        """``clock.position(ts)``, once per distinct instant: a question's time is looked up for
+        every person who owes its answer, an answer's for every question it may answer."""
+        found = self._positions.get(ts)
+        if found is None:
+            found = self._positions[ts] = self.clock.position(ts)
+        return found
+
+    def instant(self, position: float) -> float:
+        """``clock.instant(position)``, once per distinct position (a question's due time is the
+        same for every person who owes it the same kind of answer)."""
+        found = self._instants.get(position)
+        if found is None:
+            found = self._instants[position] = self.clock.instant(position)
+        return found
 
     def settle(
         self, position: int, entry: Entry, person: str, owed: _Owed, not_due: bool = False
@@ -907,37 +946,36 @@ class _Judge:
         or, for a question owed by policy, anyone's earlier one where the person's own did not
         come in time. None while the question is not due yet (unless ``not_due``: then None only
         while it is neither due nor answered)."""
-        clock = self.clock
-        asked_ts, question_id, _ = entry
-        if self._asked is None or self._asked[0] != question_id:
-            self._asked = (question_id, clock.position(asked_ts))
-        asked = self._asked[1]
+        asked_ts = entry[0]
+        asked = self.position(asked_ts)
         deadline = self.deadlines[owed.kind]
         due_position = asked + deadline
         due = self.now_position > due_position  # (no working time has passed since it fell due)
         if not due and not not_due:
             return None
+        # In time: within the deadline on the wall clock (business time never runs faster), or
+        # on the rule's clock.
         next_own = None if self.strict else self.next_own(entry, person)
         if next_own is not None and (
-            next_own[0] - asked_ts <= deadline or clock.position(next_own[0]) <= due_position
+            next_own[0] - asked_ts <= deadline or self.position(next_own[0]) <= due_position
         ):  # the person's next message answers it, in time: nothing else can matter
             return Answer(position, entry, person, owed, deadline, asked, due_position, next_own, True)
         horizon = self.horizon
         reply = self.own_answer(entry, person, due_position + horizon, deadline + horizon, next_own)
-        if reply is not None and (
-            reply[0] - asked_ts <= deadline or clock.position(reply[0]) <= due_position
-        ):  # answered in time (business time never runs faster than the wall clock)
+        if (
+            reply is not None
+            and reply is not next_own  # (next_own was late: judged just above)
+            and (reply[0] - asked_ts <= deadline or self.position(reply[0]) <= due_position)
+        ):
             return Answer(position, entry, person, owed, deadline, asked, due_position, reply, True)
+        on_time = False  # the person's own answer, if any, came late
         if owed.because in BY_POLICY:
             anyone = self.anyones_answer(position, entry)
             if anyone is not None and (reply is None or anyone < reply):
                 reply = anyone
-        if reply is None:
-            on_time = False
-            if not due:
-                return None  # neither due nor answered: pending
-        else:
-            on_time = reply[0] - asked_ts <= deadline or clock.position(reply[0]) <= due_position
+                on_time = anyone[0] - asked_ts <= deadline or self.position(anyone[0]) <= due_position
+        if reply is None and not due:
+            return None  # neither due nor answered: pending
         return Answer(position, entry, person, owed, deadline, asked, due_position, reply, on_time)
 
     def next_own(self, question: Entry, person: str) -> Entry | None:
@@ -952,12 +990,12 @@ class _Judge:
         # _Conversation.elsewhere, inlined: the question's side is the same for every candidate.
         question_id, asker, asked_thread = question[1], question[2].sender_id, question[2].thread_id
         in_thread = bool(asked_thread) and asked_thread != question_id
-        sender_of = self.conversation.sender_of
+        ids_of = self.conversation.ids_of
         for index in range(start, min(start + _SCAN, len(bucket))):
             candidate = bucket[index]
             message = candidate[2]
             target, thread, mentions = message.reply_to_id, message.thread_id, message.mentions
-            if target and target != question_id and sender_of.get(target) != asker:
+            if target and target != question_id and target not in ids_of(asker):
                 continue  # a quote of someone else's message
             if thread and thread not in (message.id, question_id, asked_thread):
                 continue  # a reply in another thread
@@ -994,7 +1032,7 @@ class _Judge:
         if self.strict or next_own is None or (best is not None and next_own >= best):
             return best
         sure = question[0] + within  # business time never runs faster than the wall clock
-        if next_own[0] > sure and self.clock.position(next_own[0]) > horizon:
+        if next_own[0] > sure and self.position(next_own[0]) > horizon:
             return best  # too late to be taken for an answer without quoting or @-ing
         return next_own
 
@@ -1002,8 +1040,6 @@ class _Judge:
         """For a question owed by policy: the first answer of anyone but the asker — a quote,
         a thread reply or an @ of the asker, or (lenient) one of the next few messages of others
         that is not itself a question, an echo or an acknowledgement, nor directed elsewhere."""
-        if self._settled is not None and self._settled[0] == question[1]:
-            return self._settled[1]
         conversation = self.conversation
         asker = question[2].sender_id
         bots = self.ctx.bots
@@ -1045,7 +1081,6 @@ class _Judge:
                 seen += 1
                 if seen >= self.config.answer_window_messages:
                     break
-        self._settled = (question[1], best)
         self._last = (asker, position, best[1] if best else None)
         return best
 
@@ -1063,7 +1098,7 @@ class _Judge:
             return False
         gap = candidate[0] - question[0]
         prompt = gap <= self.config.answer_gap_minutes * 60 or (
-            gap <= _OFF_HOURS_GAP and self.clock.position(candidate[0]) <= self.clock.position(question[0])
+            gap <= _OFF_HOURS_GAP and self.position(candidate[0]) <= self.position(question[0])
         )  # soon, or in the same evening before the clock has even started
         if kind == "unread":
             # A shared file often is the answer; a picture or a voice note we cannot read.
@@ -1103,24 +1138,66 @@ class _Judge:
             iso = self._iso[ts] = datetime.fromtimestamp(ts, self.ctx.tz).isoformat(timespec="seconds")
         return iso
 
+    def _subject(self, person: str, kind: Kind) -> tuple[str, dict[str, Any] | None]:
+        """The person's name and the sanction their finding of ``kind`` recommends, once per
+        (person, kind): a late head owes many findings."""
+        key = (person, kind)
+        found = self._subjects.get(key)
+        if found is None:
+            ctx = self.ctx
+            manager = kind != "mention" and (person in ctx.heads or person in ctx.leaders)
+            found = self._subjects[key] = (ctx.name(person), MANAGER_SANCTION if manager else None)
+        return found
+
+    def _name(self, member_id: str) -> str:
+        """``ctx.name(member_id)``, once per member (the askers and answerers repeat)."""
+        found = self._names.get(member_id)
+        if found is None:
+            found = self._names[member_id] = self.ctx.name(member_id)
+        return found
+
+    def _why(self, owed: _Owed) -> str:
+        """Why the person owed the answer, in the audit's language, once per reason and detail."""
+        key = (owed.because, owed.detail)
+        found = self._whys.get(key)
+        if found is None:
+            table = _WHY_EN if self.ctx.lang == "en" else _WHY_ZH
+            found = self._whys[key] = table[owed.because].format(detail=owed.detail)
+        return found
+
+    def _lateness(self, minutes: int) -> str:
+        """``_lateness(minutes, …)``, once per distinct number of minutes."""
+        found = self._spans.get(minutes)
+        if found is None:
+            found = self._spans[minutes] = _lateness(minutes, self.day_minutes, self.ctx.lang)
+        return found
+
+    def _excerpt(self, text: str | None) -> str | None:
+        """``_excerpt(text)``, once per distinct question text (one per person who owes it)."""
+        if text in self._excerpts:
+            return self._excerpts[text]
+        found = self._excerpts[text] = _excerpt(text)
+        return found
+
     def finding(self, answer: Answer) -> Finding:
         """The finding of an answer that did not come on time (or has not come)."""
         entry, person, owed, reply = answer.entry, answer.person, answer.owed, answer.reply
         deadline, due_position = answer.deadline // 60, answer.due
-        overdue_seconds = (self.clock.position(reply[0]) if reply else self.now_position) - due_position
+        overdue_seconds = (self.position(reply[0]) if reply else self.now_position) - due_position
         overdue = math.ceil(overdue_seconds / 60)
         ctx, config = self.ctx, self.config
         asked_ts, question_id, question = entry
         asker = question.sender_id
         answered_by = reply[2].sender_id if reply else None
+        because = owed.because
         evidence: dict[str, Any] = {
             "asker_id": asker,
             "responsible_id": person,
-            "owed_because": owed.because,
-            "addressed_as": owed.detail if owed.because == "addressed_by_name" else None,
-            "topic": owed.detail if owed.because == "admin_topic" else None,
+            "owed_because": because,
+            "addressed_as": owed.detail if because == "addressed_by_name" else None,
+            "topic": owed.detail if because == "admin_topic" else None,
             "asked_at": (asked_at := self.local_iso(asked_ts)),
-            "due_at": self.local_iso(self.clock.instant(due_position)),
+            "due_at": self.local_iso(self.instant(due_position)),
             "replied_at": self.local_iso(reply[0]) if reply else None,
             "reply_message_id": reply[1] if reply else None,
             "answered_by": answered_by,
@@ -1129,24 +1206,24 @@ class _Judge:
             "sla_clock": config.sla_clock,
             "reply_match": config.reply_match,
             "marker": owed.marker,
-            "question": _excerpt(question.text),
+            "question": self._excerpt(question.text),
         }
-        if owed.kind != "mention" and (person in ctx.heads or person in ctx.leaders):
-            evidence["recommended_sanction"] = MANAGER_SANCTION
-        who, by, when = ctx.name(person), ctx.name(asker), f"{asked_at[5:10]} {asked_at[11:16]}"
+        who, sanction = self._subject(person, owed.kind)
+        if sanction is not None:
+            evidence["recommended_sanction"] = sanction
+        by, when = self._name(asker), f"{asked_at[5:10]} {asked_at[11:16]}"
         other = answered_by if answered_by is not None and answered_by != person else None
-        span = _lateness(overdue, self.day_minutes, ctx.lang)
+        span = self._lateness(overdue)
+        why = self._why(owed)
         if ctx.lang == "en":
             late = f"replied {span} late" if reply else f"{span} overdue, no reply yet"
             if other:
-                late = f"first answered by {ctx.name(other)}, {span} late"
-            why = _WHY_EN[owed.because].format(detail=owed.detail)
+                late = f"first answered by {self._name(other)}, {span} late"
             summary = f"{who} did not answer {by}'s question of {when} within {deadline} min ({late}; {why})"
         else:
             state = f"回复晚了 {span}" if reply else f"已逾期 {span}未回复"
             if other:
-                state = f"{ctx.name(other)} 晚 {span}才答复"
-            why = _WHY_ZH[owed.because].format(detail=owed.detail)
+                state = f"{self._name(other)} 晚 {span}才答复"
             summary = f"{who} 未在 {deadline} 分钟内回复 {by} {when} 的提问（{state}；{why}）"
         return make_finding(
             ctx,

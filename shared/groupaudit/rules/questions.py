@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 # Sentence ends; a sentence keeps its terminators (a "?" is the strongest sign there is).
@@ -62,6 +62,8 @@ class Patterns:
     english_request: re.Pattern[str] | None
     particles: tuple[str, ...]
     phatic: frozenset[str]
+    # What each sentence was judged (see ``_judged``): (core, ends in ?, social text) -> marker.
+    judged: dict[tuple[str, bool, bool], str | None] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -236,13 +238,24 @@ def question_marker(text: str, lexicon: Lexicon, *, searched: bool = False) -> s
     social = pats.social if pats.social is not None and pats.social.search(body) else None
     parts = sentences(body)
     for index, (core, asks) in enumerate(parts):
-        marker = _sentence_marker(core, asks, pats, social)
+        marker = _judged(core, asks, pats, social)
         if marker is not None:
             after = parts[index + 1][0] if index + 1 < len(parts) else ""
             if after and social is not None and social.search(after):
                 return None  # "…where all the Pokemons are? Asking for a friend"
             return marker
     return None
+
+
+def _judged(core: str, asks: bool, pats: Patterns, social: re.Pattern[str] | None) -> str | None:
+    """``_sentence_marker``, once per distinct sentence: texts differ more than their sentences
+    do (a group's texts join the same few greetings, reminders and questions in new ways)."""
+    key = (core, asks, social is not None)
+    judged = pats.judged
+    if key in judged:
+        return judged[key]
+    marker = judged[key] = _sentence_marker(core, asks, pats, social)
+    return marker
 
 
 def _sentence_marker(core: str, asks: bool, pats: Patterns, social: re.Pattern[str] | None) -> str | None:
