@@ -180,13 +180,13 @@ class _Summaries:
     def __init__(self, ctx: AuditContext) -> None:
         self._ctx = ctx
         self._names: dict[str, str] = {}
-        self._parts: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._parts: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
 
     def __call__(self, sender: str, kind: str, at: str) -> str:
-        parts = self._parts.get((sender, kind), ())
-        if parts == ():
-            parts = self._parts[sender, kind] = self._split(sender, kind)
+        parts = self._parts.get((sender, kind))
         if parts is None:
+            parts = self._parts[sender, kind] = self._split(sender, kind)
+        if len(parts) != 2:
             return RULE.summary(self._ctx, kind, name=self._name(sender), at=at)
         return parts[0] + at + parts[1]
 
@@ -196,13 +196,14 @@ class _Summaries:
             name = self._names[sender] = self._ctx.name(sender)
         return name
 
-    def _split(self, sender: str, kind: str) -> tuple[str, str] | None:
+    def _split(self, sender: str, kind: str) -> tuple[str, str] | tuple[()]:
+        """(what comes before the time, what comes after), or () to render in full."""
         summary = RULE.summaries[kind]
         template = summary.en if self._ctx.lang == "en" else summary.zh
         if template.count("{at") != 1 or template.count("{at}") != 1:
-            return None
+            return ()
         head, found, tail = RULE.summary(self._ctx, kind, name=self._name(sender), at=_AT).partition(_AT)
-        return (head, tail) if found and _AT not in tail else None
+        return (head, tail) if found and _AT not in tail else ()
 
 
 def _message(message_id: str, sent_at: str, text: str, **fields: object) -> dict[str, object]:
