@@ -13,6 +13,7 @@ Different senders echoing "收到" are not flooding: each sender is judged alone
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -111,7 +112,10 @@ def _repeats(
     candidates = chain.from_iterable(range(first, last + 1) for first, last in runs)
     clusters: list[tuple[str, list[int]]] = []  # (the first text, positions)
     open_clusters: list[tuple[str, list[int]]] = []
-    cutoff = config.similarity
+    cutoff, window = config.similarity, config.repeat_window_seconds
+    # No open cluster's last message is older than ``horizon``, so none can have closed while
+    # ``ts`` is within the window of it: the list is rebuilt only when one may have.
+    horizon = -math.inf
     for position in candidates:
         raw = entries[position][2].text or ""
         text = texts.get(raw)
@@ -120,7 +124,9 @@ def _repeats(
         if not text:
             continue
         ts = stamps[position]
-        open_clusters = [c for c in open_clusters if ts - stamps[c[1][-1]] <= config.repeat_window_seconds]
+        if ts - horizon > window:
+            open_clusters = [c for c in open_clusters if ts - stamps[c[1][-1]] <= window]
+            horizon = min((stamps[c[1][-1]] for c in open_clusters), default=ts)
         for first_text, members in open_clusters:
             if text == first_text or Indel.normalized_similarity(text, first_text, score_cutoff=cutoff):
                 members.append(position)
