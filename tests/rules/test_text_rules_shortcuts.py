@@ -172,3 +172,43 @@ def test_a_summary_whose_time_is_not_a_plain_field_is_rendered_in_full(monkeypat
     found = of_rule(audit(snapshot([member("u1", "张三")], messages)), "off_hours_post")
     # THEN the summary is the template rendered, padding and all
     assert [f.summary for f in found] == ["张三@   11-20 07:30"]
+
+
+# --- flooding's open clusters ----------------------------------------------------------------
+# Each step of Y -> Z -> V is similar enough (0.9), two steps are not (0.8), and X is Y.
+X = Y = "abcdefghijklmnopqrst"
+Z = "abcdefghijklmnopqryz"
+V = "abcdefghijklmnopwxyz"
+
+
+def _repeated(start: str, posts: list[tuple[float, str | None]]) -> list[tuple[str | None, int]]:
+    base = datetime.fromisoformat(start).timestamp()
+    messages = [
+        message(
+            f"m-{i}", "u1", datetime.fromtimestamp(base + at, ZoneInfo("Asia/Shanghai")).isoformat(), text
+        )
+        for i, (at, text) in enumerate(posts)
+    ]
+    found = of_rule(audit(snapshot([member("u1", "张三")], messages)), "flooding")
+    return [(f.message_id, f.evidence["repeated"]) for f in found]
+
+
+@pytest.mark.parametrize("start", ["2026-11-20T10:00:00+08:00", "1969-12-31T10:00:00+08:00"])
+def test_a_cluster_closes_when_its_last_message_is_out_of_the_window(start):
+    # GIVEN X, then 130 s later Y (the same text: X's cluster has closed, Y starts one), then
+    # 120.5 s after Y a Z (Y's cluster has closed too) and two V, like Z but not like Y; each
+    # with pictures close by, which put them in windows; before 1970 as well (negative times)
+    posts = [(0.0, X), (1.0, None), (2.0, None), (125.0, None), (128.0, None), (130.0, Y)]
+    posts += [(250.5, Z), (260.0, V), (270.0, V)]
+    # WHEN flooding looks for repeats
+    # THEN Z starts a cluster the two V join: one repeated burst from Z
+    assert _repeated(start, posts) == [("m-6", 3)]
+
+
+def test_a_cluster_open_within_the_window_takes_a_like_message():
+    # GIVEN the same, Z only 120 s after Y: it joins Y's cluster, and the V, unlike Y, do not
+    posts = [(0.0, X), (1.0, None), (2.0, None), (125.0, None), (128.0, None), (130.0, Y)]
+    posts += [(250.0, Z), (260.0, V), (270.0, V)]
+    # WHEN flooding looks for repeats
+    # THEN Y and Z are two of a kind, the V two more: no burst
+    assert _repeated("2026-11-20T10:00:00+08:00", posts) == []
