@@ -13,12 +13,13 @@ Different senders echoing "收到" are not flooding: each sender is judged alone
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain, compress
+from itertools import chain, compress, repeat
 from itertools import count as counter
-from operator import itemgetter, sub
+from operator import add, itemgetter, sub
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -68,27 +69,36 @@ def normalised(text: str | None) -> str:
 class _Burst:
     first: int  # positions in the sender's messages
     last: int
-    repeated: int = 0  # messages of the qualifying repeats
-    rapid: bool = False
+    repeated: int = 0  # messages of the qualifying repeats (0: a rapid burst)
+
+
+def _window_starts(stamps: list[float], count: int, seconds: float) -> list[int]:
+    """Where each run of ``count`` consecutive stamps within ``seconds`` starts, found in C:
+    the gap from each stamp to the one ``count - 1`` later, and where it is within ``seconds``."""
+    k = count - 1
+    return list(compress(counter(), map(float(seconds).__ge__, map(sub, stamps[k:], stamps))))
 
 
 def _windows(stamps: list[float], count: int, seconds: float) -> list[tuple[int, int]]:
     """(i, i + count - 1) for every run of ``count`` consecutive stamps within ``seconds``."""
+    return [(i, i + count - 1) for i in _window_starts(stamps, count, seconds)]
+
+
+def _runs(stamps: list[float], count: int, seconds: float) -> list[tuple[int, int]]:
+    """The ``_windows`` chained into maximal runs (first, last), where overlapping windows merge.
+
+    In C but for the runs themselves (a million messages make more windows than runs, and a
+    tuple per window cost more than the rest of the rule): the windows all span ``count - 1``
+    positions, so a run ends where the next window starts more than ``count - 1`` after the
+    start of the one before."""
     k = count - 1
-    # In C: the gap from each stamp to the one k later, and where it is within ``seconds``.
-    within = map(float(seconds).__ge__, map(sub, stamps[k:], stamps))
-    return [(i, i + k) for i in compress(counter(), within)]
-
-
-def _chain(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Overlapping windows (sorted by start) merged into maximal runs."""
-    runs: list[tuple[int, int]] = []
-    for first, last in windows:
-        if runs and first <= runs[-1][1]:
-            runs[-1] = (runs[-1][0], max(runs[-1][1], last))
-        else:
-            runs.append((first, last))
-    return runs
+    starts = _window_starts(stamps, count, seconds)
+    if not starts:
+        return []
+    breaks = list(compress(counter(1), map(k.__lt__, map(sub, starts[1:], starts))))
+    firsts = [starts[0], *map(starts.__getitem__, breaks)]
+    lasts = [*map(starts.__getitem__, map(sub, breaks, repeat(1))), starts[-1]]
+    return list(zip(firsts, map(add, lasts, repeat(k)), strict=True))
 
 
 def _repeats(
@@ -98,11 +108,14 @@ def _repeats(
     from rapidfuzz.distance import Indel
 
     # The messages in some window, in order: the windows' runs laid end to end.
-    runs = _chain(_windows(stamps, config.repeat_count, config.repeat_window_seconds))
+    runs = _runs(stamps, config.repeat_count, config.repeat_window_seconds)
     candidates = chain.from_iterable(range(first, last + 1) for first, last in runs)
     clusters: list[tuple[str, list[int]]] = []  # (the first text, positions)
     open_clusters: list[tuple[str, list[int]]] = []
-    cutoff = config.similarity
+    cutoff, window = config.similarity, config.repeat_window_seconds
+    # No open cluster's last message is older than ``horizon``, so none can have closed while
+    # ``ts`` is within the window of it: the list is rebuilt only when one may have.
+    horizon = -math.inf
     for position in candidates:
         raw = entries[position][2].text or ""
         text = texts.get(raw)
@@ -111,7 +124,9 @@ def _repeats(
         if not text:
             continue
         ts = stamps[position]
-        open_clusters = [c for c in open_clusters if ts - stamps[c[1][-1]] <= config.repeat_window_seconds]
+        if ts - horizon > window:
+            open_clusters = [c for c in open_clusters if ts - stamps[c[1][-1]] <= window]
+            horizon = min((stamps[c[1][-1]] for c in open_clusters), default=ts)
         for first_text, members in open_clusters:
             if text == first_text or Indel.normalized_similarity(text, first_text, score_cutoff=cutoff):
                 members.append(position)
@@ -125,7 +140,7 @@ def _repeats(
         if len(members) < config.repeat_count:
             continue
         times = [stamps[p] for p in members]
-        for first, last in _chain(_windows(times, config.repeat_count, config.repeat_window_seconds)):
+        for first, last in _runs(times, config.repeat_count, config.repeat_window_seconds):
             bursts.append(_Burst(members[first], members[last], repeated=last - first + 1))
     return bursts
 
@@ -138,10 +153,8 @@ def sender_bursts(
     if len(entries) < min(config.repeat_count, config.rate_count):
         return []
     stamps = list(map(itemgetter(0), entries))
-    found = [
-        _Burst(first, last, rapid=True)
-        for first, last in _chain(_windows(stamps, config.rate_count, config.rate_window_seconds))
-    ]
+    rapid = _runs(stamps, config.rate_count, config.rate_window_seconds)
+    found = [_Burst(first, last) for first, last in rapid]
     found += _repeats(entries, stamps, config, {} if texts is None else texts)
     found.sort(key=lambda b: (b.first, b.last))
     merged: list[_Burst] = []
@@ -150,7 +163,6 @@ def sender_bursts(
             top = merged[-1]
             top.last = max(top.last, burst.last)
             top.repeated = max(top.repeated, burst.repeated)
-            top.rapid = top.rapid or burst.rapid
         else:
             merged.append(burst)
     return merged

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from itertools import compress, count, repeat
 from operator import and_, itemgetter, not_
 from typing import TYPE_CHECKING
@@ -84,8 +84,8 @@ def check(ctx: AuditContext, config: OffHoursPostConfig) -> Iterator[Finding]:
     workdays: dict[str, bool] = {}
     externals = set(ctx.snapshot.group.allowed_external_ids or ())
     people = ctx.people if ctx.directory is not None else None
-    tz = ctx.tz
-    names: dict[str, str] = {}
+    local_time = _LocalTimes(ctx.tz)
+    summaries = _Summaries(ctx)
     for index in outside:
         ts, position = stamps[index], positions[index]
         if position and bounds[position - 1] == ts:
@@ -97,15 +97,12 @@ def check(ctx: AuditContext, config: OffHoursPostConfig) -> Iterator[Finding]:
         found = keywords.get(index)
         if found is not None and any(hit.category == "urgent" for hit in found):
             continue
-        sent_at = datetime.fromtimestamp(ts, tz).isoformat(timespec="seconds")
+        sent_at, at = local_time(ts)
         day_of = sent_at[:10]
         working = workdays.get(day_of)
         if working is None:
             working = workdays[day_of] = workday(date.fromisoformat(day_of))
         kind = "outside_hours" if working else "non_working_day"
-        name = names.get(sender)
-        if name is None:
-            name = names[sender] = ctx.name(sender)
         yield make_finding(
             ctx,
             rule=RULE,
@@ -114,9 +111,99 @@ def check(ctx: AuditContext, config: OffHoursPostConfig) -> Iterator[Finding]:
             kind=kind,
             subject_id=sender,
             message_id=message_id,
-            summary=RULE.summary(ctx, kind, name=name, at=short_from_iso(sent_at)),
+            summary=summaries(sender, kind, at),
             evidence={"sent_at": sent_at, "when": kind},
         )
+
+
+_SECONDS = tuple(f"{second:02d}" for second in range(60))
+_MINUTES = tuple(f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(24 * 60))
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+class _LocalTimes:
+    """A moment's evidence time (``2026-11-20T07:30:05+08:00``) and its summary's short time
+    (``11-20 07:30``), the same strings as ``datetime.fromtimestamp(ts, tz).isoformat(
+    timespec="seconds")`` and ``short_from_iso`` give, made from parts formatted once.
+
+    That formatting is the costliest step of a finding, and a million messages' findings fall
+    in a few hundred days. Within a UTC hour whose first and last second have the same offset,
+    the local time is the POSIX time plus that offset: its day and time of day are found by
+    arithmetic, the day's date is formatted once per day and the time from tables. A moment with
+    a fraction of a second (microseconds round), or in an hour that holds a change of offset,
+    is formatted in full."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        self._tz = tz
+        self._hours: dict[int, tuple[int, str] | tuple[()]] = {}  # UTC hour: (offset s, "+08:00")
+        self._days: dict[int, str] = {}  # local day since 1970-01-01: "2026-11-20"
+
+    def __call__(self, ts: float) -> tuple[str, str]:
+        whole = int(ts)
+        if whole == ts:
+            hour = self._hours.get(whole // 3600)
+            if hour is None:
+                hour = self._hours[whole // 3600] = self._hour(whole // 3600)
+            if hour:
+                offset, suffix = hour
+                day, second = divmod(whole + offset, 86400)
+                minute, second = divmod(second, 60)
+                on = self._days.get(day)
+                if on is None:
+                    on = self._days[day] = date.fromordinal(_EPOCH_DAY + day).isoformat()
+                hhmm = _MINUTES[minute]
+                return f"{on}T{hhmm}:{_SECONDS[second]}{suffix}", f"{on[5:]} {hhmm}"
+        sent_at = datetime.fromtimestamp(ts, self._tz).isoformat(timespec="seconds")
+        return sent_at, short_from_iso(sent_at)
+
+    def _hour(self, hour: int) -> tuple[int, str] | tuple[()]:
+        """(offset in seconds, its ISO form) of a UTC hour, or () when its seconds may not
+        share one."""
+        start = datetime.fromtimestamp(hour * 3600, self._tz)
+        offset = start.utcoffset()
+        if offset is None or offset != datetime.fromtimestamp(hour * 3600 + 3599, self._tz).utcoffset():
+            return ()
+        if offset % timedelta(seconds=1):
+            return ()
+        return int(offset.total_seconds()), start.isoformat(timespec="seconds")[19:]
+
+
+_AT = "\x00at\x00"  # stands for the time while a summary is split around it
+
+
+class _Summaries:
+    """The summary of a sender's finding of a kind: rendered once per (sender, kind) with the
+    time left out, then only the time put in (a full render per finding costs more than the
+    rest of it). A template whose ``{at}`` is not one plain field, or a name that holds the
+    stand-in, is rendered in full."""
+
+    def __init__(self, ctx: AuditContext) -> None:
+        self._ctx = ctx
+        self._names: dict[str, str] = {}
+        self._parts: dict[tuple[str, str], tuple[str, str] | tuple[()]] = {}
+
+    def __call__(self, sender: str, kind: str, at: str) -> str:
+        parts = self._parts.get((sender, kind))
+        if parts is None:
+            parts = self._parts[sender, kind] = self._split(sender, kind)
+        if len(parts) != 2:
+            return RULE.summary(self._ctx, kind, name=self._name(sender), at=at)
+        return parts[0] + at + parts[1]
+
+    def _name(self, sender: str) -> str:
+        name = self._names.get(sender)
+        if name is None:
+            name = self._names[sender] = self._ctx.name(sender)
+        return name
+
+    def _split(self, sender: str, kind: str) -> tuple[str, str] | tuple[()]:
+        """(what comes before the time, what comes after), or () to render in full."""
+        summary = RULE.summaries[kind]
+        template = summary.en if self._ctx.lang == "en" else summary.zh
+        if template.count("{at") != 1 or template.count("{at}") != 1:
+            return ()
+        head, found, tail = RULE.summary(self._ctx, kind, name=self._name(sender), at=_AT).partition(_AT)
+        return (head, tail) if found and _AT not in tail else ()
 
 
 def _message(message_id: str, sent_at: str, text: str, **fields: object) -> dict[str, object]:
