@@ -180,20 +180,32 @@ def _decode_typed(
     nests deeper than ``MAX_DEPTH``, without a pass of the nesting guard in the common case.
 
     The contracts are at most five levels deep and msgspec itself bounds its recursion (a
-    ``RecursionError``, never a crash), so the typed decode runs first. Then, when the text has
-    exactly as many ``{`` and ``[`` bytes as the decoded records have objects and arrays
-    (``containers``), no byte is left for an unknown field's containers nor for brackets inside
-    strings: the document nests no deeper than the contracts (two byte counts, in C). Otherwise
-    the full guard decides, as it did before the decode."""
+    ``RecursionError``, never a crash), so the typed decode runs first. Then, when the text
+    has exactly as many ``{`` and ``[`` bytes as the decoded records have objects and arrays
+    (``containers``, counted by :func:`_openers`), no byte is left for an unknown field's
+    containers nor for brackets inside strings: the document nests no deeper than the
+    contracts (one pass in C, a quarter of the guard's time). Otherwise the full guard
+    decides, as it did before the decode. A decode that fails runs the guard first as well,
+    before the thorough pass parses the document again."""
     try:
         with gc_paused():
             decoded = msgspec.json.decode(data, type=type_)
     except (msgspec.DecodeError, RecursionError):
         check_json_depth(data, source)
         raise InputError(source, _diagnose(data, _SECTIONS[type_], type_)) from None
-    if containers(decoded) != (data.count(b"{"), data.count(b"[")):
+    if sum(containers(decoded)) != _openers(data):
         check_json_depth(data, source)
     return decoded
+
+
+_NOT_OPENERS = bytes(byte for byte in range(256) if byte not in b"{[")
+
+
+def _openers(data: bytes) -> int:
+    """How many ``{`` and ``[`` bytes ``data`` holds: one C pass that keeps only those (faster
+    than counting each). Every decoded object or array has its own, so equal sums mean equal
+    counts of each."""
+    return len(data.translate(None, _NOT_OPENERS))
 
 
 def _snapshot_containers(snapshot: Snapshot) -> tuple[int, int]:
