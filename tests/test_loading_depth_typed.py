@@ -48,9 +48,12 @@ def test_records_whose_brackets_are_their_own_skip_the_guard(monkeypatch):
     raw = SALES.read_bytes()
     calls: list[int] = []
     real = loading.nested_deeper_than
-    monkeypatch.setattr(
-        loading, "nested_deeper_than", lambda data, limit=64: calls.append(1) or real(data, limit)
-    )
+
+    def counted(data: bytes, limit: int = 64) -> bool:
+        calls.append(1)
+        return real(data, limit)
+
+    monkeypatch.setattr(loading, "nested_deeper_than", counted)
     # WHEN decoded as it is, then with a shallow unknown field and with brackets in a string
     plain = decode_snapshot(raw, "s.json")
     ran_for_plain = len(calls)
