@@ -673,6 +673,7 @@ class _Reader:
         self.leads = ctx.leaders | ctx.heads
         self.answerable = frozenset(ctx.members) - ctx.bots  # who can owe an answer
         self._asks: dict[str, str | None] = {}
+        self._sentences: q.Judged = {}  # the question reading of each distinct sentence
         self._requests: dict[str, str | None] = {}
         self._addresses: dict[str, q.Address | None] = {}
         self._topics: dict[str, str | None] = {}
@@ -686,7 +687,7 @@ class _Reader:
         asks = self._asks
         if text in asks:
             return asks[text]
-        marker = asks[text] = q.question_marker(text, self.lexicon, searched=True)
+        marker = asks[text] = q.question_marker(text, self.lexicon, searched=True, judged=self._sentences)
         return marker
 
     def requests(self, text: str) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 # Sentence ends; a sentence keeps its terminators (a "?" is the strongest sign there is).
@@ -62,8 +62,6 @@ class Patterns:
     english_request: re.Pattern[str] | None
     particles: tuple[str, ...]
     phatic: frozenset[str]
-    # What each sentence was judged (see ``_judged``): (core, ends in ?, social text) -> marker.
-    judged: dict[tuple[str, bool, bool], str | None] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -225,9 +223,17 @@ _ECHO_LENGTH = 8  # longer sentences are never phatic
 _SPEAKER = re.compile(r"^\s*[^：:，,。？?\n]{1,16}[：:]", re.MULTILINE)
 
 
-def question_marker(text: str, lexicon: Lexicon, *, searched: bool = False) -> str | None:
+# What each sentence was judged (see ``_judged``): (core, ends in ?, social text) -> marker.
+Judged = dict[tuple[str, bool, bool], str | None]
+
+
+def question_marker(
+    text: str, lexicon: Lexicon, *, searched: bool = False, judged: Judged | None = None
+) -> str | None:
     """The marker that makes ``text`` a work question, or None. Judged sentence by sentence.
-    ``searched``: the caller already found a question cue in ``text``."""
+    ``searched``: the caller already found a question cue in ``text``. ``judged``: the
+    caller's memo of sentences already judged, kept for one audit (a lexicon lives as long as
+    its cached policy, so a memo on it would keep every sentence of every audit)."""
     pats = lexicon.patterns
     if not searched and pats.cue.search(text) is None:
         return None
@@ -238,7 +244,7 @@ def question_marker(text: str, lexicon: Lexicon, *, searched: bool = False) -> s
     social = pats.social if pats.social is not None and pats.social.search(body) else None
     parts = sentences(body)
     for index, (core, asks) in enumerate(parts):
-        marker = _judged(core, asks, pats, social)
+        marker = _judged(core, asks, pats, social, judged)
         if marker is not None:
             after = parts[index + 1][0] if index + 1 < len(parts) else ""
             if after and social is not None and social.search(after):
@@ -247,11 +253,15 @@ def question_marker(text: str, lexicon: Lexicon, *, searched: bool = False) -> s
     return None
 
 
-def _judged(core: str, asks: bool, pats: Patterns, social: re.Pattern[str] | None) -> str | None:
-    """``_sentence_marker``, once per distinct sentence: texts differ more than their sentences
-    do (a group's texts join the same few greetings, reminders and questions in new ways)."""
+def _judged(
+    core: str, asks: bool, pats: Patterns, social: re.Pattern[str] | None, judged: Judged | None
+) -> str | None:
+    """``_sentence_marker``, once per distinct sentence of ``judged``'s audit: texts differ more
+    than their sentences do (a group's texts join the same few greetings, reminders and
+    questions in new ways)."""
+    if judged is None:
+        return _sentence_marker(core, asks, pats, social)
     key = (core, asks, social is not None)
-    judged = pats.judged
     if key in judged:
         return judged[key]
     marker = judged[key] = _sentence_marker(core, asks, pats, social)
