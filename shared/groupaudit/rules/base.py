@@ -66,8 +66,11 @@ class Summary:
     zh: str
     en: str
 
+    def template(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
     def render(self, lang: str, **fields: Any) -> str:
-        return (self.en if lang == "en" else self.zh).format(**fields)
+        return self.template(lang).format(**fields)
 
 
 @dataclass(frozen=True)

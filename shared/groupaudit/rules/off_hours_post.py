@@ -198,8 +198,7 @@ class _Summaries:
 
     def _split(self, sender: str, kind: str) -> tuple[str, str] | tuple[()]:
         """(what comes before the time, what comes after), or () to render in full."""
-        summary = RULE.summaries[kind]
-        template = summary.en if self._ctx.lang == "en" else summary.zh
+        template = RULE.summaries[kind].template(self._ctx.lang)
         if template.count("{at") != 1 or template.count("{at}") != 1:
             return ()
         head, found, tail = RULE.summary(self._ctx, kind, name=self._name(sender), at=_AT).partition(_AT)
