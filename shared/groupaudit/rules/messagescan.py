@@ -163,10 +163,8 @@ def _digit_spans(big: str) -> Iterator[tuple[int, int]]:
     one ``?``) with every digit a ``0``, and ``bytes.find`` (which skips ahead) finds where each
     run of 11 digits starts, the leftmost first as ``finditer`` would; the pattern then matches
     at that place in the text itself and the search goes on after the match."""
+    # "replace" puts one byte for each character, so positions are the same in both
     zeros = big.encode("ascii", "replace").translate(_DIGITS_TO_ZERO)
-    if len(zeros) != len(big):  # cannot happen ("replace" puts one byte for a character)
-        yield from (match.span() for match in _DIGITS.finditer(big))
-        return
     position = zeros.find(_ZEROS)
     while position >= 0:
         match = _DIGITS.match(big, position)
