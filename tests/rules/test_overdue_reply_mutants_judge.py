@@ -1,8 +1,10 @@
 """overdue_reply: whether each question was answered in time (``_Judge``: the person's own answer,
 anyone's answer to a question owed by policy, the deadline, the finding's words) — the cases the
 re-run of its mutation test showed untested (docs/BENCHMARKS.md, "Mutation testing"). Each
-test's comment names the false or lost finding the mutant it kills would cause; the two tests
-marked xfail show real bugs of the rule (see their reasons)."""
+test's comment names the false or lost finding the mutant it kills would cause. Two of them
+showed real bugs of the rule, fixed with them: a burst's third question taking the first one's
+answer again, and the addressee's later message recorded as their answer where their own quote
+came first."""
 
 from __future__ import annotations
 
@@ -136,11 +138,6 @@ def test_a_colleague_s_quote_after_five_other_messages_still_answers_a_question_
     assert findings == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="real bug: _Judge._last remembers only the previous question's answer, so the third "
-    "question of a burst takes the first one's answer again (a lost finding)",
-)
 def test_two_answers_settle_only_two_of_three_questions_fired_off_in_one_burst():
     # GIVEN s1's three questions within a minute, owed by 周杰, and two answers from others
     burst = [
@@ -153,7 +150,8 @@ def test_two_answers_settle_only_two_of_three_questions_fired_off_in_one_burst()
     # WHEN audited
     findings = _overdue(burst)
     # THEN one answer settles one of them (the module's docstring): the first answer settles
-    # q1, the second q2, and q3 is still owed by 周杰 — the rule lets a1 settle q3 as well
+    # q1, the second q2, and q3 is still owed by 周杰 (the rule remembered only the previous
+    # question's answer and let a1 settle q3 as well: a lost finding)
     assert [(f.message_id, f.subject_id, f.evidence["reply_message_id"]) for f in findings] == [
         ("q3", "h-jw", None)
     ]
@@ -162,12 +160,6 @@ def test_two_answers_settle_only_two_of_three_questions_fired_off_in_one_burst()
 # --- the addressee's own answer ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="real bug (figures only): settle's shortcut takes the addressee's next message in the "
-    "thread even when their quote of the question from outside the thread came first, so the "
-    "monthly figures count 15 minutes to the answer instead of 5",
-)
 def test_the_addressee_s_first_answer_is_their_quote_from_outside_the_question_s_thread():
     # GIVEN s1's question to s2 inside a thread, s2 quoting it from the main conversation at
     # 10:05, then writing in the thread at 10:15

@@ -1,16 +1,15 @@
 """questions: the second mutation run's survivors (docs/BENCHMARKS.md, "Mutation testing").
 
-Each test names the false or lost overdue_reply finding the mutant it kills would cause; the
-two marked xfail show real bugs of the current code (the mutant happens to fix them), kept
-strict so that a fix is noticed. Every audit uses its own policy, so that the word lists are
-compiled under the mutant (a lexicon's patterns are compiled once and kept).
+Each test names the false or lost overdue_reply finding the mutant it kills would cause; two
+showed real bugs, fixed with them (an English question with an @ glued to its opener had no
+question cue; a bare compound title was split at a shorter title). Every audit uses its own
+policy, so that the word lists are compiled under the mutant (a lexicon's patterns are compiled
+once and kept).
 """
 
 from __future__ import annotations
 
 import warnings
-
-import pytest
 
 from factories import audit, member, message, of_rule, policy, snapshot
 from groupaudit.rules import questions as q
@@ -104,11 +103,6 @@ def test_a_tenant_s_word_list_compiles_without_a_deprecation_warning():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="real bug: the question cue wants a space right after an English opener, so "
-    "'can@张伟 you …' has no cue and _answer_kind takes the question back for an answer",
-)
 def test_a_question_back_glued_to_an_at_mention_is_no_answer():
     # GIVEN s1's question owed by policy (by the head 周杰), and five minutes later 影子's
     # question back, typed with "@张伟" glued to "can" (so the platform lists no mention)
@@ -117,16 +111,11 @@ def test_a_question_back_glued_to_an_at_mention_is_no_answer():
     # WHEN audited
     findings = _overdue([question, back])
     # THEN 周杰 still owes the answer to "q", as after "can you resend the list" (a question
-    # back is no answer). Today the cue misses "can@", the question back counts as the answer
-    # and the finding is lost (and "m" itself is never read as a question).
+    # back is no answer). With the cue missing "can@", the question back counted as the answer
+    # and the finding was lost (and "m" itself was never read as a question).
     assert [pair for pair in _pairs(findings) if pair[0] == "q"] == [("q", "h-jw", "direct_question")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="real bug: a token equal to a tenant's title (副总) is read as surname 副 + the shorter "
-    "title 总, so a bare title addresses 'somebody unnamed' and nobody owes the question",
-)
 def test_a_tenant_s_compound_title_alone_leaves_the_question_to_the_policy_like_any_bare_title():
     # GIVEN a tenant whose titles are 总, 经理 and 副总 (王副总: 王 + 副总), and s1 asking the bare
     # titles "经理，…" and "副总，…", unanswered
@@ -135,7 +124,7 @@ def test_a_tenant_s_compound_title_alone_leaves_the_question_to_the_policy_like_
     deputy = message("q2", "s1", AT.format("10:30"), "副总，报价单模板在哪里？")
     # WHEN audited
     findings = _overdue([manager, deputy], tenant)
-    # THEN both name nobody, so both are owed by policy (by s1's head 周杰). Today 副总 is split
-    # as 副 + 总 (the longer title 副总 skipped because nothing stands before it): addressed to
+    # THEN both name nobody, so both are owed by policy (by s1's head 周杰). 副总 was split as
+    # 副 + 总 (the longer title 副总 skipped because nothing stood before it): addressed to
     # somebody unnamed, owed by nobody — a lost finding
     assert _pairs(findings) == [("q1", "h-jw", "direct_question"), ("q2", "h-jw", "direct_question")]

@@ -626,17 +626,19 @@ def _candidates(
     for position in conversation.mentioned:
         if position not in found:
             found[position] = (position, False, None)
-    if pats.request is not None and names.first_chars:
+    requests = [p.search for p in (pats.request, pats.english_request) if p is not None]
+    if requests and names.first_chars:
         # A request with no @ is addressed only by an opening name: look at the texts that open
-        # with a character a name can start with, found over the blob at C speed.
-        search, opening = pats.request.search, q.opening_token
+        # with a character a name can start with, found over the blob at C speed, and hold a
+        # request word (Chinese or English: "影子，帮忙…", "影子, please send…").
+        opening = q.opening_token
         starting = re.compile("\x00\\s*[" + "".join(sorted(map(re.escape, names.first_chars))) + "]")
         for match in starting.finditer("\x00" + blob):
             position = bisect_right(starts, match.start()) - 1
             if position in found:
                 continue
             text = texts[position]
-            if search(text) is None:
+            if all(search(text) is None for search in requests):
                 continue
             if "@" in text or "://" in text or "www." in text:
                 address = q.leading_address(text, names)
@@ -920,8 +922,9 @@ class _Judge:
         self.day_minutes = _working_day_minutes(periods) if periods else None
         self._positions: dict[float, float] = {}  # see ``position``
         self._instants: dict[float, float] = {}  # see ``instant``
-        # The last question owed by policy: (asker, position, its answer's id).
-        self._last: tuple[str, int, str | None] | None = None
+        # The last question owed by policy: (asker, position, the ids of the answers taken by
+        # the questions of its burst).
+        self._last: tuple[str, int, frozenset[str]] | None = None
 
     def position(self, ts: float) -> float:
         """``clock.position(ts)``, once per distinct instant: a question's time is looked up for
@@ -954,20 +957,13 @@ class _Judge:
         due = self.now_position > due_position  # (no working time has passed since it fell due)
         if not due and not not_due:
             return None
-        # In time: within the deadline on the wall clock (business time never runs faster), or
-        # on the rule's clock.
+        # The person's own answer (the first of: their next message not directed elsewhere, in
+        # lenient matching, a quote, a thread reply, an @ of the asker). In time: within the
+        # deadline on the wall clock (business time never runs faster), or on the rule's clock.
         next_own = None if self.strict else self.next_own(entry, person)
-        if next_own is not None and (
-            next_own[0] - asked_ts <= deadline or self.position(next_own[0]) <= due_position
-        ):  # the person's next message answers it, in time: nothing else can matter
-            return Answer(position, entry, person, owed, deadline, asked, due_position, next_own, True)
         horizon = self.horizon
         reply = self.own_answer(entry, person, due_position + horizon, deadline + horizon, next_own)
-        if (
-            reply is not None
-            and reply is not next_own  # (next_own was late: judged just above)
-            and (reply[0] - asked_ts <= deadline or self.position(reply[0]) <= due_position)
-        ):
+        if reply is not None and (reply[0] - asked_ts <= deadline or self.position(reply[0]) <= due_position):
             return Answer(position, entry, person, owed, deadline, asked, due_position, reply, True)
         on_time = False  # the person's own answer, if any, came late
         if owed.because in BY_POLICY:
@@ -982,8 +978,7 @@ class _Judge:
     def next_own(self, question: Entry, person: str) -> Entry | None:
         """The person's first message after the question that is not directed elsewhere,
         among their next ``_SCAN``: their answer in lenient matching, unless a quote, a thread
-        reply or an @ of the asker came first or it is past the horizon (``own_answer``). When
-        it came in time, nothing else can matter: any of those is earlier, so in time too."""
+        reply or an @ of the asker came first or it is past the horizon (``own_answer``)."""
         bucket = self._buckets.get(person)
         if bucket is None:
             bucket = self._buckets[person] = self.ctx.messages_of(person)
@@ -1059,13 +1054,13 @@ class _Judge:
             if candidate > question and sender != asker and sender not in bots:
                 best = candidate if best is None or candidate < best else best
                 break
-        # Two questions in one burst of the asker's ("有人去过吗？" "要准备什么吗？"): one answer
-        # settles one of them, not both.
+        # Questions in one burst of the asker's ("有人去过吗？" "要准备什么吗？"): one answer
+        # settles one of them, not two.
         last = self._last
-        taken = (
+        taken: frozenset[str] = (
             last[2]
             if last and last[0] == asker and _same_turn(conversation.ordered, last[1], position)
-            else None
+            else frozenset()
         )
         if not self.strict:
             ordered, seen = conversation.ordered, 0
@@ -1076,13 +1071,13 @@ class _Judge:
                 message = candidate[2]
                 if message.sender_id == asker or message.sender_id in bots:
                     continue
-                if candidate[1] != taken and self._plausible(question, candidate):
+                if candidate[1] not in taken and self._plausible(question, candidate):
                     best = candidate
                     break
                 seen += 1
                 if seen >= self.config.answer_window_messages:
                     break
-        self._last = (asker, position, best[1] if best else None)
+        self._last = (asker, position, taken | {best[1]} if best else taken)
         return best
 
     def _plausible(self, question: Entry, candidate: Entry) -> bool:

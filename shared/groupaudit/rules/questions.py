@@ -126,10 +126,11 @@ _EN_STARTERS = (
     "have",
     "any",
 )
-# The cue of an English opener, "(?i:(?<![A-Za-z'])(?:what|how|…)\s)", with each alternative led
-# by one literal first letter: "w(?i:(?<![A-Za-z'].)hat\s)".
+# The cue of an English opener, "(?i:(?<![A-Za-z'])(?:what|how|…)[\s@<])", with each alternative
+# led by one literal first letter: "w(?i:(?<![A-Za-z'].)hat[\s@<])". An @-mention glued to the
+# opener ("can@张伟 you…", "can<@U1> you…") cues too: the sentence is judged without it.
 _EN_CUE_LED = tuple(
-    f"{re.escape(first)}(?i:(?<![A-Za-z'].){re.escape(word[1:])}\\s)"
+    f"{re.escape(first)}(?i:(?<![A-Za-z'].){re.escape(word[1:])}[\\s@<])"
     for word in _EN_STARTERS
     for first in (word[0], word[0].upper())
 )
@@ -476,9 +477,9 @@ def resolve_address(token: str, index: NameIndex) -> Address | None:
     if found:
         return Address(token, found if len(found) == 1 else frozenset())
     if token.endswith(index.titles):
-        for title in index.titles:
-            if len(token) > len(title) and token.endswith(title):
-                stem = token[: -len(title)]
+        for title in index.titles:  # longest first: 副总 before 总
+            if token.endswith(title):
+                stem = token[: -len(title)]  # "" for a bare title: nobody named
                 if len(stem) == 1 and "\u4e00" <= stem <= "\u9fff":
                     people = index.surnames.get(stem, frozenset())
                     return Address(token, people if len(people) == 1 else frozenset())
