@@ -79,6 +79,7 @@ def test_a_request_by_name_glued_to_an_inline_at_or_a_link_is_owed_by_that_membe
     [
         ("影子, please send me the signup form", "please"),
         ("影子，帮忙把报名表发我", "帮忙"),
+        ("影子，麻烦 please send me the signup form", "麻烦"),  # words of both lists
     ],
 )
 def test_a_request_by_name_in_english_is_owed_by_that_member_as_one_in_chinese(text, marker):
