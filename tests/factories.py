@@ -13,6 +13,28 @@ from groupaudit.policy import PolicySet, parse_policy
 
 TAKEN_AT = "2026-11-20T18:00:00+08:00"  # a Friday
 
+# The directory of the overdue_reply stories: a school's departments, heads and leader.
+# 教务处: head h-jw 周杰, staff s1 张伟, s2 李娜 (nickname 影子); 行政中心: head h-admin 余敏;
+# leader ceo 王刚.
+SCHOOL_DIRECTORY: dict[str, Any] = {
+    "schema_version": 1,
+    "tenant_id": "acme",
+    "people": [
+        {"id": "s1", "name": "张伟", "department": "教务处", "status": "active"},
+        {"id": "s2", "name": "李娜", "department": "教务处", "status": "active"},
+        {"id": "h-jw", "name": "周杰", "department": "教务处", "status": "active"},
+        {"id": "h-admin", "name": "余敏", "department": "行政中心", "status": "active"},
+        {"id": "ceo", "name": "王刚", "department": "总经办", "status": "active"},
+    ],
+    "departments": [
+        {"name": "教务处", "head_id": "h-jw"},
+        {"name": "行政中心", "head_id": "h-admin"},
+        {"name": "总经办", "head_id": "ceo"},
+    ],
+    "leader_ids": ["ceo"],
+    "admin_center_department": "行政中心",
+}
+
 
 def member(member_id: str, name: str | None = None, **fields: Any) -> dict[str, Any]:
     return {"id": member_id, "display_name": name or member_id, **fields}

@@ -8,32 +8,13 @@ from datetime import datetime, time
 
 import pytest
 
-from factories import audit, member, message, of_rule, policy, snapshot
+from factories import SCHOOL_DIRECTORY, audit, member, message, of_rule, policy, snapshot
 from groupaudit.contracts import Message
 from groupaudit.engine import AuditContext
 from groupaudit.loading import decode_directory, decode_snapshot
 from groupaudit.rules.overdue_reply import QuestionWalk, _excerpt, _lateness, _same_turn, _working_day_minutes
 
-# 教务处: head h-jw 周杰, staff s1 张伟, s2 李娜 (nickname 影子); 行政中心: head h-admin 余敏;
-# leader ceo 王刚.
-DIRECTORY = {
-    "schema_version": 1,
-    "tenant_id": "acme",
-    "people": [
-        {"id": "s1", "name": "张伟", "department": "教务处", "status": "active"},
-        {"id": "s2", "name": "李娜", "department": "教务处", "status": "active"},
-        {"id": "h-jw", "name": "周杰", "department": "教务处", "status": "active"},
-        {"id": "h-admin", "name": "余敏", "department": "行政中心", "status": "active"},
-        {"id": "ceo", "name": "王刚", "department": "总经办", "status": "active"},
-    ],
-    "departments": [
-        {"name": "教务处", "head_id": "h-jw"},
-        {"name": "行政中心", "head_id": "h-admin"},
-        {"name": "总经办", "head_id": "ceo"},
-    ],
-    "leader_ids": ["ceo"],
-    "admin_center_department": "行政中心",
-}
+DIRECTORY = SCHOOL_DIRECTORY
 MEMBERS = [
     member("s1", "教务处+张伟"),
     member("s2", "影子"),
