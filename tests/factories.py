@@ -36,6 +36,17 @@ SCHOOL_DIRECTORY: dict[str, Any] = {
 }
 
 
+def school_directory(
+    people: list[dict[str, Any]] | None = None, departments: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """SCHOOL_DIRECTORY with more people and departments (appended after its own)."""
+    return {
+        **SCHOOL_DIRECTORY,
+        "people": [*SCHOOL_DIRECTORY["people"], *(people or ())],
+        "departments": [*SCHOOL_DIRECTORY["departments"], *(departments or ())],
+    }
+
+
 def member(member_id: str, name: str | None = None, **fields: Any) -> dict[str, Any]:
     return {"id": member_id, "display_name": name or member_id, **fields}
 

@@ -6,31 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from factories import audit, member, message, of_rule, policy, snapshot
+from factories import audit, member, message, of_rule, policy, school_directory, snapshot
 from groupaudit.rules import questions as q
 from groupaudit.rules.overdue_reply import OverdueReplyConfig
 
 # 教务处 (a department): head h-jw 周主任, staff s1 张伟, s2 李娜; 行政中心: head h-admin 余敏,
 # staff a2 张强; leader ceo 王总.
-DIRECTORY = {
-    "schema_version": 1,
-    "tenant_id": "acme",
-    "people": [
-        {"id": "s1", "name": "张伟", "department": "教务处", "status": "active"},
-        {"id": "s2", "name": "李娜", "department": "教务处", "status": "active"},
-        {"id": "h-jw", "name": "周杰", "department": "教务处", "status": "active"},
-        {"id": "h-admin", "name": "余敏", "department": "行政中心", "status": "active"},
-        {"id": "a2", "name": "张强", "department": "行政中心", "status": "active"},
-        {"id": "ceo", "name": "王刚", "department": "总经办", "status": "active"},
-    ],
-    "departments": [
-        {"name": "教务处", "head_id": "h-jw"},
-        {"name": "行政中心", "head_id": "h-admin"},
-        {"name": "总经办", "head_id": "ceo"},
-    ],
-    "leader_ids": ["ceo"],
-    "admin_center_department": "行政中心",
-}
+DIRECTORY = school_directory([{"id": "a2", "name": "张强", "department": "行政中心", "status": "active"}])
 MEMBERS = [
     member("s1", "教务处+张伟"),
     member("s2", "影子"),  # a nickname, as real groups have

@@ -7,31 +7,17 @@ from __future__ import annotations
 
 import pytest
 
-from factories import audit, member, message, of_rule, policy, snapshot
+from factories import audit, member, message, of_rule, policy, school_directory, snapshot
 
 # 教务处: head h-jw 周杰, staff s1 张伟, s2 李娜 (nickname 影子); 招生办: head h-zs 孙丽, staff s3
 # 赵敏; 行政中心: head h-admin 余敏; leader ceo 王刚.
-DIRECTORY = {
-    "schema_version": 1,
-    "tenant_id": "acme",
-    "people": [
-        {"id": "s1", "name": "张伟", "department": "教务处", "status": "active"},
-        {"id": "s2", "name": "李娜", "department": "教务处", "status": "active"},
-        {"id": "h-jw", "name": "周杰", "department": "教务处", "status": "active"},
+DIRECTORY = school_directory(
+    [
         {"id": "s3", "name": "赵敏", "department": "招生办", "status": "active"},
         {"id": "h-zs", "name": "孙丽", "department": "招生办", "status": "active"},
-        {"id": "h-admin", "name": "余敏", "department": "行政中心", "status": "active"},
-        {"id": "ceo", "name": "王刚", "department": "总经办", "status": "active"},
     ],
-    "departments": [
-        {"name": "教务处", "head_id": "h-jw"},
-        {"name": "招生办", "head_id": "h-zs"},
-        {"name": "行政中心", "head_id": "h-admin"},
-        {"name": "总经办", "head_id": "ceo"},
-    ],
-    "leader_ids": ["ceo"],
-    "admin_center_department": "行政中心",
-}
+    [{"name": "招生办", "head_id": "h-zs"}],
+)
 MEMBERS = [
     member("s1", "教务处+张伟"),
     member("s2", "影子"),
